@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+// `npm test`: typecheck, then every vitest project (unit in jsdom, node, browser in Chromium), then one plain
+// summary line `N passed, N failed` that CI reads. Extra arguments go to vitest (e.g. `npm test -- --project unit`).
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, mkdirSync } from 'node:fs';
+
+const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const extra = process.argv.slice(2);
+const onlyNonBrowser = extra.includes('--project') && !extra.includes('browser');
+
+if (!onlyNonBrowser && !existsSync(chromium)) {
+  console.error(`Chromium was not found at ${chromium}; the browser tests need it.
+Install Debian's package:   sudo apt-get update && sudo apt-get install -y chromium
+or point CHROMIUM_PATH at another Chromium binary. No browser is ever downloaded by the tests.`);
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+
+let passed = 0;
+let failed = 0;
+
+console.log('> typecheck (tsc --noEmit)');
+const tsc = spawnSync('npx', ['tsc', '--noEmit', '-p', '.'], { stdio: 'inherit' });
+if (tsc.status === 0) passed += 1;
+else failed += 1;
+
+mkdirSync('test-results', { recursive: true });
+const report = 'test-results/vitest.json';
+console.log('> vitest run');
+const vitest = spawnSync(
+  'npx',
+  ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...extra],
+  { stdio: 'inherit' },
+);
+if (existsSync(report)) {
+  const result = JSON.parse(readFileSync(report, 'utf8'));
+  passed += result.numPassedTests ?? 0;
+  failed += (result.numFailedTests ?? 0) + (result.numFailedTestSuites ?? 0);
+}
+if (vitest.status !== 0 && failed === 0) failed += 1; // vitest failed before reporting (config error, crash)
+
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
