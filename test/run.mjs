@@ -35,7 +35,11 @@ const vitest = spawnSync(
 if (existsSync(report)) {
   const result = JSON.parse(readFileSync(report, 'utf8'));
   passed += result.numPassedTests ?? 0;
-  failed += (result.numFailedTests ?? 0) + (result.numFailedTestSuites ?? 0);
+  // A file that fails to load has no test results of its own: count it once, so it cannot pass unnoticed.
+  const brokenFiles = (result.testResults ?? []).filter(
+    (file) => file.status === 'failed' && !(file.assertionResults ?? []).some((t) => t.status === 'failed'),
+  ).length;
+  failed += (result.numFailedTests ?? 0) + brokenFiles;
 }
 if (vitest.status !== 0 && failed === 0) failed += 1; // vitest failed before reporting (config error, crash)
 
