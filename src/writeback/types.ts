@@ -1,0 +1,252 @@
+/**
+ * The write-back data model: what a write run (a plan being applied, or an undo) and each of its products look
+ * like in the journal, and what the caller gets back. Everything here is structured-clone friendly (plain data,
+ * no classes), so it crosses the worker boundary and lives in IndexedDB as is.
+ *
+ * Quantities are Milli (integer thousandths, src/model/quantity.ts) everywhere; they only become decimal text
+ * in a request body (quantityForRequest) and in the CSV (formatQuantity).
+ */
+import type { Milli } from '../model/quantity.ts';
+import type { ApiVersion, DocumentMeta } from '../model/types.ts';
+
+/** A document as the write-back refers to it (the deciding document of a product, a movement found by the guard). */
+export type DocumentRef = Pick<DocumentMeta, 'id' | 'type' | 'number' | 'closeTime' | 'deviceId' | 'timeZoneOffset'>;
+
+export type RunKind = 'write' | 'undo';
+
+/**
+ * Life of a run:
+ *   planned ──apply──► applying ──► completed
+ *                        │  ▲
+ *            abort/crash ▼  │ resume / apply again
+ *                     interrupted
+ *                        │
+ *   401/402/403 ────► stopped (needs a new token or scope; resumable afterwards)
+ * A write run whose undo completed becomes `undone`. discard() deletes a run and its items from the journal.
+ */
+export type RunStatus = 'planned' | 'applying' | 'interrupted' | 'stopped' | 'completed' | 'undone';
+
+/**
+ * Life of a product in a run (see state.ts for the transitions and resume rules):
+ * - pending: to be written.
+ * - sent: a request carrying the target is (or may be) on its way; journaled BEFORE the request leaves.
+ * - written: the cloud accepted it but the answer did not show the quantity (V1 before its re-read).
+ * - verified: the quantity in the answer (or re-read) equals the target.
+ * - mismatch: the cloud answered or holds another quantity than the target: reported, not hidden.
+ * - failed: the cloud refused it (reason in lastAnswer); retryable ones are tried again on the next apply.
+ * - skipped: not written (not approved, undecided without a manual value, not tracked, moved and needs review).
+ * - unchanged: the target equals the cloud's quantity: nothing to write.
+ */
+export type ItemStatus = 'pending' | 'sent' | 'written' | 'verified' | 'mismatch' | 'failed' | 'skipped' | 'unchanged';
+
+/** Why a product is skipped or failed, as a stable code for the UI (messages are in lastAnswer / reasonText). */
+export type ItemReason =
+  | 'not-approved'
+  | 'undecided'
+  | 'not-tracked'
+  | 'not-in-cloud'
+  | 'needs-review'
+  | 'out-of-range'
+  | 'rejected'
+  | 'not-found'
+  | 'rate-limited'
+  | 'server-error'
+  | 'network'
+  | 'violation'
+  | 'account'
+  | 'unknown';
+
+/** What the cloud said to the last request for a product. Never holds the token or request headers. */
+export interface LastAnswer {
+  /** HTTP status; null when no answer came (network, timeout, abort). */
+  status: number | null;
+  /** Short, for people; at most 300 characters. */
+  message: string;
+  at: number;
+}
+
+/** A movement of a product found after the computation's cut-off, applied on top of the target. */
+export interface GuardAdjustment {
+  document: DocumentRef;
+  /** 'delta': the target moved by `quantity` (a sale of 2 is -2000). 'set': an inventory set it to `quantity`. */
+  kind: 'delta' | 'set';
+  quantity: Milli;
+  /** Target before and after this adjustment. */
+  from: Milli;
+  to: Milli;
+  /** A short explanation, e.g. "SELL №15 12.03.2025 14:05: −2". */
+  note: string;
+}
+
+export interface JournalRun {
+  id: string;
+  kind: RunKind;
+  /** For an undo run: the write run it undoes. */
+  undoOf: string | null;
+  /** For a write run: its undo run, once one was created. */
+  undoneBy: string | null;
+  storeId: string;
+  storeName: string;
+  api: ApiVersion;
+  createdAt: number;
+  /**
+   * Documents closed at or before this time (epoch ms) are in the computation; the guard looks for those after it.
+   * For an undo run: the time the write run's "before" quantities were read.
+   */
+  cutoff: number;
+  /** Documents after the cut-off already applied to targets (so a second guard pass never applies one twice). */
+  guardDocumentIds: string[];
+  /** When the guard last looked (epoch ms), null before the first look. */
+  guardCheckedAt: number | null;
+  status: RunStatus;
+  /** Why the run stopped or was interrupted: code and a message naming the scope or error. */
+  statusReason: { code: string; message: string; scope?: string } | null;
+  startedAt: number | null;
+  finishedAt: number | null;
+  updatedAt: number;
+  /** Requests sent (for the rate figures in the report). */
+  requests: number;
+  /** 429 answers met (including those retried by the client). */
+  rateLimited: number;
+}
+
+export interface JournalItem {
+  runId: string;
+  productId: string;
+  storeId: string;
+  name: string;
+  code: string | null;
+  measureName: string | null;
+  /** The cloud's quantity as read at plan time (the value undo restores); null when the cloud gave none. */
+  before: Milli | null;
+  /** The stock core's result at the cut-off; null when undecided. */
+  computed: Milli | null;
+  /** A value the user typed, if any (wins over computed). */
+  manual: Milli | null;
+  /** What the target starts from: manual ?? computed for a write run, before for an undo run. */
+  base: Milli | null;
+  /** base with every guard adjustment applied: the value written. null when nothing is to be written. */
+  target: Milli | null;
+  adjustments: GuardAdjustment[];
+  decidingDocument: DocumentRef | null;
+  /** The rule that decided the product (the stock core's rule id), for the report. */
+  rule: string | null;
+  warnings: string[];
+  status: ItemStatus;
+  reason: ItemReason | null;
+  attempts: number;
+  lastAnswer: LastAnswer | null;
+  /** The quantity the cloud answered or holds after the write (verification), null until known. */
+  written: Milli | null;
+  /** For V1 only: the complete product as read at plan time (POST replaces whole products). */
+  v1Product: Record<string, unknown> | null;
+  updatedAt: number;
+}
+
+// -------------------------------------------------------------------------------------------------------------
+// Inputs
+// -------------------------------------------------------------------------------------------------------------
+
+/** One product's computed result, as the stock core gives it (only what the write-back needs). */
+export interface ComputedProduct {
+  productId: string;
+  /** Decimal text ("7", "0.875", "-2") or null when undecided; or Milli. */
+  quantity: string | Milli | null;
+  status?: 'resolved' | 'unresolved' | 'not-tracked' | string;
+  decidingDocument?: DocumentRef | null;
+  rule?: string | null;
+  warnings?: readonly (string | { code?: string; message?: string })[];
+}
+
+export interface CreatePlanInput {
+  storeId: string;
+  storeName?: string;
+  api: ApiVersion;
+  /** Documents closed at or before this time (epoch ms) were in the computation. */
+  cutoff: number;
+  computed: readonly ComputedProduct[];
+  /**
+   * Which products the user approved. 'all-resolved' approves every decided product; a list approves those ids
+   * (a product with a manual value is approved by having it).
+   */
+  approved: 'all-resolved' | readonly string[];
+  /** Values typed by hand (decimal text with dot or comma, or Milli), by product id. */
+  manual?: Readonly<Record<string, string | Milli>>;
+  signal?: AbortSignal;
+}
+
+export interface ProgressInfo {
+  runId: string;
+  phase: 'reading' | 'guard' | 'writing' | 'verifying' | 'done';
+  /** Products finished (verified, written, mismatch or failed) / products to write in this run. */
+  done: number;
+  total: number;
+  /** Writes per second over the last few seconds. */
+  rate: number;
+  /** Current number of requests in flight allowed by the rate controller. */
+  concurrency: number;
+  /** 429 answers so far in this call. */
+  rateLimited: number;
+}
+
+export interface ApplyOptions {
+  signal?: AbortSignal;
+  onProgress?: (info: ProgressInfo) => void;
+}
+
+// -------------------------------------------------------------------------------------------------------------
+// Outputs
+// -------------------------------------------------------------------------------------------------------------
+
+export interface ItemSummary {
+  productId: string;
+  name: string;
+  code: string | null;
+  before: Milli | null;
+  target: Milli | null;
+  status: ItemStatus;
+  reason: ItemReason | null;
+  message: string | null;
+}
+
+/** A product whose target the guard changed: which, why, by how much. */
+export interface MovedProduct {
+  productId: string;
+  name: string;
+  from: Milli | null;
+  to: Milli | null;
+  adjustments: GuardAdjustment[];
+}
+
+export interface RunReport {
+  runId: string;
+  kind: RunKind;
+  undoOf: string | null;
+  undoneBy: string | null;
+  storeId: string;
+  storeName: string;
+  api: ApiVersion;
+  status: RunStatus;
+  statusReason: JournalRun['statusReason'];
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  counts: Record<ItemStatus, number>;
+  /** Written = verified + written; failures and mismatches listed with their reason. */
+  written: number;
+  failed: ItemSummary[];
+  mismatched: ItemSummary[];
+  moved: MovedProduct[];
+  /** Products still to be written (pending, or sent with the outcome unknown) — nonzero means resumable. */
+  remaining: number;
+  requests: number;
+  rateLimited: number;
+  /** Whether undo() is possible now. */
+  undoable: boolean;
+}
+
+export interface ApplyResult {
+  report: RunReport;
+  /** Products the guard recomputed just before writing (a sale after the cut-off, etc.). */
+  moved: MovedProduct[];
+}
