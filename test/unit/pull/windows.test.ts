@@ -1,0 +1,81 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { addMonthsUTC, creationDateFromStoreId, horizonFor, monthKey, monthWindows } from '../../../src/pull/windows.ts';
+
+const now = Date.UTC(2025, 2, 15, 10, 30);
+
+describe('creationDateFromStoreId', () => {
+  it('reads yyyymmdd from the first 8 characters', () => {
+    expect(creationDateFromStoreId('20170222-5A12-403A-80F6-75C361356826', now)).toBe(Date.UTC(2017, 1, 22));
+    expect(creationDateFromStoreId('20180417-2396-4075-808C-50046017B78F', now)).toBe(Date.UTC(2018, 3, 17));
+  });
+
+  it.each([
+    ['not a date at all', 'a1b2c3d4-0000-4000-8000-000000000000'],
+    ['month 13', '20171301-0000-4000-8000-000000000000'],
+    ['31 February', '20170231-0000-4000-8000-000000000000'],
+    ['day 00', '20170200-0000-4000-8000-000000000000'],
+    ['before Evotor existed', '19991231-0000-4000-8000-000000000000'],
+    ['in the future', '20991231-0000-4000-8000-000000000000'],
+    ['too short', '2017'],
+  ])('rejects %s', (_, id) => {
+    expect(creationDateFromStoreId(id, now)).toBeNull();
+  });
+
+  it('accepts 29 February of a leap year only', () => {
+    expect(creationDateFromStoreId('20200229-x', now)).toBe(Date.UTC(2020, 1, 29));
+    expect(creationDateFromStoreId('20190229-x', now)).toBeNull();
+  });
+});
+
+describe('horizonFor', () => {
+  it('V2 goes back to the store creation, or to the fallback horizon', () => {
+    expect(horizonFor('v2', '20240105-AAAA', now)).toEqual({ since: Date.UTC(2024, 0, 5), source: 'store-creation' });
+    expect(horizonFor('v2', 'ffffffff-AAAA', now, { fallbackMonths: 12, v1HistoryMonths: 6 }))
+      .toEqual({ since: Date.UTC(2024, 2, 15, 10, 30), source: 'fallback' });
+  });
+
+  it('V1 stays within its history limit whatever the id says', () => {
+    expect(horizonFor('v1', '20170101-AAAA', now)).toEqual({ since: Date.UTC(2024, 8, 15, 10, 30), source: 'v1-history' });
+  });
+});
+
+describe('addMonthsUTC', () => {
+  it('clamps to the last day of the target month', () => {
+    expect(addMonthsUTC(Date.UTC(2025, 2, 31), -1)).toBe(Date.UTC(2025, 1, 28));
+    expect(addMonthsUTC(Date.UTC(2024, 2, 31), -1)).toBe(Date.UTC(2024, 1, 29));
+    expect(addMonthsUTC(Date.UTC(2025, 0, 15), -6)).toBe(Date.UTC(2024, 6, 15));
+  });
+});
+
+describe('monthWindows', () => {
+  it('runs newest first, clipped at both ends', () => {
+    const w = monthWindows(Date.UTC(2024, 11, 20), now);
+    expect(w.map((x) => x.month)).toEqual(['2025-03', '2025-02', '2025-01', '2024-12']);
+    expect(w[0]).toEqual({ month: '2025-03', since: Date.UTC(2025, 2, 1), until: now });
+    expect(w[1]).toEqual({ month: '2025-02', since: Date.UTC(2025, 1, 1), until: Date.UTC(2025, 2, 1) - 1 });
+    expect(w[3]).toEqual({ month: '2024-12', since: Date.UTC(2024, 11, 20), until: Date.UTC(2025, 0, 1) - 1 });
+  });
+
+  it('is empty for an empty range and one window inside a month', () => {
+    expect(monthWindows(now, now - 1)).toEqual([]);
+    expect(monthWindows(now - 1000, now)).toEqual([{ month: '2025-03', since: now - 1000, until: now }]);
+  });
+
+  it('partitions any range: contiguous, no overlap, each inside one calendar month', () => {
+    const t = fc.integer({ min: Date.UTC(2015, 0, 1), max: Date.UTC(2030, 0, 1) });
+    fc.assert(fc.property(t, t, (a, b) => {
+      const [since, until] = a <= b ? [a, b] : [b, a];
+      const w = monthWindows(since, until);
+      expect(w[0]!.until).toBe(until);
+      expect(w.at(-1)!.since).toBe(since);
+      for (let i = 0; i < w.length; i++) {
+        const x = w[i]!;
+        expect(x.since).toBeLessThanOrEqual(x.until);
+        expect(monthKey(x.since)).toBe(x.month);
+        expect(monthKey(x.until)).toBe(x.month);
+        if (i > 0) expect(x.until).toBe(w[i - 1]!.since - 1);
+      }
+    }));
+  });
+});
