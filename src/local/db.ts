@@ -1,0 +1,281 @@
+/**
+ * The local store: opening (with migrations) and every read and write the pull and the computation need.
+ * Each page is written in ONE transaction together with its checkpoint, so after a crash the database holds
+ * either the whole page and the cursor past it, or neither.
+ */
+import { openDB, type IDBPDatabase } from 'idb';
+import {
+  DB_NAME, MIGRATIONS, storeRange,
+  type CheckpointRecord, type EventRecord, type InventoryRecord, type JobRecord, type Migration, type ProductRecord,
+  type QuarantineRecord, type StoreRecord, type SyncDB, type SyncStoreName, type UnknownProductRecord,
+} from './schema.ts';
+
+export interface OpenOptions {
+  name?: string;
+  /** For tests of the migration runner; the app always uses MIGRATIONS. */
+  migrations?: readonly Migration[];
+}
+
+/** Thrown when another tab or worker advanced a checkpoint under us: the caller re-reads and carries on. */
+export class CheckpointConflictError extends Error {
+  override readonly name = 'CheckpointConflictError';
+}
+
+export async function openLocalStore(options: OpenOptions = {}): Promise<LocalStore> {
+  const migrations = options.migrations ?? MIGRATIONS;
+  let store: LocalStore | undefined;
+  const db = await openDB<SyncDB>(options.name ?? DB_NAME, migrations.length, {
+    upgrade(database, oldVersion, newVersion, tx) {
+      for (let version = oldVersion; version < (newVersion ?? migrations.length); version++) migrations[version]!(database, tx);
+    },
+    // A newer version of the app (another tab) wants to upgrade: let it, this connection is stale.
+    blocking() {
+      store?.close();
+    },
+  });
+  store = new LocalStore(db);
+  return store;
+}
+
+/** A document page as it goes to disk. */
+export interface DocumentPageWrite {
+  storeId: string;
+  /** The checkpoint as read before fetching the page: the write fails if the database moved on meanwhile. */
+  expected: CheckpointRecord;
+  /** The checkpoint after the page. */
+  next: CheckpointRecord;
+  events: EventRecord[];
+  inventories: InventoryRecord[];
+  quarantine: QuarantineRecord[];
+  unknownProducts: UnknownProductRecord[];
+  /** Applied to the job row inside the same transaction (counts, coverage). */
+  updateJob: (job: JobRecord) => JobRecord;
+}
+
+export interface ProductPageWrite {
+  storeId: string;
+  expected: CheckpointRecord;
+  next: CheckpointRecord;
+  products: ProductRecord[];
+  updateJob: (job: JobRecord) => JobRecord;
+}
+
+const STORE_DATA: SyncStoreName[] = ['products', 'events', 'inventories', 'checkpoints', 'quarantine', 'unknownProducts'];
+const STORE_DATA_AND_JOB: SyncStoreName[] = [...STORE_DATA, 'jobs'];
+
+export class LocalStore {
+  private closed = false;
+
+  constructor(readonly db: IDBPDatabase<SyncDB>) {}
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+
+  // ----- stores and jobs -------------------------------------------------------------------------------------
+
+  async putStores(stores: StoreRecord[]): Promise<void> {
+    const tx = this.db.transaction('stores', 'readwrite');
+    await Promise.all([...stores.map((s) => tx.store.put(s)), tx.done]);
+  }
+
+  getStore(id: string): Promise<StoreRecord | undefined> {
+    return this.db.get('stores', id);
+  }
+
+  listStores(): Promise<StoreRecord[]> {
+    return this.db.getAll('stores');
+  }
+
+  getJob(storeId: string): Promise<JobRecord | undefined> {
+    return this.db.get('jobs', storeId);
+  }
+
+  listJobs(): Promise<JobRecord[]> {
+    return this.db.getAll('jobs');
+  }
+
+  async putJob(job: JobRecord): Promise<void> {
+    await this.db.put('jobs', job);
+  }
+
+  /** Read-modify-write of a job row in one transaction (so a page commit cannot interleave). */
+  async updateJob(storeId: string, update: (job: JobRecord) => JobRecord): Promise<JobRecord | undefined> {
+    const tx = this.db.transaction('jobs', 'readwrite');
+    const job = await tx.store.get(storeId);
+    const next = job ? update(job) : undefined;
+    if (next) await tx.store.put(next);
+    await tx.done;
+    return next;
+  }
+
+  /** A fresh job for a store: drops every row of its previous pull (one transaction). */
+  async resetStore(job: JobRecord, checkpoints: CheckpointRecord[]): Promise<void> {
+    const tx = this.db.transaction(STORE_DATA_AND_JOB, 'readwrite');
+    const range = storeRange(job.storeId);
+    await Promise.all([
+      ...STORE_DATA.map((name) => tx.objectStore(name).delete(range)),
+      tx.objectStore('jobs').put(job),
+    ]);
+    await Promise.all([...checkpoints.map((c) => tx.objectStore('checkpoints').put(c)), tx.done]);
+  }
+
+  /** Forgets a store's pull entirely (its job and every row). */
+  async deleteStoreData(storeId: string): Promise<void> {
+    const tx = this.db.transaction(STORE_DATA_AND_JOB, 'readwrite');
+    await Promise.all([
+      ...STORE_DATA.map((name) => tx.objectStore(name).delete(storeRange(storeId))),
+      tx.objectStore('jobs').delete(storeId),
+      tx.done,
+    ]);
+  }
+
+  // ----- checkpoints and page commits --------------------------------------------------------------------------
+
+  listCheckpoints(storeId: string): Promise<CheckpointRecord[]> {
+    return this.db.getAll('checkpoints', storeRange(storeId));
+  }
+
+  getCheckpoint(storeId: string, month: string): Promise<CheckpointRecord | undefined> {
+    return this.db.get('checkpoints', [storeId, month]);
+  }
+
+  /** Products of one page plus the checkpoint past it, in one transaction. */
+  async commitProductPage(write: ProductPageWrite): Promise<JobRecord> {
+    const tx = this.db.transaction(['products', 'checkpoints', 'jobs'], 'readwrite');
+    try {
+      checkExpected(await tx.objectStore('checkpoints').get([write.storeId, write.expected.month]), write.expected);
+      const products = tx.objectStore('products');
+      for (const product of write.products) void products.put(product);
+      void tx.objectStore('checkpoints').put(write.next);
+      const job = await this.applyJob(tx.objectStore('jobs'), write.storeId, write.updateJob);
+      await tx.done;
+      return job;
+    } catch (error) {
+      abortQuietly(tx);
+      throw error;
+    }
+  }
+
+  /** A document page's rows plus the checkpoint past it, in one transaction. */
+  async commitDocumentPage(write: DocumentPageWrite): Promise<JobRecord> {
+    const tx = this.db.transaction(['events', 'inventories', 'quarantine', 'unknownProducts', 'checkpoints', 'jobs'], 'readwrite');
+    try {
+      checkExpected(await tx.objectStore('checkpoints').get([write.storeId, write.expected.month]), write.expected);
+      // Puts are idempotent per (store, document, product): a document met twice is stored once.
+      const events = tx.objectStore('events');
+      for (const event of write.events) void events.put(event);
+      const inventories = tx.objectStore('inventories');
+      for (const inventory of write.inventories) void inventories.put(inventory);
+      const quarantine = tx.objectStore('quarantine');
+      for (const record of write.quarantine) void quarantine.put(record);
+      const unknown = tx.objectStore('unknownProducts');
+      await Promise.all(write.unknownProducts.map(async (record) => {
+        const previous = await unknown.get([record.storeId, record.productId]);
+        await unknown.put(previous
+          ? { ...previous, name: previous.name ?? record.name, code: previous.code ?? record.code,
+              lines: previous.lines + record.lines, documents: previous.documents + record.documents }
+          : record);
+      }));
+      void tx.objectStore('checkpoints').put(write.next);
+      const job = await this.applyJob(tx.objectStore('jobs'), write.storeId, write.updateJob);
+      await tx.done;
+      return job;
+    } catch (error) {
+      abortQuietly(tx);
+      throw error;
+    }
+  }
+
+  /** Marks a month done without a page (e.g. a month that needs no fetch). */
+  async putCheckpoint(checkpoint: CheckpointRecord): Promise<void> {
+    await this.db.put('checkpoints', checkpoint);
+  }
+
+  private async applyJob(
+    jobs: { get(key: string): Promise<JobRecord | undefined>; put(value: JobRecord): Promise<unknown> },
+    storeId: string,
+    update: (job: JobRecord) => JobRecord,
+  ): Promise<JobRecord> {
+    const job = await jobs.get(storeId);
+    if (!job) throw new CheckpointConflictError(`no job for store ${storeId}: it was cancelled or reset`);
+    const next = update(job);
+    void jobs.put(next);
+    return next;
+  }
+
+  // ----- reads for the computation -----------------------------------------------------------------------------
+
+  listProducts(storeId: string): Promise<ProductRecord[]> {
+    return this.db.getAll('products', storeRange(storeId));
+  }
+
+  listInventories(storeId: string): Promise<InventoryRecord[]> {
+    return this.db.getAll('inventories', storeRange(storeId));
+  }
+
+  listQuarantine(storeId: string): Promise<QuarantineRecord[]> {
+    return this.db.getAll('quarantine', storeRange(storeId));
+  }
+
+  listUnknownProducts(storeId: string): Promise<UnknownProductRecord[]> {
+    return this.db.getAll('unknownProducts', storeRange(storeId));
+  }
+
+  /** One product's rows, oldest close time first (ties in key order; the core sorts them fully). */
+  productEvents(storeId: string, pk: string): Promise<EventRecord[]> {
+    return this.db.getAllFromIndex('events', 'byProduct', productRange(storeId, pk));
+  }
+
+  /**
+   * The rows of several products, read in one transaction with the requests in flight together (much faster
+   * than a cursor step per row), product by product so memory stays bounded by the batch.
+   */
+  async eventsOfProducts(storeId: string, pks: readonly string[]): Promise<Map<string, EventRecord[]>> {
+    const tx = this.db.transaction('events', 'readonly');
+    const index = tx.store.index('byProduct');
+    const lists = await Promise.all(pks.map((pk) => index.getAll(productRange(storeId, pk))));
+    await tx.done;
+    return new Map(pks.map((pk, i) => [pk, lists[i]!]));
+  }
+
+  /** Product keys that have rows in the given month (the products a finished month may have decided). */
+  async productsInMonth(storeId: string, month: string): Promise<Set<string>> {
+    const pks = new Set<string>();
+    // Keys only: the primary key [storeId, docId, pk] names the product without reading the row.
+    let cursor = await this.db.transaction('events').store.index('byMonth').openKeyCursor(IDBKeyRange.only([storeId, month]));
+    while (cursor) {
+      pks.add(cursor.primaryKey[2]);
+      cursor = await cursor.continue();
+    }
+    return pks;
+  }
+
+  countEvents(storeId: string): Promise<number> {
+    return this.db.count('events', storeRange(storeId));
+  }
+}
+
+function productRange(storeId: string, pk: string): IDBKeyRange {
+  return IDBKeyRange.bound([storeId, pk, -Infinity], [storeId, pk, Infinity]);
+}
+
+function checkExpected(actual: CheckpointRecord | undefined, expected: CheckpointRecord): void {
+  const same = actual !== undefined && actual.cursor === expected.cursor && actual.done === expected.done && actual.pages === expected.pages;
+  if (!same) {
+    throw new CheckpointConflictError(
+      `checkpoint ${expected.storeId}/${expected.month} moved on (another tab or worker is pulling this store)`,
+    );
+  }
+}
+
+function abortQuietly(tx: { abort(): void; done: Promise<void> }): void {
+  tx.done.catch(() => undefined);
+  try {
+    tx.abort();
+  } catch {
+    // Already finished or aborted.
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * The IndexedDB schema: record types, the typed DBSchema, and the migrations that build it.
+ *
+ * Raw documents are not kept: a page is reduced to one compact row per (document, product) (the stock core's
+ * ProductEvent) and can be fetched again by id when someone wants the original.
+ *
+ * Keys are arrays starting with the store id, so one store's rows are the range [storeId] .. [storeId, []]
+ * (arrays sort after every string), which deletes or reads a store without extra indexes.
+ */
+import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from 'idb';
+import type { SerializedApiError } from '../api/errors.ts';
+import type { ApiVersion, CatalogueProduct } from '../model/types.ts';
+import type { CompleteInventoryRecord, ProductEvent, SkipCounts, UnknownProduct } from '../stock/types.ts';
+
+export const DB_NAME = 'evotor-stock-sync';
+
+/**
+ * Names kept free for the write-back journal (another module adds them in a later migration, see README.md),
+ * so nothing else takes them meanwhile.
+ */
+export const RESERVED_STORE_NAMES = ['journalRuns', 'journalItems'] as const;
+
+export interface StoreRecord {
+  id: string;
+  name: string;
+  address: string | null;
+  api: ApiVersion;
+  seenAt: number;
+}
+
+/** A catalogue entry of a store. `pk` is the stock core's productKey(id), used to match document lines. */
+export interface ProductRecord extends CatalogueProduct {
+  storeId: string;
+  pk: string;
+}
+
+/** One (document, product) row. `month` is the checkpoint month whose page brought it. */
+export interface EventRecord extends ProductEvent {
+  storeId: string;
+  pk: string;
+  month: string;
+}
+
+/** A complete inventory (or one that does not say), which matters to every product of its store. */
+export interface InventoryRecord extends CompleteInventoryRecord {
+  storeId: string;
+  month: string;
+}
+
+/** A document rejected at the boundary: reported, never used. */
+export interface QuarantineRecord {
+  storeId: string;
+  /** The document id, or `month#page#index` when the payload had no readable id. */
+  key: string;
+  documentId: string | null;
+  type: string | null;
+  closeTime: number | null;
+  reason: string;
+  /** Products it seems to list (best effort): flagged in the result. */
+  productIds: string[];
+  month: string;
+  at: number;
+}
+
+export interface UnknownProductRecord extends UnknownProduct {
+  storeId: string;
+}
+
+/** The checkpoint of the products phase uses this month key. */
+export const PRODUCTS_PHASE = 'products';
+
+/**
+ * Where a (store, month) pull stands. `cursor` is the next page to fetch; null with done=false means "not
+ * started" (the first request carries the window). Written in the same transaction as the page's rows.
+ */
+export interface CheckpointRecord {
+  storeId: string;
+  /** 'YYYY-MM', or PRODUCTS_PHASE. */
+  month: string;
+  cursor: string | null;
+  done: boolean;
+  pages: number;
+  documents: number;
+  since: number;
+  until: number;
+  updatedAt: number;
+}
+
+export type JobStatus = 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
+
+export interface JobOptions {
+  /** Fetch every month back to the horizon even when every product is decided (full ledger check). */
+  fullPeriod: boolean;
+  /** Offer the result once this many months are in, even with undecided products (the guide's "chosen period"). */
+  offerAfterMonths: number;
+  fallbackHorizonMonths: number;
+  v1HistoryMonths: number;
+}
+
+/** One pull of one store: everything needed to resume it (never the token). */
+export interface JobRecord {
+  storeId: string;
+  storeName: string;
+  api: ApiVersion;
+  status: JobStatus;
+  options: JobOptions;
+  /** The newest window ends here: documents closed later belong to the next pull. */
+  snapshotAt: number;
+  horizonSince: number;
+  horizonSource: 'store-creation' | 'fallback' | 'v1-history';
+  /** Every document closed at or after this time is stored (the completed months); null before the first month. */
+  coveredSince: number | null;
+  pages: number;
+  productPages: number;
+  documents: number;
+  quarantined: number;
+  skipped: SkipCounts;
+  /** When the result was first offered (every product decided, the offer period passed, or the horizon reached). */
+  resultOfferedAt: number | null;
+  /** Why documents stopped being fetched before the horizon, if they did. */
+  stopReason: 'all-decided' | 'horizon' | null;
+  error: SerializedApiError | null;
+  createdAt: number;
+  startedAt: number;
+  updatedAt: number;
+  finishedAt: number | null;
+}
+
+export interface SyncDB extends DBSchema {
+  stores: { key: string; value: StoreRecord };
+  products: { key: [string, string]; value: ProductRecord };
+  events: {
+    key: [string, string, string];
+    value: EventRecord;
+    /** [storeId, pk, closeTime]: one product's history in time order, read product by product. */
+    indexes: { byProduct: [string, string, number]; byMonth: [string, string] };
+  };
+  inventories: { key: [string, string]; value: InventoryRecord };
+  checkpoints: { key: [string, string]; value: CheckpointRecord };
+  jobs: { key: string; value: JobRecord };
+  quarantine: { key: [string, string]; value: QuarantineRecord };
+  unknownProducts: { key: [string, string]; value: UnknownProductRecord };
+}
+
+export type SyncStoreName = StoreNames<SyncDB>;
+export type UpgradeTransaction = IDBPTransaction<SyncDB, SyncStoreName[], 'versionchange'>;
+
+/**
+ * Migration i takes the database from version i to i + 1. Never edit a released one: append a new one.
+ * A migration may read and rewrite data through `tx` (e.g. add a field to every row with a cursor).
+ */
+export type Migration = (db: IDBPDatabase<SyncDB>, tx: UpgradeTransaction) => void;
+
+export const MIGRATIONS: readonly Migration[] = [
+  // 0 -> 1: the first schema.
+  (db) => {
+    db.createObjectStore('stores', { keyPath: 'id' });
+    db.createObjectStore('products', { keyPath: ['storeId', 'id'] });
+    const events = db.createObjectStore('events', { keyPath: ['storeId', 'doc.id', 'pk'] });
+    events.createIndex('byProduct', ['storeId', 'pk', 'doc.closeTime']);
+    events.createIndex('byMonth', ['storeId', 'month']);
+    db.createObjectStore('inventories', { keyPath: ['storeId', 'doc.id'] });
+    db.createObjectStore('checkpoints', { keyPath: ['storeId', 'month'] });
+    db.createObjectStore('jobs', { keyPath: 'storeId' });
+    db.createObjectStore('quarantine', { keyPath: ['storeId', 'key'] });
+    db.createObjectStore('unknownProducts', { keyPath: ['storeId', 'productId'] });
+  },
+];
+
+export const DB_VERSION = MIGRATIONS.length;
+
+/** Every row of one store in a store whose key starts with the store id. */
+export function storeRange(storeId: string): IDBKeyRange {
+  return IDBKeyRange.bound([storeId], [storeId, []]);
+}
