@@ -58,6 +58,9 @@ export interface DocumentLine {
   /** True when this line has sub-positions (it is a set). */
   hasSubPositions?: boolean;
   productName?: string;
+  /** Product code and unit as printed on the line, for reports about products missing from the catalogue. */
+  code?: string;
+  measureName?: string;
 }
 
 export interface NormalisedDocument {
@@ -80,7 +83,11 @@ export interface CatalogueProduct {
   isGroup: boolean;
   /** Whether the product keeps stock at all (not a service, not a group). */
   tracked: boolean;
+  /** Why tracked is false: a service, a group, or a parent with modifications (stock is kept per modification). */
+  notTrackedReason?: NotTrackedReason;
 }
+
+export type NotTrackedReason = 'service' | 'group' | 'has_modifications';
 
 /** A document rejected at the boundary: never changes a quantity, always reported. */
 export interface QuarantinedDocument {
