@@ -1,0 +1,119 @@
+/**
+ * The same guide result, fed page by page (newest months first, any order within) so the pull can stop early.
+ * Memory is O(products): per product only its newest stated stock (the anchor) and the rare deciding rows newer than
+ * it that state none. There is therefore no ledger and no chain check here (result().history = 'newest-only');
+ * fold the stored rows with foldProduct for those.
+ */
+import type { ApiVersion } from '../model/types.ts';
+import { addUnstatedInventoryWarning, buildProductStock, guideResult, isAnchor, lists, unlistedEvent } from './fold.ts';
+import { compareDocs, compareEvents, productKey } from './order.ts';
+import { StoreTally } from './tally.ts';
+import type { CompleteInventoryRecord, ProductEvent, StockResult } from './types.ts';
+import { WarningBag } from './warnings.ts';
+
+export interface StockAccumulator {
+  /** Adds raw documents (a page); malformed ones are quarantined like in computeStock. */
+  addDocuments(rawDocuments: Iterable<unknown>): void;
+  /** Declares that every document closed at or after sinceMs has been added. Coverage only grows backwards. */
+  setCoverage(sinceMs: number): void;
+  /** The earliest time declared covered, or null. */
+  coverage(): number | null;
+  /** A tracked product is decided once its newest stated stock is at or after the coverage: older pages cannot change it. */
+  isDecided(productId: string): boolean;
+  decidedProductIds(): string[];
+  undecidedProductIds(): string[];
+  progress(): { tracked: number; decided: number; undecided: number; notTracked: number };
+  /** The guide result so far (same quantities, status and deciding documents as computeStock on the same documents). */
+  result(): StockResult;
+}
+
+interface ProductState {
+  anchor: ProductEvent | null;
+  /** Deciding rows newer than the anchor (no stated stock), oldest first. */
+  later: ProductEvent[];
+  documents: number;
+  warnings: WarningBag;
+}
+
+export function createStockAccumulator(input: { api: ApiVersion; products: readonly unknown[] }): StockAccumulator {
+  const tally = new StoreTally(input.api === 'v1' ? 'v1' : 'v2', Array.isArray(input.products) ? input.products : []);
+  const states = new Map<string, ProductState>();
+  for (const product of tally.products) {
+    if (product.tracked) states.set(productKey(product.id), { anchor: null, later: [], documents: 0, warnings: new WarningBag() });
+  }
+  let newestUnstated: CompleteInventoryRecord | null = null;
+  let since: number | null = null;
+
+  const addEvent = (state: ProductState, event: ProductEvent) => {
+    state.warnings.addAll(event.warnings);
+    if (!event.decides) return;
+    state.documents += 1;
+    if (state.anchor && compareEvents(event, state.anchor) <= 0) return; // older than what we know: cannot decide
+    if (isAnchor(event)) {
+      state.anchor = event;
+      state.later = state.later.filter((e) => compareEvents(e, event) > 0);
+    } else if (!state.later.some((e) => compareEvents(e, event) === 0)) {
+      state.later.push(event);
+      state.later.sort(compareEvents);
+    }
+  };
+
+  const addInventory = (record: CompleteInventoryRecord) => {
+    if (record.complete === null) {
+      if (!newestUnstated || compareDocs(record.doc, newestUnstated.doc) > 0) newestUnstated = record;
+      return;
+    }
+    for (const product of tally.products) {
+      const key = productKey(product.id);
+      const state = states.get(key);
+      if (state && !lists(record, key)) addEvent(state, unlistedEvent(record, product.id));
+    }
+  };
+
+  const isDecided = (key: string) => {
+    const anchor = states.get(key)?.anchor;
+    return since !== null && anchor != null && anchor.doc.closeTime >= since;
+  };
+
+  return {
+    addDocuments(rawDocuments) {
+      for (const raw of rawDocuments) {
+        const doc = tally.normalise(raw);
+        if (!doc) continue;
+        const read = tally.read(doc);
+        for (const event of read.events) {
+          const state = states.get(productKey(event.productId));
+          if (state) addEvent(state, event);
+        }
+        if (read.inventory) addInventory(read.inventory);
+      }
+    },
+    setCoverage(sinceMs) {
+      if (Number.isFinite(sinceMs)) since = since === null ? sinceMs : Math.min(since, sinceMs);
+    },
+    coverage: () => since,
+    isDecided: (productId) => isDecided(productKey(productId)),
+    decidedProductIds: () => tally.products.filter((p) => p.tracked && isDecided(productKey(p.id))).map((p) => p.id),
+    undecidedProductIds: () => tally.products.filter((p) => p.tracked && !isDecided(productKey(p.id))).map((p) => p.id),
+    progress() {
+      const tracked = tally.products.filter((p) => p.tracked);
+      const decided = tracked.filter((p) => isDecided(productKey(p.id))).length;
+      return { tracked: tracked.length, decided, undecided: tracked.length - decided, notTracked: tally.products.length - tracked.length };
+    },
+    result() {
+      const products = tally.products.map((product) => {
+        const key = productKey(product.id);
+        const bag = new WarningBag();
+        bag.addAll(tally.extraWarnings(product.id));
+        const state = states.get(key);
+        if (!state) return buildProductStock(product, null, null, [], 0, bag);
+        bag.addAll(state.warnings.toArray());
+        const guide = guideResult(state.anchor, state.later);
+        bag.addAll(guide.warnings);
+        addUnstatedInventoryWarning(bag, key, guide, newestUnstated);
+        return buildProductStock(product, guide, null, [], state.documents, bag);
+      });
+      return tally.result(products, 'newest-only');
+    },
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * computeStock: the whole store at once, from raw API items. Pure and synchronous: no DOM, no IndexedDB, no Vite,
+ * so partners can run it on a server. Never throws on bad documents: they are quarantined and reported.
+ */
+import type { ApiVersion, NormalisedDocument } from '../model/types.ts';
+import { foldProduct } from './fold.ts';
+import { compareDocs, docRef, productKey } from './order.ts';
+import { StoreTally } from './tally.ts';
+import type { CompleteInventoryRecord, ProductEvent, StockResult } from './types.ts';
+import { makeWarning } from './warnings.ts';
+
+export interface ComputeStockInput {
+  api: ApiVersion;
+  /** Raw catalogue items as GET products returns them (V2 or V1 shape), any order. */
+  products: readonly unknown[];
+  /** Raw documents as GET documents returns them, any order, any mix of types, duplicates allowed. */
+  documents: readonly unknown[];
+}
+
+export function computeStock(input: ComputeStockInput): StockResult {
+  const api: ApiVersion = input.api === 'v1' ? 'v1' : 'v2';
+  const tally = new StoreTally(api, asArray(input.products));
+
+  // One document per id: pages can overlap. Two different payloads with one id keep the smaller JSON (order-free).
+  const byId = new Map<string, { doc: NormalisedDocument; json: string }>();
+  for (const raw of asArray(input.documents)) {
+    const doc = tally.normalise(raw);
+    if (!doc) continue;
+    const key = productKey(doc.meta.id);
+    const json = JSON.stringify(doc);
+    const seen = byId.get(key);
+    if (!seen) {
+      byId.set(key, { doc, json });
+      continue;
+    }
+    tally.duplicateDocuments += 1;
+    if (json === seen.json) continue;
+    tally.storeWarnings.add(makeWarning('DUPLICATE_DOCUMENT', null, doc.meta.id));
+    if (json < seen.json) byId.set(key, { doc, json });
+  }
+
+  const ordered = [...byId.values()].map((x) => x.doc).sort((a, b) => compareDocs(docRef(a.meta), docRef(b.meta)));
+  const eventsByProduct = new Map<string, ProductEvent[]>();
+  const inventories: CompleteInventoryRecord[] = [];
+  for (const doc of ordered) {
+    const read = tally.read(doc);
+    for (const event of read.events) {
+      const key = productKey(event.productId);
+      const list = eventsByProduct.get(key);
+      if (list) list.push(event);
+      else eventsByProduct.set(key, [event]);
+    }
+    if (read.inventory) inventories.push(read.inventory);
+  }
+
+  const products = tally.products.map((product) =>
+    foldProduct(product, eventsByProduct.get(productKey(product.id)) ?? [], inventories, tally.extraWarnings(product.id)),
+  );
+  return tally.result(products, 'full');
+}
+
+function asArray(value: unknown): readonly unknown[] {
+  return Array.isArray(value) ? value : [];
+}

@@ -1,0 +1,226 @@
+/**
+ * Why a product's stock is what it is, in the merchant's words (shared/docs/glossary.md). Russian first.
+ * Dates are shown in the terminal's time zone (time_zone_offset), quantities with a decimal comma in Russian.
+ */
+import { formatQuantity, formatQuantityRu, parseQuantity, type Milli } from '../model/quantity.ts';
+import type { DocumentType } from '../model/types.ts';
+import { SETTLEMENT_KINDS } from './settlement.ts';
+import type { DocRef, ProductStock, Warning } from './types.ts';
+
+export type Lang = 'ru' | 'en';
+
+export interface ExplainOptions {
+  /** Terminal names by device id, to show instead of the id. */
+  deviceNames?: Readonly<Record<string, string>>;
+  /** Offset (ms) for documents without time_zone_offset (V1); without it such times are shown in UTC. */
+  defaultTimeZoneOffset?: number;
+}
+
+const TYPE_NAMES: Record<DocumentType, { ru: string; en: string }> = {
+  SELL: { ru: 'Продажа', en: 'Sale' },
+  PAYBACK: { ru: 'Возврат', en: 'Customer return' },
+  BUY: { ru: 'Выкуп у клиента', en: 'Buy from a customer' },
+  BUYBACK: { ru: 'Возврат выкупа', en: 'Buy-back' },
+  ACCEPT: { ru: 'Приёмка', en: 'Acceptance' },
+  RETURN: { ru: 'Возврат поставщику', en: 'Return to supplier' },
+  WRITE_OFF: { ru: 'Списание', en: 'Write-off' },
+  INVENTORY: { ru: 'Инвентаризация', en: 'Inventory count' },
+  REVALUATION: { ru: 'Переоценка', en: 'Revaluation' },
+  OPEN_TARE: { ru: 'Вскрытие тары', en: 'Opening of tare' },
+  CASH_INCOME: { ru: 'Внесение', en: 'Cash in' },
+  CASH_OUTCOME: { ru: 'Выплата', en: 'Cash out' },
+  OPEN_SESSION: { ru: 'Открытие смены', en: 'Shift opening' },
+  CLOSE_SESSION: { ru: 'Закрытие смены', en: 'Shift closing' },
+  POS_OPEN_SESSION: { ru: 'Открытие смены', en: 'Shift opening' },
+  FPRINT: { ru: 'Фискальный документ', en: 'Fiscal document' },
+  X_REPORT: { ru: 'X-отчёт', en: 'X report' },
+  Z_REPORT: { ru: 'Z-отчёт', en: 'Z report' },
+  UNKNOWN: { ru: 'Документ', en: 'Document' },
+};
+
+/** dd.MM.yyyy HH:mm (ru) or yyyy-MM-dd HH:mm (en) in the terminal's time zone; "UTC" appended when it is unknown. */
+export function formatDocTime(doc: Pick<DocRef, 'closeTime' | 'timeZoneOffset'>, lang: Lang, options: ExplainOptions = {}): string {
+  const offset = doc.timeZoneOffset ?? options.defaultTimeZoneOffset ?? null;
+  const d = new Date(doc.closeTime + (offset ?? 0));
+  const two = (n: number) => String(n).padStart(2, '0');
+  const date = lang === 'ru'
+    ? `${two(d.getUTCDate())}.${two(d.getUTCMonth() + 1)}.${d.getUTCFullYear()}`
+    : `${d.getUTCFullYear()}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())}`;
+  return `${date} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}${offset === null ? ' UTC' : ''}`;
+}
+
+/** "Продажа №123 от 12.03.2025 14:05, терминал T1" / "Sale No. 123 of 2025-03-12 14:05, terminal T1". */
+export function formatDocTitle(doc: DocRef, lang: Lang, options: ExplainOptions = {}): string {
+  let name = TYPE_NAMES[doc.type][lang];
+  if (doc.type === 'UNKNOWN') name += ` «${doc.rawType}»`;
+  if (doc.type === 'INVENTORY' && doc.completeInventory != null) {
+    name = lang === 'ru'
+      ? `${doc.completeInventory ? 'Полная' : 'Частичная'} инвентаризация`
+      : `${doc.completeInventory ? 'Complete' : 'Partial'} inventory count`;
+  }
+  const number = doc.number === null ? '' : lang === 'ru' ? ` №${doc.number}` : ` No. ${doc.number}`;
+  const time = formatDocTime(doc, lang, options);
+  const device = doc.deviceId ? (options.deviceNames?.[doc.deviceId] ?? doc.deviceId) : '';
+  const terminal = device ? (lang === 'ru' ? `, терминал ${device}` : `, terminal ${device}`) : '';
+  return lang === 'ru' ? `${name}${number} от ${time}${terminal}` : `${name}${number} of ${time}${terminal}`;
+}
+
+const q = (value: string | Milli, lang: Lang): string => {
+  const milli = typeof value === 'string' ? parseQuantity(value) : value;
+  return lang === 'ru' ? formatQuantityRu(milli) : formatQuantity(milli);
+};
+const abs = (value: string): string => value.replace(/^-/, '');
+const MINUS = '−';
+
+/** The reason for the product's stock in one or a few sentences. */
+export function explainProduct(ps: ProductStock, lang: Lang, options: ExplainOptions = {}): string {
+  const sentences: string[] = [headline(ps, lang, options)];
+  for (const warning of ps.warnings) {
+    const text = describeWarning(warning, lang, options);
+    if (text) sentences.push(text);
+  }
+  if (ps.chainBreaks.length > 0) {
+    const last = ps.chainBreaks[ps.chainBreaks.length - 1]!;
+    sentences.push(
+      lang === 'ru'
+        ? `Остаток менялся вне документов (${ps.chainBreaks.length} раз); последний раз на ${q(last.size, lang)} перед документом «${formatDocTitle(last.next, lang, options)}».`
+        : `Stock changed outside documents (${ps.chainBreaks.length} times); last by ${q(last.size, lang)} before "${formatDocTitle(last.next, lang, options)}".`,
+    );
+  }
+  return sentences.join(' ');
+}
+
+function headline(ps: ProductStock, lang: Lang, options: ExplainOptions): string {
+  const ru = lang === 'ru';
+  if (ps.status === 'not_tracked') {
+    switch (ps.notTrackedReason) {
+      case 'service': return ru ? 'Услуга: остаток не ведётся.' : 'A service: no stock is kept.';
+      case 'has_modifications': return ru ? 'Товар с модификациями: остаток ведётся по каждой модификации отдельно.' : 'A product with modifications: stock is kept per modification.';
+      default: return ru ? 'Группа товаров: остаток не ведётся.' : 'A product group: no stock is kept.';
+    }
+  }
+  if (ps.status === 'unresolved' || !ps.decidedBy || ps.quantity === null) {
+    const moved = ps.warnings.some((w) => w.code === 'NO_STOCK_BEFORE');
+    if (moved) {
+      return ru
+        ? 'Товар есть в документах, но ни в одном не указан остаток до документа; укажите остаток вручную.'
+        : 'The product appears in documents, but none states its stock before the document; enter the stock by hand.';
+    }
+    return ru
+      ? 'Нет документов, по которым можно определить остаток; укажите остаток вручную.'
+      : 'No documents decide this product\'s stock; enter the stock by hand.';
+  }
+  const unit = ps.measureName ? ` ${ps.measureName}` : '';
+  const result = `${q(ps.quantity, lang)}${unit}`;
+  const title = formatDocTitle(ps.decidedBy, lang, options);
+  if (ps.derived) {
+    const from = formatDocTitle(ps.derived.from, lang, options);
+    const sign = ps.derived.laterMovement.startsWith('-') ? MINUS : '+';
+    return ru
+      ? `${title}: остаток до документа не указан. Взят остаток после документа «${from}» = ${q(ps.derived.stock, lang)} `
+        + `и движения ${ps.derived.laterDocuments} более поздних документов: ${sign} ${q(abs(ps.derived.laterMovement), lang)} = ${result}.`
+      : `${title}: the stock before is not stated. Taken the stock after "${from}" = ${q(ps.derived.stock, lang)} `
+        + `and the movements of ${ps.derived.laterDocuments} later documents: ${sign} ${q(abs(ps.derived.laterMovement), lang)} = ${result}.`;
+  }
+  return `${title}: ${formula(ps, lang, result)}.`;
+}
+
+/** Per-rule wording of "before ± moved = after". */
+function formula(ps: ProductStock, lang: Lang, result: string): string {
+  const ru = lang === 'ru';
+  const before = ps.stockBefore === null ? '?' : q(ps.stockBefore, lang);
+  const moved = q(abs(ps.movement ?? '0'), lang);
+  switch (ps.rule) {
+    case 'INVENTORY':
+      return ru
+        ? `по итогам инвентаризации остаток ${result}${ps.stockBefore === null ? '' : ` (до неё было ${before})`}`
+        : `counted ${result}${ps.stockBefore === null ? '' : ` (the stock before the count was ${before})`}`;
+    case 'INVENTORY_UNLISTED':
+      return ru
+        ? `товара нет в полной инвентаризации, поэтому его остаток сброшен до ${result}`
+        : `the product is not listed in this complete inventory count, so its stock is reset to ${result}`;
+    case 'ACCEPT':
+      return ru
+        ? `остаток до приёмки ${before} (initial_quantity в приёмке — это остаток до неё) + принято ${moved} = ${result}`
+        : `stock before acceptance ${before} (an acceptance's initial_quantity is the stock before it) + accepted ${moved} = ${result}`;
+    default:
+      break;
+  }
+  const words = MOVE_WORDS[ps.rule ?? 'SELL'] ?? MOVE_WORDS.SELL!;
+  const sign = words.sign === '-' ? MINUS : '+';
+  const held = ps.settlements.filter((s) => !s.moves);
+  const heldText = held.map((s) => {
+    const kind = SETTLEMENT_KINDS[s.kind];
+    const why = s.kind === 'credit_payment'
+      ? (ru ? 'товар был передан раньше' : 'the goods were handed over earlier')
+      : (ru ? 'товар не передан' : 'no goods were handed over');
+    return `${kind[lang]} (${q(s.quantity, lang)}): ${why}`;
+  });
+  if (ps.movement === '0' && held.length > 0) {
+    return ru
+      ? `${heldText.join('; ')}, остаток не меняется; остаток до ${before} = ${result}`
+      : `${heldText.join('; ')}, stock unchanged; stock before ${before} = ${result}`;
+  }
+  const main = ru
+    ? `остаток до ${before} ${sign} ${words.ru} ${moved} = ${result}`
+    : `stock before ${before} ${sign} ${words.en} ${moved} = ${result}`;
+  return held.length > 0 ? `${main} (${ru ? 'ещё' : 'also'} ${heldText.join('; ')})` : main;
+}
+
+const MOVE_WORDS: Partial<Record<string, { sign: '-' | '+'; ru: string; en: string }>> = {
+  SELL: { sign: '-', ru: 'продано', en: 'sold' },
+  BUYBACK: { sign: '-', ru: 'возвращено по возврату выкупа', en: 'returned on buy-back' },
+  WRITE_OFF: { sign: '-', ru: 'списано', en: 'written off' },
+  RETURN: { sign: '-', ru: 'возвращено поставщику', en: 'returned to supplier' },
+  PAYBACK: { sign: '+', ru: 'возвращено покупателем', en: 'returned by customer' },
+  BUY: { sign: '+', ru: 'выкуплено у клиента', en: 'bought from customer' },
+};
+
+/** One sentence per warning worth telling the merchant; null for those the headline already says. */
+export function describeWarning(w: Warning, lang: Lang, options: ExplainOptions = {}): string | null {
+  const ru = lang === 'ru';
+  const doc = w.doc ? formatDocTitle(w.doc, lang, options) : (w.documentId ?? (ru ? 'без номера' : 'without id'));
+  const times = w.count > 1 ? (ru ? ` (${w.count} раз)` : ` (${w.count} times)`) : '';
+  switch (w.code) {
+    case 'UNKNOWN_SETTLEMENT_METHOD':
+      return ru
+        ? `Неизвестный признак способа расчёта «${w.value}»${times}: считаем, что товар передан.`
+        : `Unknown settlement method "${w.value}"${times}: counted as goods handed over.`;
+    case 'OPEN_TARE_IGNORED':
+      return ru
+        ? `Вскрытие тары не учитывается, его влияние на остаток неизвестно${times}; последнее: ${doc}.`
+        : `Opening of tare is not counted, its effect on stock is unknown${times}; latest: ${doc}.`;
+    case 'UNKNOWN_DOCUMENT_TYPE':
+      return ru
+        ? `Документ неизвестного типа «${w.value}» не учитывается${times}.`
+        : `A document of unknown type "${w.value}" is not counted${times}.`;
+    case 'QUARANTINED_DOCUMENT':
+      return ru
+        ? `Документ ${w.documentId ?? 'без номера'} не удалось прочитать (${w.value}), он не учтён; проверьте остаток.`
+        : `Document ${w.documentId ?? 'without id'} could not be read (${w.value}) and is not counted; check the stock.`;
+    case 'SET_HEADER':
+      return ru
+        ? `Товар продаётся как комплект${times}: остаток списывается по составу комплекта.`
+        : `The product is sold as a set${times}: stock moves on the set's components.`;
+    case 'INVENTORY_COMPLETENESS_UNKNOWN':
+      return ru
+        ? `Более поздняя инвентаризация (${doc}) не указывает, полная ли она, и товара в ней нет; если она полная, остаток должен быть 0.`
+        : `A later inventory count (${doc}) does not say whether it was complete and does not list the product; if it was complete, the stock should be 0.`;
+    case 'REPEATED_INVENTORY_LINE':
+      return ru
+        ? `В инвентаризации товар указан в нескольких строках; количества сложены.`
+        : `The inventory count lists the product on several lines; the counts were added up.`;
+    case 'LEDGER_DIFFERS':
+      return ru
+        ? `По всем документам начиная с ${doc} получается ${q(w.value ?? '0', lang)} — расхождение с остатком по последнему документу.`
+        : `All documents since ${doc} add up to ${q(w.value ?? '0', lang)}, which differs from the newest document.`;
+    case 'QUANTITY_OUT_OF_RANGE':
+      return ru
+        ? `Остаток больше, чем принимает Облако Эвотор (до 7 знаков до запятой).`
+        : `The stock is beyond what Evotor Cloud accepts (7 integer digits).`;
+    case 'BAD_CLOUD_QUANTITY':
+      return ru ? `Остаток в Облаке Эвотор не читается: ${w.value}.` : `The cloud's stock cannot be read: ${w.value}.`;
+    default:
+      return null;
+  }
+}
