@@ -25,15 +25,18 @@ export function parseCloseDate(value: unknown): number | null {
   const local = Date.UTC(year, month - 1, day, hour, minute, second, ms);
   // Date.UTC rolls 31 February over into March: reject days the month does not have.
   if (new Date(local).getUTCDate() !== day) return null;
-  return plausible(local - zoneOffsetMs(m[8]));
+  const zone = zoneOffsetMs(m[8]);
+  return zone === null ? null : plausible(local - zone);
 }
 
-function zoneOffsetMs(zone: string | undefined): number {
+/** "+0300", "+03:00", "-05", "Z" -> ms; null for an offset no place on Earth uses (beyond ±14 h). */
+function zoneOffsetMs(zone: string | undefined): number | null {
   if (!zone || zone.toUpperCase() === 'Z') return 0;
   const sign = zone.startsWith('-') ? -1 : 1;
   const digits = zone.slice(1).replace(':', '');
   const hours = Number(digits.slice(0, 2));
   const minutes = Number(digits.slice(2) || '0');
+  if (hours > 14 || minutes > 59) return null;
   return sign * (hours * 60 + minutes) * 60_000;
 }
 
