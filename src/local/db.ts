@@ -57,6 +57,8 @@ export interface ProductPageWrite {
   expected: CheckpointRecord;
   next: CheckpointRecord;
   products: ProductRecord[];
+  /** Catalogue entries that failed validation. */
+  quarantine: QuarantineRecord[];
   updateJob: (job: JobRecord) => JobRecord;
 }
 
@@ -144,11 +146,13 @@ export class LocalStore {
 
   /** Products of one page plus the checkpoint past it, in one transaction. */
   async commitProductPage(write: ProductPageWrite): Promise<JobRecord> {
-    const tx = this.db.transaction(['products', 'checkpoints', 'jobs'], 'readwrite');
+    const tx = this.db.transaction(['products', 'quarantine', 'checkpoints', 'jobs'], 'readwrite');
     try {
       checkExpected(await tx.objectStore('checkpoints').get([write.storeId, write.expected.month]), write.expected);
       const products = tx.objectStore('products');
       for (const product of write.products) void products.put(product);
+      const quarantine = tx.objectStore('quarantine');
+      for (const record of write.quarantine) void quarantine.put(record);
       void tx.objectStore('checkpoints').put(write.next);
       const job = await this.applyJob(tx.objectStore('jobs'), write.storeId, write.updateJob);
       await tx.done;

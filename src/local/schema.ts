@@ -32,6 +32,8 @@ export interface StoreRecord {
 export interface ProductRecord extends CatalogueProduct {
   storeId: string;
   pk: string;
+  /** What normaliseProduct said about the cloud's quantity (e.g. not an exact quantity). */
+  cloudWarnings?: string[];
 }
 
 /** One (document, product) row. `month` is the checkpoint month whose page brought it. */

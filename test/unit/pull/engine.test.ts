@@ -1,0 +1,139 @@
+import { IDBFactory } from 'fake-indexeddb';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { openLocalStore, type LocalStore } from '../../../src/local/db.ts';
+import { StoreComputation, type ResultRow } from '../../../src/pull/computation.ts';
+import { pullStore, type PullRequest } from '../../../src/pull/engine.ts';
+import { computeStock } from '../../../src/stock/index.ts';
+import type { ProductStock } from '../../../src/stock/types.ts';
+import { fakeCloud, littleStore, type FakeCloud } from './fake-cloud.ts';
+
+const STORE = '20240101-5A12-403A-80F6-75C361356826';
+const NOW = Date.UTC(2024, 5, 15, 12);
+const now = () => NOW;
+
+beforeEach(() => {
+  globalThis.indexedDB = new IDBFactory();
+});
+
+async function pull(local: LocalStore, cloud: FakeCloud, request: Partial<PullRequest> = {}, signal = new AbortController().signal) {
+  const computation = new StoreComputation(local, STORE, 'v2');
+  const job = await pullStore({ storeId: STORE, storeName: 'Магазин', ...request }, { local, client: cloud, computation, now }, signal);
+  return { job, result: await computation.result(), computation };
+}
+
+function core(row: ResultRow): ProductStock {
+  const { pk: _pk, provisional: _p, difference: _d, ...stock } = row;
+  return stock;
+}
+
+describe('pullStore', () => {
+  it('pulled and folded from IndexedDB equals computeStock on the same documents', async () => {
+    const store = littleStore(12, 7, { completeInventory: true });
+    const cloud = fakeCloud(store.products, store.documents, 4);
+    const local = await openLocalStore({ name: 'eq' });
+    const { job, result } = await pull(local, cloud, { options: { fullPeriod: true } });
+    const expected = computeStock({ api: 'v2', products: store.products, documents: store.documents });
+
+    expect(job.status).toBe('done');
+    expect(job.stopReason).toBe('horizon');
+    expect(job.documents).toBe(store.documents.length);
+    expect(job.coveredSince).toBe(Date.UTC(2024, 0, 1));
+    expect(result.rows.map(core)).toEqual(expected.products);
+    expect(result.rows.every((r) => !r.provisional)).toBe(true);
+    // Six months, newest first, each month's first request with its window, later ones only the cursor.
+    expect(cloud.log.filter((l) => /^documents \d/.test(l))).toEqual(
+      ['2024-06', '2024-05', '2024-04', '2024-03', '2024-02', '2024-01'].map((m) => `documents ${m}`),
+    );
+    local.close();
+  });
+
+  it('resumes after an abort at any page without fetching a committed page again', async () => {
+    const store = littleStore(10, 3);
+    const reference = fakeCloud(store.products, store.documents, 3);
+    const refLocal = await openLocalStore({ name: 'ref' });
+    const { result: full } = await pull(refLocal, reference, { options: { fullPeriod: true } });
+    refLocal.close();
+    const totalCalls = reference.calls;
+
+    for (const stopAt of [1, 2, Math.floor(totalCalls / 2), totalCalls - 1]) {
+      globalThis.indexedDB = new IDBFactory();
+      const cloud = fakeCloud(store.products, store.documents, 3);
+      const local = await openLocalStore({ name: 'resume' });
+      cloud.failAt = { call: stopAt, error: new DOMException('closed tab', 'AbortError') };
+      await expect(pull(local, cloud, { options: { fullPeriod: true } })).rejects.toMatchObject({ name: 'AbortError' });
+      expect((await local.getJob(STORE))?.status).toBe('running');
+      // Abort twice more at later pages: every resume starts exactly at its checkpoint.
+      cloud.failAt = { call: stopAt + 3, error: new DOMException('closed tab', 'AbortError') };
+      await pull(local, cloud, { options: { fullPeriod: true } }).catch(() => undefined);
+      cloud.failAt = undefined;
+      const { result } = await pull(local, cloud, { options: { fullPeriod: true } });
+      expect(new Set(cloud.log).size).toBe(cloud.log.length);
+      expect(cloud.log.filter((l) => l.startsWith('documents'))).toHaveLength(totalCalls);
+      expect(result.rows.map(core)).toEqual(full.rows.map(core));
+      local.close();
+    }
+  });
+
+  it('stops early once every product is decided, and the decided quantities are the full computation\'s', async () => {
+    const store = littleStore(8, 11, { weekly: true, completeInventory: true });
+    const early = fakeCloud(store.products, store.documents, 5);
+    const local = await openLocalStore({ name: 'early' });
+    const { job, result } = await pull(local, early);
+    const whole = fakeCloud(store.products, store.documents, 5);
+    const wholeLocal = await openLocalStore({ name: 'whole' });
+    await pull(wholeLocal, whole, { options: { fullPeriod: true } });
+
+    expect(job.stopReason).toBe('all-decided');
+    expect(job.resultOfferedAt).not.toBeNull();
+    expect(early.calls).toBeLessThan(whole.calls);
+    const expected = computeStock({ api: 'v2', products: store.products, documents: store.documents });
+    expect(result.rows.map((r) => [r.productId, r.status, r.quantity])).toEqual(expected.products.map((p) => [p.productId, p.status, p.quantity]));
+    expect(result.counts.decided).toBe(result.counts.tracked);
+
+    // Asking for the whole period afterwards fetches only the months skipped.
+    const before = early.calls;
+    const again = await pull(local, early, { options: { fullPeriod: true } });
+    expect(again.job.stopReason).toBe('horizon');
+    expect(early.calls - before).toBe(whole.calls - before);
+    expect(new Set(early.log).size).toBe(early.log.length);
+    local.close();
+    wholeLocal.close();
+  });
+
+  it('quarantines a malformed document, flags its products, and changes no quantity', async () => {
+    const store = littleStore(6, 5);
+    const bad = {
+      id: 'bad-1', type: 'SELL', number: 999, close_date: '2024-03-10T10:00:00.000+0000', device_id: 'T1',
+      body: { positions: [{ product_id: 'p2', quantity: 'lots', initial_quantity: 5 }] },
+    };
+    const noDate = { id: 'bad-2', type: 'SELL', close_date: 'yesterday', body: { positions: [{ product_id: 'p3', quantity: 1 }] } };
+    const documents = [...store.documents, bad, noDate];
+    const cloud = fakeCloud(store.products, documents, 4);
+    const local = await openLocalStore({ name: 'q' });
+    const { job, result } = await pull(local, cloud, { options: { fullPeriod: true } });
+    const expected = computeStock({ api: 'v2', products: store.products, documents });
+    const clean = computeStock({ api: 'v2', products: store.products, documents: store.documents });
+
+    expect(job.quarantined).toBe(2);
+    expect(result.quarantined.map((q) => q.documentId).sort()).toEqual(['bad-1', 'bad-2']);
+    expect(result.rows.map(core)).toEqual(expected.products);
+    expect(result.rows.map((r) => r.quantity)).toEqual(clean.products.map((p) => p.quantity));
+    const p2 = result.rows.find((r) => r.productId === 'p2')!;
+    expect(p2.warnings).toEqual(expect.arrayContaining([expect.objectContaining({ code: 'QUARANTINED_DOCUMENT', documentId: 'bad-1' })]));
+    expect(result.counts.quarantinedDocuments).toBe(2);
+    local.close();
+  });
+
+  it('keeps the product history of one product in time order', async () => {
+    const store = littleStore(3, 9);
+    const cloud = fakeCloud(store.products, store.documents, 10);
+    const local = await openLocalStore({ name: 'h' });
+    const { computation } = await pull(local, cloud, { options: { fullPeriod: true } });
+    const history = await computation.history('P1');
+    const times = history.events.map((e) => e.doc.closeTime);
+    expect(times.length).toBeGreaterThan(3);
+    expect([...times].sort((a, b) => a - b)).toEqual(times);
+    expect(history.row?.productId).toBe('p1');
+    local.close();
+  });
+});
