@@ -1,0 +1,385 @@
+/**
+ * The forward simulation: walks every day once, in order, applying each document to the true stock, to the view
+ * of the terminal that closed it, and to the cloud; terminals sync with the cloud every 4 hours while online.
+ * It keeps only compact typed arrays: per-day offsets and counts, and one number per stock line (the terminal's
+ * stock before the document) plus one per inventory line (the counted quantity). Any day can then be served by
+ * regenerating it from its seeds and reading its numbers back (`materialiseDay`).
+ */
+import type { Milli } from '../../model/quantity.ts';
+import { generateCatalogue, type Catalogue } from './catalogue.ts';
+import {
+  EMITTED_TYPES, MAX_LAG, TYPE_INDEX, dayPlan, forEachLine, generateDay, type DayContext, type GenDoc,
+} from './day.ts';
+import { DAY_MS, HOUR_MS, MINUTE_MS, datePrefixedId, yyyymmdd } from './format.ts';
+import {
+  S_ABSENT, SETTLEMENT_MOVES_GOODS, historyStart, resolveOptions, type GeneratorOptions, type ResolvedOptions,
+} from './options.ts';
+import { Rng } from './prng.ts';
+import { ChangeLog, ChunkedFloat64 } from './records.ts';
+
+export const SYNC_INTERVAL_MS = 4 * HOUR_MS;
+
+export interface Device {
+  id: string;
+  name: string;
+}
+export interface Employee {
+  id: string;
+  name: string;
+}
+
+export interface GeneratedStore {
+  options: ResolvedOptions;
+  id: string;
+  name: string;
+  address: string;
+  /** The owner's Evotor user id (NN-NNNNNNNNNNNNNNN). */
+  userId: string;
+  devices: Device[];
+  employees: Employee[];
+  catalogue: Catalogue;
+  ctx: DayContext;
+  start: number;
+  end: number;
+  days: number;
+  /** dayDocStart[d] = ordinal of the first document of day d; dayDocStart[days] = number of documents. */
+  dayDocStart: Int32Array;
+  /** First record slot of day d. */
+  daySlotStart: Float64Array;
+  /** Documents closed by terminal t before day d: dayTermStart[d * terminals + t]. */
+  dayTermStart: Int32Array;
+  /** Documents of each emitted type on day d: dayTypeCount[d * EMITTED_TYPES.length + type]. */
+  dayTypeCount: Uint32Array;
+  records: ChunkedFloat64;
+  /** Final true stock per catalogue index (meaningful for tracked products). */
+  truth: Float64Array;
+  /** Final cloud quantity per catalogue index as the terminals left it. */
+  cloud: Float64Array;
+  /** Final view of each terminal. */
+  views: Float64Array[];
+  offline: { terminal: number; from: number; to: number }[];
+  cloudEdits: { time: number; p: number; mode: 'zero' | 'recount' | 'typo' }[];
+  documentCount: number;
+  stats: { generationMs: number; documents: number; lines: number; recordBytes: number };
+}
+
+const isTracked = (cat: Catalogue, p: number) => p >= 0 && (cat.products[p] as { tracked: boolean }).tracked;
+
+/**
+ * Physical direction of a document's lines: +1 goods in, -1 goods out, 0 nothing moves. INVENTORY sets stock
+ * instead (see applyDocument). Prepayment, partial prepayment, advance and credit payment hand over no goods.
+ */
+export function movementSign(doc: GenDoc): number {
+  const handsOver = doc.settlement === S_ABSENT || SETTLEMENT_MOVES_GOODS[doc.settlement] === true;
+  switch (doc.type) {
+    case 'SELL':
+      return handsOver ? -1 : 0;
+    case 'PAYBACK':
+      return handsOver ? 1 : 0;
+    case 'BUY':
+    case 'ACCEPT':
+      return 1;
+    case 'BUYBACK':
+    case 'WRITE_OFF':
+    case 'RETURN':
+      return -1;
+    default:
+      return 0;
+  }
+}
+
+/**
+ * Applies a materialised document (initial/counted filled) to a stock array and reports every product it
+ * touched. Set headers, services and free-price lines move nothing; set components move. A complete inventory
+ * sets the listed products and zeroes every other tracked product.
+ */
+export function applyDocument(doc: GenDoc, cat: Catalogue, stock: Float64Array, touched: (p: number) => void, listed?: Uint8Array): void {
+  if (doc.type === 'INVENTORY') {
+    const mark = doc.complete ? (listed ?? new Uint8Array(cat.products.length)) : null;
+    forEachLine(doc, (l) => {
+      if (!isTracked(cat, l.p)) return;
+      stock[l.p] = l.counted;
+      touched(l.p);
+      if (mark) mark[l.p] = 1;
+    });
+    if (mark) {
+      for (const p of cat.tracked) {
+        if (mark[p] === 1) {
+          mark[p] = 0;
+          continue;
+        }
+        stock[p] = 0;
+        touched(p);
+      }
+    }
+    return;
+  }
+  const sign = movementSign(doc);
+  if (sign === 0) return;
+  forEachLine(doc, (l) => {
+    if (!isTracked(cat, l.p)) return;
+    stock[l.p] = (stock[l.p] as number) + sign * l.qty;
+    touched(l.p);
+  });
+}
+
+function averageSaleQty(kind: string): number {
+  if (kind === 'weighted') return 1275;
+  if (kind === 'set') return 1150;
+  return 1425;
+}
+
+function buildContext(o: ResolvedOptions, cat: Catalogue, start: number, days: number): DayContext {
+  const key = `${String(o.seed)}`;
+  const ctx: DayContext = {
+    o, cat, key, start, days, end: o.endTime, employees: 3,
+    restock: new Float64Array(cat.products.length), opening: new Float64Array(cat.products.length),
+    pairCache: new Map(), pairCacheLimit: MAX_LAG + 8,
+  };
+  // Balance acceptances against expected sales so stock neither explodes nor sinks for long.
+  const plan = dayPlan(ctx, 3);
+  const saleLines = (plan.regular * 0.86 + plan.pairs * 0.9) * 2.15 * 0.97;
+  const acceptLines = Math.max(0.05, plan.regular * 0.04 * 14);
+  const demand = new Float64Array(cat.products.length);
+  for (const p of cat.products) {
+    if (p.group) continue;
+    const lines = saleLines * cat.sellable.share(p);
+    if (p.components) for (const c of p.components) demand[c.p] = (demand[c.p] as number) + lines * 1.15 * c.qty;
+    else if (p.tracked) demand[p.index] = (demand[p.index] as number) + lines * averageSaleQty(p.kind);
+  }
+  const rng = new Rng(`${key}|opening`);
+  for (const index of cat.tracked) {
+    const p = cat.products[index]!;
+    const d = (demand[index] as number) * 1.1;
+    const share = cat.stockable.share(p);
+    const perLine = share > 0 ? d / (acceptLines * share) : 1000;
+    ctx.restock[index] = Math.min(Math.max(perLine, 1000), d * 90 + 5000);
+    const opening = d * (20 + rng.int(20));
+    ctx.opening[index] = p.precision === 3 ? Math.max(2000, Math.round(opening)) : Math.max(5, Math.round(opening / 1000)) * 1000;
+  }
+  return ctx;
+}
+
+function mergeIntervals(list: { terminal: number; from: number; to: number }[]): { terminal: number; from: number; to: number }[] {
+  const sorted = [...list].sort((a, b) => a.terminal - b.terminal || a.from - b.from);
+  const out: { terminal: number; from: number; to: number }[] = [];
+  for (const p of sorted) {
+    const last = out[out.length - 1];
+    if (last && last.terminal === p.terminal && p.from <= last.to) last.to = Math.max(last.to, p.to);
+    else out.push({ ...p });
+  }
+  return out;
+}
+
+export interface GenerateOptions {
+  /** Current time for endTime 'now' (default Date.now()). */
+  now?: number;
+  /** Changes only the store id (to keep ids unique when two stores share a seed). */
+  idSalt?: string;
+}
+
+export function generateStore(input: Partial<GeneratorOptions> = {}, gen: GenerateOptions = {}): GeneratedStore {
+  const began = performance.now();
+  const o = resolveOptions(input, gen.now ?? Date.now());
+  const cat = generateCatalogue(o);
+  const start = historyStart(o);
+  const end = o.endTime;
+  const days = Math.max(1, Math.ceil((end - start) / DAY_MS));
+  const ctx = buildContext(o, cat, start, days);
+  const T = o.terminals;
+  const P = cat.products.length;
+  const K = EMITTED_TYPES.length;
+
+  // Identity
+  const idRng = new Rng(`${String(o.seed)}|identity${gen.idSalt ?? ''}`);
+  const created = yyyymmdd(start, o.timeZoneOffsetMs);
+  const id = datePrefixedId(created, new Rng(`${String(o.seed)}|store${gen.idSalt ?? ''}`));
+  const devices = Array.from({ length: T }, (_, t) => ({ id: datePrefixedId(created, idRng), name: `Смарт-терминал ${t + 1}` }));
+  const employees = ['Иванова Мария', 'Петров Сергей', 'Сидорова Анна'].map((name) => ({ id: datePrefixedId(created, idRng), name }));
+  const userId = `01-${String(idRng.range(100_000_000, 999_999_999)).padStart(15, '0')}`;
+  const name = o.name ?? `Магазин «${['У дома', 'Продукты 24', 'Берёзка', 'Ромашка', 'Колосок'][idRng.int(5)]}» №${idRng.range(1, 99)}`;
+  const address = `г. ${['Москва', 'Тверь', 'Казань', 'Воронеж', 'Самара'][idRng.int(5)]}, ул. ${['Ленина', 'Садовая', 'Мира', 'Лесная'][idRng.int(4)]}, д. ${idRng.range(1, 120)}`;
+
+  // Offline periods and cloud edits (state-independent lists)
+  const offRng = new Rng(`${String(o.seed)}|offline`);
+  const randomOffline: { terminal: number; from: number; to: number }[] = [];
+  for (let i = 0; i < o.randomOffline; i++) {
+    const terminal = offRng.int(T);
+    const from = start + Math.floor(offRng.float() * (end - start));
+    const to = from + HOUR_MS + Math.floor(offRng.float() * 71 * HOUR_MS);
+    randomOffline.push({ terminal, from, to });
+  }
+  const offline = mergeIntervals(
+    [...o.offline, ...randomOffline]
+      .map((p) => ({ terminal: p.terminal, from: Math.max(p.from, start), to: Math.min(p.to, end) }))
+      .filter((p) => p.to > p.from),
+  );
+  const transitions = offline
+    .flatMap((p) => [{ time: p.from, terminal: p.terminal, online: false }, { time: p.to, terminal: p.terminal, online: true }])
+    .sort((a, b) => a.time - b.time || Number(a.online) - Number(b.online));
+  const editRng = new Rng(`${String(o.seed)}|edits`);
+  const modes = ['zero', 'recount', 'typo'] as const;
+  const cloudEdits = cat.stockable.size === 0 ? [] : Array.from({ length: o.cloudEdits }, () => ({
+    time: start + Math.floor(editRng.float() * (end - start)),
+    p: cat.stockable.sample(editRng),
+    mode: modes[editRng.int(3)]!,
+    typo: editRng.range(0, 50),
+  })).sort((a, b) => a.time - b.time);
+
+  // State
+  const truth = new Float64Array(P);
+  const cloud = new Float64Array(P);
+  const views = Array.from({ length: T }, () => new Float64Array(P));
+  if (o.initialStock === 'import') {
+    for (const p of cat.tracked) {
+      truth[p] = ctx.opening[p] as number;
+      cloud[p] = ctx.opening[p] as number;
+      for (const v of views) v[p] = ctx.opening[p] as number;
+    }
+  }
+  const log = new ChangeLog();
+  const logPos = new Int32Array(T);
+  const online = new Array<boolean>(T).fill(true);
+  const dirty = Array.from({ length: T }, () => new Set<number>());
+  const listed = new Uint8Array(P);
+
+  const dayDocStart = new Int32Array(days + 1);
+  const daySlotStart = new Float64Array(days + 1);
+  const dayTermStart = new Int32Array((days + 1) * T);
+  const dayTypeCount = new Uint32Array(days * K);
+  const records = new ChunkedFloat64();
+  const termCount = new Int32Array(T);
+  let documents = 0;
+  let lines = 0;
+
+  const push = (t: number, p: number) => {
+    cloud[p] = (views[t] as Float64Array)[p] as number;
+    log.push(p);
+  };
+  const sync = (t: number) => {
+    const view = views[t] as Float64Array;
+    log.forEachFrom(logPos[t] as number, (p) => {
+      view[p] = cloud[p] as number;
+    });
+    logPos[t] = log.end;
+  };
+  const reconnect = (t: number) => {
+    online[t] = true;
+    for (const p of dirty[t] as Set<number>) push(t, p);
+    (dirty[t] as Set<number>).clear();
+    (views[t] as Float64Array).set(cloud);
+    logPos[t] = log.end;
+  };
+  let transitionAt = 0;
+  let editAt = 0;
+  type Ev = { time: number; kind: number; a: number; b: number };
+
+  for (let d = 0; d < days; d++) {
+    dayDocStart[d] = documents;
+    daySlotStart[d] = records.length;
+    dayTermStart.set(termCount, d * T);
+    const dayStart = start + d * DAY_MS;
+    const dayEnd = dayStart + DAY_MS;
+    const events: Ev[] = [];
+    for (let t = 0; t < T; t++) {
+      const phase = (t * 80 * MINUTE_MS) % SYNC_INTERVAL_MS;
+      for (let s = dayStart + phase; s < dayEnd; s += SYNC_INTERVAL_MS) events.push({ time: s, kind: 0, a: t, b: 0 });
+    }
+    while (transitionAt < transitions.length && transitions[transitionAt]!.time < dayEnd) {
+      const tr = transitions[transitionAt++]!;
+      events.push({ time: tr.time, kind: tr.online ? 2 : 1, a: tr.terminal, b: 0 });
+    }
+    while (editAt < cloudEdits.length && cloudEdits[editAt]!.time < dayEnd) {
+      const e = cloudEdits[editAt++]!;
+      events.push({ time: e.time, kind: 3, a: e.p, b: e.mode === 'zero' ? 0 : e.mode === 'recount' ? 1 : 2 + e.typo });
+    }
+    events.sort((x, y) => x.time - y.time || x.kind - y.kind);
+    let ev = 0;
+    const runEvent = (e: Ev) => {
+      if (e.kind === 0) {
+        if (online[e.a]) sync(e.a);
+      } else if (e.kind === 1) {
+        online[e.a] = false;
+      } else if (e.kind === 2) {
+        reconnect(e.a);
+      } else {
+        const p = e.a;
+        const product = cat.products[p]!;
+        cloud[p] = e.b === 0 ? 0 : e.b === 1 ? (truth[p] as number) : (e.b - 2) * (product.precision === 3 ? 400 : 1000);
+        log.push(p);
+      }
+    };
+
+    const docs = generateDay(ctx, d);
+    for (const doc of docs) {
+      while (ev < events.length && events[ev]!.time <= doc.time) runEvent(events[ev++]!);
+      const t = doc.terminal;
+      const view = views[t] as Float64Array;
+      termCount[t] = (termCount[t] as number) + 1;
+      const inventory = doc.type === 'INVENTORY';
+      // 1. what the terminal knew before the document, and what an inventory counted
+      forEachLine(doc, (l) => {
+        lines++;
+        if (!isTracked(cat, l.p)) return;
+        l.initial = view[l.p] as Milli;
+        records.push(l.initial);
+        if (inventory) {
+          const counted = Math.max(0, Math.max(0, truth[l.p] as number) + l.qty);
+          l.counted = counted as Milli;
+          records.push(counted);
+        }
+      });
+      // 2. the physical movement, on the truth and on the terminal's view
+      applyDocument(doc, cat, truth, () => {}, listed);
+      const touched = new Set<number>();
+      applyDocument(doc, cat, view, (p) => touched.add(p), listed);
+      // 3. the terminal sends the new balances to the cloud at once, or when it is back online
+      if (online[t]) for (const p of touched) push(t, p);
+      else for (const p of touched) (dirty[t] as Set<number>).add(p);
+      dayTypeCount[d * K + (TYPE_INDEX[doc.type] as number)]! += 1;
+      documents++;
+    }
+    while (ev < events.length) runEvent(events[ev++]!);
+    let keep = log.end;
+    for (let t = 0; t < T; t++) if (online[t]) keep = Math.min(keep, logPos[t] as number);
+    log.compact(keep);
+  }
+  for (let t = 0; t < T; t++) if (!online[t]) reconnect(t);
+  dayDocStart[days] = documents;
+  daySlotStart[days] = records.length;
+  dayTermStart.set(termCount, days * T);
+
+  return {
+    options: o, id, name, address, userId, devices, employees, catalogue: cat, ctx, start, end, days,
+    dayDocStart, daySlotStart, dayTermStart, dayTypeCount, records, truth, cloud, views, offline,
+    cloudEdits: cloudEdits.map(({ time, p, mode }) => ({ time, p, mode })),
+    documentCount: documents,
+    stats: { generationMs: performance.now() - began, documents, lines, recordBytes: records.bytes },
+  };
+}
+
+/** Day d with every state-dependent number filled in: document numbers, initial quantities, counted quantities. */
+export function materialiseDay(store: GeneratedStore, d: number): GenDoc[] {
+  const docs = generateDay(store.ctx, d);
+  const T = store.options.terminals;
+  const counters = store.dayTermStart.slice(d * T, d * T + T);
+  let slot = store.daySlotStart[d] as number;
+  const cat = store.catalogue;
+  for (const doc of docs) {
+    counters[doc.terminal] = (counters[doc.terminal] as number) + 1;
+    doc.number = counters[doc.terminal] as number;
+    const inventory = doc.type === 'INVENTORY';
+    forEachLine(doc, (l) => {
+      if (!isTracked(cat, l.p)) return;
+      l.initial = store.records.get(slot++) as Milli;
+      if (inventory) l.counted = store.records.get(slot++) as Milli;
+    });
+  }
+  if (slot !== store.daySlotStart[d + 1]) throw new Error(`emulator: day ${d} regenerated differently (slot ${slot} != ${store.daySlotStart[d + 1]})`);
+  return docs;
+}
+
+/** The day index of an instant (clamped to the history). */
+export function dayOf(store: GeneratedStore, time: number): number {
+  return Math.min(store.days, Math.max(0, Math.floor((time - store.start) / DAY_MS)));
+}
