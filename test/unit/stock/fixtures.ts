@@ -1,4 +1,12 @@
 /** Builders for raw V2 / V1 payloads, shaped like the reference examples (JSDK test resources, DOCAPI pos-docs). */
+import type { ProductStock, StockResult } from '../../../src/stock/index.ts';
+
+/** The row of one product, or a failed test. */
+export function stock(result: StockResult, id: string): ProductStock {
+  const found = result.products.find((p) => p.productId === id);
+  if (!found) throw new Error(`no product ${id}`);
+  return found;
+}
 
 export const DEVICE = 'DEVICE-0001';
 export const TZ_MSK = 3 * 3_600_000;

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { classifySettlement, SETTLEMENT_KINDS } from '../../../src/stock/settlement.ts';
+import type { SettlementKind } from '../../../src/stock/types.ts';
+
+/** Every spelling we expect in the wild, and what it means. */
+const SPELLINGS: [string | number | null | undefined, SettlementKind][] = [
+  // Full prepayment (FFD 1): no goods.
+  ['FULL_PREPAYMENT', 'full_prepayment'], ['PREPAYMENT_FULL', 'full_prepayment'], ['FullPrepayment', 'full_prepayment'],
+  ['full-prepayment', 'full_prepayment'], ['full prepayment', 'full_prepayment'], ['fullprepayment', 'full_prepayment'],
+  ['FULLPREPAYMENT', 'full_prepayment'], ['Full_Pre_Payment', 'full_prepayment'], ['PREPAYMENT_100', 'full_prepayment'],
+  ['ПРЕДОПЛАТА 100%', 'full_prepayment'], ['Полная предварительная оплата', 'full_prepayment'], ['prepayment in full', 'full_prepayment'],
+  [1, 'full_prepayment'], ['1', 'full_prepayment'],
+  // Partial prepayment (FFD 2): no goods.
+  ['PARTIAL_PREPAYMENT', 'partial_prepayment'], ['PREPAYMENT_PARTIAL', 'partial_prepayment'], ['PartialPrepayment', 'partial_prepayment'],
+  ['partial-prepayment', 'partial_prepayment'], ['Частичная предоплата', 'partial_prepayment'], [2, 'partial_prepayment'],
+  // Bare prepayment (Tinkoff "prepayment", FFD print name "ПРЕДОПЛАТА"): no goods.
+  ['PREPAYMENT', 'prepayment'], ['prepaid', 'prepayment'], ['ПРЕДОПЛАТА', 'prepayment'], ['PRE_PAYMENT', 'prepayment'],
+  // Advance (FFD 3): no goods.
+  ['ADVANCE', 'advance'], ['AdvancePayment', 'advance'], ['ADVANCE_PAYMENT', 'advance'], ['advance', 'advance'], ['АВАНС', 'advance'], [3, 'advance'],
+  // Full settlement (FFD 4): goods.
+  ['FULL_SETTLEMENT', 'full_settlement'], ['SETTLEMENT_FULL', 'full_settlement'], ['FullSettlement', 'full_settlement'],
+  ['full-settlement', 'full_settlement'], ['FULL_PAYMENT', 'full_settlement'], ['full_payment', 'full_settlement'],
+  ['SETTLEMENT', 'full_settlement'], ['ПОЛНЫЙ РАСЧЁТ', 'full_settlement'], ['полный расчет', 'full_settlement'], [4, 'full_settlement'], ['4', 'full_settlement'],
+  // Partial settlement and credit (FFD 5): goods.
+  ['PARTIAL_SETTLEMENT', 'partial_settlement'], ['SETTLEMENT_PARTIAL', 'partial_settlement'], ['PartialSettlement', 'partial_settlement'],
+  ['PARTIAL_SETTLEMENT_AND_CREDIT', 'partial_settlement'], ['partial_payment', 'partial_settlement'], ['PARTIAL_CREDIT', 'partial_settlement'],
+  ['ЧАСТИЧНЫЙ РАСЧЕТ И КРЕДИТ', 'partial_settlement'], [5, 'partial_settlement'],
+  // Handover on credit (FFD 6): goods.
+  ['CREDIT', 'credit'], ['Lend', 'credit'], ['LEND', 'credit'], ['credit', 'credit'], ['LOAN', 'credit'], ['CREDIT_TRANSFER', 'credit'],
+  ['TRANSFER_ON_CREDIT', 'credit'], ['ПЕРЕДАЧА В КРЕДИТ', 'credit'], [6, 'credit'],
+  // Credit payment (FFD 7): goods were handed over earlier.
+  ['CREDIT_PAYMENT', 'credit_payment'], ['PAYMENT_CREDIT', 'credit_payment'], ['LoanPayment', 'credit_payment'], ['LOAN_PAYMENT', 'credit_payment'],
+  ['credit-payment', 'credit_payment'], ['PAYMENT_OF_CREDIT', 'credit_payment'], ['CREDIT_REPAYMENT', 'credit_payment'],
+  ['ОПЛАТА КРЕДИТА', 'credit_payment'], [7, 'credit_payment'],
+  // Absent.
+  [null, 'absent'], [undefined, 'absent'], ['', 'absent'], ['   ', 'absent'],
+  // Unknown: moves goods and is flagged by the caller.
+  ['BARTER', 'unknown'], ['PAYMENT', 'unknown'], ['FULL', 'unknown'], ['PARTIAL', 'unknown'], ['0', 'unknown'], [8, 'unknown'],
+  ['NOT_PREPAYMENT', 'unknown'], ['FULL_PARTIAL_PREPAYMENT', 'unknown'], ['FULL_CREDIT', 'unknown'], ['ADVANCE_CREDIT', 'unknown'],
+  ['PREPAYMENT_SETTLEMENT', 'unknown'], ['???', 'unknown'],
+];
+
+describe('classifySettlement: words in any order, case and separator', () => {
+  it.each(SPELLINGS)('%j -> %s', (raw, kind) => {
+    expect(classifySettlement(raw).kind).toBe(kind);
+  });
+
+  it('the dangerous look-alikes land on opposite sides', () => {
+    expect(classifySettlement('PARTIAL_PREPAYMENT').moves).toBe(false);
+    expect(classifySettlement('PARTIAL_SETTLEMENT').moves).toBe(true);
+    expect(classifySettlement('CREDIT_PAYMENT').moves).toBe(false);
+    expect(classifySettlement('CREDIT').moves).toBe(true);
+  });
+
+  it('moves goods exactly for settlement, credit, absent and unknown', () => {
+    const moving = Object.values(SETTLEMENT_KINDS).filter((k) => k.moves).map((k) => k.kind).sort();
+    expect(moving).toEqual(['absent', 'credit', 'full_settlement', 'partial_settlement', 'unknown']);
+  });
+
+  it('FFD codes and Evotor SDK names agree', () => {
+    for (const info of Object.values(SETTLEMENT_KINDS)) {
+      if (info.ffd !== null) expect(classifySettlement(info.ffd).kind).toBe(info.kind);
+      if (info.evotorName !== null) expect(classifySettlement(info.evotorName).kind).toBe(info.kind);
+    }
+  });
+});
