@@ -78,6 +78,26 @@ export interface GuardAdjustment {
   note: string;
 }
 
+/** One store of a run: its API version, cut-off and guard state, and how its part of the run ended. */
+export interface JournalStore {
+  storeId: string;
+  storeName: string;
+  api: ApiVersion;
+  /**
+   * Documents closed at or before this time (epoch ms) are in the computation; the guard looks for those after it.
+   * For an undo run: the time the write run's "before" quantities were read.
+   */
+  cutoff: number;
+  /** When the cloud's quantities ("before") were read for this plan (epoch ms): an undo's cut-off. */
+  readAt: number;
+  /** Documents after the cut-off already applied to targets (so a later guard pass never applies one twice). */
+  guardDocumentIds: string[];
+  /** When the guard last looked (epoch ms), null before the first look. */
+  guardCheckedAt: number | null;
+  /** Set when this store's part failed on its own (store gone, catalogue unreadable); other stores go on. */
+  error: { code: string; message: string } | null;
+}
+
 export interface JournalRun {
   id: string;
   kind: RunKind;
@@ -85,26 +105,19 @@ export interface JournalRun {
   undoOf: string | null;
   /** For a write run: its undo run, once one was created. */
   undoneBy: string | null;
-  storeId: string;
-  storeName: string;
-  api: ApiVersion;
   createdAt: number;
-  /**
-   * Documents closed at or before this time (epoch ms) are in the computation; the guard looks for those after it.
-   * For an undo run: the time the write run's "before" quantities were read.
-   */
-  cutoff: number;
-  /** Documents after the cut-off already applied to targets (so a second guard pass never applies one twice). */
-  guardDocumentIds: string[];
-  /** When the guard last looked (epoch ms), null before the first look. */
-  guardCheckedAt: number | null;
+  stores: JournalStore[];
   status: RunStatus;
-  /** Why the run stopped or was interrupted: code and a message naming the scope or error. */
+  /** Why the run stopped or was interrupted: a code, a message naming the scope or error, and the scope for 403. */
   statusReason: { code: string; message: string; scope?: string } | null;
+  /** True once a write of this run succeeded: the token's write scope is proven, lanes may open. */
+  writeScopeChecked: boolean;
+  /** Plan-level notes (e.g. the cloud gave no quantities: product.quantity:read missing, undo impossible). */
+  warnings: string[];
   startedAt: number | null;
   finishedAt: number | null;
   updatedAt: number;
-  /** Requests sent (for the rate figures in the report). */
+  /** HTTP requests sent by apply (for the rate figures in the report). */
   requests: number;
   /** 429 answers met (including those retried by the client). */
   rateLimited: number;
@@ -147,18 +160,24 @@ export interface JournalItem {
 // Inputs
 // -------------------------------------------------------------------------------------------------------------
 
-/** One product's computed result, as the stock core gives it (only what the write-back needs). */
+/**
+ * One product's computed result, as the stock core gives it (src/stock ProductStock is assignable to it): only what
+ * the write-back needs.
+ */
 export interface ComputedProduct {
   productId: string;
-  /** Decimal text ("7", "0.875", "-2") or null when undecided; or Milli. */
-  quantity: string | Milli | null;
-  status?: 'resolved' | 'unresolved' | 'not-tracked' | string;
-  decidingDocument?: DocumentRef | null;
+  /** Decimal text with a dot ("7", "0.875", "-2"); null when undecided or not tracked. */
+  quantity: string | null;
+  status: 'resolved' | 'unresolved' | 'not_tracked';
+  decidedBy?: DocumentRef | null;
   rule?: string | null;
-  warnings?: readonly (string | { code?: string; message?: string })[];
+  warnings?: readonly (string | { code: string; value?: string | null })[];
+  name?: string;
+  code?: string | null;
+  measureName?: string | null;
 }
 
-export interface CreatePlanInput {
+export interface CreatePlanStore {
   storeId: string;
   storeName?: string;
   api: ApiVersion;
@@ -172,6 +191,10 @@ export interface CreatePlanInput {
   approved: 'all-resolved' | readonly string[];
   /** Values typed by hand (decimal text with dot or comma, or Milli), by product id. */
   manual?: Readonly<Record<string, string | Milli>>;
+}
+
+export interface CreatePlanInput {
+  stores: readonly CreatePlanStore[];
   signal?: AbortSignal;
 }
 
@@ -218,35 +241,52 @@ export interface MovedProduct {
   adjustments: GuardAdjustment[];
 }
 
+/** Per store: written / unchanged / failed (with the reason) / skipped, as the issue asks. */
+export interface StoreReport {
+  storeId: string;
+  storeName: string;
+  api: ApiVersion;
+  counts: Record<ItemStatus, number>;
+  /** verified + written (a write the cloud accepted; `written` only when it could not be re-read). */
+  written: number;
+  unchanged: number;
+  /** failed + mismatch. */
+  failed: number;
+  skipped: number;
+  /** Still to be written (pending, or sent with the outcome unknown): nonzero means the run can be resumed. */
+  remaining: number;
+  /** Failures and mismatches, each with its reason. */
+  failures: ItemSummary[];
+  /** Skipped products that need the user's attention (needs-review, not-in-cloud, out-of-range). */
+  attention: ItemSummary[];
+  moved: MovedProduct[];
+  error: JournalStore['error'];
+}
+
 export interface RunReport {
   runId: string;
   kind: RunKind;
   undoOf: string | null;
   undoneBy: string | null;
-  storeId: string;
-  storeName: string;
-  api: ApiVersion;
   status: RunStatus;
   statusReason: JournalRun['statusReason'];
+  warnings: string[];
   createdAt: number;
   startedAt: number | null;
   finishedAt: number | null;
+  stores: StoreReport[];
+  /** Totals over the stores. */
   counts: Record<ItemStatus, number>;
-  /** Written = verified + written; failures and mismatches listed with their reason. */
-  written: number;
-  failed: ItemSummary[];
-  mismatched: ItemSummary[];
-  moved: MovedProduct[];
-  /** Products still to be written (pending, or sent with the outcome unknown) — nonzero means resumable. */
   remaining: number;
   requests: number;
   rateLimited: number;
-  /** Whether undo() is possible now. */
+  /** Whether undo() is possible now: a write run that wrote something and is not undone yet. */
   undoable: boolean;
 }
 
-export interface ApplyResult {
+/** What createPlan, planUndo, applyPlan, undo and resumePending give back. */
+export interface RunResult {
   report: RunReport;
-  /** Products the guard recomputed just before writing (a sale after the cut-off, etc.). */
+  /** Products the guard recomputed during THIS call (a sale after the cut-off, etc.): which, why, by how much. */
   moved: MovedProduct[];
 }
