@@ -257,6 +257,15 @@ export class LocalStore {
     return pks;
   }
 
+  /** A stored document's close time (from its rows or its quarantine record), to fetch it again from V1 by time. */
+  async documentCloseTime(storeId: string, documentId: string): Promise<number | null> {
+    const event = await this.db.get('events', IDBKeyRange.bound([storeId, documentId], [storeId, documentId, []]));
+    if (event) return event.doc.closeTime;
+    const inventory = await this.db.get('inventories', [storeId, documentId]);
+    if (inventory) return inventory.doc.closeTime;
+    return (await this.db.get('quarantine', [storeId, documentId]))?.closeTime ?? null;
+  }
+
   countEvents(storeId: string): Promise<number> {
     return this.db.count('events', storeRange(storeId));
   }

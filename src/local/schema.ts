@@ -8,7 +8,6 @@
  * (arrays sort after every string), which deletes or reads a store without extra indexes.
  */
 import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from 'idb';
-import type { SerializedApiError } from '../api/errors.ts';
 import type { ApiVersion, CatalogueProduct } from '../model/types.ts';
 import type { CompleteInventoryRecord, ProductEvent, SkipCounts, UnknownProduct } from '../stock/types.ts';
 
@@ -88,6 +87,14 @@ export interface CheckpointRecord {
   updatedAt: number;
 }
 
+export interface JobError {
+  name: string;
+  message: string;
+  code?: string;
+  params?: Record<string, string | number>;
+  status?: number | null;
+}
+
 export type JobStatus = 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
 
 export interface JobOptions {
@@ -121,7 +128,11 @@ export interface JobRecord {
   resultOfferedAt: number | null;
   /** Why documents stopped being fetched before the horizon, if they did. */
   stopReason: 'all-decided' | 'horizon' | null;
-  error: SerializedApiError | null;
+  /** Tracked products, and those decided by the completed months, as of the last commit (for progress after a reload). */
+  productsTracked: number;
+  productsDecided: number;
+  /** Why the pull failed: an ApiError's JSON (code, params) or another error's name and message. Never the token. */
+  error: JobError | null;
   createdAt: number;
   startedAt: number;
   updatedAt: number;

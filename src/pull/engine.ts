@@ -52,6 +52,8 @@ export interface PullHooks {
   onCommit?(job: JobRecord, page: PageInfo): void;
   /** The job row changed outside a page (start, offer, finish). */
   onJob?(job: JobRecord): void;
+  /** Fetching is over; the final pass over the stored rows runs. */
+  onFinishing?(): void;
 }
 
 export interface PullContext {
@@ -142,11 +144,15 @@ async function runPull(request: PullRequest, ctx: PullContext, signal: AbortSign
       checkCursorAdvances(cp.cursor, page.nextCursor, 'listDocuments');
       const rows = documentRows(page.items, { storeId, month: cp.month, page: cp.pages, api: client.api, catalogue, at: now() });
       const next = advance(cp, page.nextCursor, page.items.length, now());
+      const decided = computation.counts();
       job = await local.commitDocumentPage({
         storeId, expected: cp, next, events: rows.events, inventories: rows.inventories, quarantine: rows.quarantine,
         unknownProducts: rows.unknownProducts,
         updateJob: (j) => ({
           ...j,
+          // As of the previous page: the rows of this one are folded after the commit.
+          productsTracked: decided.tracked,
+          productsDecided: decided.decided,
           pages: j.pages + 1,
           documents: j.documents + page.items.length,
           quarantined: j.quarantined + rows.quarantine.length,
@@ -163,15 +169,20 @@ async function runPull(request: PullRequest, ctx: PullContext, signal: AbortSign
     }
     monthsDone++;
     if (job.resultOfferedAt === null && (computation.allTrackedDecided() || monthsDone >= job.options.offerAfterMonths)) {
-      job = await updateJob(local, storeId, (j) => ({ ...j, resultOfferedAt: now(), updatedAt: now() }));
+      const counts = computation.counts();
+      job = await updateJob(local, storeId, (j) => ({
+        ...j, resultOfferedAt: now(), productsTracked: counts.tracked, productsDecided: counts.decided, updatedAt: now(),
+      }));
       ctx.hooks?.onJob?.(job);
     }
   }
 
   // 3. Done: one pass over everything so ledgers and chain checks see the whole fetched history.
+  ctx.hooks?.onFinishing?.();
   await computation.finish(signal);
+  const counts = computation.counts();
   job = await updateJob(local, storeId, (j) => ({
-    ...j, status: 'done', stopReason, resultOfferedAt: j.resultOfferedAt ?? now(), finishedAt: now(), updatedAt: now(), error: null,
+    ...j, status: 'done', stopReason, productsTracked: counts.tracked, productsDecided: counts.decided, resultOfferedAt: j.resultOfferedAt ?? now(), finishedAt: now(), updatedAt: now(), error: null,
   }));
   ctx.hooks?.onJob?.(job);
   return job;
@@ -202,7 +213,7 @@ async function prepareJob(request: PullRequest, ctx: PullContext): Promise<JobRe
     storeId: request.storeId, storeName: request.storeName, api: client.api, status: 'running', options,
     snapshotAt: now, horizonSince: horizon.since, horizonSource: horizon.source, coveredSince: null,
     pages: 0, productPages: 0, documents: 0, quarantined: 0, skipped: emptySkipCounts(),
-    resultOfferedAt: null, stopReason: null, error: null,
+    productsTracked: 0, productsDecided: 0, resultOfferedAt: null, stopReason: null, error: null,
     createdAt: now, startedAt: now, updatedAt: now, finishedAt: null,
   };
   const fresh = (month: string, since: number, until: number): CheckpointRecord => ({

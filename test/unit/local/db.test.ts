@@ -22,7 +22,7 @@ function job(storeId = S): JobRecord {
     storeId, storeName: 'Store', api: 'v2', status: 'running',
     options: { fullPeriod: false, offerAfterMonths: 6, fallbackHorizonMonths: 36, v1HistoryMonths: 6 },
     snapshotAt: 0, horizonSince: 0, horizonSource: 'fallback', coveredSince: null, pages: 0, productPages: 0,
-    documents: 0, quarantined: 0, skipped, resultOfferedAt: null, stopReason: null, error: null,
+    documents: 0, quarantined: 0, skipped, productsTracked: 0, productsDecided: 0, resultOfferedAt: null, stopReason: null, error: null,
     createdAt: 0, startedAt: 0, updatedAt: 0, finishedAt: null,
   };
 }
@@ -49,7 +49,7 @@ describe('schema and migrations', () => {
     expect([...local.db.objectStoreNames].sort()).toEqual(
       ['checkpoints', 'events', 'inventories', 'jobs', 'products', 'quarantine', 'stores', 'unknownProducts'],
     );
-    for (const name of RESERVED_STORE_NAMES) expect(local.db.objectStoreNames.contains(name)).toBe(false);
+    for (const name of RESERVED_STORE_NAMES) expect(local.db.objectStoreNames.contains(name as never)).toBe(false);
     expect([...local.db.transaction('events').store.indexNames].sort()).toEqual(['byMonth', 'byProduct']);
     local.close();
   });

@@ -1,0 +1,36 @@
+/// <reference lib="webworker" />
+/**
+ * The module worker's entry: message plumbing around SyncService. Started by spawn.ts (directly, or through a
+ * same-origin blob when the script comes from another origin).
+ */
+import { SyncService } from './service.ts';
+import { serializeError, type Method, type RequestMessage, type WorkerMessage } from './protocol.ts';
+
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+const post = (message: WorkerMessage) => scope.postMessage(message);
+
+const service = new SyncService({ emit: (progress) => post({ type: 'progress', progress }) });
+
+const METHODS: ReadonlySet<Method> = new Set<Method>([
+  'configure', 'listStores', 'listProgress', 'start', 'pause', 'resume', 'cancel', 'getResult', 'getHistory', 'getDocument',
+]);
+
+scope.addEventListener('message', (event: MessageEvent<RequestMessage>) => {
+  const message = event.data;
+  if (!message || message.type !== 'request') return;
+  const { id, method, args } = message;
+  if (!METHODS.has(method)) {
+    post({ type: 'response', id, ok: false, error: { name: 'TypeError', message: `unknown method ${String(method)}` } });
+    return;
+  }
+  const call = service[method] as (...a: unknown[]) => Promise<unknown>;
+  Promise.resolve()
+    .then(() => call.apply(service, args as unknown[]))
+    .then(
+      (value) => post({ type: 'response', id, ok: true, value }),
+      (error: unknown) => post({ type: 'response', id, ok: false, error: serializeError(error) }),
+    );
+});
+
+// Tells the page the module (and everything it imports) loaded: a cross-origin import that CORS refused never gets here.
+post({ type: 'ready' });
