@@ -1,0 +1,116 @@
+// The worker's service driven directly (no Worker): runners, failure isolation, pause/resume, progress.
+import { IDBFactory } from 'fake-indexeddb';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ApiError } from '../../../src/api/errors.ts';
+import { openLocalStore } from '../../../src/local/db.ts';
+import type { StoreProgress } from '../../../src/worker/protocol.ts';
+import { SyncService } from '../../../src/worker/service.ts';
+import { fakeCloud, littleStore } from './fake-cloud.ts';
+
+const A = '20240101-AAAA-4000-8000-000000000001';
+const B = '20240101-BBBB-4000-8000-000000000002';
+const TOKEN = 'very-secret-token';
+const NOW = Date.UTC(2024, 5, 15, 12);
+
+beforeEach(() => {
+  globalThis.indexedDB = new IDBFactory();
+});
+
+function setup(shared?: ReturnType<typeof fakeCloud>) {
+  const store = littleStore(8, 21);
+  // Cursors live in the cloud: a second service (after a reload) must talk to the same one.
+  const cloud = shared ?? fakeCloud(store.products, store.documents, 3);
+  const events: StoreProgress[] = [];
+  const waiters: Array<() => void> = [];
+  const service = new SyncService({
+    emit: (p) => {
+      events.push(p);
+      for (const w of waiters.splice(0)) w();
+    },
+    createClient: () => cloud,
+    now: () => NOW,
+    progressIntervalMs: 0,
+  });
+  const until = (storeId: string, predicate: (p: StoreProgress) => boolean) =>
+    new Promise<StoreProgress>((resolve) => {
+      const check = () => {
+        const last = events.filter((e) => e.storeId === storeId).at(-1);
+        if (last && predicate(last)) resolve(last);
+        else waiters.push(check);
+      };
+      check();
+    });
+  return { service, cloud, events, until, store };
+}
+
+describe('SyncService', () => {
+  it('runs stores independently: one refused with 401 fails alone, the other completes', async () => {
+    const { service, cloud, until } = setup();
+    const productPage = cloud.productPage.bind(cloud);
+    cloud.productPage = async (storeId, cursor, signal) => {
+      if (storeId === A) throw new ApiError({ code: 'unauthorized', status: 401, operation: 'listProducts', message: '401' });
+      return productPage(storeId, cursor, signal);
+    };
+    await service.configure({ api: 'v2', token: TOKEN, dbName: 'iso' });
+    await service.start(A, { storeName: 'А' });
+    await service.start(B, { storeName: 'Б', fullPeriod: true });
+    const a = await until(A, (p) => p.status === 'failed');
+    const b = await until(B, (p) => p.status === 'done');
+    expect(a.error).toMatchObject({ name: 'ApiError', code: 'unauthorized' });
+    expect(b).toMatchObject({ monthsDone: 6, monthsTotal: 6, resultReady: true, etaMs: 0, status: 'done' });
+    expect(b.productsDecided).toBe(b.productsTracked);
+    expect(b.documents).toBeGreaterThan(0);
+    const result = await service.getResult(B);
+    expect(result.complete).toBe(true);
+    expect(result.rows).toHaveLength(8);
+
+    // The token is nowhere on disk.
+    const local = await openLocalStore({ name: 'iso' });
+    for (const name of [...local.db.objectStoreNames]) {
+      expect(JSON.stringify(await local.db.getAll(name))).not.toContain(TOKEN);
+    }
+    local.close();
+  });
+
+  it('pauses, resumes at the checkpoint, and reports progress with months, pages and a rate', async () => {
+    const { service, cloud, until, events } = setup();
+    await service.configure({ api: 'v2', token: TOKEN, dbName: 'pr' });
+    await service.start(A, { fullPeriod: true });
+    await until(A, (p) => p.pages >= 2);
+    await service.pause(A);
+    const paused = await until(A, (p) => p.status === 'paused');
+    expect(paused.pages).toBeGreaterThanOrEqual(2);
+    expect((await service.listProgress()).find((p) => p.storeId === A)?.status).toBe('paused');
+    await service.resume(A);
+    const done = await until(A, (p) => p.status === 'done');
+    expect(new Set(cloud.log).size).toBe(cloud.log.length);
+    expect(done.monthsDone).toBe(6);
+    expect(events.some((e) => e.storeId === A && e.phase === 'documents' && e.currentMonth !== null)).toBe(true);
+  });
+
+  it('marks a job cut off by a reload as interrupted, and resumes it in a new service', async () => {
+    const first = setup();
+    await first.service.configure({ api: 'v2', token: TOKEN, dbName: 'reload' });
+    await first.service.start(A, { fullPeriod: true });
+    await first.until(A, (p) => p.pages >= 3);
+    // A closed tab: the service is simply gone (its pull would stop with the worker). Here we abort it quietly.
+    await first.service.pause(A);
+    const local = await openLocalStore({ name: 'reload' });
+    await local.updateJob(A, (j) => ({ ...j, status: 'running' }));
+    local.close();
+
+    const second = setup(first.cloud);
+    await second.service.configure({ api: 'v2', token: TOKEN, dbName: 'reload' });
+    const listed = await second.service.listProgress();
+    expect(listed).toEqual([expect.objectContaining({ storeId: A, status: 'interrupted' })]);
+    await second.service.resume(A);
+    await second.until(A, (p) => p.status === 'done');
+    expect(new Set(first.cloud.log).size).toBe(first.cloud.log.length);
+  });
+
+  it('refuses calls before configure and a configure without a token', async () => {
+    const { service } = setup();
+    await expect(service.listProgress()).rejects.toThrow(/configure/);
+    await expect(service.configure({ api: 'v2', token: '' })).rejects.toThrow(/token/);
+  });
+});
