@@ -162,9 +162,11 @@ class V2Client implements EvotorClient {
   }
 
   async documentPage(storeId: string, request: DocumentPageRequest, signal: AbortSignal): Promise<RawPage> {
+    // Whether since/until are inclusive is undocumented: widen each by 1 ms so no document on a window's edge is
+    // lost either way. A document met twice is stored once (rows are keyed per document).
     const searchParams: Record<string, string> = request.cursor !== undefined
       ? { cursor: request.cursor }
-      : { since: String(request.window.since), until: String(request.window.until) };
+      : { since: String(request.window.since - 1), until: String(request.window.until + 1) };
     const { body } = await this.transport.request({
       operation: 'listDocuments', method: 'GET', path: `stores/${seg(storeId)}/documents`, resource: `store ${storeId}`,
       searchParams,
@@ -195,6 +197,18 @@ class V2Client implements EvotorClient {
     }
     return { products, violations: [] };
   }
+}
+
+/** Longest V1 request window: 16 days, safely under one month however a server counts it. */
+export const V1_MAX_SPAN_MS = 16 * 86_400_000;
+
+/** Consecutive sub-windows of at most `span` ms covering `window` exactly (both ends inclusive). */
+export function splitWindow(window: TimeWindow, span: number): TimeWindow[] {
+  const parts: TimeWindow[] = [];
+  for (let since = window.since; since <= window.until; since += span) {
+    parts.push({ since, until: Math.min(window.until, since + span - 1) });
+  }
+  return parts;
 }
 
 /** V1 dates: "2017-01-10T09:33:19.757+0000" (DOCAPI parameters.yaml). */
@@ -232,13 +246,19 @@ class V1Client implements EvotorClient {
 
   async documentPage(storeId: string, request: DocumentPageRequest, signal: AbortSignal): Promise<RawPage> {
     if (!request.window) throw new Error('V1 documents have no cursor paging');
-    // gt/lt are strict: widen by 1 ms each side so documents exactly on the window's ends are included.
-    const { body } = await this.transport.request({
-      operation: 'listDocuments', method: 'GET', path: `api/v1/inventories/stores/${seg(storeId)}/documents`,
-      resource: `store ${storeId}`,
-      searchParams: { gtCloseDate: formatV1Date(request.window.since - 1), ltCloseDate: formatV1Date(request.window.until + 1) },
-    }, signal);
-    return { items: validate(rawArraySchema, body ?? [], 'listDocuments'), nextCursor: null };
+    // "At most one month per request" is read differently by different servers (calendar month from either end,
+    // 30 days...): half-month requests are within every reading.
+    const items: unknown[] = [];
+    for (const part of splitWindow(request.window, V1_MAX_SPAN_MS)) {
+      // gt/lt are strict: widen by 1 ms each side so documents exactly on the window's ends are included.
+      const { body } = await this.transport.request({
+        operation: 'listDocuments', method: 'GET', path: `api/v1/inventories/stores/${seg(storeId)}/documents`,
+        resource: `store ${storeId}`,
+        searchParams: { gtCloseDate: formatV1Date(part.since - 1), ltCloseDate: formatV1Date(part.until + 1) },
+      }, signal);
+      items.push(...validate(rawArraySchema, body ?? [], 'listDocuments'));
+    }
+    return { items, nextCursor: null };
   }
 
   async getDocument(storeId: string, documentId: string, signal: AbortSignal, hint?: { closeTime: number }): Promise<unknown> {

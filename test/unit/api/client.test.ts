@@ -1,7 +1,7 @@
 // @vitest-environment node
 // Node's own fetch/Request/AbortSignal: jsdom's AbortSignal is rejected by Node's Request.
 import { describe, expect, it } from 'vitest';
-import { createEvotorClient, formatV1Date, type ClientOptions } from '../../../src/api/client.ts';
+import { createEvotorClient, formatV1Date, splitWindow, type ClientOptions } from '../../../src/api/client.ts';
 import { ApiError } from '../../../src/api/errors.ts';
 import { milli } from '../../../src/model/quantity.ts';
 
@@ -60,7 +60,7 @@ describe('V2 client', () => {
     const second = await c.documentPage('S1', { cursor: 'c2' }, signal());
     expect(second.nextCursor).toBeNull();
     expect(calls[0]!.url.pathname).toBe('/stores/S1/documents');
-    expect(Object.fromEntries(calls[0]!.url.searchParams)).toEqual({ since: '100', until: '200' });
+    expect(Object.fromEntries(calls[0]!.url.searchParams)).toEqual({ since: '99', until: '201' });
     expect(Object.fromEntries(calls[1]!.url.searchParams)).toEqual({ cursor: 'c2' });
     expect(calls[0]!.headers.get('authorization')).toBe(`Bearer ${TOKEN}`);
     expect(calls[0]!.headers.get('accept')).toBe('application/vnd.evotor.v2+json');
@@ -176,18 +176,26 @@ describe('V2 client', () => {
 });
 
 describe('V1 client', () => {
-  it('uses X-Authorization and gt/lt close dates in Evotor format, widened by 1 ms', async () => {
-    const { fetch, calls } = scripted(json([{ uuid: 'd' }]));
+  it('uses X-Authorization and gt/lt close dates in Evotor format, widened by 1 ms, in half-month requests', async () => {
+    const { fetch, calls } = scripted(json([{ uuid: 'd1' }]), json([{ uuid: 'd2' }]));
     const c = createEvotorClient({ api: 'v1', token: TOKEN, baseUrl: 'http://127.0.0.1:9', fetch, retry: fast });
     const since = Date.UTC(2025, 0, 1);
     const page = await c.documentPage('S', { window: { since, until: Date.UTC(2025, 1, 1) - 1 } }, signal());
-    expect(page).toEqual({ items: [{ uuid: 'd' }], nextCursor: null });
+    expect(page).toEqual({ items: [{ uuid: 'd1' }, { uuid: 'd2' }], nextCursor: null });
+    expect(calls).toHaveLength(2);
     expect(calls[0]!.url.pathname).toBe('/api/v1/inventories/stores/S/documents');
     expect(calls[0]!.url.searchParams.get('gtCloseDate')).toBe('2024-12-31T23:59:59.999+0000');
-    expect(calls[0]!.url.searchParams.get('ltCloseDate')).toBe('2025-02-01T00:00:00.000+0000');
+    expect(calls[0]!.url.searchParams.get('ltCloseDate')).toBe('2025-01-17T00:00:00.000+0000');
+    expect(calls[1]!.url.searchParams.get('gtCloseDate')).toBe('2025-01-16T23:59:59.999+0000');
+    expect(calls[1]!.url.searchParams.get('ltCloseDate')).toBe('2025-02-01T00:00:00.000+0000');
     expect(calls[0]!.headers.get('x-authorization')).toBe(TOKEN);
     expect(calls[0]!.headers.get('authorization')).toBeNull();
     expect(formatV1Date(0)).toBe('1970-01-01T00:00:00.000+0000');
+  });
+
+  it('splits a window into contiguous parts of at most the span', () => {
+    expect(splitWindow({ since: 0, until: 9 }, 4)).toEqual([{ since: 0, until: 3 }, { since: 4, until: 7 }, { since: 8, until: 9 }]);
+    expect(splitWindow({ since: 5, until: 5 }, 4)).toEqual([{ since: 5, until: 5 }]);
   });
 
   it('writes quantities by posting the full products back with only quantity changed', async () => {
