@@ -70,6 +70,12 @@ const q = (value: string | Milli, lang: Lang): string => {
   return lang === 'ru' ? formatQuantityRu(milli) : formatQuantity(milli);
 };
 const abs = (value: string): string => value.replace(/^-/, '');
+/** "(3 раза)" / "(5 раз)" / "(2 times)". */
+const times = (count: number, lang: Lang): string => {
+  if (lang === 'en') return `${count} times`;
+  const few = count % 10 >= 2 && count % 10 <= 4 && !(count % 100 >= 12 && count % 100 <= 14);
+  return `${count} ${few ? 'раза' : 'раз'}`;
+};
 const MINUS = '−';
 
 /** The reason for the product's stock in one or a few sentences. */
@@ -83,8 +89,8 @@ export function explainProduct(ps: ProductStock, lang: Lang, options: ExplainOpt
     const last = ps.chainBreaks[ps.chainBreaks.length - 1]!;
     sentences.push(
       lang === 'ru'
-        ? `Остаток менялся вне документов (${ps.chainBreaks.length} раз); последний раз на ${q(last.size, lang)} перед документом «${formatDocTitle(last.next, lang, options)}».`
-        : `Stock changed outside documents (${ps.chainBreaks.length} times); last by ${q(last.size, lang)} before "${formatDocTitle(last.next, lang, options)}".`,
+        ? `Остаток менялся вне документов (${times(ps.chainBreaks.length, lang)}); последний раз на ${q(last.size, lang)} перед документом «${formatDocTitle(last.next, lang, options)}».`
+        : `Stock changed outside documents (${times(ps.chainBreaks.length, lang)}); last by ${q(last.size, lang)} before "${formatDocTitle(last.next, lang, options)}".`,
     );
   }
   return sentences.join(' ');
@@ -118,9 +124,9 @@ function headline(ps: ProductStock, lang: Lang, options: ExplainOptions): string
     const sign = ps.derived.laterMovement.startsWith('-') ? MINUS : '+';
     return ru
       ? `${title}: остаток до документа не указан. Взят остаток после документа «${from}» = ${q(ps.derived.stock, lang)} `
-        + `и движения ${ps.derived.laterDocuments} более поздних документов: ${sign} ${q(abs(ps.derived.laterMovement), lang)} = ${result}.`
+        + `и движения более поздних документов (${ps.derived.laterDocuments}): ${sign} ${q(abs(ps.derived.laterMovement), lang)} = ${result}.`
       : `${title}: the stock before is not stated. Taken the stock after "${from}" = ${q(ps.derived.stock, lang)} `
-        + `and the movements of ${ps.derived.laterDocuments} later documents: ${sign} ${q(abs(ps.derived.laterMovement), lang)} = ${result}.`;
+        + `and the movements of later documents (${ps.derived.laterDocuments}): ${sign} ${q(abs(ps.derived.laterMovement), lang)} = ${result}.`;
   }
   return `${title}: ${formula(ps, lang, result)}.`;
 }
@@ -180,28 +186,28 @@ const MOVE_WORDS: Partial<Record<string, { sign: '-' | '+'; ru: string; en: stri
 export function describeWarning(w: Warning, lang: Lang, options: ExplainOptions = {}): string | null {
   const ru = lang === 'ru';
   const doc = w.doc ? formatDocTitle(w.doc, lang, options) : (w.documentId ?? (ru ? 'без номера' : 'without id'));
-  const times = w.count > 1 ? (ru ? ` (${w.count} раз)` : ` (${w.count} times)`) : '';
+  const repeated = w.count > 1 ? ` (${times(w.count, lang)})` : '';
   switch (w.code) {
     case 'UNKNOWN_SETTLEMENT_METHOD':
       return ru
-        ? `Неизвестный признак способа расчёта «${w.value}»${times}: считаем, что товар передан.`
-        : `Unknown settlement method "${w.value}"${times}: counted as goods handed over.`;
+        ? `Неизвестный признак способа расчёта «${w.value}»${repeated}: считаем, что товар передан.`
+        : `Unknown settlement method "${w.value}"${repeated}: counted as goods handed over.`;
     case 'OPEN_TARE_IGNORED':
       return ru
-        ? `Вскрытие тары не учитывается, его влияние на остаток неизвестно${times}; последнее: ${doc}.`
-        : `Opening of tare is not counted, its effect on stock is unknown${times}; latest: ${doc}.`;
+        ? `Вскрытие тары не учитывается, его влияние на остаток неизвестно${repeated}; последнее: ${doc}.`
+        : `Opening of tare is not counted, its effect on stock is unknown${repeated}; latest: ${doc}.`;
     case 'UNKNOWN_DOCUMENT_TYPE':
       return ru
-        ? `Документ неизвестного типа «${w.value}» не учитывается${times}.`
-        : `A document of unknown type "${w.value}" is not counted${times}.`;
+        ? `Документ неизвестного типа «${w.value}» не учитывается${repeated}.`
+        : `A document of unknown type "${w.value}" is not counted${repeated}.`;
     case 'QUARANTINED_DOCUMENT':
       return ru
         ? `Документ ${w.documentId ?? 'без номера'} не удалось прочитать (${w.value}), он не учтён; проверьте остаток.`
         : `Document ${w.documentId ?? 'without id'} could not be read (${w.value}) and is not counted; check the stock.`;
     case 'SET_HEADER':
       return ru
-        ? `Товар продаётся как комплект${times}: остаток списывается по составу комплекта.`
-        : `The product is sold as a set${times}: stock moves on the set's components.`;
+        ? `Товар продаётся как комплект${repeated}: остаток списывается по составу комплекта.`
+        : `The product is sold as a set${repeated}: stock moves on the set's components.`;
     case 'INVENTORY_COMPLETENESS_UNKNOWN':
       return ru
         ? `Более поздняя инвентаризация (${doc}) не указывает, полная ли она, и товара в ней нет; если она полная, остаток должен быть 0.`

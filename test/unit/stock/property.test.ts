@@ -93,7 +93,7 @@ function simulate(h: History) {
       const receipt = (RECEIPTS as readonly string[]).includes(spec.type);
       for (const l of spec.lines) {
         const moves = !receipt || SETTLEMENTS[l.settlement]![1];
-        if (moves) truth[l.product] += DOWN.has(spec.type) ? -l.quantity : l.quantity;
+        if (moves) truth[l.product] = truth[l.product]! + (DOWN.has(spec.type) ? -l.quantity : l.quantity);
         decided.add(pid(l.product));
       }
       positions = spec.kind === 'set'
