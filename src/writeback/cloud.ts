@@ -4,7 +4,7 @@
  */
 import type { EvotorClient } from '../api/client.ts';
 import { normaliseProduct } from '../model/normalise.ts';
-import { productKey } from '../stock/order.ts';
+import { productKey } from '../stock/index.ts';
 import type { CloudCatalogue, CloudProduct } from './plan.ts';
 
 export interface CloudRead {

@@ -16,7 +16,7 @@
 import type { EvotorClient } from '../api/client.ts';
 import { isApiError } from '../api/errors.ts';
 import type { ApiVersion } from '../model/types.ts';
-import { productKey } from '../stock/order.ts';
+import { productKey } from '../stock/index.ts';
 import { readCloud } from './cloud.ts';
 import { observationFromHeaders, RateMeter, WriteRateController } from './concurrency.ts';
 import { toCsv } from './csv.ts';

@@ -15,7 +15,7 @@
  */
 import { MAX_API_QUANTITY, parseQuantity, QuantityError, type Milli } from '../model/quantity.ts';
 import type { CatalogueProduct } from '../model/types.ts';
-import { productKey } from '../stock/order.ts';
+import { productKey } from '../stock/index.ts';
 import { mayHaveWritten } from './state.ts';
 import type { ComputedProduct, CreatePlanStore, ItemReason, JournalItem } from './types.ts';
 

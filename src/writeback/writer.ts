@@ -6,7 +6,7 @@
 import type { EvotorClient } from '../api/client.ts';
 import { normaliseProduct } from '../model/normalise.ts';
 import type { Milli } from '../model/quantity.ts';
-import { productKey } from '../stock/order.ts';
+import { productKey } from '../stock/index.ts';
 import { readCloud } from './cloud.ts';
 import type { WriteRateController } from './concurrency.ts';
 import { classify, StopRun, type Classified } from './errors.ts';
