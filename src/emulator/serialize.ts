@@ -5,7 +5,7 @@
 import type { Milli } from '../model/quantity.ts';
 import type { GenProduct } from './generator/catalogue.ts';
 import { forEachLine, type GenDoc, type GenLine } from './generator/day.ts';
-import { DAY_MS, evotorDate, lineSum, money, quantityJson, type QuantityStyle } from './generator/format.ts';
+import { DAY_MS, evotorDate, lineSum, money, positionUuid, quantityJson, type QuantityStyle } from './generator/format.ts';
 import { S_ABSENT, SETTLEMENT_SPELLINGS } from './generator/options.ts';
 import { Rng } from './generator/prng.ts';
 import type { GeneratedStore } from './generator/simulate.ts';
@@ -50,12 +50,13 @@ function docSum(doc: GenDoc): number {
   return sum;
 }
 
-function v2Position(store: GeneratedStore, doc: GenDoc, l: GenLine, index: number, isSub: boolean): Json {
+function v2Position(store: GeneratedStore, doc: GenDoc, l: GenLine, index: number, parentIndex: number): Json {
+  const isSub = parentIndex > 0;
   const q = doc.qstyle;
   const product: GenProduct | null = l.p >= 0 ? (store.catalogue.products[l.p] as GenProduct) : null;
   const inventory = doc.type === 'INVENTORY';
   const sum = lineSum(l.price, l.qty);
-  const out: Json = { id: index, uuid: l.uuid };
+  const out: Json = { id: index, uuid: isSub ? positionUuid(doc.id, parentIndex, index) : positionUuid(doc.id, index) };
   if (product) {
     out.product_id = product.id;
     out.product_type = product.type;
@@ -94,7 +95,7 @@ function v2Position(store: GeneratedStore, doc: GenDoc, l: GenLine, index: numbe
   if (product?.attribute) {
     out.attributes_choices = [{ attribute_name: product.attribute.name, choice_value: product.attribute.value }];
   }
-  if (l.subs) out.sub_positions = l.subs.map((s, i) => v2Position(store, doc, s, i + 1, true));
+  if (l.subs) out.sub_positions = l.subs.map((s, i) => v2Position(store, doc, s, i + 1, index));
   return out;
 }
 
@@ -108,9 +109,9 @@ function v2Body(store: GeneratedStore, doc: GenDoc, baseNumber?: number): Json {
     case 'BUYBACK': {
       const sum = docSum(doc);
       const body: Json = {
-        positions: doc.lines.map((l, i) => v2Position(store, doc, l, i + 1, false)),
+        positions: doc.lines.map((l, i) => v2Position(store, doc, l, i + 1, 0)),
         doc_discounts: [],
-        payments: [{ id: doc.lines[0]?.uuid ?? doc.id, sum: money(sum), type: doc.payment }],
+        payments: [{ id: positionUuid(doc.id, 0, 0), sum: money(sum), type: doc.payment }],
         sum: money(sum),
         result_sum: money(sum),
       };
@@ -123,9 +124,9 @@ function v2Body(store: GeneratedStore, doc: GenDoc, baseNumber?: number): Json {
     case 'ACCEPT':
     case 'WRITE_OFF':
     case 'RETURN':
-      return { positions: doc.lines.map((l, i) => v2Position(store, doc, l, i + 1, false)), sum: money(docSum(doc)) };
+      return { positions: doc.lines.map((l, i) => v2Position(store, doc, l, i + 1, 0)), sum: money(docSum(doc)) };
     case 'INVENTORY':
-      return { positions: doc.lines.map((l, i) => v2Position(store, doc, l, i + 1, false)), complete_inventory: doc.complete };
+      return { positions: doc.lines.map((l, i) => v2Position(store, doc, l, i + 1, 0)), complete_inventory: doc.complete };
     case 'REVALUATION':
       return {
         positions: doc.lines.map((l) => {
@@ -137,7 +138,7 @@ function v2Body(store: GeneratedStore, doc: GenDoc, baseNumber?: number): Json {
     case 'CASH_OUTCOME':
       return { sum: money(doc.cashSum), description: CASH_TEXT[doc.type] };
     case 'CORRECTION':
-      return { positions: doc.lines.map((l, i) => v2Position(store, doc, l, i + 1, false)), reason: 'Корректировка' };
+      return { positions: doc.lines.map((l, i) => v2Position(store, doc, l, i + 1, 0)), reason: 'Корректировка' };
     default:
       return {};
   }
@@ -185,7 +186,7 @@ export function v1Document(store: GeneratedStore, doc: GenDoc): Json {
   });
   const inventory = doc.type === 'INVENTORY';
   let total = 0;
-  const register = (l: GenLine) => {
+  const register = (l: GenLine, index: number, sub: number) => {
     const product = l.p >= 0 ? (store.catalogue.products[l.p] as GenProduct) : null;
     const qty = inventory ? l.counted : l.qty;
     const sum = lineSum(l.price, l.qty) * sign;
@@ -193,7 +194,7 @@ export function v1Document(store: GeneratedStore, doc: GenDoc): Json {
     transactions.push({
       id: String(tid++),
       type: inventory ? 'INVENTORY' : 'REGISTER_POSITION',
-      uuid: l.uuid,
+      uuid: positionUuid(doc.id, index, sub),
       sum: money(sum),
       mark: l.mark,
       price: money(l.price),
@@ -219,10 +220,10 @@ export function v1Document(store: GeneratedStore, doc: GenDoc): Json {
     });
   };
   if (doc.type !== 'REVALUATION') {
-    for (const l of doc.lines) {
-      if (l.subs) for (const s of l.subs) register(s);
-      else register(l);
-    }
+    doc.lines.forEach((l, i) => {
+      if (l.subs) l.subs.forEach((s, j) => register(s, i + 1, j + 1));
+      else register(l, i + 1, -1);
+    });
   }
   const sum = docSum(doc) * sign;
   if (doc.type === 'SELL' || doc.type === 'PAYBACK' || doc.type === 'BUY' || doc.type === 'BUYBACK') {

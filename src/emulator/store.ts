@@ -258,7 +258,7 @@ export class RuntimeStore {
         qty = (Number(m[1]) * 1000 + Number((m[2] ?? '').padEnd(3, '0'))) as Milli;
       }
       return {
-        p: index, freeNull: false, qty, price: gp.price, priceBefore: 0, uuid: rng.uuid(), subs: null, mark: null,
+        p: index, freeNull: false, qty, price: gp.price, priceBefore: 0, subs: null, mark: null, restock: false,
         initial: (this.products[index]!.quantity ?? 0) as Milli, counted: 0 as Milli,
       };
     });

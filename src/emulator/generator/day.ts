@@ -50,11 +50,15 @@ export interface GenLine {
   price: number;
   /** revaluation: price before. */
   priceBefore: number;
-  uuid: string;
   /** Set header: its components; their qty is the total for the line (per-set qty × set qty). */
   subs: GenLine[] | null;
   /** Marked alcohol: the excise mark. */
   mark: string | null;
+  /**
+   * An acceptance that orders up to the product's target level: qty holds a factor in thousandths until the
+   * simulation replaces it by the ordered quantity (target × factor − the terminal's stock), kept in the records.
+   */
+  restock: boolean;
   /** Filled from the records: the terminal's stock before the document (tracked products only). */
   initial: Milli;
   /** Filled from the records: inventory only, the counted quantity, which becomes the stock. */
@@ -102,8 +106,8 @@ export interface DayContext {
   days: number;
   end: number;
   employees: number;
-  /** Restock quantity per acceptance line, per catalogue index (milli). */
-  restock: Float64Array;
+  /** Target stock level per catalogue index (milli): acceptances order up to it. */
+  target: Float64Array;
   /** Opening stock per catalogue index (milli). */
   opening: Float64Array;
   pairCache: Map<number, Pair[]>;
@@ -112,8 +116,9 @@ export interface DayContext {
 
 const EMPTY: GenLine[] = [];
 
-function line(p: number, qty: Milli, price: number, rng: Rng): GenLine {
-  return { p, freeNull: false, qty, price, priceBefore: 0, uuid: rng.uuid(), subs: null, mark: null, initial: 0 as Milli, counted: 0 as Milli };
+/** A line; position uuids are derived from the document id at serialisation (see positionUuid), not drawn here. */
+function line(p: number, qty: Milli, price: number, _rng?: Rng): GenLine {
+  return { p, freeNull: false, qty, price, priceBefore: 0, subs: null, mark: null, restock: false, initial: 0 as Milli, counted: 0 as Milli };
 }
 
 function newDoc(id: string, type: EmittedType, time: number, terminal: number, order: number, rng: Rng, ctx: DayContext): GenDoc {
@@ -198,10 +203,12 @@ function countNoise(p: GenProduct, rng: Rng): Milli {
   return ((r < 0.95 ? -rng.range(1, 3) : 1) * 1000) as Milli;
 }
 
-function restockQty(ctx: DayContext, p: GenProduct, rng: Rng): Milli {
-  const base = (ctx.restock[p.index] as number) * (0.7 + 0.6 * rng.float());
-  if (p.precision === 3) return Math.max(500, Math.round(base)) as Milli;
-  return (Math.max(1, Math.round(base / 1000)) * 1000) as Milli;
+/** The quantity an acceptance orders: up to the target level (scaled by factor/1000), at least a minimum order. */
+export function orderUpTo(ctx: DayContext, p: GenProduct, stockBefore: number, factor: number): Milli {
+  const target = (ctx.target[p.index] as number) * (factor / 1000);
+  const want = Math.max(target - Math.max(0, stockBefore), target * 0.02);
+  if (p.precision === 3) return Math.max(100, Math.round(want / 10) * 10) as Milli;
+  return (Math.max(1, Math.ceil(want / 1000)) * 1000) as Milli;
 }
 
 /** Copies lines with fresh position ids (follow-up documents repeat the goods of their origin). */
@@ -345,7 +352,8 @@ function regularDoc(ctx: DayContext, d: number, i: number, rng: Rng): GenDoc {
       doc.settlement = ctx.o.apiVersion === 'v2' && rng.chance(0.6) ? S_FULL_SETTLEMENT : S_ABSENT;
       break;
     case 'ACCEPT':
-      doc.lines = stockLines(ctx, rng, 3, 25, (p) => restockQty(ctx, p, rng), false);
+      doc.lines = stockLines(ctx, rng, 3, 25, () => rng.range(800, 1200) as Milli, false);
+      for (const l of doc.lines) l.restock = true;
       break;
     case 'WRITE_OFF':
       doc.lines = stockLines(ctx, rng, 1, 4, (p) => (p.precision === 3 ? rng.range(100, 1000) : rng.range(1, 2) * 1000) as Milli, false);

@@ -3,7 +3,7 @@
  * document ids that encode the day they belong to (so one document can be served without an index of all ids).
  */
 import { formatQuantity, type Milli } from '../../model/quantity.ts';
-import { cyrb128, hex8, type Rng } from './prng.ts';
+import { cyrb128, formatUuid, hex8, type Rng } from './prng.ts';
 
 export const DAY_MS = 86_400_000;
 export const HOUR_MS = 3_600_000;
@@ -109,4 +109,10 @@ export function decodeDocumentId(id: string): { day: number; tag: number; index:
   const day = (parseInt(lower.slice(24, 28), 16) ^ maskHi) & 0xffff;
   const lo = (parseInt(lower.slice(28), 16) ^ maskLo) >>> 0;
   return { day, tag: lo >>> 24, index: lo & 0xffffff };
+}
+
+/** The uuid of a position: derived from its document id and its place (index, sub-index), so no randomness is spent on it. */
+export function positionUuid(documentId: string, index: number, sub = -1): string {
+  const [a, b, c, d] = cyrb128(`${documentId}|${index}|${sub}`);
+  return formatUuid(a, b, c, d);
 }

@@ -101,8 +101,8 @@ export const DEFAULT_GENERATOR_OPTIONS: GeneratorOptions = {
   settlementStyle: 'upper',
   cloudQuantities: 'zeroed',
   initialStock: 'accept',
-  completeInventoryEveryDays: 45,
-  completeInventoryMaxLines: 1000,
+  completeInventoryEveryDays: 60,
+  completeInventoryMaxLines: 50_000,
   unknownTypes: true,
   timeZoneOffsetMs: 3 * 3_600_000,
 };

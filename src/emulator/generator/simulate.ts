@@ -8,7 +8,7 @@
 import type { Milli } from '../../model/quantity.ts';
 import { generateCatalogue, type Catalogue } from './catalogue.ts';
 import {
-  EMITTED_TYPES, MAX_LAG, TYPE_INDEX, dayPlan, forEachLine, generateDay, type DayContext, type GenDoc,
+  EMITTED_TYPES, MAX_LAG, TYPE_INDEX, dayPlan, forEachLine, generateDay, orderUpTo, type DayContext, type GenDoc,
 } from './day.ts';
 import { DAY_MS, HOUR_MS, MINUTE_MS, datePrefixedId, yyyymmdd } from './format.ts';
 import {
@@ -133,10 +133,10 @@ function buildContext(o: ResolvedOptions, cat: Catalogue, start: number, days: n
   const key = `${String(o.seed)}`;
   const ctx: DayContext = {
     o, cat, key, start, days, end: o.endTime, employees: 3,
-    restock: new Float64Array(cat.products.length), opening: new Float64Array(cat.products.length),
+    target: new Float64Array(cat.products.length), opening: new Float64Array(cat.products.length),
     pairCache: new Map(), pairCacheLimit: MAX_LAG + 8,
   };
-  // Balance acceptances against expected sales so stock neither explodes nor sinks for long.
+  // Target levels: enough for the expected demand until the product's next acceptance (at least 30 days).
   const plan = dayPlan(ctx, 3);
   const saleLines = (plan.regular * 0.86 + plan.pairs * 0.9) * 2.15 * 0.97;
   const acceptLines = Math.max(0.05, plan.regular * 0.04 * 14);
@@ -150,12 +150,12 @@ function buildContext(o: ResolvedOptions, cat: Catalogue, start: number, days: n
   const rng = new Rng(`${key}|opening`);
   for (const index of cat.tracked) {
     const p = cat.products[index]!;
-    const d = (demand[index] as number) * 1.1;
     const share = cat.stockable.share(p);
-    const perLine = share > 0 ? d / (acceptLines * share) : 1000;
-    ctx.restock[index] = Math.min(Math.max(perLine, 1000), d * 90 + 5000);
-    const opening = d * (20 + rng.int(20));
-    ctx.opening[index] = p.precision === 3 ? Math.max(2000, Math.round(opening)) : Math.max(5, Math.round(opening / 1000)) * 1000;
+    const gapDays = share > 0 ? Math.min(365, 1 / (acceptLines * share)) : 365;
+    const target = (demand[index] as number) * 1.1 * Math.max(30, 2 * gapDays) * (0.8 + 0.4 * rng.float());
+    const level = p.precision === 3 ? Math.max(5000, Math.round(target / 10) * 10) : Math.max(12, Math.round(target / 1000)) * 1000;
+    ctx.target[index] = Math.min(level, 9_000_000_000);
+    ctx.opening[index] = ctx.target[index] as number;
   }
   return ctx;
 }
@@ -242,6 +242,14 @@ export function generateStore(input: Partial<GeneratorOptions> = {}, gen: Genera
   const online = new Array<boolean>(T).fill(true);
   const dirty = Array.from({ length: T }, () => new Set<number>());
   const listed = new Uint8Array(P);
+  const touchedMark = new Uint8Array(P);
+  const touched: number[] = [];
+  const touch = (p: number) => {
+    if (touchedMark[p] === 0) {
+      touchedMark[p] = 1;
+      touched.push(p);
+    }
+  };
 
   const dayDocStart = new Int32Array(days + 1);
   const daySlotStart = new Float64Array(days + 1);
@@ -323,7 +331,10 @@ export function generateStore(input: Partial<GeneratorOptions> = {}, gen: Genera
         if (!isTracked(cat, l.p)) return;
         l.initial = view[l.p] as Milli;
         records.push(l.initial);
-        if (inventory) {
+        if (l.restock) {
+          l.qty = orderUpTo(ctx, cat.products[l.p]!, l.initial, l.qty);
+          records.push(l.qty);
+        } else if (inventory) {
           const counted = Math.max(0, Math.max(0, truth[l.p] as number) + l.qty);
           l.counted = counted as Milli;
           records.push(counted);
@@ -331,11 +342,12 @@ export function generateStore(input: Partial<GeneratorOptions> = {}, gen: Genera
       });
       // 2. the physical movement, on the truth and on the terminal's view
       applyDocument(doc, cat, truth, () => {}, listed);
-      const touched = new Set<number>();
-      applyDocument(doc, cat, view, (p) => touched.add(p), listed);
+      applyDocument(doc, cat, view, touch, listed);
       // 3. the terminal sends the new balances to the cloud at once, or when it is back online
       if (online[t]) for (const p of touched) push(t, p);
       else for (const p of touched) (dirty[t] as Set<number>).add(p);
+      for (const p of touched) touchedMark[p] = 0;
+      touched.length = 0;
       dayTypeCount[d * K + (TYPE_INDEX[doc.type] as number)]! += 1;
       documents++;
     }
@@ -372,7 +384,8 @@ export function materialiseDay(store: GeneratedStore, d: number): GenDoc[] {
     forEachLine(doc, (l) => {
       if (!isTracked(cat, l.p)) return;
       l.initial = store.records.get(slot++) as Milli;
-      if (inventory) l.counted = store.records.get(slot++) as Milli;
+      if (l.restock) l.qty = store.records.get(slot++) as Milli;
+      else if (inventory) l.counted = store.records.get(slot++) as Milli;
     });
   }
   if (slot !== store.daySlotStart[d + 1]) throw new Error(`emulator: day ${d} regenerated differently (slot ${slot} != ${store.daySlotStart[d + 1]})`);
