@@ -144,6 +144,14 @@ function normaliseV1Document(raw: unknown): NormaliseDocumentResult {
 }
 
 export function normaliseProduct(raw: unknown, api: ApiVersion): NormaliseProductResult {
+  try {
+    return readProduct(raw, api);
+  } catch (error) {
+    return { ok: false, id: null, reason: `could not be read: ${error instanceof Error ? error.message : String(error)}` };
+  }
+}
+
+function readProduct(raw: unknown, api: ApiVersion): NormaliseProductResult {
   const warnings: string[] = [];
   if (api === 'v2') {
     const parsed = v2ProductSchema.safeParse(raw);
@@ -216,15 +224,20 @@ function settlementText(value: SettlementMethodValue | null | undefined): string
 }
 
 function quarantine(raw: unknown, reason: string): NormaliseDocumentResult {
-  const idText = findString(raw, ['id', 'uuid']);
-  const typeText = findString(raw, ['type']);
-  const closeRaw = isRecord(raw) ? (raw['close_date'] ?? raw['closeDate']) : undefined;
+  // Whatever can still be read; a payload whose very fields throw (a hostile getter or proxy) gives nulls.
+  const read = <T>(fn: () => T, fallback: T): T => {
+    try {
+      return fn();
+    } catch {
+      return fallback;
+    }
+  };
   return {
     ok: false,
     quarantined: {
-      id: idText,
-      type: typeText,
-      closeTime: parseCloseDate(closeRaw),
+      id: read(() => findString(raw, ['id', 'uuid']), null),
+      type: read(() => findString(raw, ['type']), null),
+      closeTime: read(() => parseCloseDate(isRecord(raw) ? (raw['close_date'] ?? raw['closeDate']) : undefined), null),
       reason,
       productIds: extractProductIds(raw),
     },

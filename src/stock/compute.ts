@@ -18,12 +18,12 @@ export interface ComputeStockInput {
 }
 
 export function computeStock(input: ComputeStockInput): StockResult {
-  const api: ApiVersion = input.api === 'v1' ? 'v1' : 'v2';
-  const tally = new StoreTally(api, asArray(input.products));
+  const api: ApiVersion = input?.api === 'v1' ? 'v1' : 'v2';
+  const tally = new StoreTally(api, asArray(input?.products));
 
   // One document per id: pages can overlap. Two different payloads with one id keep the smaller JSON (order-free).
   const byId = new Map<string, { doc: NormalisedDocument; json: string }>();
-  for (const raw of asArray(input.documents)) {
+  for (const raw of asArray(input?.documents)) {
     const doc = tally.normalise(raw);
     if (!doc) continue;
     const key = productKey(doc.meta.id);

@@ -151,3 +151,13 @@ describe('normaliseProduct', () => {
     expect(normaliseProduct(null, 'v1')).toMatchObject({ ok: false });
   });
 });
+
+describe('hostile payloads', () => {
+  it('a proxy that throws on every read is quarantined, not thrown', () => {
+    const hostile = new Proxy({}, { get() { throw new Error('no'); }, ownKeys() { throw new Error('no'); }, has() { throw new Error('no'); } });
+    const doc = normaliseDocument(hostile, 'v2');
+    expect(doc).toMatchObject({ ok: false, quarantined: { id: null, type: null, closeTime: null, productIds: [] } });
+    expect(normaliseDocument(hostile, 'v1').ok).toBe(false);
+    expect(normaliseProduct(hostile, 'v2').ok).toBe(false);
+  });
+});
