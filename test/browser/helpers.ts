@@ -1,0 +1,72 @@
+/** Browser-test helpers: the emulator's admin API (/__emulator/) and waiting on a sync worker's progress. */
+import { inject } from 'vitest';
+import type { SyncBridge } from '../../src/worker/bridge.ts';
+import type { StoreProgress } from '../../src/worker/protocol.ts';
+
+export const EMULATOR = inject('emulatorUrl');
+export const TOKEN = inject('emulatorToken');
+
+export interface LogEntry {
+  seq: number;
+  method: string;
+  path: string;
+  query: string;
+  status: number;
+  fault?: string;
+}
+
+async function admin<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const response = await fetch(`${EMULATOR}/__emulator${path}`, {
+    method,
+    ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+  });
+  if (!response.ok) throw new Error(`emulator admin ${method} ${path}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+/** A new store from generator options (see src/emulator/generator/options.ts). */
+export async function createStore(options: Record<string, unknown>): Promise<{ storeId: string; documentCount: number; trackedProducts: number }> {
+  return admin('POST', '/stores', options);
+}
+
+/** The true stock of every tracked product, as decimal text by product id. */
+export async function truth(storeId: string): Promise<Record<string, string>> {
+  return (await admin<{ truth: Record<string, string> }>('GET', `/stores/${storeId}/truth`)).truth;
+}
+
+/** Request log entries of one store's API paths (the log is shared by parallel test files). */
+export async function requestsOf(storeId: string, since = 0): Promise<LogEntry[]> {
+  const { entries } = await admin<{ entries: LogEntry[] }>('GET', `/requests?since=${since}`);
+  return entries.filter((e) => e.path.includes(storeId));
+}
+
+/** Faults are global: always scope them to one store with `match`, and clear them when done. */
+export async function setFaults(faults: Record<string, unknown>): Promise<void> {
+  await admin('PUT', '/faults', faults);
+}
+
+/** Resolves with the first progress of `storeId` that satisfies `predicate`; rejects on failure or timeout. */
+export function progressUntil(
+  bridge: SyncBridge, storeId: string, predicate: (p: StoreProgress) => boolean, timeoutMs = 50_000,
+): Promise<StoreProgress> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`timed out waiting for store ${storeId}`));
+    }, timeoutMs);
+    const off = bridge.onProgress((p) => {
+      if (p.storeId !== storeId) return;
+      if (predicate(p)) {
+        clearTimeout(timer);
+        off();
+        resolve(p);
+      } else if (p.status === 'failed') {
+        clearTimeout(timer);
+        off();
+        reject(new Error(`store ${storeId} failed: ${JSON.stringify(p.error)}`));
+      }
+    });
+  });
+}
+
+export const uniqueDb = (name: string) => `test-${name}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
