@@ -72,7 +72,7 @@ const q = (value: string | Milli, lang: Lang): string => {
 const abs = (value: string): string => value.replace(/^-/, '');
 /** "(3 раза)" / "(5 раз)" / "(2 times)". */
 const times = (count: number, lang: Lang): string => {
-  if (lang === 'en') return `${count} times`;
+  if (lang === 'en') return count === 1 ? '1 time' : `${count} times`;
   const few = count % 10 >= 2 && count % 10 <= 4 && !(count % 100 >= 12 && count % 100 <= 14);
   return `${count} ${few ? 'раза' : 'раз'}`;
 };
@@ -87,10 +87,11 @@ export function explainProduct(ps: ProductStock, lang: Lang, options: ExplainOpt
   }
   if (ps.chainBreaks.length > 0) {
     const last = ps.chainBreaks[ps.chainBreaks.length - 1]!;
+    const size = (last.size.startsWith('-') ? '' : '+') + q(last.size, lang);
     sentences.push(
       lang === 'ru'
-        ? `Остаток менялся вне документов (${times(ps.chainBreaks.length, lang)}); последний раз на ${q(last.size, lang)} перед документом «${formatDocTitle(last.next, lang, options)}».`
-        : `Stock changed outside documents (${times(ps.chainBreaks.length, lang)}); last by ${q(last.size, lang)} before "${formatDocTitle(last.next, lang, options)}".`,
+        ? `Остаток менялся вне документов (${times(ps.chainBreaks.length, lang)}); последний раз на ${size} перед документом «${formatDocTitle(last.next, lang, options)}».`
+        : `Stock changed outside documents (${times(ps.chainBreaks.length, lang)}); last by ${size} before "${formatDocTitle(last.next, lang, options)}".`,
     );
   }
   return sentences.join(' ');
@@ -194,8 +195,8 @@ export function describeWarning(w: Warning, lang: Lang, options: ExplainOptions 
         : `Unknown settlement method "${w.value}"${repeated}: counted as goods handed over.`;
     case 'OPEN_TARE_IGNORED':
       return ru
-        ? `Вскрытие тары не учитывается, его влияние на остаток неизвестно${repeated}; последнее: ${doc}.`
-        : `Opening of tare is not counted, its effect on stock is unknown${repeated}; latest: ${doc}.`;
+        ? `Вскрытие тары не учитывается, его влияние на остаток неизвестно${repeated}; последнее: «${doc}».`
+        : `Opening of tare is not counted, its effect on stock is unknown${repeated}; latest: "${doc}".`;
     case 'UNKNOWN_DOCUMENT_TYPE':
       return ru
         ? `Документ неизвестного типа «${w.value}» не учитывается${repeated}.`
@@ -210,16 +211,16 @@ export function describeWarning(w: Warning, lang: Lang, options: ExplainOptions 
         : `The product is sold as a set${repeated}: stock moves on the set's components.`;
     case 'INVENTORY_COMPLETENESS_UNKNOWN':
       return ru
-        ? `Более поздняя инвентаризация (${doc}) не указывает, полная ли она, и товара в ней нет; если она полная, остаток должен быть 0.`
-        : `A later inventory count (${doc}) does not say whether it was complete and does not list the product; if it was complete, the stock should be 0.`;
+        ? `Документ «${doc}» не указывает, полная ли это инвентаризация, и товара в нём нет; если она полная, остаток должен быть 0.`
+        : `"${doc}" does not say whether it was a complete count and does not list the product; if it was complete, the stock should be 0.`;
     case 'REPEATED_INVENTORY_LINE':
       return ru
         ? `В инвентаризации товар указан в нескольких строках; количества сложены.`
         : `The inventory count lists the product on several lines; the counts were added up.`;
     case 'LEDGER_DIFFERS':
       return ru
-        ? `По всем документам начиная с ${doc} получается ${q(w.value ?? '0', lang)} — расхождение с остатком по последнему документу.`
-        : `All documents since ${doc} add up to ${q(w.value ?? '0', lang)}, which differs from the newest document.`;
+        ? `По всем документам начиная с документа «${doc}» получается ${q(w.value ?? '0', lang)} — расхождение с остатком по последнему документу.`
+        : `All documents since "${doc}" add up to ${q(w.value ?? '0', lang)}, which differs from the newest document.`;
     case 'QUANTITY_OUT_OF_RANGE':
       return ru
         ? `Остаток больше, чем принимает Облако Эвотор (до 7 знаков до запятой).`

@@ -91,7 +91,7 @@ describe('explainProduct', () => {
     expect(text).toContain('Неизвестный признак способа расчёта «BARTER»: считаем, что товар передан.');
     expect(text).toContain('Документ broken не удалось прочитать');
     expect(text).toContain('Вскрытие тары не учитывается');
-    expect(text).toContain('Остаток менялся вне документов (1 раз); последний раз на 3');
+    expect(text).toContain('Остаток менялся вне документов (1 раз); последний раз на +3');
     expect(en(result)).toContain('Unknown settlement method "BARTER"');
   });
 
