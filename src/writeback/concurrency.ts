@@ -4,7 +4,9 @@
  * flight for when the headers are hidden (CORS) or wrong.
  *
  * - Budget: after each answer, the requests we may still start in the current server window are
- *   `remaining - (requests still in flight)`. At 0 we wait until the window resets, then send ONE probe request and
+ *   `remaining - (requests still in flight)` — kept only when the answers show ONE window shared by our writes
+ *   (`remaining` going down from answer to answer). Evotor limits per token and URI, and each PATCH has its own
+ *   URI: then every answer shows a fresh window and only 429s (AIMD) brake; src/api paces each URI itself. At 0 we wait until the window resets, then send ONE probe request and
  *   open up again only when its answer shows the new window — so a reset time that is a little early (rounded
  *   seconds, clock skew) costs at most one 429, and the margin grows after each such 429 so it is not repeated.
  * - AIMD: the in-flight window grows by 1 per window's worth of successes and halves on a 429.
@@ -80,6 +82,7 @@ export class WriteRateController {
   /** After a wait for a reset: one request at a time until an answer shows the new window. */
   private probing = false;
   private probeAfterReset = false;
+  private sharedEvidence = 0;
   private waiters = new Set<() => void>();
 
   /** Figures for progress and the report. */
@@ -112,7 +115,7 @@ export class WriteRateController {
         await this.wait(this.blockedUntil - now, signal);
         continue;
       }
-      if (this.budget !== null && this.budget <= 0) {
+      if (this.sharedWindow && this.budget !== null && this.budget <= 0) {
         if (this.windowResetAt !== null && now < this.windowResetAt + this.margin) {
           this.blockedUntil = this.windowResetAt + this.margin;
           continue;
@@ -176,18 +179,28 @@ export class WriteRateController {
   private observeWindow(remaining: number, resetAt: number): void {
     // The answering request still holds its slot: the others in flight may not be counted by the server yet.
     const inFlight = Math.max(0, this.active - 1);
-    const isNewWindow =
-      this.lastRemaining === null || this.budget === null || remaining > this.lastRemaining + Math.ceil(this.cwnd) + inFlight;
+    const last = this.lastRemaining;
+    const isNewWindow = last === null || this.budget === null || remaining > last + Math.ceil(this.cwnd) + inFlight;
+    if (!isNewWindow && last !== null) {
+      // Evotor limits per token AND URI, and each PATCH has its own URI: then `remaining` does not go down from one
+      // answer to the next, and there is no shared budget to keep. When it does go down, the window is shared.
+      if (remaining < last) this.sharedEvidence = Math.min(5, this.sharedEvidence + 1);
+      else if (remaining > last) this.sharedEvidence = Math.max(0, this.sharedEvidence - 1);
+    }
+    this.lastRemaining = remaining;
     if (isNewWindow) {
       this.budget = remaining - inFlight;
-      this.lastRemaining = remaining;
       this.windowResetAt = resetAt;
     } else {
-      this.budget = Math.min(this.budget ?? Infinity, remaining - inFlight);
-      this.lastRemaining = Math.min(this.lastRemaining ?? remaining, remaining);
+      this.budget = remaining < last! ? Math.min(this.budget ?? Infinity, remaining - inFlight) : remaining - inFlight;
       // Within one window the later estimate of its end wins: better a little late than a 429.
       this.windowResetAt = Math.max(this.windowResetAt ?? resetAt, resetAt);
     }
+  }
+
+  /** Whether the answers show one window shared by our writes (then its budget is kept). */
+  get sharedWindow(): boolean {
+    return this.sharedEvidence >= 2;
   }
 
   /** Waits for a release, or `ms` milliseconds when given. */

@@ -7,9 +7,12 @@ class SimServer {
   used = 0;
   served = 0;
   rejected = 0;
-  constructor(private limit: number, private windowMs: number, private resetRounding: 'exact' | 'ceil' | 'hidden') {}
+  constructor(private limit: number, private windowMs: number, private resetRounding: 'exact' | 'ceil' | 'hidden', private aligned = true) {}
   handle(now: number): { status: number; headers: Headers } {
-    const start = Math.floor(now / this.windowMs) * this.windowMs;
+    // aligned: windows on the clock; otherwise a window starts with the first request after the last one ended
+    // (how src/emulator counts).
+    const start = this.aligned ? Math.floor(now / this.windowMs) * this.windowMs
+      : now - this.windowStart >= this.windowMs ? now : this.windowStart;
     if (start !== this.windowStart) {
       this.windowStart = start;
       this.used = 0;
@@ -80,18 +83,36 @@ describe('WriteRateController against a fixed-window limiter', () => {
     ['exact reset header', 'exact' as const, 100, 10_000, 40],
     ['reset in whole seconds', 'ceil' as const, 100, 10_000, 40],
     ['small window', 'exact' as const, 20, 1_000, 15],
-  ])('%s: ≥90%% of the limit, ≤1 429 per 1,000', async (_name, rounding, limit, windowMs, latency) => {
-    const server = new SimServer(limit, windowMs, rounding);
+    ['emulator-style window (starts at first request, reset in whole seconds)', 'ceil' as const, 100, 5_000, 10, false],
+  ])('%s: ≥90%% of the limit, ≤1 429 per 1,000', async (_name, rounding, limit, windowMs, latency, aligned = true) => {
+    const server = new SimServer(limit, windowMs, rounding, aligned);
     const n = 2000;
     const t0 = Date.now();
     const { elapsed } = await simulate(n, server, latency);
     // A perfect client sends the last request at the start of the window that must hold it.
-    const idealElapsed = Math.floor(t0 / windowMs) * windowMs + (Math.ceil(n / limit) - 1) * windowMs - t0;
+    const firstWindow = aligned ? Math.floor(t0 / windowMs) * windowMs : t0;
+    const idealElapsed = firstWindow + (Math.ceil(n / limit) - 1) * windowMs - t0;
     const efficiency = idealElapsed / elapsed;
     expect(server.served).toBe(n);
     console.info(`[writeback sim] ${_name}: ${(efficiency * 100).toFixed(1)}% of the limit, ${server.rejected} 429s in ${n}`);
     expect(efficiency).toBeGreaterThanOrEqual(0.9);
     expect(server.rejected / (n / 1000)).toBeLessThanOrEqual(1);
+  }, 60_000);
+
+  it('limits per URI (every PATCH its own URI) do not cap the writes', async () => {
+    // Each request goes to another URI with its own window: remaining never goes down.
+    const servers = new Map<number, SimServer>();
+    let i = 0;
+    const perUri = { handle: (now: number) => {
+      const s = servers.get(i) ?? new SimServer(10, 60_000, 'exact');
+      servers.set(i++, s);
+      return s.handle(now);
+    } } as unknown as SimServer;
+    const ctl = new WriteRateController({ initialConcurrency: 4, maxConcurrency: 16 });
+    const { elapsed } = await simulate(2000, perUri, 20, ctl);
+    expect(ctl.stats.rateLimited).toBe(0);
+    // 16 lanes of 20 ms: ~800/s; far more than one window of 10 would allow.
+    expect(2000 / elapsed * 1000).toBeGreaterThan(300);
   }, 60_000);
 
   it('without readable headers still finishes, backing off on 429', async () => {
@@ -124,9 +145,13 @@ describe('WriteRateController against a fixed-window limiter', () => {
 
   it('stops at a zero budget until the window resets', async () => {
     const ctl = new WriteRateController({ initialConcurrency: 4, resetMarginMs: 0 });
-    await ctl.acquire();
-    ctl.observe({ status: 200, limit: 10, remaining: 0, resetAt: Date.now() + 1000, retryAfterMs: null });
-    ctl.release();
+    // Answers whose remaining goes down: one window shared by the writes.
+    for (const remaining of [3, 2, 1, 0]) {
+      await ctl.acquire();
+      ctl.observe({ status: 200, limit: 10, remaining, resetAt: Date.now() + 1000, retryAfterMs: null });
+      ctl.release();
+    }
+    expect(ctl.sharedWindow).toBe(true);
     let started = false;
     void ctl.acquire().then(() => { started = true; });
     await vi.advanceTimersByTimeAsync(900);
