@@ -31,6 +31,8 @@ export interface GuardOutcome {
   moved: MovedProduct[];
   /** New documents read in this pass (after the cut-off, not seen before). */
   newDocuments: number;
+  /** The newest close time among them; null when there were none. */
+  newest: number | null;
 }
 
 const ADJUSTABLE = new Set(['pending', 'sent', 'failed']);
@@ -149,7 +151,17 @@ export function applyNewDocuments(
     seenIds: [...seen],
     moved,
     newDocuments: valid.length + review.length,
+    newest: [...valid.map((d) => d.meta.closeTime), ...review.map((r) => r.closeTime)]
+      .reduce<number | null>((max, t) => (t !== null && (max === null || t > max) ? t : max), null),
   };
+}
+
+/**
+ * The upper end of a guard query: this device's clock plus a day, so documents of a terminal whose clock runs ahead
+ * are not missed (the guard never relies on this device's clock to order documents).
+ */
+export function guardUntil(now: number): number {
+  return now + 24 * 3600_000;
 }
 
 /** V1 asks for at most one month per request (evotor-api.md §4); we stay well under. */

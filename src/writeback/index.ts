@@ -21,7 +21,7 @@ import { readCloud } from './cloud.ts';
 import { observationFromHeaders, RateMeter, WriteRateController } from './concurrency.ts';
 import { toCsv } from './csv.ts';
 import { classify, StopRun } from './errors.ts';
-import { applyNewDocuments, fetchDocumentsSince } from './guard.ts';
+import { applyNewDocuments, fetchDocumentsSince, guardUntil } from './guard.ts';
 import { Journal, JOURNAL_DB_NAME } from './journal.ts';
 import { buildPlanItems, buildUndoItems, settleUnchanged } from './plan.ts';
 import { buildReport, csvRows } from './report.ts';
@@ -132,12 +132,13 @@ export class Writeback {
       if (cloud.invalid > 0) warnings.push(`${spec.storeName ?? spec.storeId}: ${cloud.invalid} product(s) in the cloud could not be read`);
       const planned = buildPlanItems(spec, runId, cloud.catalogue, this.now());
       const until = this.now();
-      const docs = await fetchDocumentsSince(client, spec.storeId, spec.cutoff + 1, until, signal);
+      const docs = await fetchDocumentsSince(client, spec.storeId, spec.cutoff + 1, guardUntil(until), signal);
       const guard = applyNewDocuments(docs, spec.api, planned, [], spec.cutoff, this.now());
       moved.push(...guard.moved);
       items.push(...settleUnchanged(guard.items, this.now()));
       stores.push({
         storeId: spec.storeId, storeName: spec.storeName ?? spec.storeId, api: spec.api, cutoff: spec.cutoff, readAt,
+        planDocumentIds: guard.seenIds, planWatermark: Math.max(spec.cutoff, guard.newest ?? spec.cutoff),
         guardDocumentIds: guard.seenIds, guardCheckedAt: until, error: null,
       });
     }
@@ -172,13 +173,17 @@ export class Writeback {
       const cloud = await readCloud(client, store.storeId, signal);
       const planned = buildUndoItems(mine, undoId, cloud.catalogue, this.now());
       if (planned.length === 0) continue;
+      // Movements since the quantities before were read: documents after the write plan's watermark, except
+      // those the plan already knew (they are in the quantities before).
+      const cutoff = store.planWatermark - 1;
       const until = this.now();
-      const docs = await fetchDocumentsSince(client, store.storeId, store.readAt + 1, until, signal);
-      const guard = applyNewDocuments(docs, store.api, planned, [], store.readAt, this.now());
+      const docs = await fetchDocumentsSince(client, store.storeId, cutoff + 1, guardUntil(until), signal);
+      const guard = applyNewDocuments(docs, store.api, planned, store.planDocumentIds, cutoff, this.now());
       moved.push(...guard.moved);
       items.push(...settleUnchanged(guard.items, this.now()));
       stores.push({
-        storeId: store.storeId, storeName: store.storeName, api: store.api, cutoff: store.readAt, readAt,
+        storeId: store.storeId, storeName: store.storeName, api: store.api, cutoff, readAt,
+        planDocumentIds: guard.seenIds, planWatermark: Math.max(cutoff, guard.newest ?? cutoff),
         guardDocumentIds: guard.seenIds, guardCheckedAt: until, error: null,
       });
     }

@@ -88,8 +88,15 @@ export interface JournalStore {
    * For an undo run: the time the write run's "before" quantities were read.
    */
   cutoff: number;
-  /** When the cloud's quantities ("before") were read for this plan (epoch ms): an undo's cut-off. */
+  /** When the cloud's quantities ("before") were read for this plan (epoch ms, this device's clock; informative). */
   readAt: number;
+  /**
+   * What the quantities before already reflect: the documents after the cut-off known when the plan was made, and
+   * the newest close time among them (or the cut-off). An undo applies only documents after these: terminal close
+   * times are compared with terminal close times, never with this device's clock.
+   */
+  planDocumentIds: string[];
+  planWatermark: number;
   /** Documents after the cut-off already applied to targets (so a later guard pass never applies one twice). */
   guardDocumentIds: string[];
   /** When the guard last looked (epoch ms), null before the first look. */

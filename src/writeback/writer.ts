@@ -10,7 +10,7 @@ import { productKey } from '../stock/index.ts';
 import { readCloud } from './cloud.ts';
 import type { WriteRateController } from './concurrency.ts';
 import { classify, StopRun, type Classified } from './errors.ts';
-import { applyNewDocuments, fetchDocumentsSince } from './guard.ts';
+import { applyNewDocuments, fetchDocumentsSince, guardUntil } from './guard.ts';
 import type { Journal } from './journal.ts';
 import {
   markAnswered, markFailed, markGone, markNoAnswer, markNotSent, markReread, markSent, resumeAction,
@@ -68,7 +68,7 @@ async function saveAll(ctx: StoreContext, items: readonly JournalItem[]): Promis
 export async function guardStore(ctx: StoreContext): Promise<void> {
   const { store } = ctx;
   const until = ctx.now();
-  const raw = await fetchDocumentsSince(ctx.client, store.storeId, store.cutoff + 1, until, ctx.signal);
+  const raw = await fetchDocumentsSince(ctx.client, store.storeId, store.cutoff + 1, guardUntil(until), ctx.signal);
   const outcome = applyNewDocuments(raw, store.api, [...ctx.items.values()], store.guardDocumentIds, store.cutoff, ctx.now());
   await saveAll(ctx, outcome.changed);
   ctx.moved.push(...outcome.moved);

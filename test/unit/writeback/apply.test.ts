@@ -234,6 +234,21 @@ describe('undo', () => {
   });
 });
 
+describe('undo and sales before the plan', () => {
+  it('a sale already in the quantities before is not applied again by the undo', async () => {
+    const { wb, cloud } = await setup();
+    const computed = store(cloud, 2); // cloud 0, computed 1 and 2 at T0
+    cloud.sell(p(2), 1, T0 + 60_000); // after the cut-off, before the plan: the cloud shows -1
+    const { report: plan } = await wb.createPlan({ stores: [planStore(computed)] });
+    await wb.applyPlan(plan.runId);
+    expect(cloud.quantity(p(2))).toBe(1); // 2 − 1
+    await wb.undo(plan.runId);
+    expect(cloud.quantity(p(2))).toBe(-1); // exactly the quantity before
+    expect(cloud.quantity(p(1))).toBe(0);
+    wb.close();
+  });
+});
+
 describe('applyPlan (V1)', () => {
   it('posts complete products in batches under the size limit, only quantity changed, verified by a re-read', async () => {
     const cloud = new FakeCloud('v1');
