@@ -1,0 +1,265 @@
+/**
+ * The port between the screens and everything that talks to Evotor Cloud, IndexedDB and the worker.
+ *
+ * Components never call fetch or IndexedDB: they read signals of the app state (state.ts), whose actions call this
+ * interface. The real implementation is a thin adapter over the worker bridge (src/worker); tests use an in-memory
+ * one (test/unit/ui/memory-backend.ts). Everything crossing the port is plain data (it may come from a worker by
+ * structured clone): quantities are decimal text with a dot ("0.875"), times are epoch milliseconds UTC.
+ */
+import type { ApiErrorCode } from '../api/errors.ts';
+import type { Milli } from '../model/quantity.ts';
+import type { ApiVersion } from '../model/types.ts';
+import type { ProductEvent, ProductStock } from '../stock/types.ts';
+import type { ProgressInfo, RunKind, RunReport, RunResult } from '../writeback/types.ts';
+import type { Session } from './launch.ts';
+
+/** Decimal text with a dot and at most 3 decimals ("7", "-2", "0.875"), as formatQuantity writes it. */
+export type DecimalText = string;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Errors
+
+/**
+ * An error as the UI shows it. API errors are src/api's SerializedApiError (code + params, no token); the worker
+ * adds `storage` (IndexedDB unavailable or full) and `internal` (a bug: message for the developer).
+ */
+export interface BackendError {
+  code: ApiErrorCode | 'storage' | 'internal';
+  /** Plain values for the message: scope, baseUrl, origin, status, resource, violations, retryAfterSeconds… */
+  params: Record<string, string | number>;
+  status: number | null;
+  /** Developer text (English, may quote the server): shown only under "Подробности", always as text. */
+  message: string;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Stores and pulling
+
+export type PullMethod = 'latest-document' | 'ledger';
+
+export interface PullOptions {
+  method: PullMethod;
+  /** Months back from now; null: back to the store's creation (V2) or as far as the API allows (V1: a year). */
+  horizonMonths: number | null;
+  /** Fetch the whole period even when every product is decided early (a full ledger check needs it). */
+  fullPeriod: boolean;
+}
+
+/** A store's sync state as the store list shows it. */
+export type StoreSyncState = 'never' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
+
+export interface StoreSummary {
+  id: string;
+  name: string;
+  address: string | null;
+  apiVersion: ApiVersion;
+  /** Creation time read from the id's first 8 characters when they form a date; null otherwise. */
+  createdAt: number | null;
+  state: StoreSyncState;
+  /** When the last pull of this store finished (a result exists); null if never. */
+  lastSyncedAt: number | null;
+  /** The last failure, when state is 'failed'. */
+  error: BackendError | null;
+  /**
+   * Names of the store's terminals by device id (from the cloud's device list, or "1", "2"… in order of first use),
+   * so reasons say "терминал 2" instead of an id. Empty when unknown.
+   */
+  deviceNames: Readonly<Record<string, string>>;
+}
+
+/**
+ * queued → products → documents → (background →) done. `background`: the result is ready, older months are still
+ * fetched for the undecided products. paused / cancelled / failed can happen at any step.
+ */
+export type PullPhase = 'queued' | 'products' | 'documents' | 'background' | 'done' | 'paused' | 'failed' | 'cancelled';
+
+export interface PullProgress {
+  storeId: string;
+  phase: PullPhase;
+  options: PullOptions;
+  monthsDone: number;
+  /** Months to fetch for the chosen horizon; null while unknown. */
+  monthsTotal: number | null;
+  /** The month being fetched, "YYYY-MM"; null before documents or when finished. */
+  currentMonth: string | null;
+  pages: number;
+  documents: number;
+  /** Stock-tracked products, and how many of them a document already decides. */
+  productsTotal: number;
+  productsDecided: number;
+  /** Estimated time to the end of the current phase; null while unknown. */
+  etaMs: number | null;
+  /** A result can be reviewed now (possibly refined later by background fetching). */
+  resultReady: boolean;
+  /** A wait in progress (rate limit, retry after an error): shown as "повтор через N с". */
+  waiting: { reason: string; until: number } | null;
+  /** Why the pull failed, when phase is 'failed'. */
+  error: BackendError | null;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Review
+
+/** A store's computed result for the review. */
+export interface ReviewResult {
+  storeId: string;
+  /**
+   * The method the store was pulled with. With 'ledger' the proposed quantity is `stock.ledgerQuantity`, otherwise
+   * `stock.quantity`; planWrite must use the same choice.
+   */
+  method: PullMethod;
+  /** Every month to the horizon is in (false while older months are still fetched, or after an early stop). */
+  complete: boolean;
+  rows: ReviewRow[];
+}
+
+export interface ReviewRow {
+  storeId: string;
+  /**
+   * The computation's result for this product (src/stock): quantity, status, deciding document, rule, parts,
+   * chain breaks, warnings, and the cloud's quantity when the products were read. Its reason in words comes from
+   * src/stock's explainProduct.
+   */
+  stock: ProductStock;
+  /** A quantity the user typed for an undecided product; null when none. */
+  manualQuantity: DecimalText | null;
+  /** Whether the change is approved for writing (every proposed change is approved by default). */
+  approved: boolean;
+  /** The value may still change: it rests on documents older than the completely fetched months. */
+  provisional: boolean;
+}
+
+export interface ProductHistory {
+  storeId: string;
+  productId: string;
+  /** The product's compact rows, one per document, oldest first (the same rows the computation folds). */
+  events: ProductEvent[];
+  /** False when older months are not fetched (yet, or because they were not needed). */
+  complete: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Writing back (one journaled run covering the chosen stores: src/writeback)
+
+export interface PlanStore {
+  storeId: string;
+  storeName: string;
+  /** Products that will be written (target differs from the cloud). */
+  products: number;
+  /** Sums of the positive and of the negative differences (decrease is negative or 0). */
+  increase: Milli;
+  decrease: Milli;
+}
+
+/** What a confirmation shows: a journaled run, not started. Nothing is sent yet. */
+export interface WritePlan {
+  runId: string;
+  kind: RunKind;
+  stores: PlanStore[];
+}
+
+/** Progress of a run (src/writeback ProgressInfo) and whether it writes or undoes. */
+export type WriteProgress = ProgressInfo & { kind: RunKind };
+
+export interface CsvFile {
+  filename: string;
+  /** text/csv, UTF-8 with BOM, `;`-separated (Excel in Russia). */
+  blob: Blob;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Resume
+
+export interface PendingWork {
+  /** Pulls that stopped before the end (paused, interrupted by a reload, failed): offered to continue. */
+  pulls: PullProgress[];
+  /** A write or undo run that stopped before the end (applying, interrupted, stopped). */
+  run: RunReport | null;
+  /** The last finished write run whose undo is still available. */
+  undoable: RunReport | null;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Events and the port
+
+export type BackendEvent =
+  | { type: 'pull-progress'; progress: PullProgress }
+  /** A store's review rows changed (first result, or background fetching refined it): read them again. */
+  | { type: 'review-changed'; storeId: string }
+  | { type: 'write-progress'; progress: WriteProgress }
+  | { type: 'stores-changed' };
+
+export interface SyncBackend {
+  listStores(): Promise<StoreSummary[]>;
+
+  /** Starts (or restarts with new options) a store's pull. Progress arrives as 'pull-progress' events. */
+  startPull(storeId: string, options: PullOptions): Promise<void>;
+  pausePull(storeId: string): Promise<void>;
+  /** Continues a paused or interrupted pull exactly where its checkpoint stopped. */
+  resumePull(storeId: string): Promise<void>;
+  /** Stops the pull; a result that is already ready is kept (this is how background fetching is stopped). */
+  cancelPull(storeId: string): Promise<void>;
+  /** The latest progress of every store that has one. */
+  pullProgress(): Promise<PullProgress[]>;
+
+  /** Every product of a store with its computed stock (50,000 rows is normal). */
+  reviewRows(storeId: string): Promise<ReviewResult>;
+  productHistory(storeId: string, productId: string): Promise<ProductHistory>;
+  /** A quantity for an undecided product (decimal text, validated by the UI); null removes it. */
+  setManualQuantity(storeId: string, productId: string, quantity: DecimalText | null): Promise<void>;
+  setApproval(storeId: string, productIds: readonly string[], approved: boolean): Promise<void>;
+
+  /**
+   * Journals one run writing the approved changes (manual values included) of these stores. Nothing is sent yet.
+   * The guard against new sales runs when the plan is applied (its findings come back in RunResult.moved).
+   */
+  planWrite(storeIds: readonly string[]): Promise<WritePlan>;
+  /** Journals the run restoring the quantities before a write run. */
+  planUndo(runId: string): Promise<WritePlan>;
+  /** Applies (or continues after an interruption) a journaled run. Progress arrives as 'write-progress' events. */
+  runWrite(runId: string): Promise<RunResult>;
+  /** Drops a run never started (the user declined the confirmation). */
+  cancelPlan(runId: string): Promise<void>;
+  /** The user no longer needs the undo of this write run: the quantities before are forgotten. */
+  discardUndo(runId: string): Promise<void>;
+  /** The whole result as CSV: of this run, or (runId null) of the review of these stores before writing. */
+  exportCsv(storeIds: readonly string[], runId: string | null): Promise<CsvFile>;
+
+  pendingWork(): Promise<PendingWork>;
+  subscribe(listener: (event: BackendEvent) => void): () => void;
+  dispose(): void;
+}
+
+/** How the app gets a backend for a session (the adapter over the worker bridge in the app). */
+export type SyncBackendFactory = (session: Session) => SyncBackend;
+
+const ERROR_CODES: ReadonlySet<string> = new Set<BackendError['code']>([
+  'unauthorized', 'payment-required', 'missing-scope', 'bad-request', 'not-found', 'too-large', 'rate-limited',
+  'server-error', 'timeout', 'blocked', 'invalid-response', 'http-error', 'storage', 'internal',
+]);
+
+/** Any rejection of a backend call as a BackendError (an unknown throwable becomes `internal`). */
+export function toBackendError(error: unknown): BackendError {
+  if (typeof error === 'object' && error !== null) {
+    const rec = error as Record<string, unknown>;
+    if (typeof rec['code'] === 'string' && ERROR_CODES.has(rec['code'])) {
+      const params: Record<string, string | number> = {};
+      if (typeof rec['params'] === 'object' && rec['params'] !== null) {
+        for (const [k, v] of Object.entries(rec['params'] as Record<string, unknown>)) {
+          if (typeof v === 'string' || typeof v === 'number') params[k] = v;
+        }
+      }
+      return {
+        code: rec['code'] as BackendError['code'],
+        params,
+        status: typeof rec['status'] === 'number' ? rec['status'] : null,
+        message: typeof rec['message'] === 'string' ? rec['message'] : '',
+      };
+    }
+    if (error instanceof DOMException && (error.name === 'QuotaExceededError' || error.name === 'InvalidStateError')) {
+      return { code: 'storage', params: {}, status: null, message: `${error.name}: ${error.message}` };
+    }
+  }
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return { code: 'internal', params: {}, status: null, message };
+}

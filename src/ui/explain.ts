@@ -1,0 +1,12 @@
+/**
+ * The reason for a product's stock in words comes from the computation core (src/stock explainProduct): the UI never
+ * words rules itself. This only adapts it to a review row and the UI's language.
+ */
+import { explainProduct } from '../stock/explain.ts';
+import type { ReviewRow } from './backend.ts';
+import type { Lang } from './i18n.ts';
+
+/** `deviceNames`: the store's terminal names by device id (StoreSummary.deviceNames). */
+export function explainRow(row: ReviewRow, lang: Lang, deviceNames?: Readonly<Record<string, string>>): string {
+  return explainProduct(row.stock, lang, deviceNames ? { deviceNames } : {});
+}

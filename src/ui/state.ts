@@ -1,0 +1,623 @@
+/**
+ * The app state: signals the screens read, and actions they call. The only module of the UI that talks to the
+ * SyncBackend port. No DOM, no storage, no fetch here, so it is driven directly in tests.
+ */
+import { batch, computed, signal, type ReadonlySignal } from '@preact/signals';
+import { formatQuantity, type Milli } from '../model/quantity.ts';
+import {
+  toBackendError,
+  type BackendError,
+  type BackendEvent,
+  type CsvFile,
+  type PendingWork,
+  type ProductHistory,
+  type PullOptions,
+  type PullMethod,
+  type PullProgress,
+  type ReviewResult,
+  type StoreSummary,
+  type SyncBackend,
+  type WritePlan,
+  type WriteProgress,
+} from './backend.ts';
+import type { RunKind, RunResult } from '../writeback/types.ts';
+import {
+  countByFilter,
+  filterRows,
+  parseManualQuantity,
+  prepareRows,
+  rankRows,
+  rowKey,
+  sortRows,
+  summarize,
+  type ManualParse,
+  type Sort,
+  type StatusFilter,
+  type Summary,
+  type ViewRow,
+} from './review-model.ts';
+
+export type Screen = 'stores' | 'progress' | 'review' | 'write';
+
+export type Loadable<T> =
+  | { status: 'idle' }
+  | { status: 'loading' }
+  | { status: 'ready'; value: T }
+  | { status: 'error'; error: BackendError };
+
+/** A problem shown above the current screen, with a way to try again when there is one. */
+export interface ShownError {
+  error: BackendError;
+  retry: (() => void) | null;
+}
+
+export const DEFAULT_OPTIONS: PullOptions = { method: 'latest-document', horizonMonths: null, fullPeriod: false };
+
+export interface AppStateHooks {
+  /** Called on a 401: the token is no longer usable (main.tsx forgets it for this tab). */
+  onUnauthorized?: () => void;
+}
+
+function setOf<T>(values: Iterable<T>): ReadonlySet<T> {
+  return new Set(values);
+}
+
+export function createAppState(backend: SyncBackend, hooks: AppStateHooks = {}) {
+  const screen = signal<Screen>('stores');
+  const stores = signal<Loadable<StoreSummary[]>>({ status: 'idle' });
+  const selected = signal<ReadonlySet<string>>(new Set());
+  const options = signal<PullOptions>(DEFAULT_OPTIONS);
+  const progress = signal<ReadonlyMap<string, PullProgress>>(new Map());
+  const pending = signal<PendingWork | null>(null);
+  const error = signal<ShownError | null>(null);
+  /** A 401/402 stops everything: the screens show only what to do next. */
+  const fatal = signal<BackendError | null>(null);
+
+  // Review ------------------------------------------------------------------------------------------------------
+  const reviewStoreIds = signal<readonly string[]>([]);
+  const rowsByStore = signal<ReadonlyMap<string, ViewRow[]>>(new Map());
+  const rowsLoading = signal<ReadonlySet<string>>(new Set());
+  const manual = signal<ReadonlyMap<string, Milli>>(new Map());
+  const notApproved = signal<ReadonlySet<string>>(new Set());
+  const statusFilter = signal<StatusFilter>('all');
+  const search = signal('');
+  const storeFilter = signal<string | null>(null);
+  const sort = signal<Sort>({ key: 'difference', dir: 'desc' });
+  const detailKey = signal<string | null>(null);
+  const detailHistory = signal<Loadable<ProductHistory>>({ status: 'idle' });
+
+  /** Local edits not yet confirmed by the backend: they win over reloaded rows. */
+  const manualOverrides = new Map<string, Milli | null>();
+  const approvalOverrides = new Map<string, boolean>();
+
+  const allRows = computed<ViewRow[]>(() => {
+    const byStore = rowsByStore.value;
+    const out: ViewRow[] = [];
+    for (const id of reviewStoreIds.value) {
+      const rows = byStore.get(id);
+      if (rows) for (const r of rows) out.push(r);
+    }
+    return rankRows(out);
+  });
+  /** Per store: method and whether every month is in. */
+  const reviewMeta = signal<ReadonlyMap<string, { method: PullMethod; complete: boolean }>>(new Map());
+  const rowByKey = computed(() => new Map(allRows.value.map((r) => [r.key, r])));
+  const filteredRows = computed(() =>
+    filterRows(allRows.value, { status: statusFilter.value, search: search.value, storeId: storeFilter.value }),
+  );
+  /**
+   * Sorted view. Manual entries are read without subscribing: typing a quantity does not make rows jump under the
+   * cursor; the next sort or filter change takes it into account.
+   */
+  const visibleRows = computed(() => sortRows(filteredRows.value, sort.value, manual.peek()));
+  const filterCounts = computed(() => countByFilter(allRows.value, storeFilter.value));
+  const summary = computed<Summary>(() => summarize(allRows.value, manual.value, notApproved.value));
+  const detailRow = computed(() => (detailKey.value === null ? null : rowByKey.value.get(detailKey.value) ?? null));
+
+  // Writing -----------------------------------------------------------------------------------------------------
+  const plan = signal<Loadable<WritePlan>>({ status: 'idle' });
+  const writeKind = signal<RunKind>('write');
+  const writeProgress = signal<WriteProgress | null>(null);
+  const result = signal<Loadable<RunResult>>({ status: 'idle' });
+
+  const storeById = computed(() => {
+    const s = stores.value;
+    return new Map(s.status === 'ready' ? s.value.map((x) => [x.id, x]) : []);
+  });
+  const storeName = (id: string): string => storeById.value.get(id)?.name ?? id;
+  const NO_NAMES: Readonly<Record<string, string>> = {};
+  /** Terminal names of a store for reasons and timelines. */
+  const deviceNames = (id: string): Readonly<Record<string, string>> => storeById.value.get(id)?.deviceNames ?? NO_NAMES;
+
+  function fail(e: unknown, retry: (() => void) | null = null): BackendError {
+    const be = toBackendError(e);
+    if (be.code === 'unauthorized' || be.code === 'payment-required') {
+      fatal.value = be;
+      if (be.code === 'unauthorized') hooks.onUnauthorized?.();
+    } else {
+      error.value = { error: be, retry };
+    }
+    return be;
+  }
+
+  // Stores ------------------------------------------------------------------------------------------------------
+
+  async function loadStores(): Promise<void> {
+    stores.value = { status: 'loading' };
+    try {
+      const list = await backend.listStores();
+      batch(() => {
+        stores.value = { status: 'ready', value: list };
+        // Keep the selection to stores that exist; preselect the only store.
+        const ids = new Set(list.map((s) => s.id));
+        const kept = [...selected.value].filter((id) => ids.has(id));
+        selected.value = setOf(kept.length === 0 && list.length === 1 ? [list[0]!.id] : kept);
+      });
+    } catch (e) {
+      const be = fail(e, () => void loadStores());
+      stores.value = { status: 'error', error: be };
+    }
+  }
+
+  function toggleStore(id: string, on?: boolean): void {
+    const next = new Set(selected.value);
+    const want = on ?? !next.has(id);
+    if (want) next.add(id);
+    else next.delete(id);
+    selected.value = next;
+  }
+
+  function selectAllStores(on: boolean): void {
+    const s = stores.value;
+    selected.value = setOf(on && s.status === 'ready' ? s.value.map((x) => x.id) : []);
+  }
+
+  function setOptions(patch: Partial<PullOptions>): void {
+    const next = { ...options.value, ...patch };
+    // A ledger check needs the whole chain of documents: choosing it turns the full period on.
+    if (patch.method === 'ledger') next.fullPeriod = true;
+    options.value = next;
+  }
+
+  // Pulling -----------------------------------------------------------------------------------------------------
+
+  function applyProgress(p: PullProgress): void {
+    const next = new Map(progress.value);
+    next.set(p.storeId, p);
+    progress.value = next;
+  }
+
+  async function refreshProgress(): Promise<void> {
+    try {
+      const list = await backend.pullProgress();
+      progress.value = new Map(list.map((p) => [p.storeId, p]));
+    } catch (e) {
+      fail(e, () => void refreshProgress());
+    }
+  }
+
+  async function startPull(): Promise<void> {
+    const ids = [...selected.value];
+    if (ids.length === 0) return;
+    error.value = null;
+    screen.value = 'progress';
+    const opts = options.value;
+    // Stores are independent: one refusing to start does not stop the others.
+    await Promise.all(
+      ids.map(async (id) => {
+        try {
+          await backend.startPull(id, opts);
+        } catch (e) {
+          fail(e, () => void backend.startPull(id, opts).catch((x: unknown) => fail(x)));
+        }
+      }),
+    );
+  }
+
+  async function control(id: string, action: 'pause' | 'resume' | 'cancel'): Promise<void> {
+    try {
+      if (action === 'pause') await backend.pausePull(id);
+      else if (action === 'resume') await backend.resumePull(id);
+      else await backend.cancelPull(id);
+    } catch (e) {
+      fail(e, () => void control(id, action));
+    }
+  }
+
+  /** Stores of the current selection (or with progress) whose result can be reviewed. */
+  const readyStoreIds = computed(() => {
+    const ids = selected.value.size > 0 ? [...selected.value] : [...progress.value.keys()];
+    return ids.filter((id) => progress.value.get(id)?.resultReady === true || isSyncedStore(id));
+  });
+
+  function isSyncedStore(id: string): boolean {
+    const s = stores.value;
+    return s.status === 'ready' && s.value.some((x) => x.id === id && x.lastSyncedAt !== null && x.state !== 'running');
+  }
+
+  // Review ------------------------------------------------------------------------------------------------------
+
+  async function loadRows(storeId: string): Promise<void> {
+    rowsLoading.value = setOf([...rowsLoading.value, storeId]);
+    try {
+      const result = await backend.reviewRows(storeId);
+      mergeRows(storeId, result);
+    } catch (e) {
+      fail(e, () => void loadRows(storeId));
+    } finally {
+      const next = new Set(rowsLoading.value);
+      next.delete(storeId);
+      rowsLoading.value = next;
+    }
+  }
+
+  function mergeRows(storeId: string, result: ReviewResult): void {
+    const view = prepareRows(result.rows, result.method);
+    const nextManual = new Map([...manual.value].filter(([k]) => !k.startsWith(`${storeId}/`)));
+    const nextNot = new Set([...notApproved.value].filter((k) => !k.startsWith(`${storeId}/`)));
+    for (const r of view) {
+      const m = manualOverrides.has(r.key) ? manualOverrides.get(r.key)! : parseManualOrNull(r.row.manualQuantity);
+      if (m !== null) nextManual.set(r.key, m);
+      const approved = approvalOverrides.get(r.key) ?? r.row.approved;
+      if (!approved) nextNot.add(r.key);
+    }
+    batch(() => {
+      const next = new Map(rowsByStore.value);
+      next.set(storeId, view);
+      rowsByStore.value = next;
+      reviewMeta.value = new Map(reviewMeta.value).set(storeId, { method: result.method, complete: result.complete });
+      manual.value = nextManual;
+      notApproved.value = nextNot;
+    });
+  }
+
+  function parseManualOrNull(text: string | null): Milli | null {
+    if (text === null) return null;
+    const p = parseManualQuantity(text);
+    return p.ok ? p.value : null;
+  }
+
+  async function openReview(storeIds: readonly string[] = readyStoreIds.value): Promise<void> {
+    if (storeIds.length === 0) return;
+    batch(() => {
+      reviewStoreIds.value = [...storeIds];
+      storeFilter.value = null;
+      screen.value = 'review';
+    });
+    await Promise.all(storeIds.map((id) => loadRows(id)));
+  }
+
+  /** Validates and keeps a typed quantity (null or '' clears it). Returns the parse result for the field. */
+  function setManual(key: string, text: string | null): ManualParse | null {
+    const row = rowByKey.value.get(key);
+    if (!row) return null;
+    const next = new Map(manual.value);
+    let value: Milli | null = null;
+    let result: ManualParse | null = null;
+    if (text !== null && text.trim() !== '') {
+      result = parseManualQuantity(text);
+      if (!result.ok) return result;
+      value = result.value;
+      next.set(key, value);
+    } else {
+      next.delete(key);
+    }
+    manual.value = next;
+    manualOverrides.set(key, value);
+    const { storeId, stock } = row.row;
+    backend
+      .setManualQuantity(storeId, stock.productId, value === null ? null : formatQuantity(value))
+      .then(() => {
+        if (manualOverrides.get(key) === value) manualOverrides.delete(key);
+      })
+      .catch((e: unknown) => fail(e));
+    return result;
+  }
+
+  function setApproved(keys: readonly string[], approved: boolean): void {
+    const next = new Set(notApproved.value);
+    const byStore = new Map<string, string[]>();
+    for (const key of keys) {
+      const row = rowByKey.value.get(key);
+      if (!row) continue;
+      if (approved) next.delete(key);
+      else next.add(key);
+      approvalOverrides.set(key, approved);
+      const list = byStore.get(row.row.storeId) ?? [];
+      list.push(row.row.stock.productId);
+      byStore.set(row.row.storeId, list);
+    }
+    notApproved.value = next;
+    for (const [storeId, productIds] of byStore) {
+      backend
+        .setApproval(storeId, productIds, approved)
+        .then(() => {
+          for (const pid of productIds) {
+            const key = rowKey(storeId, pid);
+            if (approvalOverrides.get(key) === approved) approvalOverrides.delete(key);
+          }
+        })
+        .catch((e: unknown) => fail(e));
+    }
+  }
+
+  function toggleSort(key: Sort['key']): void {
+    const cur = sort.value;
+    sort.value = cur.key === key ? { key, dir: cur.dir === 'asc' ? 'desc' : 'asc' } : { key, dir: key === 'difference' ? 'desc' : 'asc' };
+  }
+
+  async function openDetail(key: string): Promise<void> {
+    const row = rowByKey.value.get(key);
+    if (!row) return;
+    batch(() => {
+      detailKey.value = key;
+      detailHistory.value = { status: 'loading' };
+    });
+    try {
+      const history = await backend.productHistory(row.row.storeId, row.row.stock.productId);
+      if (detailKey.value === key) detailHistory.value = { status: 'ready', value: history };
+    } catch (e) {
+      if (detailKey.value === key) detailHistory.value = { status: 'error', error: toBackendError(e) };
+    }
+  }
+
+  function closeDetail(): void {
+    batch(() => {
+      detailKey.value = null;
+      detailHistory.value = { status: 'idle' };
+    });
+  }
+
+  // Writing -----------------------------------------------------------------------------------------------------
+
+  /** Increases on every new plan or cancellation, so a plan that arrives after the user cancelled is dropped. */
+  let planTicket = 0;
+
+  async function preparePlan(make: () => Promise<WritePlan>): Promise<void> {
+    const ticket = ++planTicket;
+    plan.value = { status: 'loading' };
+    try {
+      const value = await make();
+      if (ticket !== planTicket) {
+        await backend.cancelPlan(value.runId);
+        return;
+      }
+      plan.value = { status: 'ready', value };
+    } catch (e) {
+      if (ticket !== planTicket) return;
+      const be = toBackendError(e);
+      plan.value = { status: 'error', error: be };
+      if (be.code === 'unauthorized' || be.code === 'payment-required') fail(e);
+    }
+  }
+
+  /** Journals the approved changes of the reviewed stores and opens the confirmation. */
+  const prepareApply = (): Promise<void> => preparePlan(() => backend.planWrite(reviewStoreIds.value));
+
+  /** Journals the undo of the shown write run and opens the confirmation. */
+  function prepareUndo(): Promise<void> {
+    const r = result.value;
+    if (r.status !== 'ready' || r.value.report.kind !== 'write' || !r.value.report.undoable) return Promise.resolve();
+    const runId = r.value.report.runId;
+    return preparePlan(() => backend.planUndo(runId));
+  }
+
+  function cancelPlan(): void {
+    planTicket += 1;
+    const p = plan.value;
+    plan.value = { status: 'idle' };
+    if (p.status === 'ready') backend.cancelPlan(p.value.runId).catch((e: unknown) => fail(e));
+  }
+
+  async function runWrite(runId: string, kind: RunKind): Promise<void> {
+    batch(() => {
+      plan.value = { status: 'idle' };
+      screen.value = 'write';
+      writeKind.value = kind;
+      writeProgress.value = null;
+      result.value = { status: 'loading' };
+    });
+    try {
+      result.value = { status: 'ready', value: await backend.runWrite(runId) };
+    } catch (e) {
+      const be = fail(e, () => void runWrite(runId, kind));
+      result.value = { status: 'error', error: be };
+    }
+  }
+
+  async function confirmPlan(): Promise<void> {
+    const p = plan.value;
+    if (p.status !== 'ready') return;
+    await runWrite(p.value.runId, p.value.kind);
+  }
+
+  /** Continues a run that stopped (interrupted, a 403, a lost network) from its journal. */
+  async function continueWrite(): Promise<void> {
+    const r = result.value;
+    if (r.status !== 'ready') return;
+    await runWrite(r.value.report.runId, r.value.report.kind);
+  }
+
+  async function discardUndo(): Promise<void> {
+    const r = result.value;
+    if (r.status !== 'ready') return;
+    try {
+      await backend.discardUndo(r.value.report.runId);
+      result.value = { status: 'ready', value: { ...r.value, report: { ...r.value.report, undoable: false } } };
+    } catch (e) {
+      fail(e, () => void discardUndo());
+    }
+  }
+
+  /** The CSV of the shown report, or of the review before writing. */
+  async function exportCsv(): Promise<CsvFile | null> {
+    const r = result.value;
+    const onReport = screen.value === 'write' && r.status === 'ready';
+    const runId = onReport ? r.value.report.runId : null;
+    const storeIds = onReport ? r.value.report.stores.map((x) => x.storeId) : reviewStoreIds.value;
+    try {
+      return await backend.exportCsv(storeIds, runId);
+    } catch (e) {
+      fail(e, () => void exportCsv());
+      return null;
+    }
+  }
+
+  function backToStores(): void {
+    batch(() => {
+      screen.value = 'stores';
+      result.value = { status: 'idle' };
+      writeProgress.value = null;
+    });
+    void loadStores();
+  }
+
+  // Resume ------------------------------------------------------------------------------------------------------
+
+  /** Continues exactly where the work stopped: an unfinished write first (it changes the cloud), then pulls. */
+  async function resumePending(): Promise<void> {
+    const work = pending.value;
+    if (!work) return;
+    pending.value = work.undoable ? { pulls: [], run: null, undoable: work.undoable } : null;
+    if (work.run) {
+      await runWrite(work.run.runId, work.run.kind);
+      return;
+    }
+    if (work.pulls.length > 0) {
+      batch(() => {
+        selected.value = setOf(work.pulls.map((p) => p.storeId));
+        screen.value = 'progress';
+      });
+      await Promise.all(work.pulls.map((p) => control(p.storeId, 'resume')));
+    }
+  }
+
+  function dismissPending(): void {
+    pending.value = null;
+  }
+
+  /** Shows the report of the finished write whose undo is still available. */
+  function showUndoable(): void {
+    const work = pending.value;
+    if (!work?.undoable) return;
+    const report = work.undoable;
+    batch(() => {
+      result.value = { status: 'ready', value: { report, moved: [] } };
+      writeKind.value = 'write';
+      pending.value = work.run || work.pulls.length > 0 ? { ...work, undoable: null } : null;
+      screen.value = 'write';
+    });
+  }
+
+  // Events ------------------------------------------------------------------------------------------------------
+
+  function onEvent(event: BackendEvent): void {
+    switch (event.type) {
+      case 'pull-progress': {
+        applyProgress(event.progress);
+        const e = event.progress.error;
+        if (e && (e.code === 'unauthorized' || e.code === 'payment-required')) fail(e);
+        break;
+      }
+      case 'review-changed':
+        if (reviewStoreIds.value.includes(event.storeId) && screen.value === 'review') void loadRows(event.storeId);
+        break;
+      case 'write-progress':
+        writeProgress.value = event.progress;
+        break;
+      case 'stores-changed':
+        void loadStores();
+        break;
+    }
+  }
+
+  let unsubscribe: (() => void) | null = null;
+
+  async function init(): Promise<void> {
+    unsubscribe?.();
+    unsubscribe = backend.subscribe(onEvent);
+    await Promise.all([
+      loadStores(),
+      refreshProgress(),
+      backend.pendingWork().then(
+        (work) => {
+          const offer = work.pulls.length > 0 || work.run !== null || work.undoable !== null;
+          pending.value = offer ? work : null;
+        },
+        (e: unknown) => void fail(e),
+      ),
+    ]);
+  }
+
+  function dispose(): void {
+    unsubscribe?.();
+    unsubscribe = null;
+  }
+
+  return {
+    // signals (read-only for components)
+    screen: screen as ReadonlySignal<Screen>,
+    stores: stores as ReadonlySignal<Loadable<StoreSummary[]>>,
+    selected: selected as ReadonlySignal<ReadonlySet<string>>,
+    options: options as ReadonlySignal<PullOptions>,
+    progress: progress as ReadonlySignal<ReadonlyMap<string, PullProgress>>,
+    pending: pending as ReadonlySignal<PendingWork | null>,
+    error: error as ReadonlySignal<ShownError | null>,
+    fatal: fatal as ReadonlySignal<BackendError | null>,
+    readyStoreIds,
+    reviewStoreIds: reviewStoreIds as ReadonlySignal<readonly string[]>,
+    rowsLoading: rowsLoading as ReadonlySignal<ReadonlySet<string>>,
+    reviewMeta: reviewMeta as ReadonlySignal<ReadonlyMap<string, { method: PullMethod; complete: boolean }>>,
+    allRows,
+    visibleRows,
+    filterCounts,
+    summary,
+    manual: manual as ReadonlySignal<ReadonlyMap<string, Milli>>,
+    notApproved: notApproved as ReadonlySignal<ReadonlySet<string>>,
+    statusFilter,
+    search,
+    storeFilter,
+    sort: sort as ReadonlySignal<Sort>,
+    detailRow,
+    detailHistory: detailHistory as ReadonlySignal<Loadable<ProductHistory>>,
+    plan: plan as ReadonlySignal<Loadable<WritePlan>>,
+    writeKind: writeKind as ReadonlySignal<RunKind>,
+    writeProgress: writeProgress as ReadonlySignal<WriteProgress | null>,
+    result: result as ReadonlySignal<Loadable<RunResult>>,
+    // actions
+    init,
+    dispose,
+    storeName,
+    deviceNames,
+    loadStores,
+    toggleStore,
+    selectAllStores,
+    setOptions,
+    startPull,
+    pausePull: (id: string) => control(id, 'pause'),
+    resumePull: (id: string) => control(id, 'resume'),
+    cancelPull: (id: string) => control(id, 'cancel'),
+    showStores: () => void (screen.value = 'stores'),
+    showProgress: () => void (screen.value = 'progress'),
+    openReview,
+    setManual,
+    setApproved,
+    toggleSort,
+    openDetail,
+    closeDetail,
+    prepareApply,
+    prepareUndo,
+    cancelPlan,
+    confirmPlan,
+    continueWrite,
+    discardUndo,
+    exportCsv,
+    backToStores,
+    resumePending,
+    dismissPending,
+    showUndoable,
+    dismissError: () => void (error.value = null),
+  };
+}
+
+export type AppState = ReturnType<typeof createAppState>;

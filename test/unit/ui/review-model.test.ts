@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+import { milli, type Milli } from '../../../src/model/quantity.ts';
+import {
+  countByFilter,
+  filterRows,
+  parseManualQuantity,
+  prepareRows,
+  proposesChange,
+  rankRows,
+  sortRows,
+  summarize,
+} from '../../../src/ui/review-model.ts';
+import { manyRows, productStock, reviewRow } from './memory-backend.ts';
+
+const S = 'store-1';
+
+function sample() {
+  return rankRows(
+    prepareRows([
+      reviewRow(S, productStock('a', { name: 'Яблоки', code: '100', quantity: '7', cloudQuantity: '0' })),
+      reviewRow(S, productStock('b', { name: 'апельсины', code: '20', quantity: '5', cloudQuantity: '5' })),
+      reviewRow(S, productStock('c', { name: 'Бананы весовые', code: '3', quantity: '0.875', cloudQuantity: '2', measureName: 'кг' })),
+      reviewRow(S, productStock('d', { name: 'Ёлка', code: null, status: 'unresolved', quantity: null, ledgerQuantity: null, cloudQuantity: '4' })),
+      reviewRow(S, productStock('e', { name: 'Доставка', status: 'not_tracked', quantity: null, ledgerQuantity: null, cloudQuantity: null })),
+      reviewRow(S, productStock('f', { name: 'Вода', quantity: '12', cloudQuantity: '10', ledgerQuantity: '11', chainBreaks: [{ previous: productStock('x').decidedBy!, next: productStock('y').decidedBy!, expected: '9', found: '10', size: '1' }] })),
+    ]),
+  );
+}
+
+describe('prepareRows', () => {
+  it('parses quantities exactly and classifies every product', () => {
+    const rows = sample();
+    expect(rows.map((r) => r.status)).toEqual(['change', 'same', 'change', 'undecided', 'not-tracked', 'change']);
+    expect(rows[2]!.computed).toBe(875);
+    expect(rows[2]!.cloud).toBe(2000);
+    expect(rows[5]!.chainBreak).toBe(true);
+  });
+
+  it('with the ledger method proposes the ledger quantity', () => {
+    const rows = prepareRows([reviewRow(S, productStock('f', { quantity: '12', cloudQuantity: '10', ledgerQuantity: '11' }))], 'ledger');
+    expect(rows[0]!.computed).toBe(11000);
+  });
+});
+
+describe('filters and search', () => {
+  it('filters by status and flags', () => {
+    const rows = sample();
+    const names = (f: Parameters<typeof filterRows>[1]) => filterRows(rows, f).map((r) => r.row.stock.productId);
+    expect(names({ status: 'change', search: '', storeId: null })).toEqual(['a', 'c', 'f']);
+    expect(names({ status: 'undecided', search: '', storeId: null })).toEqual(['d']);
+    expect(names({ status: 'chain-break', search: '', storeId: null })).toEqual(['f']);
+    expect(names({ status: 'all', search: '', storeId: 'other' })).toEqual([]);
+    expect(countByFilter(rows, null)).toMatchObject({ all: 6, change: 3, same: 1, undecided: 1, 'not-tracked': 1, 'chain-break': 1 });
+  });
+
+  it('searches name and code case-insensitively (Cyrillic included)', () => {
+    const rows = sample();
+    expect(filterRows(rows, { status: 'all', search: 'БАНАН', storeId: null }).map((r) => r.row.stock.productId)).toEqual(['c']);
+    expect(filterRows(rows, { status: 'all', search: '20', storeId: null }).map((r) => r.row.stock.productId)).toEqual(['b']);
+    expect(filterRows(rows, { status: 'change', search: 'а', storeId: null }).map((r) => r.row.stock.productId)).toEqual(['c', 'f']);
+  });
+});
+
+describe('sorting', () => {
+  const none = new Map<string, Milli>();
+
+  it('sorts names with the Russian collator (ё with е, case-insensitive)', () => {
+    const sorted = sortRows(sample(), { key: 'name', dir: 'asc' }, none).map((r) => r.row.stock.name);
+    expect(sorted).toEqual(['апельсины', 'Бананы весовые', 'Вода', 'Доставка', 'Ёлка', 'Яблоки']);
+  });
+
+  it('sorts codes numerically, a missing code first', () => {
+    const sorted = sortRows(sample(), { key: 'code', dir: 'asc' }, none).map((r) => r.row.stock.code);
+    expect(sorted).toEqual([null, '3', '20', '100', 'e', 'f']);
+    const desc = sortRows(sample(), { key: 'code', dir: 'desc' }, none).map((r) => r.row.stock.code);
+    expect(desc).toEqual(['f', 'e', '100', '20', '3', null]);
+  });
+
+  it('sorts by the size of the difference, unknown last in both directions', () => {
+    const rows = sample();
+    const desc = sortRows(rows, { key: 'difference', dir: 'desc' }, none).map((r) => r.row.stock.productId);
+    expect(desc.slice(0, 3)).toEqual(['a', 'f', 'c']);
+    expect(desc.slice(-2).sort()).toEqual(['d', 'e']);
+    const asc = sortRows(rows, { key: 'difference', dir: 'asc' }, none).map((r) => r.row.stock.productId);
+    expect(asc[0]).toBe('b');
+    expect(asc.slice(-2).sort()).toEqual(['d', 'e']);
+  });
+
+  it('a manual quantity counts for the computed column', () => {
+    const rows = sample();
+    const manual = new Map<string, Milli>([['store-1/d', milli(100_000)]]);
+    expect(sortRows(rows, { key: 'computed', dir: 'desc' }, manual)[0]!.row.stock.productId).toBe('d');
+  });
+});
+
+describe('summary', () => {
+  it('counts approved changes, sums differences exactly, counts undecided and manual', () => {
+    const rows = sample();
+    let s = summarize(rows, new Map(), new Set());
+    expect(s).toMatchObject({ products: 6, changes: 3, undecided: 1, manual: 0, chainBreaks: 1, stores: 1, notApproved: 0 });
+    expect(s.increase).toBe(7000 + 2000);
+    expect(s.decrease).toBe(875 - 2000);
+    s = summarize(rows, new Map([['store-1/d', milli(4500)]]), new Set(['store-1/a']));
+    expect(s).toMatchObject({ changes: 3, notApproved: 1, undecided: 0, manual: 1 });
+    expect(s.increase).toBe(2000 + 500);
+  });
+
+  it('a manual value equal to the cloud proposes nothing', () => {
+    const rows = sample();
+    expect(proposesChange(rows[3]!, milli(4000))).toBe(false);
+    expect(proposesChange(rows[3]!, milli(4001))).toBe(true);
+    expect(proposesChange(rows[4]!, milli(1))).toBe(false);
+  });
+
+  it('handles 50,000 rows quickly', () => {
+    const start = performance.now();
+    const rows = rankRows(prepareRows(manyRows(S, 50_000)));
+    const filtered = filterRows(rows, { status: 'change', search: '1', storeId: null });
+    sortRows(filtered, { key: 'name', dir: 'desc' }, new Map());
+    summarize(rows, new Map(), new Set());
+    expect(rows).toHaveLength(50_000);
+    expect(performance.now() - start).toBeLessThan(3000);
+  });
+});
+
+describe('manual quantity parsing', () => {
+  it.each([
+    ['12', 12000], ['0,875', 875], ['0.875', 875], [' 1 234,5 ', 1_234_500], ['1\u00a0234,5', 1_234_500], [',5', 500], ['7,', 7000], ['0', 0], ['9999999,999', 9_999_999_999],
+  ])('accepts %j', (text, value) => {
+    expect(parseManualQuantity(text)).toEqual({ ok: true, value });
+  });
+
+  it.each([
+    ['', 'format'], ['abc', 'format'], ['1,2345', 'format'], ['1e3', 'format'], ['1,2,3', 'format'], ['1.234,5', 'format'], ['--1', 'format'], ['+5', 'format'],
+    ['-1', 'negative'], ['\u22121,5', 'negative'], ['10000000', 'too-large'],
+  ])('refuses %j (%s)', (text, error) => {
+    expect(parseManualQuantity(text)).toEqual({ ok: false, error });
+  });
+});
