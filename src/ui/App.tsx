@@ -1,0 +1,113 @@
+/**
+ * The component tree's root. `Root` turns the launch result into a session (or the start screen) and creates the
+ * app state over a backend for it; `AppView` renders the screens of a given state (tests render it directly).
+ * One flow, no top-level navigation: stores → progress → review → write/report, with resume and errors on top.
+ */
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import type { SyncBackendFactory } from './backend.ts';
+import { AppStateContext, useAppState } from './context.ts';
+import { lang, setLang, t } from './i18n.ts';
+import { forgetSession, startDemo, type LaunchEnv, type LaunchResult, type Session } from './launch.ts';
+import { createAppState, type AppState } from './state.ts';
+import { ErrorPanel } from './components/ErrorPanel.tsx';
+import { ResumeBanner } from './components/ResumeBanner.tsx';
+import { StartScreen } from './screens/StartScreen.tsx';
+import { StoresScreen } from './screens/StoresScreen.tsx';
+import { ProgressScreen } from './screens/ProgressScreen.tsx';
+import { ReviewScreen } from './screens/ReviewScreen.tsx';
+import { WriteScreen } from './screens/WriteScreen.tsx';
+
+export function Header({ demo }: { demo: boolean }) {
+  const other = lang.value === 'ru' ? 'en' : 'ru';
+  return (
+    <header class="app-header">
+      <span class="app-title">{t('app.title')}</span>
+      {demo && <span class="badge badge-info">{t('app.demo')}</span>}
+      <span class="spacer" />
+      <button type="button" class="button quiet small" lang={other} onClick={() => setLang(other)} aria-label={t('app.switchLanguage')}>
+        {t('app.otherLanguage')}
+      </button>
+    </header>
+  );
+}
+
+function Screens() {
+  const s = useAppState();
+  const fatal = s.fatal.value;
+  if (fatal) {
+    return (
+      <main class="screen">
+        <ErrorPanel error={fatal} fatal />
+      </main>
+    );
+  }
+  const shown = s.error.value;
+  let screen;
+  switch (s.screen.value) {
+    case 'stores':
+      screen = <StoresScreen />;
+      break;
+    case 'progress':
+      screen = <ProgressScreen />;
+      break;
+    case 'review':
+      screen = <ReviewScreen />;
+      break;
+    case 'write':
+      screen = <WriteScreen />;
+      break;
+  }
+  return (
+    <>
+      {shown && <ErrorPanel error={shown.error} onRetry={shown.retry && (() => (s.dismissError(), shown.retry!()))} onDismiss={s.dismissError} />}
+      <ResumeBanner />
+      {screen}
+    </>
+  );
+}
+
+export function AppView({ state, demo = false }: { state: AppState; demo?: boolean }) {
+  return (
+    <AppStateContext.Provider value={state}>
+      <div class="app" lang={lang.value}>
+        <Header demo={demo} />
+        <Screens />
+      </div>
+    </AppStateContext.Provider>
+  );
+}
+
+export interface RootProps {
+  launch: LaunchResult;
+  env: LaunchEnv;
+  createBackend: SyncBackendFactory;
+  /** sessionStorage (or null): where launch keeps the token for a reload of this tab. */
+  sessionStorage: Storage | null;
+}
+
+export function Root({ launch, env, createBackend, sessionStorage }: RootProps) {
+  const [session, setSession] = useState<Session | null>(launch.kind === 'session' ? launch.session : null);
+  const state = useMemo(
+    () => (session ? createAppState(createBackend(session), { onUnauthorized: () => forgetSession(sessionStorage) }) : null),
+    [session],
+  );
+  useEffect(() => {
+    if (!state) return;
+    void state.init();
+    return () => state.dispose();
+  }, [state]);
+
+  if (!state || !session) {
+    return (
+      <div class="app" lang={lang.value}>
+        <Header demo={false} />
+        <StartScreen
+          demoAvailable={launch.kind === 'no-token' && launch.demoAvailable}
+          invalidToken={launch.kind === 'no-token' && launch.invalidToken}
+          onDemo={() => setSession(startDemo(env, sessionStorage))}
+        />
+      </div>
+    );
+  }
+  return <AppView state={state} demo={session.demo} />;
+}

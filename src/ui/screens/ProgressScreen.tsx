@@ -1,0 +1,136 @@
+/**
+ * Per-store progress: months, pages, documents, products decided, ETA; pause, resume, cancel. Background fetching
+ * of older months (the result is already usable) is shown as such. The phase line of each store is a polite live
+ * region; the numbers are not (they change every second and would drown a screen reader).
+ */
+import type { PullProgress } from '../backend.ts';
+import { useAppState } from '../context.ts';
+import { formatDuration, formatMonth, t } from '../i18n.ts';
+import { ProgressBar } from '../components/ProgressBar.tsx';
+import { describeError } from '../errors.ts';
+
+function phaseText(p: PullProgress): string {
+  switch (p.phase) {
+    case 'queued':
+      return t('progress.phase.queued');
+    case 'products':
+      return t('progress.phase.products');
+    case 'documents':
+      return p.currentMonth ? t('progress.phase.documentsMonth', { month: formatMonth(p.currentMonth) }) : t('progress.phase.documents');
+    case 'background':
+      return p.currentMonth ? t('progress.phase.backgroundMonth', { month: formatMonth(p.currentMonth) }) : t('progress.phase.background');
+    case 'done':
+      return t('progress.phase.done');
+    case 'paused':
+      return t('progress.phase.paused');
+    case 'cancelled':
+      return t(p.resultReady ? 'progress.phase.stoppedWithResult' : 'progress.phase.cancelled');
+    case 'failed':
+      return p.error ? describeError(p.error).title : t('progress.phase.failed');
+  }
+}
+
+export function StoreProgress({ progress: p, name }: { progress: PullProgress; name: string }) {
+  const s = useAppState();
+  const active = p.phase === 'queued' || p.phase === 'products' || p.phase === 'documents' || p.phase === 'background';
+  const monthsText = p.monthsTotal === null ? t('progress.monthsOpen', { done: p.monthsDone }) : t('progress.months', { done: p.monthsDone, total: p.monthsTotal });
+  const decidedText = t('progress.decided', { done: p.productsDecided, total: p.productsTotal });
+  const titleId = `progress-${p.storeId}`;
+  return (
+    <section class={`card store-progress phase-${p.phase}`} aria-labelledby={titleId}>
+      <header class="card-head">
+        <h2 id={titleId}>{name}</h2>
+        <p class="phase" aria-live="polite">
+          {phaseText(p)}
+        </p>
+      </header>
+      <ProgressBar
+        label={t('progress.monthsLabel', { store: name })}
+        value={p.phase === 'products' || p.phase === 'queued' ? null : p.monthsDone}
+        max={p.monthsTotal}
+        valueText={monthsText}
+      />
+      <ProgressBar
+        label={t('progress.decidedLabel', { store: name })}
+        value={p.productsTotal > 0 ? p.productsDecided : null}
+        max={p.productsTotal > 0 ? p.productsTotal : null}
+        valueText={decidedText}
+        tone="secondary"
+      />
+      <dl class="stats">
+        <div>
+          <dt>{t('progress.monthsTerm')}</dt>
+          <dd>{monthsText}</dd>
+        </div>
+        <div>
+          <dt>{t('progress.pagesTerm')}</dt>
+          <dd>{t('progress.number', { n: p.pages })}</dd>
+        </div>
+        <div>
+          <dt>{t('progress.documentsTerm')}</dt>
+          <dd>{t('progress.number', { n: p.documents })}</dd>
+        </div>
+        <div>
+          <dt>{t('progress.decidedTerm')}</dt>
+          <dd>{decidedText}</dd>
+        </div>
+        {active && (
+          <div>
+            <dt>{t('progress.etaTerm')}</dt>
+            <dd>{p.etaMs === null ? t('progress.etaUnknown') : formatDuration(p.etaMs)}</dd>
+          </div>
+        )}
+      </dl>
+      {p.phase === 'background' && <p class="hint">{t('progress.backgroundHint')}</p>}
+      {p.waiting && p.phase !== 'failed' && <p class="hint">{t('progress.waiting')}</p>}
+      {p.error && p.phase !== 'failed' && <p class="hint warning">{describeError(p.error).title}</p>}
+      {p.phase === 'failed' && p.error && <p class="hint">{describeError(p.error).action}</p>}
+      <div class="actions">
+        {active && p.phase !== 'background' && (
+          <button type="button" class="button" onClick={() => void s.pausePull(p.storeId)} aria-label={t('progress.pauseStore', { store: name })}>
+            {t('progress.pause')}
+          </button>
+        )}
+        {(p.phase === 'paused' || p.phase === 'failed') && (
+          <button type="button" class="button primary" onClick={() => void s.resumePull(p.storeId)} aria-label={t('progress.resumeStore', { store: name })}>
+            {t(p.phase === 'failed' ? 'progress.retry' : 'progress.resume')}
+          </button>
+        )}
+        {(active || p.phase === 'paused') && (
+          <button type="button" class="button quiet" onClick={() => void s.cancelPull(p.storeId)} aria-label={t(p.phase === 'background' ? 'progress.stopBackgroundStore' : 'progress.cancelStore', { store: name })}>
+            {t(p.phase === 'background' ? 'progress.stopBackground' : 'progress.cancel')}
+          </button>
+        )}
+      </div>
+    </section>
+  );
+}
+
+export function ProgressScreen() {
+  const s = useAppState();
+  const progress = s.progress.value;
+  const ids = [...s.selected.value].filter((id) => progress.has(id));
+  const shown = ids.length > 0 ? ids : [...progress.keys()];
+  const ready = s.readyStoreIds.value;
+  const allReady = shown.length > 0 && shown.every((id) => progress.get(id)?.resultReady);
+  return (
+    <main class="screen progress" aria-labelledby="progress-title">
+      <h1 id="progress-title">{t('progress.title')}</h1>
+      <p class="lead">{t('progress.intro')}</p>
+      {shown.length === 0 && <p role="status">{t('progress.starting')}</p>}
+      {shown.map((id) => {
+        const p = progress.get(id);
+        return p ? <StoreProgress key={id} progress={p} name={s.storeName(id)} /> : null;
+      })}
+      <div class="actions sticky-actions">
+        <button type="button" class={`button${allReady ? ' primary' : ''}`} disabled={ready.length === 0} onClick={() => void s.openReview()}>
+          {t('progress.toReview')}
+        </button>
+        {ready.length > 0 && !allReady && <span class="muted">{t('progress.partialReady')}</span>}
+        <button type="button" class="button quiet" onClick={s.showStores}>
+          {t('progress.backToStores')}
+        </button>
+      </div>
+    </main>
+  );
+}

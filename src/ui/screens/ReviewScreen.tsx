@@ -1,0 +1,181 @@
+/**
+ * Review: the summary, filters, search, the table of every product, and the way to apply. Nothing is written
+ * before the confirmation.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import { useAppState } from '../context.ts';
+import { saveFile } from '../download.ts';
+import { formatMonth, formatQty, formatSignedQty, t, tn } from '../i18n.ts';
+import { STATUS_FILTERS, type StatusFilter } from '../review-model.ts';
+import { ReviewTable } from '../components/ReviewTable.tsx';
+import { ProductDetail } from '../components/ProductDetail.tsx';
+import { PlanDialog } from '../components/PlanDialog.tsx';
+
+const FILTER_LABEL: Record<StatusFilter, () => string> = {
+  all: () => t('filter.all'),
+  change: () => t('filter.change'),
+  same: () => t('filter.same'),
+  undecided: () => t('filter.undecided'),
+  'chain-break': () => t('filter.chainBreak'),
+  warning: () => t('filter.warning'),
+  'not-tracked': () => t('filter.notTracked'),
+};
+
+function Summary() {
+  const s = useAppState();
+  const sum = s.summary.value;
+  const multi = s.reviewStoreIds.value.length > 1;
+  return (
+    <section class="summary" aria-label={t('summary.label')}>
+      <div class="figure figure-main">
+        <span class="figure-label">{t('summary.changes')}</span>
+        <span class="figure-value">{tn('count.products', sum.changes)}</span>
+        {multi && sum.changes > 0 && <span class="figure-note">{tn('count.inStores', sum.stores)}</span>}
+        {sum.notApproved > 0 && <span class="figure-note">{tn('summary.notApproved', sum.notApproved)}</span>}
+      </div>
+      <div class="figure">
+        <span class="figure-label">{t('summary.difference')}</span>
+        <span class="figure-value">
+          <span class="up">{formatSignedQty(sum.increase)}</span> / <span class="down">{formatQty(sum.decrease)}</span>
+        </span>
+        <span class="figure-note">{t('summary.differenceNote')}</span>
+      </div>
+      <div class="figure">
+        <span class="figure-label">{t('summary.undecided')}</span>
+        <span class="figure-value">{tn('count.products', sum.undecided)}</span>
+        {sum.manual > 0 && <span class="figure-note">{tn('summary.manual', sum.manual)}</span>}
+      </div>
+      <div class="figure">
+        <span class="figure-label">{t('summary.total')}</span>
+        <span class="figure-value">{tn('count.products', sum.products)}</span>
+        {sum.chainBreaks > 0 && <span class="figure-note">{tn('summary.chainBreaks', sum.chainBreaks)}</span>}
+      </div>
+    </section>
+  );
+}
+
+function BackgroundNotice() {
+  const s = useAppState();
+  const progress = s.progress.value;
+  const running = s.reviewStoreIds.value.map((id) => progress.get(id)).filter((p) => p !== undefined && p.phase === 'background');
+  if (running.length === 0) return null;
+  return (
+    <div class="notice notice-info background" role="status">
+      {running.map((p) => (
+        <p key={p!.storeId}>
+          {t('review.background', { store: s.storeName(p!.storeId), month: p!.currentMonth ? formatMonth(p!.currentMonth) : '…' })}{' '}
+          <button type="button" class="button small quiet" onClick={() => void s.cancelPull(p!.storeId)}>
+            {t('review.backgroundStop')}
+          </button>
+        </p>
+      ))}
+    </div>
+  );
+}
+
+function Toolbar() {
+  const s = useAppState();
+  const counts = s.filterCounts.value;
+  const current = s.statusFilter.value;
+  const [text, setText] = useState(s.search.value);
+  // Filtering 50,000 rows on every key is fine, but waiting for a pause in typing keeps the field smooth.
+  useEffect(() => {
+    const timer = setTimeout(() => (s.search.value = text), 150);
+    return () => clearTimeout(timer);
+  }, [text]);
+  const storeIds = s.reviewStoreIds.value;
+  const visible = s.visibleRows.value;
+  const shownKeys = () => visible.map((r) => r.key);
+  return (
+    <div class="toolbar">
+      <div class="filters" role="group" aria-label={t('filter.label')}>
+        {STATUS_FILTERS.filter((f) => f === 'all' || f === current || counts[f] > 0).map((f) => (
+          <button key={f} type="button" class={`chip${f === current ? ' chip-on' : ''}`} aria-pressed={f === current} onClick={() => (s.statusFilter.value = f)}>
+            {FILTER_LABEL[f]()} <span class="chip-count">{counts[f]}</span>
+          </button>
+        ))}
+      </div>
+      <div class="toolbar-row">
+        <label class="search">
+          <span class="visually-hidden">{t('review.searchLabel')}</span>
+          <input type="search" placeholder={t('review.searchPlaceholder')} value={text} onInput={(e) => setText((e.currentTarget as HTMLInputElement).value)} />
+        </label>
+        {storeIds.length > 1 && (
+          <label class="store-filter">
+            <span>{t('review.storeLabel')}</span>
+            <select
+              value={s.storeFilter.value ?? ''}
+              onChange={(e) => {
+                const v = (e.currentTarget as HTMLSelectElement).value;
+                s.storeFilter.value = v === '' ? null : v;
+              }}
+            >
+              <option value="">{t('review.allStores')}</option>
+              {storeIds.map((id) => (
+                <option key={id} value={id}>
+                  {s.storeName(id)}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+        <span class="muted" role="status">
+          {t('review.shown', { count: tn('count.products', visible.length) })}
+        </span>
+        <span class="spacer" />
+        <button type="button" class="button small" onClick={() => s.setApproved(shownKeys(), true)}>
+          {t('review.approveShown')}
+        </button>
+        <button type="button" class="button small" onClick={() => s.setApproved(shownKeys(), false)}>
+          {t('review.unapproveShown')}
+        </button>
+      </div>
+    </div>
+  );
+}
+
+export function ReviewScreen() {
+  const s = useAppState();
+  const loading = s.rowsLoading.value.size > 0 && s.allRows.value.length === 0;
+  const sum = s.summary.value;
+  const planState = s.plan.value;
+  const detail = s.detailRow.value;
+
+  const exportCsv = async () => {
+    const file = await s.exportCsv();
+    if (file) saveFile(file);
+  };
+
+  return (
+    <main class="screen review" aria-labelledby="review-title">
+      <div class="screen-head">
+        <h1 id="review-title">{t('review.title')}</h1>
+        <button type="button" class="button quiet" onClick={s.showStores}>
+          {t('review.backToStores')}
+        </button>
+      </div>
+      <BackgroundNotice />
+      {loading ? (
+        <p role="status">{t('review.loading')}</p>
+      ) : (
+        <>
+          <Summary />
+          <Toolbar />
+          <ReviewTable />
+        </>
+      )}
+      <div class="actions sticky-actions apply-bar">
+        <button type="button" class="button primary" disabled={sum.changes === 0 || planState.status === 'loading'} onClick={() => void s.prepareApply()}>
+          {t('review.apply')}
+        </button>
+        <span class="muted">{sum.changes === 0 ? t('review.nothingToApply') : t('review.applyNote', { count: tn('count.products', sum.changes) })}</span>
+        <span class="spacer" />
+        <button type="button" class="button" onClick={() => void exportCsv()}>
+          {t('review.exportCsv')}
+        </button>
+      </div>
+      {detail && <ProductDetail row={detail} />}
+      {planState.status !== 'idle' && <PlanDialog />}
+    </main>
+  );
+}

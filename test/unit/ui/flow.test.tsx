@@ -1,0 +1,248 @@
+import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/preact';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { milli } from '../../../src/model/quantity.ts';
+import type { ProductEvent } from '../../../src/stock/types.ts';
+import { AppView, Root } from '../../../src/ui/App.tsx';
+import type { SyncBackend } from '../../../src/ui/backend.ts';
+import { setLang } from '../../../src/ui/i18n.ts';
+import type { Session } from '../../../src/ui/launch.ts';
+import { createAppState, type AppState } from '../../../src/ui/state.ts';
+import { DOC_TIME, MemoryBackend, productStock, progress, reviewRow, runReport, store, TZ_MSK } from './memory-backend.ts';
+
+let state: AppState | null = null;
+afterEach(() => {
+  cleanup();
+  state?.dispose();
+  state = null;
+  setLang('ru');
+});
+
+async function mount(backend: MemoryBackend) {
+  state = createAppState(backend);
+  await state.init();
+  render(<AppView state={state} />);
+  return state;
+}
+
+describe('stores and options', () => {
+  it('lists stores with their state, multi-selects, and starts each with the chosen options', async () => {
+    const backend = new MemoryBackend();
+    backend.stores = [
+      store('s1', 'Ленина, 5', { state: 'done', lastSyncedAt: DOC_TIME }),
+      store('s2', 'Мира, 12', { state: 'failed', error: { code: 'server-error', params: { status: 502 }, status: 502, message: '' } }),
+      store('s3', 'Склад', { apiVersion: 'v1' }),
+    ];
+    await mount(backend);
+    expect(screen.getByText('Ошибка загрузки')).toBeTruthy();
+    expect(screen.getByText('Ещё не загружался')).toBeTruthy();
+    expect(screen.getByText(/^Загружен \d\d\.\d\d\.2025/)).toBeTruthy();
+    const start = screen.getByRole('button', { name: 'Загрузить документы и рассчитать остатки' }) as HTMLButtonElement;
+    expect(start.disabled).toBe(true);
+    fireEvent.click(screen.getByRole('checkbox', { name: /Ленина, 5/ }));
+    fireEvent.click(screen.getByRole('checkbox', { name: /Склад/ }));
+    expect(screen.getByText('Выбрано: 2 магазина')).toBeTruthy();
+    // A V1 store is selected: its history limit is explained.
+    expect(screen.getByText(/Магазины на API V1/)).toBeTruthy();
+    fireEvent.click(screen.getByRole('radio', { name: /По журналу движений/ }));
+    expect((screen.getByRole('checkbox', { name: /Загрузить весь период/ }) as HTMLInputElement).checked).toBe(true);
+    fireEvent.change(screen.getByRole('combobox', { name: 'Глубина истории' }), { target: { value: '12' } });
+    fireEvent.click(start);
+    await waitFor(() => expect(backend.callsOf('startPull')).toHaveLength(2));
+    const opts = { method: 'ledger', horizonMonths: 12, fullPeriod: true };
+    expect(backend.callsOf('startPull')).toEqual([['s1', opts], ['s3', opts]]);
+    expect(screen.getByRole('heading', { level: 1, name: 'Загрузка документов' })).toBeTruthy();
+  });
+});
+
+describe('progress', () => {
+  it('shows months, pages, documents, decided products and ETA per store, with pause/resume/cancel', async () => {
+    const backend = new MemoryBackend();
+    backend.stores = [store('s1', 'Ленина'), store('s2', 'Мира')];
+    const s = await mount(backend);
+    s.toggleStore('s1', true);
+    s.toggleStore('s2', true);
+    await s.startPull();
+    backend.emit({ type: 'pull-progress', progress: progress('s1', { monthsDone: 5, monthsTotal: 36, pages: 1234, documents: 45678, productsDecided: 800, productsTotal: 1000, etaMs: 80 * 60_000, currentMonth: '2024-11' }) });
+    backend.emit({ type: 'pull-progress', progress: progress('s2', { phase: 'background', resultReady: true, currentMonth: '2023-02' }) });
+    const lenina = await screen.findByRole('region', { name: 'Ленина' });
+    expect(within(lenina).getByText('Загружаем документы: ноябрь 2024').getAttribute('aria-live')).toBe('polite');
+    const bar = within(lenina).getByRole('progressbar', { name: 'Месяцы, магазин «Ленина»' });
+    expect(bar.getAttribute('aria-valuenow')).toBe('5');
+    expect(bar.getAttribute('aria-valuemax')).toBe('36');
+    expect(bar.getAttribute('aria-valuetext')).toBe('5 из 36');
+    expect(within(lenina).getByText('1 234')).toBeTruthy();
+    expect(within(lenina).getByText('45 678')).toBeTruthy();
+    expect(within(lenina).getByText('800 из 1 000')).toBeTruthy();
+    expect(within(lenina).getByText('≈ 1 ч 20 мин')).toBeTruthy();
+    const mira = screen.getByRole('region', { name: 'Мира' });
+    expect(within(mira).getByText('Результат готов. Догружаем в фоне: февраль 2023')).toBeTruthy();
+
+    fireEvent.click(within(lenina).getByRole('button', { name: 'Приостановить загрузку магазина «Ленина»' }));
+    fireEvent.click(within(mira).getByRole('button', { name: 'Остановить догрузку магазина «Мира»' }));
+    await waitFor(() => expect(backend.callsOf('cancelPull')).toEqual([['s2']]));
+    expect(backend.callsOf('pausePull')).toEqual([['s1']]);
+
+    backend.emit({ type: 'pull-progress', progress: progress('s1', { phase: 'paused' }) });
+    fireEvent.click(await within(lenina).findByRole('button', { name: 'Продолжить загрузку магазина «Ленина»' }));
+    await waitFor(() => expect(backend.callsOf('resumePull')).toEqual([['s1']]));
+
+    // One store ready: review can start with it.
+    backend.rows.set('s2', [reviewRow('s2', productStock('a'))]);
+    fireEvent.click(screen.getByRole('button', { name: 'Проверить результат' }));
+    await screen.findByRole('heading', { level: 1, name: 'Проверка остатков' });
+    expect(backend.callsOf('reviewRows')).toEqual([['s2']]);
+    expect(screen.getByText(/догружаем старые документы в фоне \(февраль 2023\)/)).toBeTruthy();
+  });
+
+  it('a 401 from any store stops everything and says to reopen from the personal account', async () => {
+    const backend = new MemoryBackend();
+    backend.stores = [store('s1', 'Ленина')];
+    const onUnauthorized = vi.fn();
+    state = createAppState(backend, { onUnauthorized });
+    await state.init();
+    render(<AppView state={state} />);
+    backend.emit({ type: 'pull-progress', progress: progress('s1', { phase: 'failed', error: { code: 'unauthorized', params: {}, status: 401, message: '' } }) });
+    expect(await screen.findByRole('heading', { name: 'Доступ к Облаку Эвотор истёк' })).toBeTruthy();
+    expect(onUnauthorized).toHaveBeenCalledTimes(1);
+    expect(screen.queryByRole('button', { name: /Загрузить документы/ })).toBeNull();
+  });
+
+  it('a 403 on the store list names the permission and can be retried', async () => {
+    const backend = new MemoryBackend();
+    backend.failNext.set('listStores', { name: 'ApiError', code: 'missing-scope', params: { scope: 'store:read' }, status: 403, message: '403' });
+    await mount(backend);
+    expect(screen.getAllByText('Приложению не хватает права: просмотр магазинов (store:read)').length).toBeGreaterThan(0);
+  });
+});
+
+describe('resume', () => {
+  it('offers to continue an interrupted write exactly where it stopped', async () => {
+    const backend = new MemoryBackend();
+    backend.stores = [store('s1', 'Ленина')];
+    backend.pending = {
+      pulls: [progress('s1', { phase: 'paused', currentMonth: '2024-03', pages: 17 })],
+      run: runReport('run-7', { status: 'interrupted', remaining: 80, counts: { pending: 80, sent: 0, written: 0, verified: 40, mismatch: 0, failed: 0, skipped: 0, unchanged: 0 } }),
+      undoable: null,
+    };
+    backend.result = { report: runReport('run-7', { stores: [] }), moved: [] };
+    await mount(backend);
+    const banner = screen.getByRole('region', { name: 'Есть незавершённая работа' });
+    expect(within(banner).getByText('Запись остатков прервалась: записано 40 из 120. Продолжить с того же места?')).toBeTruthy();
+    expect(within(banner).getByText(/Загрузка магазина «Ленина» остановилась на месяце «март 2024», загружено страниц: 17/)).toBeTruthy();
+    fireEvent.click(within(banner).getByRole('button', { name: 'Продолжить запись' }));
+    await waitFor(() => expect(backend.callsOf('runWrite')).toEqual([['run-7']]));
+    // The write comes first; the pull is not resumed at the same time.
+    expect(backend.callsOf('resumePull')).toHaveLength(0);
+  });
+
+  it('offers to continue unfinished pulls', async () => {
+    const backend = new MemoryBackend();
+    backend.stores = [store('s1', 'Ленина'), store('s2', 'Мира')];
+    backend.pending = { pulls: [progress('s1', { phase: 'paused' }), progress('s2', { phase: 'paused', currentMonth: null })], run: null, undoable: null };
+    await mount(backend);
+    fireEvent.click(screen.getByRole('button', { name: 'Продолжить загрузку' }));
+    await waitFor(() => expect(backend.callsOf('resumePull')).toEqual([['s1'], ['s2']]));
+    expect(screen.getByRole('heading', { level: 1, name: 'Загрузка документов' })).toBeTruthy();
+  });
+
+  it('keeps the undo of a finished write available after a reload', async () => {
+    const backend = new MemoryBackend();
+    backend.stores = [store('s1', 'Ленина')];
+    backend.pending = { pulls: [], run: null, undoable: runReport('run-3', { counts: { pending: 0, sent: 0, written: 0, verified: 12, mismatch: 0, failed: 0, skipped: 0, unchanged: 0 } }) };
+    await mount(backend);
+    expect(screen.getByText('Прошлую запись (12 товаров) ещё можно отменить.')).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Открыть отчёт' }));
+    expect(await screen.findByRole('button', { name: 'Отменить запись — вернуть прежние остатки' })).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Отмена больше не нужна' }));
+    await waitFor(() => expect(backend.callsOf('discardUndo')).toEqual([['run-3']]));
+    expect(screen.queryByRole('button', { name: 'Отменить запись — вернуть прежние остатки' })).toBeNull();
+  });
+});
+
+describe('product detail', () => {
+  const dev = 'DEV-1';
+  const doc = (id: string, type: ProductEvent['doc']['type'], n: number, day: number) => ({ id, type, rawType: type, number: n, closeTime: DOC_TIME + day * 86_400_000, deviceId: dev, timeZoneOffset: TZ_MSK });
+  const ev = (d: ProductEvent['doc'], before: number | null, movement: number, setTo: number | null = null): ProductEvent => ({
+    doc: d, productId: 'a', rule: d.type === 'INVENTORY' ? 'INVENTORY' : 'SELL', decides: true, stockBefore: before === null ? null : milli(before), movement: milli(movement), setTo: setTo === null ? null : milli(setTo), handled: milli(Math.abs(movement)), lines: 1, settlements: [], warnings: [],
+  });
+
+  it('shows the reason from the core, the documents on a timeline, a chart with the chain break marked', async () => {
+    const backend = new MemoryBackend();
+    backend.stores = [store('s1', 'Ленина', { deviceNames: { [dev]: '2' } })];
+    const inv = doc('d1', 'INVENTORY', 1, 0);
+    const sale = doc('d2', 'SELL', 5, 1);
+    const last = doc('d3', 'SELL', 123, 2);
+    const stock = productStock('a', {
+      name: 'Молоко 1 л', decidedBy: last, quantity: '7', stockBefore: '10', movement: '-3', cloudQuantity: '0',
+      chainBreaks: [{ previous: sale, next: last, expected: '8', found: '10', size: '2' }],
+    });
+    backend.rows.set('s1', [reviewRow('s1', stock)]);
+    backend.histories.set('a', [ev(last, 10_000, -3000), ev(inv, null, 0, 10_000), ev(sale, 10_000, -2000)]);
+    const s = await mount(backend);
+    await s.openReview(['s1']);
+    await s.openDetail('s1/a');
+    const dialog = await screen.findByRole('dialog', { name: 'Молоко 1 л' });
+    // The reason comes from src/stock explainProduct, with the terminal's name.
+    expect(within(dialog).getByText(/Продажа №123 от 14\.03\.2025 14:05, терминал 2: остаток до 10 − продано 3 = 7 шт/)).toBeTruthy();
+    await waitFor(() => expect(within(dialog).getAllByRole('row').length).toBe(4));
+    const rows = within(dialog).getAllByRole('row').slice(1);
+    expect(rows.map((r) => r.querySelector('.doc-type')!.textContent)).toEqual(['Продажа', 'Продажа', 'Инвентаризация']);
+    expect(rows[0]!.className).toContain('deciding');
+    expect(rows[0]!.className).toContain('has-break');
+    const cells = (row: HTMLElement) => within(row).getAllByRole('cell').map((c) => c.textContent!.replace(/\u00a0/g, ' '));
+    expect(cells(rows[0]!)).toEqual(['2', '10 шт', '−3 шт', '7 шт']);
+    expect(cells(rows[2]!)[2]).toBe('= 10 шт');
+    const chart = within(dialog).getByRole('img');
+    expect(chart.getAttribute('aria-label')!.replace(/\u00a0/g, ' ')).toBe('Восстановленный остаток по документам: от 7 шт до 10 шт, документов: 3, разрывов цепочки: 1');
+    expect(chart.querySelectorAll('.chart-break')).toHaveLength(1);
+    expect(chart.querySelectorAll('.chart-dot.deciding')).toHaveLength(1);
+    expect(dialog.querySelector('.breaks li')!.textContent!.replace(/\u00a0/g, ' ')).toBe(
+      'После документа «Продажа №5 от 13.03.2025 14:05» остаток должен был быть 8 шт, а в документе «Продажа №123 от 14.03.2025 14:05» касса указала остаток до 10 шт (+2 шт).',
+    );
+  });
+
+  it('lets the user enter the stock of an undecided product in the detail', async () => {
+    const backend = new MemoryBackend();
+    backend.stores = [store('s1', 'Ленина')];
+    backend.rows.set('s1', [reviewRow('s1', productStock('u', { name: 'Гвозди', status: 'unresolved', quantity: null, decidedBy: null, rule: null, ledgerQuantity: null, measureName: 'кг', cloudQuantity: '1' }))]);
+    const s = await mount(backend);
+    await s.openReview(['s1']);
+    await s.openDetail('s1/u');
+    const dialog = await screen.findByRole('dialog', { name: 'Гвозди' });
+    const input = within(dialog).getByRole('textbox', { name: 'Остаток товара «Гвозди» вручную' });
+    await waitFor(() => expect(document.activeElement).toBe(input));
+    fireEvent.input(input, { target: { value: '2.5' } });
+    fireEvent.keyDown(input, { key: 'Enter' });
+    expect(backend.callsOf('setManualQuantity')).toEqual([['s1', 'u', '2.5']]);
+    expect(within(dialog).getByText('+1,5 кг')).toBeTruthy();
+  });
+});
+
+describe('start without a token', () => {
+  it('explains how to open the app and offers the demo store when the build has one', async () => {
+    const created: Session[] = [];
+    const backend = new MemoryBackend();
+    const factory = (session: Session): SyncBackend => {
+      created.push(session);
+      return backend;
+    };
+    const env = { VITE_DEMO_API_BASE: 'http://127.0.0.1:8787', VITE_DEMO_TOKEN: 'demo-token-0001' };
+    render(<Root launch={{ kind: 'no-token', demoAvailable: true, invalidToken: false }} env={env} createBackend={factory} sessionStorage={null} />);
+    expect(screen.getByRole('heading', { name: 'Откройте приложение из личного кабинета Эвотор' })).toBeTruthy();
+    expect(screen.getByText(/«Приложения» → «Мои покупки»/)).toBeTruthy();
+    expect(created).toHaveLength(0);
+    fireEvent.click(screen.getByRole('button', { name: 'Открыть демо-магазин' }));
+    await screen.findByRole('heading', { level: 1, name: 'Магазины' });
+    expect(created).toEqual([{ token: 'demo-token-0001', uid: null, apiBase: 'http://127.0.0.1:8787', demo: true, source: 'demo' }]);
+    expect(screen.getByText('Демо-магазин')).toBeTruthy();
+  });
+
+  it('has no demo button when the build has no emulator, and switches to English', () => {
+    render(<Root launch={{ kind: 'no-token', demoAvailable: false, invalidToken: true }} env={{}} createBackend={() => new MemoryBackend()} sessionStorage={null} />);
+    expect(screen.queryByRole('button', { name: 'Открыть демо-магазин' })).toBeNull();
+    expect(screen.getByRole('alert').textContent).toContain('не содержит действующего токена');
+    fireEvent.click(screen.getByRole('button', { name: 'Switch the app to English' }));
+    expect(screen.getByRole('heading', { name: 'Open the app from your Evotor personal account' })).toBeTruthy();
+    expect(document.querySelector('.app')!.getAttribute('lang')).toBe('en');
+  });
+});
