@@ -175,7 +175,8 @@ export class Writeback {
       if (planned.length === 0) continue;
       // Movements since the quantities before were read: documents after the write plan's watermark, except
       // those the plan already knew (they are in the quantities before).
-      const cutoff = store.planWatermark - 1;
+      // (Documents at the write plan's own cut-off were in the computation; at its watermark, the plan knew them.)
+      const cutoff = store.planWatermark > store.cutoff ? store.planWatermark - 1 : store.cutoff;
       const until = this.now();
       const docs = await fetchDocumentsSince(client, store.storeId, cutoff + 1, guardUntil(until), signal);
       const guard = applyNewDocuments(docs, store.api, planned, store.planDocumentIds, cutoff, this.now());

@@ -249,6 +249,21 @@ describe('undo and sales before the plan', () => {
   });
 });
 
+describe('undo and the documents of the computation', () => {
+  it('a document at exactly the cut-off (in the computation) never moves the undo target', async () => {
+    const { wb, cloud } = await setup();
+    const computed = store(cloud, 2);
+    cloud.addDocument('SELL', T0, [{ productId: p(1), quantity: 5, stockBefore: 6 }]); // the computation's newest
+    cloud.products.get(p(1))!['quantity'] = 4;
+    const { report: plan } = await wb.createPlan({ stores: [planStore(computed)] });
+    await wb.applyPlan(plan.runId);
+    const { moved } = await wb.undo(plan.runId);
+    expect(moved).toEqual([]);
+    expect(cloud.quantity(p(1))).toBe(4);
+    wb.close();
+  });
+});
+
 describe('applyPlan (V1)', () => {
   it('posts complete products in batches under the size limit, only quantity changed, verified by a re-read', async () => {
     const cloud = new FakeCloud('v1');
