@@ -83,6 +83,16 @@ const DEFAULT_WRITER: WriterOptions = {
   maxNoAnswerInARow: 5,
 };
 
+/** A uuid v4; crypto.randomUUID exists only in secure contexts, getRandomValues everywhere (pages and workers). */
+function randomId(): string {
+  if (typeof globalThis.crypto?.randomUUID === 'function') return globalThis.crypto.randomUUID();
+  const b = globalThis.crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6]! & 0x0f) | 0x40;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
 /** Opens the journal and returns the API. */
 export async function createWriteback(options: WritebackOptions): Promise<Writeback> {
   const journal = options.journal ?? (await Journal.open(options.journalName ?? JOURNAL_DB_NAME));
@@ -98,7 +108,7 @@ export class Writeback {
 
   constructor(private readonly options: WritebackOptions, readonly journal: Journal) {
     this.now = options.now ?? Date.now;
-    this.newId = options.newId ?? (() => globalThis.crypto.randomUUID());
+    this.newId = options.newId ?? randomId;
     this.writerOptions = { ...DEFAULT_WRITER, ...options.writer };
   }
 

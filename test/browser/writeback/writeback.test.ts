@@ -269,6 +269,29 @@ describe('write-back against the emulator (V2)', () => {
   });
 });
 
+describe('write-back in a Web Worker', () => {
+  it('plans, applies and exports inside a module worker (no DOM)', async () => {
+    const store = await createStore({ seed: 'wb-worker', products: 40, months: 1, docsPerDay: 30, terminals: 1, endTime: 'now', cloudQuantities: 'zeroed' });
+    const plan = await compute('v2', store.storeId);
+    const worker = new Worker(new URL('./wb-worker.ts', import.meta.url), { type: 'module' });
+    try {
+      const answer = await new Promise<{ ok: boolean; error?: string; report?: RunReport; progressCalls?: number; csvLength?: number; hasDocument?: boolean }>((resolve, reject) => {
+        worker.onmessage = (e) => resolve(e.data);
+        worker.onerror = (e) => reject(new Error(e.message));
+        worker.postMessage({ emulator: EMULATOR, token: TOKEN, journal: uniqueDb('wb-worker'), plan });
+      });
+      expect(answer.error).toBeUndefined();
+      expect(answer.hasDocument).toBe(false);
+      expect(answer.report!.status).toBe('completed');
+      expect(answer.progressCalls).toBeGreaterThan(0);
+      expect(answer.csvLength).toBeGreaterThan(100);
+      expectCloudEqualsTruth(await cloud(store.storeId), await truth(store.storeId), plan);
+    } finally {
+      worker.terminate();
+    }
+  });
+});
+
 describe('write-back against the emulator (V1)', () => {
   it('a V1 store is written with every other product field unchanged, and equals the ground truth', async () => {
     const store = await createStore({ seed: 'wb-v1', apiVersion: 'v1', products: 60, months: 2, docsPerDay: 30, terminals: 1, endTime: 'now', cloudQuantities: 'zeroed' });
