@@ -87,15 +87,20 @@ export interface RootProps {
 
 export function Root({ launch, env, createBackend, sessionStorage }: RootProps) {
   const [session, setSession] = useState<Session | null>(launch.kind === 'session' ? launch.session : null);
-  const state = useMemo(
-    () => (session ? createAppState(createBackend(session), { onUnauthorized: () => forgetSession(sessionStorage) }) : null),
-    [session],
-  );
+  const app = useMemo(() => {
+    if (!session) return null;
+    const backend = createBackend(session);
+    return { backend, state: createAppState(backend, { onUnauthorized: () => forgetSession(sessionStorage) }) };
+  }, [session]);
+  const state = app?.state ?? null;
   useEffect(() => {
-    if (!state) return;
-    void state.init();
-    return () => state.dispose();
-  }, [state]);
+    if (!app) return;
+    void app.state.init();
+    return () => {
+      app.state.dispose();
+      app.backend.dispose();
+    };
+  }, [app]);
 
   if (!state || !session) {
     return (

@@ -10,7 +10,7 @@ import type { ApiErrorCode } from '../api/errors.ts';
 import type { Milli } from '../model/quantity.ts';
 import type { ApiVersion } from '../model/types.ts';
 import type { ProductEvent, ProductStock } from '../stock/types.ts';
-import type { ProgressInfo, RunKind, RunReport, RunResult } from '../writeback/types.ts';
+import type { MovedProduct, ProgressInfo, RunKind, RunReport, RunResult } from '../writeback/types.ts';
 import type { Session } from './launch.ts';
 
 /** Decimal text with a dot and at most 3 decimals ("7", "-2", "0.875"), as formatQuantity writes it. */
@@ -156,6 +156,11 @@ export interface WritePlan {
   runId: string;
   kind: RunKind;
   stores: PlanStore[];
+  /**
+   * Products whose documents moved after the computation (a sale while the user reviewed): the plan already holds
+   * their recomputed values; the confirmation shows which and why.
+   */
+  moved: MovedProduct[];
 }
 
 /** Progress of a run (src/writeback ProgressInfo) and whether it writes or undoes. */
@@ -210,8 +215,9 @@ export interface SyncBackend {
   setApproval(storeId: string, productIds: readonly string[], approved: boolean): Promise<void>;
 
   /**
-   * Journals one run writing the approved changes (manual values included) of these stores. Nothing is sent yet.
-   * The guard against new sales runs when the plan is applied (its findings come back in RunResult.moved).
+   * Journals one run writing the approved changes (manual values included) of these stores, after reading the
+   * cloud's quantities and looking for documents closed after the computation (WritePlan.moved). Nothing is sent
+   * yet; applying runs the guard again (RunResult.moved).
    */
   planWrite(storeIds: readonly string[]): Promise<WritePlan>;
   /** Journals the run restoring the quantities before a write run. */

@@ -8,6 +8,7 @@ import { useAppState } from '../context.ts';
 import { formatQty, formatSignedQty, t, tn } from '../i18n.ts';
 import { Dialog } from './Dialog.tsx';
 import { ErrorPanel } from './ErrorPanel.tsx';
+import { MovedList } from './MovedList.tsx';
 
 export interface PlanTotals {
   products: number;
@@ -99,6 +100,7 @@ export function PlanDialog() {
               </tbody>
             </table>
           )}
+          <MovedList moved={plan.moved} />
           <p class="muted">{t(undo ? 'plan.undo.note' : 'plan.write.note')}</p>
         </>
       );

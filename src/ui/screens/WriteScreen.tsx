@@ -4,12 +4,12 @@
  */
 import type { ItemReason, ItemSummary, RunResult } from '../../writeback/types.ts';
 import { useAppState } from '../context.ts';
-import { docLabel } from '../docs.ts';
 import { saveFile } from '../download.ts';
-import { formatQty, formatSignedQty, t, type MessageKey } from '../i18n.ts';
+import { formatQty, t, type MessageKey } from '../i18n.ts';
 import { ProgressBar } from '../components/ProgressBar.tsx';
 import { scopeName } from '../errors.ts';
 import { PlanDialog } from '../components/PlanDialog.tsx';
+import { MovedList } from '../components/MovedList.tsx';
 
 const REASON_KEYS: Record<ItemReason, MessageKey> = {
   'not-approved': 'reason.notApproved',
@@ -94,7 +94,7 @@ function Report({ result }: { result: RunResult }) {
   );
   const stopped = report.status === 'stopped' || report.status === 'interrupted' || report.remaining > 0;
   const undoable = report.kind === 'write' && report.undoable;
-  const moved = stores.flatMap((r) => r.moved.map((m) => ({ ...m, storeId: r.storeId })));
+  const moved = stores.flatMap((r) => r.moved);
 
   const exportCsv = async () => {
     const file = await s.exportCsv();
@@ -158,25 +158,7 @@ function Report({ result }: { result: RunResult }) {
       {stores.map((r) => (
         <IssueList key={`a-${r.storeId}`} title={t('report.attention', { store: r.storeName })} items={r.attention} />
       ))}
-      {moved.length > 0 && (
-        <details class="issues" open>
-          <summary>{t('report.moved', { n: moved.length })}</summary>
-          <p class="muted small">{t('report.movedHint')}</p>
-          <ul>
-            {moved.map((m) => (
-              <li key={`${m.storeId}/${m.productId}`}>
-                <strong>{m.name}</strong>: {formatQty(m.from)} → {formatQty(m.to)}
-                {m.adjustments.map((a) => (
-                  <span key={a.document.id} class="muted small">
-                    {' '}
-                    · {docLabel(a.document)}: {a.kind === 'set' ? t('detail.setTo', { value: formatQty(a.quantity) }) : formatSignedQty(a.quantity)}
-                  </span>
-                ))}
-              </li>
-            ))}
-          </ul>
-        </details>
-      )}
+      <MovedList moved={moved} />
       <div class="actions">
         {stopped && (
           <button type="button" class="button primary" onClick={() => void s.continueWrite()}>

@@ -13,6 +13,7 @@ const plan = (stores: [string, number, number, number][], kind: WritePlan['kind'
   runId: 'run-1',
   kind,
   stores: stores.map(([name, products, inc, dec], i) => ({ storeId: `s${i + 1}`, storeName: name, products, increase: milli(inc), decrease: milli(dec) })),
+  moved: [],
 });
 
 const COUNTS: Record<ItemStatus, number> = { pending: 0, sent: 0, written: 0, verified: 0, mismatch: 0, failed: 0, skipped: 0, unchanged: 0 };
