@@ -32,6 +32,23 @@ export const TAXES = ['NO_VAT', 'VAT_10', 'VAT_18', 'VAT_0', 'VAT_18_118', 'VAT_
 const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 export const isUuid = (v: unknown): v is string => typeof v === 'string' && UUID_RE.test(v);
 
+/** Modifications of each parent, by catalogue index (built once per catalogue). */
+const childrenOf = new WeakMap<GenProduct[], Map<number, GenProduct[]>>();
+function children(catalogue: GenProduct[], parent: number): GenProduct[] {
+  let map = childrenOf.get(catalogue);
+  if (!map) {
+    map = new Map();
+    for (const c of catalogue) {
+      if (!c.attribute) continue;
+      const list = map.get(c.parentIndex);
+      if (list) list.push(c);
+      else map.set(c.parentIndex, [c]);
+    }
+    childrenOf.set(catalogue, map);
+  }
+  return map.get(parent) ?? [];
+}
+
 export function productFromCatalogue(p: GenProduct, catalogue: GenProduct[], createdAt: number): RtProduct {
   const parent = p.parentIndex >= 0 ? catalogue[p.parentIndex]! : null;
   const fields: Json = { name: p.name };
@@ -40,8 +57,9 @@ export function productFromCatalogue(p: GenProduct, catalogue: GenProduct[], cre
     if (p.hasVariants) fields.has_variants = true;
     if (parent) fields.parent_id = parent.id;
     if (p.hasVariants) {
-      const values = catalogue.filter((c) => c.parentIndex === p.index && c.attribute).map((c) => c.attribute!.value);
-      const attrName = catalogue.find((c) => c.parentIndex === p.index && c.attribute)?.attribute?.name ?? 'Вариант';
+      const mods = children(catalogue, p.index);
+      const values = mods.map((c) => c.attribute!.value);
+      const attrName = mods[0]?.attribute?.name ?? 'Вариант';
       fields.attributes = [{ name: attrName, choices: values.map((v) => ({ name: v })) }];
     }
     return { index: p.index, id: p.id, group: true, fields, quantity: null, createdAt, updatedAt: createdAt };

@@ -3,9 +3,9 @@
  * cache), the cloud's mutable products, documents injected at run time, and the ground truth.
  */
 import type { Milli } from '../model/quantity.ts';
-import { EMITTED_TYPES, TYPE_INDEX, type GenDoc, type GenLine } from './generator/day.ts';
+import { EMITTED_TYPES, GenDoc, TYPE_INDEX, type GenLine } from './generator/day.ts';
 import { formatQuantity as formatQty } from '../model/quantity.ts';
-import { DAY_MS, decodeDocumentId, documentId, evotorDate } from './generator/format.ts';
+import { DAY_MS, decodeDocumentId, drawDocumentId, evotorDate } from './generator/format.ts';
 import { S_ABSENT, S_FULL_SETTLEMENT, type GeneratorOptions } from './generator/options.ts';
 import { Rng } from './generator/prng.ts';
 import { replay } from './generator/replay.ts';
@@ -266,12 +266,11 @@ export class RuntimeStore {
     const day = Math.floor((time - this.gen.start) / DAY_MS);
     const T = o.terminals;
     const onTerminal = this.injected.filter((d) => d.terminal === terminal).length;
-    const doc: GenDoc = {
-      id: documentId(rng, Math.min(day, 0xffff), TAG_INJECTED, k), type, time, terminal, order: k, lines,
-      settlement: type === 'SELL' && o.apiVersion === 'v2' ? S_FULL_SETTLEMENT : S_ABSENT, spelling: o.settlementStyle === 'sdk' ? 1 : 0,
-      settlementAmount: 0, baseId: null, complete: false, cashSum: 0, qstyle: 0, user: 0, payment: 'CASH',
-      number: (this.gen.dayTermStart[this.gen.days * T + terminal] as number) + onTerminal + 1,
-    };
+    const doc = new GenDoc(drawDocumentId(rng, Math.min(day, 0xffff), TAG_INJECTED, k), type, time, terminal, k);
+    doc.lines = lines;
+    doc.settlement = type === 'SELL' && o.apiVersion === 'v2' ? S_FULL_SETTLEMENT : S_ABSENT;
+    doc.spelling = o.settlementStyle === 'sdk' ? 1 : 0;
+    doc.number = (this.gen.dayTermStart[this.gen.days * T + terminal] as number) + onTerminal + 1;
     applyDocument(doc, cat, this.truth, () => {});
     const cloudAfter = new Float64Array(this.products.length);
     for (const l of lines) cloudAfter[l.p] = l.initial;

@@ -13,7 +13,7 @@
  */
 import type { Milli } from '../../model/quantity.ts';
 import type { Catalogue, GenProduct } from './catalogue.ts';
-import { DAY_MS, HOUR_MS, MINUTE_MS, documentId, type QuantityStyle } from './format.ts';
+import { DAY_MS, HOUR_MS, MINUTE_MS, drawDocumentId, formatDocumentId, type IdRef, type QuantityStyle } from './format.ts';
 import {
   S_ABSENT, S_ADVANCE, S_CREDIT, S_CREDIT_PAYMENT, S_FULL_PREPAYMENT, S_FULL_SETTLEMENT, S_PARTIAL_PREPAYMENT,
   S_PARTIAL_SETTLEMENT, type ResolvedOptions,
@@ -65,29 +65,42 @@ export interface GenLine {
   counted: Milli;
 }
 
-export interface GenDoc {
-  id: string;
-  type: EmittedType;
-  time: number;
-  terminal: number;
-  /** Tie-break among equal times, unique within the day. */
-  order: number;
-  lines: GenLine[];
+export class GenDoc {
+  private idText: string | null = null;
+  lines: GenLine[] = EMPTY;
   /** Settlement method of every position (index into SETTLEMENT_KINDS), or S_ABSENT. */
-  settlement: number;
+  settlement = S_ABSENT;
   /** 0: upper spelling, 1: SDK spelling. */
-  spelling: 0 | 1;
+  spelling: 0 | 1 = 0;
   /** PARTIAL_SETTLEMENT / PARTIAL_PREPAYMENT: the amount paid now, in whole roubles. */
-  settlementAmount: number;
-  baseId: string | null;
-  complete: boolean;
+  settlementAmount = 0;
+  /** The document this one refers to (PAYBACK to its sale, BUYBACK to its buy). */
+  baseRef: IdRef | null = null;
+  complete = false;
   /** CASH_INCOME / CASH_OUTCOME, kopecks. */
-  cashSum: number;
-  qstyle: QuantityStyle;
-  user: number;
-  payment: 'CASH' | 'ELECTRON';
+  cashSum = 0;
+  qstyle: QuantityStyle = 0;
+  user = 0;
+  payment: 'CASH' | 'ELECTRON' = 'CASH';
   /** Filled at materialisation: sequence number on the terminal. */
-  number: number;
+  number = 0;
+
+  constructor(
+    readonly ref: IdRef,
+    public type: EmittedType,
+    public time: number,
+    public terminal: number,
+    /** Tie-break among equal times, unique within the day. */
+    public order: number,
+  ) {}
+
+  get id(): string {
+    return (this.idText ??= formatDocumentId(this.ref));
+  }
+
+  get baseId(): string | null {
+    return this.baseRef ? formatDocumentId(this.baseRef) : null;
+  }
 }
 
 export interface Pair {
@@ -121,15 +134,14 @@ function line(p: number, qty: Milli, price: number, _rng?: Rng): GenLine {
   return { p, freeNull: false, qty, price, priceBefore: 0, subs: null, mark: null, restock: false, initial: 0 as Milli, counted: 0 as Milli };
 }
 
-function newDoc(id: string, type: EmittedType, time: number, terminal: number, order: number, rng: Rng, ctx: DayContext): GenDoc {
+function newDoc(ref: IdRef, type: EmittedType, time: number, terminal: number, order: number, rng: Rng, ctx: DayContext): GenDoc {
+  const doc = new GenDoc(ref, type, time, terminal, order);
   const q = rng.float();
-  return {
-    id, type, time, terminal, order, lines: EMPTY, settlement: S_ABSENT,
-    spelling: ctx.o.settlementStyle === 'sdk' ? 1 : ctx.o.settlementStyle === 'mixed' ? (rng.int(2) as 0 | 1) : 0,
-    settlementAmount: 0, baseId: null, complete: false, cashSum: 0,
-    qstyle: (q < 0.5 ? 0 : q < 0.8 ? 1 : 2) as QuantityStyle,
-    user: rng.int(ctx.employees), payment: rng.chance(0.55) ? 'ELECTRON' : 'CASH', number: 0,
-  };
+  doc.spelling = ctx.o.settlementStyle === 'sdk' ? 1 : ctx.o.settlementStyle === 'mixed' ? (rng.int(2) as 0 | 1) : 0;
+  doc.qstyle = (q < 0.5 ? 0 : q < 0.8 ? 1 : 2) as QuantityStyle;
+  doc.user = rng.int(ctx.employees);
+  doc.payment = rng.chance(0.55) ? 'ELECTRON' : 'CASH';
+  return doc;
 }
 
 /** A quantity sold of a product in one line. */
@@ -293,8 +305,8 @@ export function pairsOfDay(ctx: DayContext, d: number): Pair[] {
     const kind = weighted(v2 ? PAIR_KINDS_V2 : PAIR_KINDS_V1, rng);
     const lag = kind === 'credit' || kind === 'partialCredit' ? rng.range(3, MAX_LAG) : rng.range(1, 14);
     const followDay = d + lag;
-    const originId = documentId(rng, d, TAG_PAIR_ORIGIN, i);
-    const followId = documentId(rng, followDay, TAG_PAIR_FOLLOW, (lag << 16) | i);
+    const originId = drawDocumentId(rng, d, TAG_PAIR_ORIGIN, i);
+    const followId = drawDocumentId(rng, followDay, TAG_PAIR_FOLLOW, (lag << 16) | i);
     const buy = kind === 'buy';
     const origin = newDoc(originId, buy ? 'BUY' : 'SELL', openingTime(ctx, d, rng), pickTerminal(ctx, rng), TAG_PAIR_ORIGIN * 2 ** 24 + i, rng, ctx);
     const follow = newDoc(
@@ -311,13 +323,13 @@ export function pairsOfDay(ctx: DayContext, d: number): Pair[] {
         origin.lines.push(line(p.index, (rng.range(1, 3) * 1000) as Milli, p.costPrice, rng));
       }
       follow.lines = returnedLines(ctx, origin.lines, rng);
-      follow.baseId = originId;
+      follow.baseRef = originId;
     } else if (kind === 'return') {
       origin.lines = saleLines(ctx, rng);
       origin.settlement = v2 && rng.chance(0.6) ? S_FULL_SETTLEMENT : S_ABSENT;
       follow.lines = returnedLines(ctx, origin.lines, rng);
       follow.settlement = origin.settlement;
-      follow.baseId = originId;
+      follow.baseRef = originId;
     } else {
       origin.lines = saleLines(ctx, rng);
       follow.lines = copyLines(origin.lines, rng);
@@ -344,7 +356,7 @@ const REGULAR_V2: [EmittedType, number][] = [
 function regularDoc(ctx: DayContext, d: number, i: number, rng: Rng): GenDoc {
   const weights = ctx.o.unknownTypes ? REGULAR_V2 : REGULAR_V2.filter(([t]) => t !== 'CORRECTION');
   const type = weighted(weights, rng);
-  const doc = newDoc(documentId(rng, d, TAG_MAIN, i), type, openingTime(ctx, d, rng), pickTerminal(ctx, rng), TAG_MAIN * 2 ** 24 + i, rng, ctx);
+  const doc = newDoc(drawDocumentId(rng, d, TAG_MAIN, i), type, openingTime(ctx, d, rng), pickTerminal(ctx, rng), TAG_MAIN * 2 ** 24 + i, rng, ctx);
   const cat = ctx.cat;
   switch (type) {
     case 'SELL':
@@ -397,7 +409,7 @@ function regularDoc(ctx: DayContext, d: number, i: number, rng: Rng): GenDoc {
 
 function completeInventory(ctx: DayContext, d: number): GenDoc {
   const rng = new Rng(`${ctx.key}|complete|${d}`);
-  const doc = newDoc(documentId(rng, d, TAG_COMPLETE, 0), 'INVENTORY', localDayStart(ctx, d) + 7 * HOUR_MS + 30 * MINUTE_MS + rng.int(10 * MINUTE_MS), 0, TAG_COMPLETE * 2 ** 24, rng, ctx);
+  const doc = newDoc(drawDocumentId(rng, d, TAG_COMPLETE, 0), 'INVENTORY', localDayStart(ctx, d) + 7 * HOUR_MS + 30 * MINUTE_MS + rng.int(10 * MINUTE_MS), 0, TAG_COMPLETE * 2 ** 24, rng, ctx);
   doc.complete = true;
   const tracked = ctx.cat.tracked;
   let chosen: number[];
@@ -428,7 +440,7 @@ function initialAcceptances(ctx: DayContext): GenDoc[] {
   const docs: GenDoc[] = [];
   const tracked = ctx.cat.tracked;
   for (let i = 0, k = 0; i < tracked.length; i += 100, k++) {
-    const doc = newDoc(documentId(rng, 0, TAG_INITIAL, k), 'ACCEPT', ctx.start + 7 * HOUR_MS + k * 1000, 0, TAG_INITIAL * 2 ** 24 + k, rng, ctx);
+    const doc = newDoc(drawDocumentId(rng, 0, TAG_INITIAL, k), 'ACCEPT', ctx.start + 7 * HOUR_MS + k * 1000, 0, TAG_INITIAL * 2 ** 24 + k, rng, ctx);
     const lines: GenLine[] = [];
     for (const index of tracked.subarray(i, i + 100)) {
       const p = ctx.cat.products[index]!;
@@ -448,8 +460,8 @@ export function generateDay(ctx: DayContext, d: number): GenDoc[] {
   if (every > 0 && ctx.o.apiVersion === 'v2' && d > 0 && d % every === 0) docs.push(completeInventory(ctx, d));
   for (let t = 0; t < ctx.o.terminals; t++) {
     const rng = new Rng(`${ctx.key}|session|${t}|${d}`);
-    const open = newDoc(documentId(rng, d, TAG_SESSION, t * 2), 'OPEN_SESSION', localDayStart(ctx, d) + 7 * HOUR_MS + 45 * MINUTE_MS + rng.int(10 * MINUTE_MS), t, TAG_SESSION * 2 ** 24 + t * 2, rng, ctx);
-    const close = newDoc(documentId(rng, d, TAG_SESSION, t * 2 + 1), 'CLOSE_SESSION', localDayStart(ctx, d) + 22 * HOUR_MS + 5 * MINUTE_MS + rng.int(10 * MINUTE_MS), t, TAG_SESSION * 2 ** 24 + t * 2 + 1, rng, ctx);
+    const open = newDoc(drawDocumentId(rng, d, TAG_SESSION, t * 2), 'OPEN_SESSION', localDayStart(ctx, d) + 7 * HOUR_MS + 45 * MINUTE_MS + rng.int(10 * MINUTE_MS), t, TAG_SESSION * 2 ** 24 + t * 2, rng, ctx);
+    const close = newDoc(drawDocumentId(rng, d, TAG_SESSION, t * 2 + 1), 'CLOSE_SESSION', localDayStart(ctx, d) + 22 * HOUR_MS + 5 * MINUTE_MS + rng.int(10 * MINUTE_MS), t, TAG_SESSION * 2 ** 24 + t * 2 + 1, rng, ctx);
     docs.push(open, close);
   }
   const rng = new Rng(`${ctx.key}|main|${d}`);

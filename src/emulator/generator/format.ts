@@ -84,21 +84,37 @@ function idMask(prefix: string): [number, number] {
   return [h[0] & 0xffff, h[1]];
 }
 
+/** The parts of a document id; formatted only when the id is needed (simulation never needs it). */
+export interface IdRef {
+  w0: number;
+  w1: number;
+  w2: number;
+  day: number;
+  tag: number;
+  index: number;
+}
+
+/** Draws the random words of a document id (always three, so the stream does not depend on formatting). */
+export function drawDocumentId(rng: Rng, day: number, tag: number, index: number): IdRef {
+  return { w0: rng.next(), w1: rng.next(), w2: rng.next(), day, tag, index };
+}
+
 /**
  * A document id: a random-looking uuid v4 whose last group encodes (day, stream tag, index) XOR a mask derived
  * from the rest, so ids are unique by construction and `decodeDocumentId` finds the day to regenerate.
  */
-export function documentId(rng: Rng, day: number, tag: number, index: number): string {
-  const w0 = rng.next();
-  const w1 = rng.next();
-  const w2 = rng.next();
-  const version = ((w1 & 0x0fff) | 0x4000) >>> 0;
-  const variant = ((w2 & 0x3fff) | 0x8000) >>> 0;
-  const prefix = `${hex8(w0)}-${hex8(w1).slice(0, 4)}-${version.toString(16)}-${variant.toString(16)}-`;
+export function formatDocumentId(r: IdRef): string {
+  const version = ((r.w1 & 0x0fff) | 0x4000) >>> 0;
+  const variant = ((r.w2 & 0x3fff) | 0x8000) >>> 0;
+  const prefix = `${hex8(r.w0)}-${hex8(r.w1).slice(0, 4)}-${version.toString(16)}-${variant.toString(16)}-`;
   const [maskHi, maskLo] = idMask(prefix);
-  const hi = (day ^ maskHi) & 0xffff;
-  const lo = (((tag & 0xff) << 24) | (index & 0xffffff)) ^ maskLo;
+  const hi = (r.day ^ maskHi) & 0xffff;
+  const lo = (((r.tag & 0xff) << 24) | (r.index & 0xffffff)) ^ maskLo;
   return `${prefix}${hi.toString(16).padStart(4, '0')}${hex8(lo)}`;
+}
+
+export function documentId(rng: Rng, day: number, tag: number, index: number): string {
+  return formatDocumentId(drawDocumentId(rng, day, tag, index));
 }
 
 export function decodeDocumentId(id: string): { day: number; tag: number; index: number } | null {
