@@ -5,6 +5,7 @@
 import type { TestProject } from 'vitest/node';
 import { startEmulator } from '../../src/emulator/server.ts';
 import { startCrossOriginProxy } from './cross-origin-proxy.ts';
+import { startMalformingProxy } from './malforming-proxy.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -18,6 +19,11 @@ declare module 'vitest' {
     emulatorPageSize: number;
     /** Another origin (127.0.0.1, another port) that proxies to a target the test sets: for cross-origin tests. */
     crossOriginProxyUrl: string;
+    /**
+     * The emulator behind a proxy that corrupts the documents of stores registered with POST /__malform
+     * {storeId, malformedRate, malformedSeed} (the emulator's own rules, but for that store only).
+     */
+    malformingProxyUrl: string;
   }
 }
 
@@ -35,14 +41,17 @@ export default async function setup(project: TestProject) {
     logLimit: 500_000,
   });
   const proxy = await startCrossOriginProxy();
+  const malforming = await startMalformingProxy(emulator.url);
   const [store] = emulator.state.stores.keys();
   project.provide('emulatorUrl', emulator.url);
   project.provide('emulatorToken', emulator.token);
   project.provide('emulatorStoreId', store ?? '');
   project.provide('emulatorPageSize', PAGE_SIZE);
   project.provide('crossOriginProxyUrl', proxy.url);
+  project.provide('malformingProxyUrl', malforming.url);
   return async () => {
     await proxy.close();
+    await malforming.close();
     await emulator.close();
   };
 }

@@ -34,6 +34,16 @@ export async function truth(storeId: string): Promise<Record<string, string>> {
   return (await admin<{ truth: Record<string, string> }>('GET', `/stores/${storeId}/truth`)).truth;
 }
 
+/** Every document of a store (id, type, close date), from the ground truth. */
+export async function documentIds(storeId: string): Promise<string[]> {
+  const out = await admin<{ documents: { id: string }[] }>('GET', `/stores/${storeId}/truth?documents=1&limit=1000000`);
+  return out.documents.map((d) => d.id);
+}
+
+export async function getFaults(): Promise<Record<string, unknown>> {
+  return admin('GET', '/faults');
+}
+
 /** Request log entries of one store's API paths (the log is shared by parallel test files). */
 export async function requestsOf(storeId: string, since = 0): Promise<LogEntry[]> {
   const { entries } = await admin<{ entries: LogEntry[] }>('GET', `/requests?since=${since}`);
