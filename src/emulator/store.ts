@@ -164,8 +164,9 @@ export class RuntimeStore {
       const dayStart = this.gen.start + d * DAY_MS;
       const next = starts[d + 1] as number;
       if (f.until !== null && dayStart >= f.until) return;
-      if (dayStart + DAY_MS <= f.since || (f.types && !this.dayHasTypes(d, f.types)) || next === ord) {
-        ord = Math.max(next, ord + (next === ord ? 1 : 0));
+      if (next <= ord) break; // cannot happen: the day holding `ord` has documents
+      if (dayStart + DAY_MS <= f.since || (f.types && !this.dayHasTypes(d, f.types))) {
+        ord = next;
         continue;
       }
       const docs = this.day(d);
