@@ -60,11 +60,6 @@ export interface StoreSummary {
   lastSyncedAt: number | null;
   /** The last failure, when state is 'failed'. */
   error: BackendError | null;
-  /**
-   * Names of the store's terminals by device id (from the cloud's device list, or "1", "2"… in order of first use),
-   * so reasons say "терминал 2" instead of an id. Empty when unknown.
-   */
-  deviceNames: Readonly<Record<string, string>>;
 }
 
 /**
@@ -91,6 +86,8 @@ export interface PullProgress {
   etaMs: number | null;
   /** A result can be reviewed now (possibly refined later by background fetching). */
   resultReady: boolean;
+  /** Why documents stopped before the horizon: every product decided early ('all-decided'), or the horizon. */
+  stopReason: 'all-decided' | 'horizon' | null;
   /** A wait in progress (rate limit, retry after an error): shown as "повтор через N с". */
   waiting: { reason: string; until: number } | null;
   /** Why the pull failed, when phase is 'failed'. */
@@ -110,6 +107,11 @@ export interface ReviewResult {
   method: PullMethod;
   /** Every month to the horizon is in (false while older months are still fetched, or after an early stop). */
   complete: boolean;
+  /**
+   * Names of the store's terminals by device id ("1", "2"… or the cloud's names), so reasons say "терминал 2"
+   * instead of an id. Empty when unknown.
+   */
+  deviceNames: Readonly<Record<string, string>>;
   rows: ReviewRow[];
 }
 

@@ -25,11 +25,16 @@ export function docTypeName(doc: Pick<DocLike, 'type' | 'rawType'>): string {
   return doc.type === 'UNKNOWN' && doc.rawType ? `${name} ${doc.rawType}` : name;
 }
 
-/** "Продажа №123 от 12.03.2025 14:05" in the terminal's time zone. */
-export function docLabel(doc: DocLike): string {
+/**
+ * "Продажа №123 от 12.03.2025 14:05" in the terminal's time zone, with ", терминал 2" when the store's terminal
+ * names are given.
+ */
+export function docLabel(doc: DocLike & { deviceId?: string }, deviceNames?: Readonly<Record<string, string>>): string {
   const date = formatDateTime(doc.closeTime, doc.timeZoneOffset);
   const type = docTypeName(doc);
-  return doc.number === null ? t('doc.labelNoNumber', { type, date }) : t('doc.label', { type, number: String(doc.number), date });
+  const label = doc.number === null ? t('doc.labelNoNumber', { type, date }) : t('doc.label', { type, number: String(doc.number), date });
+  const terminal = doc.deviceId ? deviceNames?.[doc.deviceId] : undefined;
+  return terminal === undefined ? label : t('doc.withTerminal', { label, terminal });
 }
 
 /** Decimal text from the core ("0.875") for people ("0,875 кг"); unreadable text is shown as is. */
@@ -40,11 +45,11 @@ export function formatQtyText(text: string | null, unit: string | null): string 
 }
 
 /** "После «Продажа №12 …» ожидали 7 шт, а «Приёмка №3 …» начинается с 10 шт (+3 шт)". */
-export function breakText(b: ChainBreak, unit: string | null): string {
+export function breakText(b: ChainBreak, unit: string | null, deviceNames?: Readonly<Record<string, string>>): string {
   const size = tryParseQuantity(b.size);
   return t('detail.break', {
-    previous: docLabel(b.previous),
-    next: docLabel(b.next),
+    previous: docLabel(b.previous, deviceNames),
+    next: docLabel(b.next, deviceNames),
     expected: formatQtyText(b.expected, unit),
     found: formatQtyText(b.found, unit),
     size: size === null ? b.size : formatSignedQty(size, unit),

@@ -39,6 +39,9 @@ import {
 
 export type Screen = 'stores' | 'progress' | 'review' | 'write';
 
+/** What the review keeps of each store's result besides its rows. */
+export type ReviewMeta = Pick<ReviewResult, 'method' | 'complete' | 'deviceNames'>;
+
 export type Loadable<T> =
   | { status: 'idle' }
   | { status: 'loading' }
@@ -100,7 +103,7 @@ export function createAppState(backend: SyncBackend, hooks: AppStateHooks = {}) 
     return rankRows(out);
   });
   /** Per store: method and whether every month is in. */
-  const reviewMeta = signal<ReadonlyMap<string, { method: PullMethod; complete: boolean }>>(new Map());
+  const reviewMeta = signal<ReadonlyMap<string, ReviewMeta>>(new Map());
   const rowByKey = computed(() => new Map(allRows.value.map((r) => [r.key, r])));
   const filteredRows = computed(() =>
     filterRows(allRows.value, { status: statusFilter.value, search: search.value, storeId: storeFilter.value }),
@@ -127,7 +130,7 @@ export function createAppState(backend: SyncBackend, hooks: AppStateHooks = {}) 
   const storeName = (id: string): string => storeById.value.get(id)?.name ?? id;
   const NO_NAMES: Readonly<Record<string, string>> = {};
   /** Terminal names of a store for reasons and timelines. */
-  const deviceNames = (id: string): Readonly<Record<string, string>> => storeById.value.get(id)?.deviceNames ?? NO_NAMES;
+  const deviceNames = (id: string): Readonly<Record<string, string>> => reviewMeta.value.get(id)?.deviceNames ?? NO_NAMES;
 
   function fail(e: unknown, retry: (() => void) | null = null): BackendError {
     const be = toBackendError(e);
@@ -265,7 +268,7 @@ export function createAppState(backend: SyncBackend, hooks: AppStateHooks = {}) 
       const next = new Map(rowsByStore.value);
       next.set(storeId, view);
       rowsByStore.value = next;
-      reviewMeta.value = new Map(reviewMeta.value).set(storeId, { method: result.method, complete: result.complete });
+      reviewMeta.value = new Map(reviewMeta.value).set(storeId, { method: result.method, complete: result.complete, deviceNames: result.deviceNames });
       manual.value = nextManual;
       notApproved.value = nextNot;
     });
@@ -567,7 +570,7 @@ export function createAppState(backend: SyncBackend, hooks: AppStateHooks = {}) 
     readyStoreIds,
     reviewStoreIds: reviewStoreIds as ReadonlySignal<readonly string[]>,
     rowsLoading: rowsLoading as ReadonlySignal<ReadonlySet<string>>,
-    reviewMeta: reviewMeta as ReadonlySignal<ReadonlyMap<string, { method: PullMethod; complete: boolean }>>,
+    reviewMeta: reviewMeta as ReadonlySignal<ReadonlyMap<string, ReviewMeta>>,
     allRows,
     visibleRows,
     filterCounts,

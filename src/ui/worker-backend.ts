@@ -86,6 +86,7 @@ export function toPullProgress(p: StoreProgress, options: PullOptions): PullProg
     productsDecided: p.productsDecided,
     etaMs: p.etaMs,
     resultReady: p.resultReady,
+    stopReason: p.stopReason,
     waiting: p.waiting ? { reason: p.waiting.reason, until: p.waiting.until } : null,
     error: p.error ? toBackendError(p.error) : null,
   };
@@ -107,6 +108,21 @@ export function planStores(report: RunReport, items: readonly JournalItem[]): Pl
     }
     return { storeId: s.storeId, storeName: s.storeName, products, increase, decrease };
   });
+}
+
+/**
+ * Until the cloud's device names are read: the store's terminals numbered "1", "2"… by id (stable across reloads and
+ * background updates), from every document the result names.
+ */
+export function terminalNames(rows: readonly ResultRow[]): Record<string, string> {
+  const ids = new Set<string>();
+  for (const row of rows) {
+    for (const doc of [row.decidedBy, row.derived?.from, row.ledger?.from, ...row.chainBreaks.flatMap((b) => [b.previous, b.next])]) {
+      if (doc && doc.deviceId !== '') ids.add(doc.deviceId);
+    }
+  }
+  const sorted = [...ids].sort();
+  return Object.fromEntries(sorted.map((id, i) => [id, String(i + 1)]));
 }
 
 function csvName(prefix: string, now: number): string {
@@ -162,7 +178,6 @@ export function createWorkerBackend(deps: WorkerBackendDeps): SyncBackend {
       state,
       lastSyncedAt: p && p.resultReady ? p.updatedAt : null,
       error: p?.error ? toBackendError(p.error) : null,
-      deviceNames: {},
     };
   }
 
@@ -174,6 +189,7 @@ export function createWorkerBackend(deps: WorkerBackendDeps): SyncBackend {
       storeId,
       method: optionsOf(storeId).method,
       complete: result.complete,
+      deviceNames: terminalNames(result.rows),
       rows: result.rows.map((row: ResultRow) => ({
         storeId,
         stock: row,

@@ -14,6 +14,8 @@ import { StatusBadges } from './StatusBadges.tsx';
 import { StockChart } from './StockChart.tsx';
 import { describeError } from '../errors.ts';
 
+const BREAKS_SHOWN = 5;
+
 function History({ row }: { row: ViewRow }) {
   const s = useAppState();
   const h = s.detailHistory.value;
@@ -56,7 +58,7 @@ function History({ row }: { row: ViewRow }) {
           <tbody>
             {newestFirst.map((p) => {
               const e = p.event;
-              const terminal = e.doc.deviceId === '' ? undefined : names[e.doc.deviceId] ?? e.doc.deviceId;
+              const terminal = e.doc.deviceId === '' ? undefined : names[e.doc.deviceId] ?? `${e.doc.deviceId.slice(0, 8)}…`;
               return (
                 <tr key={e.doc.id} class={`${p.deciding ? 'deciding' : ''}${p.chainBreak ? ' has-break' : ''}`}>
                   <th scope="row">
@@ -66,7 +68,7 @@ function History({ row }: { row: ViewRow }) {
                       {formatDateTime(e.doc.closeTime, e.doc.timeZoneOffset)}
                     </span>
                     {p.deciding && <span class="badge badge-info">{t('detail.deciding')}</span>}
-                    {p.chainBreak && <span class="badge badge-break" title={breakText(p.chainBreak, unit)}>{t('status.chainBreak')}</span>}
+                    {p.chainBreak && <span class="badge badge-break" title={breakText(p.chainBreak, unit, names)}>{t('status.chainBreak')}</span>}
                     {!e.decides && <span class="badge badge-muted">{t('detail.notCounted')}</span>}
                   </th>
                   <td class="terminal" title={e.doc.deviceId}>
@@ -129,15 +131,17 @@ export function ProductDetail({ row }: { row: ViewRow }) {
       </dl>
       <h3>{t('detail.reason')}</h3>
       <p class="reason-full">{reason}</p>
-      {stock.decidedBy && <p class="muted small">{t('detail.decidedBy', { document: docLabel(stock.decidedBy) })}</p>}
+      {stock.decidedBy && <p class="muted small">{t('detail.decidedBy', { document: docLabel(stock.decidedBy, s.deviceNames(row.row.storeId)) })}</p>}
       {stock.chainBreaks.length > 0 && (
         <>
-          <h3>{t('detail.breaks')}</h3>
+          <h3>{t('detail.breaks', { n: stock.chainBreaks.length })}</h3>
           <ul class="breaks">
-            {stock.chainBreaks.map((b) => (
-              <li key={`${b.previous.id}-${b.next.id}`}>{breakText(b, unit)}</li>
+            {/* The newest breaks matter most; the timeline below marks every one. */}
+            {stock.chainBreaks.slice(-BREAKS_SHOWN).reverse().map((b) => (
+              <li key={`${b.previous.id}-${b.next.id}`}>{breakText(b, unit, s.deviceNames(row.row.storeId))}</li>
             ))}
           </ul>
+          {stock.chainBreaks.length > BREAKS_SHOWN && <p class="muted small">{t('detail.moreBreaks', { n: stock.chainBreaks.length - BREAKS_SHOWN })}</p>}
         </>
       )}
       {row.status === 'undecided' && (

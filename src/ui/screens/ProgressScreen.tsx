@@ -20,7 +20,7 @@ function phaseText(p: PullProgress): string {
     case 'background':
       return p.currentMonth ? t('progress.phase.backgroundMonth', { month: formatMonth(p.currentMonth) }) : t('progress.phase.background');
     case 'done':
-      return t('progress.phase.done');
+      return t(p.stopReason === 'all-decided' && p.monthsTotal !== null && p.monthsDone < p.monthsTotal ? 'progress.phase.doneEarly' : 'progress.phase.done');
     case 'paused':
       return t('progress.phase.paused');
     case 'cancelled':

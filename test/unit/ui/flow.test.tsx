@@ -168,7 +168,8 @@ describe('product detail', () => {
 
   it('shows the reason from the core, the documents on a timeline, a chart with the chain break marked', async () => {
     const backend = new MemoryBackend();
-    backend.stores = [store('s1', 'Ленина', { deviceNames: { [dev]: '2' } })];
+    backend.stores = [store('s1', 'Ленина')];
+    backend.deviceNames.set('s1', { [dev]: '2' });
     const inv = doc('d1', 'INVENTORY', 1, 0);
     const sale = doc('d2', 'SELL', 5, 1);
     const last = doc('d3', 'SELL', 123, 2);
@@ -197,7 +198,7 @@ describe('product detail', () => {
     expect(chart.querySelectorAll('.chart-break')).toHaveLength(1);
     expect(chart.querySelectorAll('.chart-dot.deciding')).toHaveLength(1);
     expect(dialog.querySelector('.breaks li')!.textContent!.replace(/\u00a0/g, ' ')).toBe(
-      'После документа «Продажа №5 от 13.03.2025 14:05» остаток должен был быть 8 шт, а в документе «Продажа №123 от 14.03.2025 14:05» касса указала остаток до 10 шт (+2 шт).',
+      'После документа «Продажа №5 от 13.03.2025 14:05, терминал 2» остаток должен был быть 8 шт, а в документе «Продажа №123 от 14.03.2025 14:05, терминал 2» касса указала остаток до 10 шт (+2 шт).',
     );
   });
 

@@ -57,14 +57,14 @@ export function reviewRow(storeId: string, stock: ProductStock, over: Partial<Re
 }
 
 export function store(id: string, name: string, over: Partial<StoreSummary> = {}): StoreSummary {
-  return { id, name, address: null, apiVersion: 'v2', createdAt: null, state: 'never', lastSyncedAt: null, error: null, deviceNames: {}, ...over };
+  return { id, name, address: null, apiVersion: 'v2', createdAt: null, state: 'never', lastSyncedAt: null, error: null, ...over };
 }
 
 export function progress(storeId: string, over: Partial<PullProgress> = {}): PullProgress {
   return {
     storeId, phase: 'documents', options: { method: 'latest-document', horizonMonths: null, fullPeriod: false },
     monthsDone: 3, monthsTotal: 36, currentMonth: '2025-01', pages: 12, documents: 3456, productsTotal: 100,
-    productsDecided: 40, etaMs: 5 * 60_000, resultReady: false, waiting: null, error: null, ...over,
+    productsDecided: 40, etaMs: 5 * 60_000, resultReady: false, stopReason: null, waiting: null, error: null, ...over,
   };
 }
 
@@ -85,6 +85,7 @@ export class MemoryBackend implements SyncBackend {
   stores: StoreSummary[] = [];
   rows = new Map<string, ReviewRow[]>();
   methods = new Map<string, PullMethod>();
+  deviceNames = new Map<string, Record<string, string>>();
   progressList: PullProgress[] = [];
   histories = new Map<string, ProductEvent[]>();
   pending: PendingWork = { pulls: [], run: null, undoable: null };
@@ -134,7 +135,7 @@ export class MemoryBackend implements SyncBackend {
   }
   async reviewRows(storeId: string): Promise<ReviewResult> {
     this.record('reviewRows', [storeId]);
-    return { storeId, method: this.methods.get(storeId) ?? 'latest-document', complete: true, rows: this.rows.get(storeId) ?? [] };
+    return { storeId, method: this.methods.get(storeId) ?? 'latest-document', complete: true, deviceNames: this.deviceNames.get(storeId) ?? {}, rows: this.rows.get(storeId) ?? [] };
   }
   async productHistory(storeId: string, productId: string): Promise<ProductHistory> {
     this.record('productHistory', [storeId, productId]);
