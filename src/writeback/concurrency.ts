@@ -91,7 +91,7 @@ export class WriteRateController {
   constructor(options: ControllerOptions = {}) {
     this.min = options.minConcurrency ?? 1;
     this.max = options.maxConcurrency ?? 16;
-    this.cwnd = Math.min(this.max, Math.max(this.min, options.initialConcurrency ?? 4));
+    this.cwnd = Math.min(this.max, Math.max(this.min, options.initialConcurrency ?? 8));
     this.margin = options.resetMarginMs ?? 50;
     this.fallbackBackoff = options.fallbackBackoffMs ?? 1000;
     this.now = options.now ?? Date.now;

@@ -25,7 +25,7 @@ import { applyNewDocuments, fetchDocumentsSince, guardUntil } from './guard.ts';
 import { Journal, JOURNAL_DB_NAME } from './journal.ts';
 import { buildPlanItems, buildUndoItems, settleUnchanged } from './plan.ts';
 import { buildReport, csvRows } from './report.ts';
-import { isOutstanding, resumeAction } from './state.ts';
+import { isOutstanding, isRetryable, resumeAction } from './state.ts';
 import type {
   ApplyOptions, CreatePlanInput, JournalItem, JournalRun, JournalStore, MovedProduct, ProgressInfo, RunReport, RunResult,
 } from './types.ts';
@@ -81,6 +81,7 @@ const DEFAULT_WRITER: WriterOptions = {
   v1BatchSize: 5_000,
   maxLanes: 16,
   maxNoAnswerInARow: 5,
+  maxAttemptsPerRun: 4,
 };
 
 /** A uuid v4; crypto.randomUUID exists only in secure contexts, getRandomValues everywhere (pages and workers). */
@@ -485,6 +486,9 @@ export class Writeback {
     } else if (items.some(isOutstanding)) {
       status = 'interrupted';
       reason = { code: 'incomplete', message: 'some products got no answer; continue to write them' };
+    } else if (items.some(isRetryable)) {
+      status = 'interrupted';
+      reason = { code: 'retryable-failures', message: 'some products failed for a reason that may pass (429, 5xx, network); continue to write them' };
     } else {
       status = 'completed';
     }

@@ -28,6 +28,8 @@ export interface WriterOptions {
   maxLanes: number;
   /** This many writes in a row without any answer (network down, CORS) interrupt the run. */
   maxNoAnswerInARow: number;
+  /** A product that failed for a passing reason (429 or 5xx after the client's retries) is queued again within the run up to this many attempts. */
+  maxAttemptsPerRun: number;
 }
 
 export interface StoreContext {
@@ -178,6 +180,10 @@ export async function writeV2(ctx: StoreContext): Promise<void> {
           if (noAnswerInARow >= ctx.options.maxNoAnswerInARow) {
             throw new StopRun(c.code, `${noAnswerInARow} writes in a row got no answer (${c.message}); the run is interrupted and continues from the journal`, undefined, 'interrupted');
           }
+        }
+        if (c.kind === 'failed' && (c.reason === 'rate-limited' || c.reason === 'server-error') && item.attempts < ctx.options.maxAttemptsPerRun) {
+          queue.push(key); // later in this run: the rate controller has slowed down meanwhile
+          return;
         }
         ctx.onItem(item);
         return;

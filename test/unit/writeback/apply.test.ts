@@ -109,13 +109,18 @@ describe('applyPlan (V2)', () => {
     };
     const { report: plan } = await wb.createPlan({ stores: [planStore(computed)] });
     const { report } = await wb.applyPlan(plan.runId);
-    expect(report.status).toBe('completed');
+    // The 503 was tried again within the run (4 attempts), then left for "continue": the run can be resumed.
+    expect(report.status).toBe('interrupted');
+    expect(report.statusReason?.code).toBe('retryable-failures');
     expect(report.stores[0]!.failures.map((f) => [f.productId, f.reason, f.message])).toEqual([
       [p(2), 'rejected', 'quantity: invalid'], [p(3), 'server-error', '503 still failing'],
     ]);
+    expect((await wb.items(plan.runId)).find((i) => i.productId === p(3))!.attempts).toBe(4);
+    expect((await wb.items(plan.runId)).find((i) => i.productId === p(2))!.attempts).toBe(1);
     flaky = false;
     const again = await wb.applyPlan(plan.runId);
     expect(again.report.stores[0]!.failures.map((f) => f.productId)).toEqual([p(2)]);
+    expect(again.report.status).toBe('completed');
     expect(cloud.quantity(p(3))).toBe(3);
     wb.close();
   });
