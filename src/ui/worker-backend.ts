@@ -142,6 +142,9 @@ export function createWorkerBackend(deps: WorkerBackendDeps): SyncBackend {
   const lastProgress = new Map<string, StoreProgress>();
   const completeByStore = new Map<string, boolean>();
   const kindByRun = new Map<string, RunKind>();
+  /** Store names as the cloud lists them (progress may not know them yet). */
+  const storeNames = new Map<string, string>();
+  const nameOf = (storeId: string): string => storeNames.get(storeId) ?? lastProgress.get(storeId)?.storeName ?? storeId;
 
   const ready = sync.configure({ api, token: session.token, baseUrl: session.apiBase });
   const writeback = Promise.resolve(deps.writeback);
@@ -228,10 +231,9 @@ export function createWorkerBackend(deps: WorkerBackendDeps): SyncBackend {
   /** The review before writing as CSV, in the same columns as the write-back's export. */
   async function reviewCsv(storeIds: readonly string[]): Promise<string> {
     const rows: CsvRow[] = [];
-    const stores = await sync.listStores();
     for (const storeId of storeIds) {
       const result = await sync.getResult(storeId);
-      const name = stores.find((s) => s.id === storeId)?.name ?? storeId;
+      const name = nameOf(storeId);
       const manual = manualByStore.get(storeId);
       const rejected = rejectedByStore.get(storeId);
       const method = optionsOf(storeId).method;
@@ -260,6 +262,7 @@ export function createWorkerBackend(deps: WorkerBackendDeps): SyncBackend {
     async listStores() {
       await ready;
       const [stores, progress] = await Promise.all([sync.listStores(), progressList()]);
+      for (const s of stores) storeNames.set(s.id, s.name);
       const byId = new Map(progress.map((p) => [p.storeId, p]));
       return stores.map((s) => summary(s, byId.get(s.id)));
     },
@@ -274,7 +277,7 @@ export function createWorkerBackend(deps: WorkerBackendDeps): SyncBackend {
         restart,
         fullPeriod: options.fullPeriod,
         ...(horizon !== null ? { fallbackHorizonMonths: horizon, v1HistoryMonths: Math.min(horizon, 12) } : {}),
-        ...(p?.storeName ? { storeName: p.storeName } : {}),
+        storeName: nameOf(storeId),
       });
     },
     async pausePull(storeId) {
@@ -330,7 +333,7 @@ export function createWorkerBackend(deps: WorkerBackendDeps): SyncBackend {
         const manual = manualByStore.get(storeId) ?? new Map<string, string>();
         stores.push({
           storeId,
-          storeName: p?.storeName ?? storeId,
+          storeName: nameOf(storeId),
           api: result.api,
           // Documents closed up to the pull's snapshot are in the computation; the guard looks after it.
           cutoff: p?.snapshotAt ?? now(),

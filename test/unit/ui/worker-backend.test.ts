@@ -100,7 +100,7 @@ describe('the adapter over the worker bridge and the write-back', () => {
   it('starts with the chosen options and a restart only when the last pull finished', async () => {
     const f = fakes([], [sp({ status: 'done', resultReady: true })]);
     const b = createWorkerBackend({ session, sync: f.sync, writeback: f.writeback });
-    await b.pullProgress();
+    await b.listStores();
     await b.startPull(STORE, { method: 'ledger', horizonMonths: 24, fullPeriod: true });
     expect(f.sync.start).toHaveBeenCalledWith(STORE, { restart: true, fullPeriod: true, fallbackHorizonMonths: 24, v1HistoryMonths: 12, storeName: 'Ленина' });
   });
@@ -111,8 +111,10 @@ describe('the adapter over the worker bridge and the write-back', () => {
       row('b', { quantity: '3', ledgerQuantity: '3', cloudQuantity: '1' }),
       row('u', { status: 'unresolved', quantity: null, ledgerQuantity: null, decidedBy: null }),
     ];
-    const f = fakes(rows);
+    // The cloud's store list names the store, whatever progress says.
+    const f = fakes(rows, [sp({ storeName: 'not a name' })]);
     const b = createWorkerBackend({ session, sync: f.sync, writeback: f.writeback });
+    await b.listStores();
     await b.startPull(STORE, { method: 'ledger', horizonMonths: null, fullPeriod: true });
     await b.setApproval(STORE, ['b'], false);
     await b.setManualQuantity(STORE, 'u', '2,500');
