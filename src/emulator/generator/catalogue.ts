@@ -161,7 +161,14 @@ export function generateCatalogue(o: ResolvedOptions): Catalogue {
   const categoryCount = Math.max(1, Math.min(CATEGORIES.length * 50, Math.round(n / 150)));
   let code = 1;
   const add = (p: Omit<GenProduct, 'index' | 'id' | 'code'>): GenProduct => {
-    const full: GenProduct = { ...p, index: products.length, id: rng.uuid(), code: String(code++) };
+    // One fixed object shape for every product (all fields, same order): hot loops read them monomorphically.
+    const full: GenProduct = {
+      index: products.length, id: rng.uuid(), kind: p.kind, group: p.group, hasVariants: p.hasVariants, type: p.type,
+      name: p.name, code: String(code++), barcode: p.barcode, articleNumber: p.articleNumber, measureName: p.measureName,
+      precision: p.precision, price: p.price, costPrice: p.costPrice, tax: p.tax, parentIndex: p.parentIndex,
+      tracked: p.tracked, components: p.components, alcoholByVolume: p.alcoholByVolume,
+      alcoholProductKindCode: p.alcoholProductKindCode, tareVolume: p.tareVolume, attribute: p.attribute, popularity: p.popularity,
+    };
     products.push(full);
     return full;
   };

@@ -471,7 +471,7 @@ export function generateDay(ctx: DayContext, d: number): GenDoc[] {
   for (let lag = 1; lag <= MAX_LAG && lag <= d; lag++) {
     for (const pair of pairsOfDay(ctx, d - lag)) if (pair.followDay === d) docs.push(pair.follow);
   }
-  const kept = docs.filter((doc) => doc.time <= ctx.end);
+  const kept = localDayStart(ctx, d + 1) > ctx.end ? docs.filter((doc) => doc.time <= ctx.end) : docs;
   kept.sort((a, b) => a.time - b.time || a.order - b.order);
   return kept;
 }
