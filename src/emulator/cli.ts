@@ -48,7 +48,8 @@ Output:
   --generate-only             generate, write the truth file, print timings and memory, and exit
 `;
 
-const { values } = parseArgs({
+function parse() {
+  return parseArgs({
   options: {
     help: { type: 'boolean' },
     port: { type: 'string' },
@@ -92,7 +93,17 @@ const { values } = parseArgs({
     'generate-only': { type: 'boolean' },
   },
   strict: true,
-});
+  });
+}
+
+let parsed: ReturnType<typeof parse>;
+try {
+  parsed = parse();
+} catch (e) {
+  process.stderr.write(`emulator: ${(e as Error).message}\nTry --help.\n`);
+  process.exit(2);
+}
+const { values } = parsed;
 
 if (values.help) {
   process.stdout.write(HELP);
@@ -100,11 +111,15 @@ if (values.help) {
 }
 
 const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+function fail(message: string): never {
+  process.stderr.write(`emulator: ${message}\nTry --help.\n`);
+  process.exit(2);
+}
 
 function offlinePeriods(list: string[] | undefined): OfflinePeriod[] {
   return (list ?? []).map((text) => {
     const m = /^(\d+):(.+)\/(.+)$/.exec(text);
-    if (!m) throw new Error(`--offline ${text}: expected <terminal>:<from>/<to>`);
+    if (!m) fail(`--offline ${text}: expected <terminal>:<from>/<to>`);
     return { terminal: Number(m[1]), from: /^\d+$/.test(m[2]!) ? Number(m[2]) : m[2]!, to: /^\d+$/.test(m[3]!) ? Number(m[3]) : m[3]! };
   });
 }
@@ -151,7 +166,7 @@ let rateLimit: EmulatorOptions['rateLimit'];
 if (values['rate-limit'] === 'off') rateLimit = null;
 else if (values['rate-limit']) {
   const m = /^(\d+)\/(\d+)$/.exec(values['rate-limit']);
-  if (!m) throw new Error('--rate-limit: expected <requests>/<seconds> or off');
+  if (!m) fail('--rate-limit: expected <requests>/<seconds> or off');
   rateLimit = { limit: Number(m[1]), windowSeconds: Number(m[2]) };
 }
 
