@@ -765,6 +765,18 @@ const bulkJson = (t: BulkTask) => ({ id: t.id, status: t.status, modified_at: t.
 const notFound = (url: URL) => new HttpError(404, 'NOT_FOUND', `No route for ${url.pathname}`);
 
 async function routeV1(state: EmulatorState, ts: TokenState, req: IncomingMessage, url: URL, method: string, body: Buffer): Promise<RouteResult> {
+  // Seen in use by third-party V1 clients (not in the 2017 swagger): lists of stores and devices.
+  if (method === 'GET' && url.pathname === '/api/v1/inventories/stores/search') {
+    requireScope(ts, 'store:read');
+    return { status: 200, body: [...state.stores.values()].map((s) => ({ uuid: s.id, name: s.name, address: s.gen.address })) };
+  }
+  if (method === 'GET' && url.pathname === '/api/v1/inventories/devices/search') {
+    requireScope(ts, 'store:read');
+    return {
+      status: 200,
+      body: [...state.stores.values()].flatMap((s) => s.gen.devices.map((d) => ({ uuid: d.id, name: d.name, storeUuid: s.id }))),
+    };
+  }
   const m = /^\/api\/v1\/inventories\/stores\/([^/]+)\/(documents|products)(\/delete)?$/.exec(url.pathname);
   if (!m) throw notFound(url);
   const store = storeOr404(state, decodeURIComponent(m[1]!));

@@ -99,6 +99,21 @@ describe('emulator V1 API', () => {
     }
   });
 
+  it('lists stores and devices (stores/search, devices/search)', async () => {
+    const stores = await v1(emu, '/api/v1/inventories/stores/search');
+    expect(stores.status).toBe(200);
+    expect(stores.json).toEqual([{ uuid: storeId, name: expect.any(String), address: expect.any(String) }]);
+    const devices = await v1(emu, '/api/v1/inventories/devices/search');
+    expect(devices.json[0]).toMatchObject({ uuid: expect.any(String), storeUuid: storeId });
+  });
+
+  it('accepts plain dates (YYYY-MM-DD) too', async () => {
+    const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+    const a = await v1(emu, `/api/v1/inventories/stores/${storeId}/documents?gtCloseDate=${day(now - 20 * DAY)}&ltCloseDate=${day(now - 5 * DAY)}`);
+    expect(a.status).toBe(200);
+    expect(a.json.length).toBeGreaterThan(0);
+  });
+
   it('401 in the V1 error shape', async () => {
     const a = await call(emu, `/api/v1/inventories/stores/${storeId}/products`, { token: null, headers: { 'X-Authorization': 'nope' } });
     expect(a.status).toBe(401);
