@@ -24,7 +24,7 @@ import { classify, StopRun } from './errors.ts';
 import { applyNewDocuments, fetchDocumentsSince, guardUntil } from './guard.ts';
 import { Journal, JOURNAL_DB_NAME } from './journal.ts';
 import { buildPlanItems, buildUndoItems, settleUnchanged } from './plan.ts';
-import { buildReport, csvRows } from './report.ts';
+import { buildReport, csvRows, reviewCsvRows } from './report.ts';
 import { isOutstanding, isRetryable, resumeAction } from './state.ts';
 import type {
   ApplyOptions, CreatePlanInput, JournalItem, JournalRun, JournalStore, MovedProduct, ProgressInfo, RunReport, RunResult,
@@ -32,7 +32,13 @@ import type {
 import { guardStore, writeV1, writeV2, type StoreContext, type WriterOptions } from './writer.ts';
 
 export type * from './types.ts';
-export { toCsv } from './csv.ts';
+export { toCsv, type CsvRow } from './csv.ts';
+export { reviewCsvRows } from './report.ts';
+
+/** The CSV of a review before any plan (computed vs the cloud as pulled), same format as exportCsv. Pure. */
+export function exportReviewCsv(stores: readonly CreatePlanInput['stores'][number][]): string {
+  return toCsv(reviewCsvRows(stores));
+}
 export { Journal, JOURNAL_DB_NAME } from './journal.ts';
 
 /** What the write-back adds to the API client: a fetch that lets the rate controller see every answer's headers. */
@@ -397,6 +403,7 @@ export class Writeback {
     };
 
     let failure: unknown = null;
+    let phase: ProgressInfo['phase'] = 'guard';
     try {
       for (const store of run.stores) {
         const mine = allItems.filter((i) => i.storeId === store.storeId);
@@ -419,7 +426,11 @@ export class Writeback {
           onItem: () => {
             done += 1;
             meter.tick();
-            progress('writing', lane);
+            progress(phase, lane);
+          },
+          onPhase: (next) => {
+            phase = next;
+            progress(phase, lane, true);
           },
           saveStore: async (next) => {
             run = await this.journal.updateRun(runId, (r) => ({
@@ -432,9 +443,7 @@ export class Writeback {
           },
         };
         try {
-          progress('guard', lane, true);
           await guardStore(ctx);
-          progress('writing', lane, true);
           if (store.api === 'v2') await writeV2(ctx);
           else await writeV1(ctx);
         } catch (error) {

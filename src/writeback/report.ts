@@ -1,7 +1,9 @@
 /** The report of a run, per store, computed from the journal (pure). */
+import type { Milli } from '../model/quantity.ts';
+import { parseQuantity } from '../model/quantity.ts';
 import type { CsvRow } from './csv.ts';
 import { isOutstanding, mayHaveWritten } from './state.ts';
-import type { ItemStatus, ItemSummary, JournalItem, JournalRun, MovedProduct, RunReport, StoreReport } from './types.ts';
+import type { CreatePlanStore, ItemStatus, ItemSummary, JournalItem, JournalRun, MovedProduct, RunReport, StoreReport } from './types.ts';
 
 export const ITEM_STATUSES: readonly ItemStatus[] = ['pending', 'sent', 'written', 'verified', 'mismatch', 'failed', 'skipped', 'unchanged'];
 
@@ -25,6 +27,19 @@ export function movedOf(item: JournalItem): MovedProduct | null {
   };
 }
 
+/** Increase and decrease over the products a run writes (or wrote). */
+function sums(items: readonly JournalItem[]): { increase: Milli; decrease: Milli } {
+  let increase = 0;
+  let decrease = 0;
+  for (const i of items) {
+    if (i.status === 'skipped' || i.status === 'unchanged' || i.target === null || i.before === null) continue;
+    const d = i.target - i.before;
+    if (d > 0) increase += d;
+    else decrease += d;
+  }
+  return { increase: increase as Milli, decrease: decrease as Milli };
+}
+
 const ATTENTION = new Set(['needs-review', 'not-in-cloud', 'out-of-range']);
 
 export function buildReport(run: JournalRun, items: readonly JournalItem[]): RunReport {
@@ -45,7 +60,8 @@ export function buildReport(run: JournalRun, items: readonly JournalItem[]): Run
       unchanged: counts.unchanged,
       failed: counts.failed + counts.mismatch,
       skipped: counts.skipped,
-      remaining: mine.filter(isOutstanding).filter((i) => i.status !== 'written').length,
+      remaining: mine.filter(isOutstanding).length,
+      ...sums(mine),
       failures: mine.filter((i) => i.status === 'failed' || i.status === 'mismatch').map(summarise),
       attention: mine.filter((i) => i.status === 'skipped' && i.reason !== null && ATTENTION.has(i.reason)).map(summarise),
       moved: mine.map(movedOf).filter((m): m is MovedProduct => m !== null),
@@ -92,4 +108,46 @@ export function csvRows(run: JournalRun, items: readonly JournalItem[]): CsvRow[
     reason: item.reason,
     message: item.lastAnswer?.message ?? null,
   }));
+}
+
+/**
+ * Rows for a CSV of the review, before any plan exists: what was computed and what the cloud showed when the
+ * products were pulled. Status is "pending" for an approved change, "unchanged" or "skipped" otherwise.
+ */
+export function reviewCsvRows(stores: readonly CreatePlanStore[]): CsvRow[] {
+  const rows: CsvRow[] = [];
+  for (const store of stores) {
+    const approved = store.approved === 'all-resolved' ? null : new Set(store.approved.map((id) => id.toLowerCase()));
+    const manual = new Map(Object.entries(store.manual ?? {}).map(([id, v]) => [id.toLowerCase(), v]));
+    for (const c of store.computed) {
+      const key = c.productId.toLowerCase();
+      const before = c.cloudQuantity == null ? null : safe(c.cloudQuantity);
+      const computed = c.status === 'resolved' && c.quantity !== null ? safe(c.quantity) : null;
+      const typed = manual.get(key);
+      const value = typed === undefined ? computed : typeof typed === 'number' ? typed : safe(typed.replace(',', '.'));
+      const isApproved = typed !== undefined || (approved === null ? c.status === 'resolved' : approved.has(key));
+      const status = value === null || !isApproved || c.status === 'not_tracked' ? 'skipped' : value === before ? 'unchanged' : 'pending';
+      rows.push({
+        storeName: store.storeName ?? store.storeId, storeId: store.storeId, productId: c.productId, code: c.code ?? null,
+        name: c.name ?? '', before, computed: value, written: null,
+        decidingDocument: c.decidedBy
+          ? { id: c.decidedBy.id, type: c.decidedBy.type, number: c.decidedBy.number, closeTime: c.decidedBy.closeTime, deviceId: c.decidedBy.deviceId, timeZoneOffset: c.decidedBy.timeZoneOffset }
+          : null,
+        rule: typed !== undefined ? 'manual' : c.rule ?? null,
+        warnings: (c.warnings ?? []).map((w) => (typeof w === 'string' ? w : w.value ? `${w.code}: ${w.value}` : w.code)),
+        status,
+        reason: status !== 'skipped' ? null : c.status === 'not_tracked' ? 'not-tracked' : value === null ? 'undecided' : 'not-approved',
+        message: null,
+      });
+    }
+  }
+  return rows;
+}
+
+function safe(text: string): Milli | null {
+  try {
+    return parseQuantity(text);
+  } catch {
+    return null;
+  }
 }

@@ -182,6 +182,8 @@ export interface ComputedProduct {
   name?: string;
   code?: string | null;
   measureName?: string | null;
+  /** The cloud's quantity when the products were pulled (for the review CSV, before any plan). */
+  cloudQuantity?: string | null;
 }
 
 export interface CreatePlanStore {
@@ -207,7 +209,8 @@ export interface CreatePlanInput {
 
 export interface ProgressInfo {
   runId: string;
-  phase: 'reading' | 'guard' | 'writing' | 'verifying' | 'done';
+  /** guard: looking for new documents; writing; verifying: re-reading the cloud; done. */
+  phase: 'guard' | 'writing' | 'verifying' | 'done';
   /** Products finished (verified, written, mismatch or failed) / products to write in this run. */
   done: number;
   total: number;
@@ -262,6 +265,9 @@ export interface StoreReport {
   skipped: number;
   /** Still to be written (pending, or sent with the outcome unknown): nonzero means the run can be resumed. */
   remaining: number;
+  /** Sums over the products to write (target − before, where before is known): what the plan adds and removes. */
+  increase: Milli;
+  decrease: Milli;
   /** Failures and mismatches, each with its reason. */
   failures: ItemSummary[];
   /** Skipped products that need the user's attention (needs-review, not-in-cloud, out-of-range). */

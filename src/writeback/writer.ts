@@ -48,6 +48,8 @@ export interface StoreContext {
   markScopeChecked: () => Promise<void>;
   /** Called whenever an item reaches a state of its own after a write or a re-read. */
   onItem: (item: JournalItem) => void;
+  /** Called when the store's work changes phase (for progress). */
+  onPhase: (phase: 'guard' | 'writing' | 'verifying') => void;
   /** Saves the store's guard state in the run. */
   saveStore: (store: JournalStore) => Promise<void>;
   moved: MovedProduct[];
@@ -69,6 +71,7 @@ async function saveAll(ctx: StoreContext, items: readonly JournalItem[]): Promis
 /** One guard pass: documents closed after the cut-off that were not applied yet move the targets. */
 export async function guardStore(ctx: StoreContext): Promise<void> {
   const { store } = ctx;
+  ctx.onPhase('guard');
   const until = ctx.now();
   const raw = await fetchDocumentsSince(ctx.client, store.storeId, store.cutoff + 1, guardUntil(until), ctx.signal);
   const outcome = applyNewDocuments(raw, store.api, [...ctx.items.values()], store.guardDocumentIds, store.cutoff, ctx.now());
@@ -82,6 +85,7 @@ export async function guardStore(ctx: StoreContext): Promise<void> {
 export async function rereadStore(ctx: StoreContext, which: (item: JournalItem) => boolean): Promise<void> {
   const selected = [...ctx.items.values()].filter(which);
   if (selected.length === 0) return;
+  ctx.onPhase('verifying');
   const { catalogue } = await readCloud(ctx.client, ctx.store.storeId, ctx.signal);
   const changed: JournalItem[] = [];
   for (const item of selected) {
@@ -152,6 +156,7 @@ async function settleFailure(ctx: StoreContext, item: JournalItem, c: Classified
 // ---------------------------------------------------------------------------------------------------------------
 
 export async function writeV2(ctx: StoreContext): Promise<void> {
+  ctx.onPhase('writing');
   const queue = [...ctx.items.values()].filter((i) => resumeAction(i, 'v2') === 'write').map((i) => productKey(i.productId));
   let next = 0;
   let halt: unknown = null;
@@ -218,7 +223,10 @@ export async function writeV2(ctx: StoreContext): Promise<void> {
     await Promise.all(Array.from({ length: ctx.options.maxLanes }, lane));
     if (halt !== null) throw halt;
     // A long write: look for sales made meanwhile before writing the rest.
-    if (next < queue.length) await guardStore(ctx);
+    if (next < queue.length) {
+      await guardStore(ctx);
+      ctx.onPhase('writing');
+    }
   }
 
   // Answers that showed no quantity: verify by reading the cloud.
@@ -259,6 +267,7 @@ export async function writeV1(ctx: StoreContext): Promise<void> {
 
   while (queue.length > 0) {
     const keys = queue.shift()!;
+    ctx.onPhase('writing');
     const batch = keys.map((k) => ctx.items.get(k)!).filter((i) => resumeAction(i, 'v1') === 'write');
     if (batch.length === 0) continue;
     const at = ctx.now();

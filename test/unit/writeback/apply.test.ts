@@ -53,7 +53,7 @@ describe('applyPlan (V2)', () => {
     const progress: ProgressInfo[] = [];
     const { report } = await wb.applyPlan(plan.runId, { onProgress: (i) => progress.push(i) });
     expect(report.status).toBe('completed');
-    expect(report.stores[0]).toMatchObject({ written: 30, unchanged: 1, failed: 0, skipped: 0, remaining: 0 });
+    expect(report.stores[0]).toMatchObject({ written: 30, unchanged: 1, failed: 0, skipped: 0, remaining: 0, increase: 465_000, decrease: 0 });
     for (let i = 1; i <= 30; i++) expect(cloud.quantity(p(i))).toBe(i);
     expect(cloud.writes).toHaveLength(30);
     expect(progress.at(-1)).toMatchObject({ phase: 'done', done: 30, total: 30 });

@@ -4,6 +4,8 @@ import type { CatalogueProduct } from '../../../src/model/types.ts';
 import { applyNewDocuments } from '../../../src/writeback/guard.ts';
 import { buildPlanItems, buildUndoItems, ManualValueError, parseManual, settleUnchanged, type CloudCatalogue } from '../../../src/writeback/plan.ts';
 import type { ComputedProduct, CreatePlanStore, JournalItem } from '../../../src/writeback/types.ts';
+import { exportReviewCsv } from '../../../src/writeback/index.ts';
+import { reviewCsvRows } from '../../../src/writeback/report.ts';
 
 const T0 = Date.UTC(2025, 2, 12, 10, 0);
 
@@ -139,5 +141,24 @@ describe('buildUndoItems', () => {
     expect(undo.get('a')).toMatchObject({ runId: 'U', status: 'pending', base: 1000, target: 1000, before: 7000 });
     expect(undo.has('b')).toBe(false); // never written
     expect(undo.get('c')).toMatchObject({ status: 'skipped', reason: 'undecided' }); // no quantity before known
+  });
+});
+
+describe('review CSV (before any plan)', () => {
+  it('shows computed against the cloud as pulled, with what would be written', () => {
+    const rows = reviewCsvRows([store([
+      { ...resolved('a', '7'), cloudQuantity: '0', name: 'Молоко' },
+      { ...resolved('b', '2'), cloudQuantity: '2' },
+      { ...undecided('c'), cloudQuantity: '5' },
+      { ...undecided('d'), cloudQuantity: '1' },
+    ], { manual: { d: '3,5' } })]);
+    expect(rows.map((r) => [r.productId, r.before, r.computed, r.status, r.reason, r.rule])).toEqual([
+      ['a', 0, 7000, 'pending', null, 'SELL'],
+      ['b', 2000, 2000, 'unchanged', null, 'SELL'],
+      ['c', 5000, null, 'skipped', 'undecided', null],
+      ['d', 1000, 3500, 'pending', null, 'manual'],
+    ]);
+    const csv = exportReviewCsv([store([{ ...resolved('a', '-7'), cloudQuantity: '0', name: '=cmd' }])]);
+    expect(csv).toContain(`"'=cmd";"0";"-7";""`);
   });
 });
