@@ -1,0 +1,38 @@
+/**
+ * `npm start`: the whole product on one machine with no Evotor account. Starts the emulator with demo stores whose
+ * history ends now, then the Vite dev server with the demo API base and token baked in (VITE_DEMO_*), and prints
+ * the address to open. The app's start screen then offers «Открыть демо-магазин».
+ */
+import { createServer } from 'vite';
+import { startEmulator } from './server.ts';
+
+const DEMO_TOKEN = 'demo-token';
+const emulatorPort = Number(process.env.EMULATOR_PORT ?? 8787);
+const appPort = Number(process.env.PORT ?? 5173);
+
+const emulator = await startEmulator({
+  port: emulatorPort,
+  token: DEMO_TOKEN,
+  storeList: [
+    { seed: 'demo-1', name: 'Магазин «У дома»', products: 300, terminals: 2, months: 6, docsPerDay: 60, endTime: 'now' },
+    { seed: 'demo-2', name: 'Кофейня на Садовой', products: 80, terminals: 1, months: 3, docsPerDay: 40, endTime: 'now' },
+    { seed: 'demo-3', name: 'Склад (API V1)', products: 120, terminals: 1, months: 4, docsPerDay: 30, endTime: 'now', apiVersion: 'v1' },
+  ],
+});
+
+process.env.VITE_DEMO_API_BASE = emulator.url;
+process.env.VITE_DEMO_TOKEN = DEMO_TOKEN;
+const vite = await createServer({ server: { port: appPort, host: '127.0.0.1' } });
+await vite.listen();
+
+console.log(`
+Evotor Cloud emulator: ${emulator.url}  (token ${DEMO_TOKEN}; admin: ${emulator.url}/__emulator)
+Evotor Stock Sync:     ${vite.resolvedUrls?.local[0] ?? `http://127.0.0.1:${appPort}/`}
+Open the app and choose «Открыть демо-магазин». Ctrl+C stops both.`);
+
+const stop = async () => {
+  await Promise.allSettled([vite.close(), emulator.close()]);
+  process.exit(0);
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
