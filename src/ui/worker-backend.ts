@@ -10,11 +10,11 @@ import type { ApiVersion } from '../model/types.ts';
 import type { ProductHistory as WorkerHistory, ResultRow, StoreResult } from '../pull/computation.ts';
 import { creationDateFromStoreId } from '../pull/windows.ts';
 import { unlistedEvent } from '../stock/fold.ts';
-import { toCsv, type CsvRow } from '../writeback/csv.ts';
-import type { ComputedProduct, ItemReason, ItemStatus, JournalItem, RunKind, RunReport, RunResult, Writeback } from '../writeback/index.ts';
+import { exportReviewCsv, type Writeback } from '../writeback/index.ts';
+import type { ComputedProduct, CreatePlanStore, RunKind, RunReport, RunResult } from '../writeback/types.ts';
 import type { SyncBridge } from '../worker/bridge.ts';
 import type { StoreProgress } from '../worker/protocol.ts';
-import { addQuantity, formatQuantity, parseQuantity, subtractQuantity, tryParseQuantity, ZERO, type Milli } from '../model/quantity.ts';
+import { formatQuantity, parseQuantity } from '../model/quantity.ts';
 import {
   toBackendError,
   type BackendEvent,
@@ -36,7 +36,7 @@ import { DEFAULT_OPTIONS } from './state.ts';
 import { proposedText } from './review-model.ts';
 
 /** What the adapter uses of the write-back (the Writeback class, or the worker's proxy of it). */
-export type WritebackApi = Pick<Writeback, 'createPlan' | 'planUndo' | 'applyPlan' | 'pending' | 'listRuns' | 'items' | 'exportCsv' | 'discard'>;
+export type WritebackApi = Pick<Writeback, 'createPlan' | 'planUndo' | 'applyPlan' | 'pending' | 'listRuns' | 'exportCsv' | 'discard'>;
 
 export type SyncApiBridge = Pick<
   SyncBridge,
@@ -92,22 +92,9 @@ export function toPullProgress(p: StoreProgress, options: PullOptions): PullProg
   };
 }
 
-/** Sums of a run's planned changes per store, from its journal items (target against the cloud's value before). */
-export function planStores(report: RunReport, items: readonly JournalItem[]): PlanStore[] {
-  return report.stores.map((s) => {
-    let products = 0;
-    let increase: Milli = ZERO;
-    let decrease: Milli = ZERO;
-    for (const item of items) {
-      if (item.storeId !== s.storeId || item.status !== 'pending' || item.target === null) continue;
-      products += 1;
-      if (item.before === null) continue;
-      const d = subtractQuantity(item.target, item.before);
-      if (d > 0) increase = addQuantity(increase, d);
-      else decrease = addQuantity(decrease, d);
-    }
-    return { storeId: s.storeId, storeName: s.storeName, products, increase, decrease };
-  });
+/** What a planned run will change per store (the write-back sums target − before where before is known). */
+export function planStores(report: RunReport): PlanStore[] {
+  return report.stores.map((s) => ({ storeId: s.storeId, storeName: s.storeName, products: s.remaining, increase: s.increase, decrease: s.decrease }));
 }
 
 /**
@@ -217,45 +204,36 @@ export function createWorkerBackend(deps: WorkerBackendDeps): SyncBackend {
         name: row.name,
         code: row.code,
         measureName: row.measureName,
+        cloudQuantity: row.cloudQuantity,
       } satisfies ComputedProduct;
     });
   }
 
-  async function describePlan(result: RunResult): Promise<WritePlan> {
-    const wb = await writeback;
-    const items = await wb.items(result.report.runId);
+  function describePlan(result: RunResult): WritePlan {
     kindByRun.set(result.report.runId, result.report.kind);
-    return { runId: result.report.runId, kind: result.report.kind, stores: planStores(result.report, items), moved: result.moved };
+    return { runId: result.report.runId, kind: result.report.kind, stores: planStores(result.report), moved: result.moved };
   }
 
-  /** The review before writing as CSV, in the same columns as the write-back's export. */
-  async function reviewCsv(storeIds: readonly string[]): Promise<string> {
-    const rows: CsvRow[] = [];
+  /** What the write-back needs of these stores: computed values by the chosen method, approvals, manual values. */
+  async function planSpecs(storeIds: readonly string[]): Promise<CreatePlanStore[]> {
+    const progress = new Map((await progressList()).map((p) => [p.storeId, p]));
+    const specs: CreatePlanStore[] = [];
     for (const storeId of storeIds) {
       const result = await sync.getResult(storeId);
-      const name = nameOf(storeId);
-      const manual = manualByStore.get(storeId);
-      const rejected = rejectedByStore.get(storeId);
-      const method = optionsOf(storeId).method;
-      for (const row of result.rows) {
-        const proposed = proposedText({ storeId, stock: row, manualQuantity: null, approved: true, provisional: false }, method);
-        const typed = manual?.get(row.productId);
-        const computed = tryParseQuantity(typed ?? proposed);
-        const before = tryParseQuantity(row.cloudQuantity);
-        let status: ItemStatus = 'pending';
-        let reason: ItemReason | null = null;
-        if (row.status === 'not_tracked') [status, reason] = ['skipped', 'not-tracked'];
-        else if (computed === null) [status, reason] = ['skipped', 'undecided'];
-        else if (rejected?.has(row.productId)) [status, reason] = ['skipped', 'not-approved'];
-        else if (before !== null && before === computed) status = 'unchanged';
-        rows.push({
-          storeName: name, storeId, productId: row.productId, code: row.code, name: row.name, before, computed, written: null,
-          decidingDocument: row.decidedBy, rule: row.rule, warnings: row.warnings.map((w) => w.code), status, reason,
-          message: typed !== undefined ? 'manual' : null,
-        });
-      }
+      const rejected = rejectedByStore.get(storeId) ?? new Set<string>();
+      const manual = manualByStore.get(storeId) ?? new Map<string, string>();
+      specs.push({
+        storeId,
+        storeName: nameOf(storeId),
+        api: result.api,
+        // Documents closed up to the pull's snapshot are in the computation; the guard looks after it.
+        cutoff: progress.get(storeId)?.snapshotAt ?? now(),
+        computed: computedOf(storeId, result),
+        approved: result.rows.filter((r) => !rejected.has(r.productId)).map((r) => r.productId),
+        manual: Object.fromEntries([...manual].filter(([id]) => !rejected.has(id))),
+      });
     }
-    return toCsv(rows);
+    return specs;
   }
 
   return {
@@ -324,24 +302,7 @@ export function createWorkerBackend(deps: WorkerBackendDeps): SyncBackend {
 
     async planWrite(storeIds) {
       await ready;
-      const progress = new Map((await progressList()).map((p) => [p.storeId, p]));
-      const stores = [];
-      for (const storeId of storeIds) {
-        const result = await sync.getResult(storeId);
-        const p = progress.get(storeId);
-        const rejected = rejectedByStore.get(storeId) ?? new Set<string>();
-        const manual = manualByStore.get(storeId) ?? new Map<string, string>();
-        stores.push({
-          storeId,
-          storeName: nameOf(storeId),
-          api: result.api,
-          // Documents closed up to the pull's snapshot are in the computation; the guard looks after it.
-          cutoff: p?.snapshotAt ?? now(),
-          computed: computedOf(storeId, result),
-          approved: result.rows.filter((r) => !rejected.has(r.productId)).map((r) => r.productId),
-          manual: Object.fromEntries([...manual].filter(([id]) => !rejected.has(id))),
-        });
-      }
+      const stores = await planSpecs(storeIds);
       const wb = await writeback;
       return describePlan(await wb.createPlan({ stores }));
     },
@@ -363,7 +324,7 @@ export function createWorkerBackend(deps: WorkerBackendDeps): SyncBackend {
       await wb.discard(runId);
     },
     async exportCsv(storeIds, runId): Promise<CsvFile> {
-      const text = runId === null ? (await ready, await reviewCsv(storeIds)) : await (await writeback).exportCsv(runId);
+      const text = runId === null ? (await ready, exportReviewCsv(await planSpecs(storeIds))) : await (await writeback).exportCsv(runId);
       return { filename: csvName(runId === null ? 'ostatki-proverka' : 'ostatki-zapis', now()), blob: new Blob([text], { type: 'text/csv;charset=utf-8' }) };
     },
 

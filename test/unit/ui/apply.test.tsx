@@ -19,7 +19,7 @@ const plan = (stores: [string, number, number, number][], kind: WritePlan['kind'
 const COUNTS: Record<ItemStatus, number> = { pending: 0, sent: 0, written: 0, verified: 0, mismatch: 0, failed: 0, skipped: 0, unchanged: 0 };
 
 function storeReport(storeId: string, storeName: string, over: Partial<StoreReport> = {}): StoreReport {
-  return { storeId, storeName, api: 'v2', counts: { ...COUNTS }, written: 0, unchanged: 0, failed: 0, skipped: 0, remaining: 0, failures: [], attention: [], moved: [], error: null, ...over };
+  return { storeId, storeName, api: 'v2', counts: { ...COUNTS }, written: 0, unchanged: 0, failed: 0, skipped: 0, remaining: 0, increase: milli(0), decrease: milli(0), failures: [], attention: [], moved: [], error: null, ...over };
 }
 
 let state: AppState | null = null;

@@ -5,7 +5,7 @@ import type { BackendEvent } from '../../../src/ui/backend.ts';
 import type { Session } from '../../../src/ui/launch.ts';
 import { createWorkerBackend, planStores, terminalNames, type SyncApiBridge, type WritebackApi } from '../../../src/ui/worker-backend.ts';
 import type { StoreProgress } from '../../../src/worker/protocol.ts';
-import type { CreatePlanInput, JournalItem, RunResult } from '../../../src/writeback/types.ts';
+import type { CreatePlanInput, RunResult } from '../../../src/writeback/types.ts';
 import { productStock, runReport } from './memory-backend.ts';
 
 const TOKEN = 'secret-token-0123456789';
@@ -50,8 +50,13 @@ function fakes(rows: ResultRow[], progress: StoreProgress[] = [sp()]) {
     }),
     terminate: vi.fn(),
   } satisfies SyncApiBridge;
-  const items: JournalItem[] = [];
-  const planned: RunResult = { report: runReport('run-1', { status: 'planned', stores: [{ storeId: STORE, storeName: 'Ленина', api: 'v2', counts: {} as never, written: 0, unchanged: 0, failed: 0, skipped: 0, remaining: 2, failures: [], attention: [], moved: [], error: null }] }), moved: [] };
+  const planned: RunResult = {
+    report: runReport('run-1', {
+      status: 'planned',
+      stores: [{ storeId: STORE, storeName: 'Ленина', api: 'v2', counts: {} as never, written: 0, unchanged: 0, failed: 0, skipped: 0, remaining: 2, increase: milli(6000), decrease: milli(-1500), failures: [], attention: [], moved: [], error: null }],
+    }),
+    moved: [],
+  };
   const writeback = {
     createPlan: vi.fn(async (_input: CreatePlanInput) => planned),
     planUndo: vi.fn(async () => ({ ...planned, report: { ...planned.report, runId: 'run-2', kind: 'undo' as const } })),
@@ -61,11 +66,10 @@ function fakes(rows: ResultRow[], progress: StoreProgress[] = [sp()]) {
     }),
     pending: vi.fn(async () => [runReport('run-0', { status: 'interrupted', remaining: 3 })]),
     listRuns: vi.fn(async () => [runReport('run-a', { undoable: true }), runReport('run-b', { undoable: true }), runReport('run-u', { kind: 'undo', undoable: false })]),
-    items: vi.fn(async () => items),
     exportCsv: vi.fn(async () => '\uFEFF"Магазин"\r\n'),
     discard: vi.fn(async () => {}),
   } satisfies WritebackApi;
-  return { sync, writeback, items, emitProgress: (p: StoreProgress) => onProgress?.(p) };
+  return { sync, writeback, emitProgress: (p: StoreProgress) => onProgress?.(p) };
 }
 
 describe('the adapter over the worker bridge and the write-back', () => {
@@ -123,11 +127,6 @@ describe('the adapter over the worker bridge and the write-back', () => {
     expect(review.deviceNames).toEqual({ 'DEV-1': '1' });
     expect(review.rows.map((r) => [r.stock.productId, r.approved, r.manualQuantity])).toEqual([['a', true, null], ['b', false, null], ['u', true, '2.5']]);
 
-    f.items.push(
-      { storeId: STORE, status: 'pending', before: milli(0), target: milli(6000) } as JournalItem,
-      { storeId: STORE, status: 'pending', before: milli(4000), target: milli(2500) } as JournalItem,
-      { storeId: STORE, status: 'unchanged', before: milli(1000), target: milli(1000) } as JournalItem,
-    );
     const plan = await b.planWrite([STORE]);
     const input = f.writeback.createPlan.mock.calls[0]![0];
     expect(input.stores[0]).toMatchObject({ storeId: STORE, storeName: 'Ленина', api: 'v2', cutoff: 1_700_000_000_000, approved: ['a', 'u'], manual: { u: '2.5' } });
@@ -179,13 +178,8 @@ describe('the adapter over the worker bridge and the write-back', () => {
     expect(terminalNames([row('a', { decidedBy: doc('T-b') }), row('b', { decidedBy: doc('T-a') }), row('c', { decidedBy: doc('') })])).toEqual({ 'T-a': '1', 'T-b': '2' });
   });
 
-  it('sums plan differences per store, leaving out products whose cloud value is unknown', () => {
-    const report = runReport('r', { stores: [{ storeId: 's', storeName: 'S' } as never] });
-    const stores = planStores(report, [
-      { storeId: 's', status: 'pending', before: null, target: milli(5000) } as JournalItem,
-      { storeId: 's', status: 'pending', before: milli(1000), target: milli(1500) } as JournalItem,
-      { storeId: 'other', status: 'pending', before: milli(0), target: milli(9000) } as JournalItem,
-    ]);
-    expect(stores).toEqual([{ storeId: 's', storeName: 'S', products: 2, increase: 500, decrease: 0 }]);
+  it('describes a planned run per store from the write-back report', () => {
+    const report = runReport('r', { stores: [{ storeId: 's', storeName: 'S', remaining: 2, increase: milli(500), decrease: milli(0) } as never] });
+    expect(planStores(report)).toEqual([{ storeId: 's', storeName: 'S', products: 2, increase: 500, decrease: 0 }]);
   });
 });
