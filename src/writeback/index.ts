@@ -170,13 +170,17 @@ export class Writeback {
    * write lowers the undo target too; `moved` says so). Returns the existing undo run if there is one.
    */
   async planUndo(runId: string, signal: AbortSignal = new AbortController().signal): Promise<RunResult> {
+    // Holding the write run's lock: no tab may be writing it while its undo is planned.
+    return this.withRunLock(runId, () => this.planUndoLocked(runId, signal));
+  }
+
+  private async planUndoLocked(runId: string, signal: AbortSignal): Promise<RunResult> {
     const original = await this.mustGetRun(runId);
     if (original.kind !== 'write') throw new WritebackStateError(`Run ${runId} is an undo; it cannot be undone`);
     if (original.undoneBy) {
       const existing = await this.journal.getRun(original.undoneBy);
       if (existing) return { report: await this.report(existing.id), moved: [] };
     }
-    if (original.status === 'applying' && this.active.has(runId)) throw new WritebackBusyError(runId);
     if (original.status === 'planned') throw new WritebackStateError(`Run ${runId} was never applied: nothing to undo`);
     const originalItems = await this.journal.getItems(runId);
     const undoId = this.newId();
@@ -294,7 +298,12 @@ export class Writeback {
   async discard(runId: string): Promise<void> {
     const run = await this.journal.getRun(runId);
     if (!run) return;
-    if (this.active.has(runId) || (run.undoneBy && this.active.has(run.undoneBy))) throw new WritebackBusyError(runId);
+    if (run.undoneBy && this.active.has(run.undoneBy)) throw new WritebackBusyError(run.undoneBy);
+    await this.withRunLock(runId, () => this.discardLocked(run));
+  }
+
+  private async discardLocked(run: JournalRun): Promise<void> {
+    const runId = run.id;
     if (run.undoneBy) await this.journal.deleteRun(run.undoneBy);
     if (run.undoOf) {
       await this.journal.updateRun(run.undoOf, (r) => ({ ...r, undoneBy: r.undoneBy === runId ? null : r.undoneBy })).catch(() => undefined);
