@@ -62,6 +62,12 @@ export interface ProductPageWrite {
   updateJob: (job: JobRecord) => JobRecord;
 }
 
+/**
+ * Page commits do not wait for the disk flush: a page lost to a power cut takes its checkpoint with it (one
+ * transaction), so the pull simply fetches it again. Atomicity is what the resume relies on, not durability.
+ */
+const PAGE_TX: IDBTransactionOptions = { durability: 'relaxed' };
+
 const STORE_DATA: SyncStoreName[] = ['products', 'events', 'inventories', 'checkpoints', 'quarantine', 'unknownProducts'];
 const STORE_DATA_AND_JOB: SyncStoreName[] = [...STORE_DATA, 'jobs'];
 
@@ -146,7 +152,7 @@ export class LocalStore {
 
   /** Products of one page plus the checkpoint past it, in one transaction. */
   async commitProductPage(write: ProductPageWrite): Promise<JobRecord> {
-    const tx = this.db.transaction(['products', 'quarantine', 'checkpoints', 'jobs'], 'readwrite');
+    const tx = this.db.transaction(['products', 'quarantine', 'checkpoints', 'jobs'], 'readwrite', PAGE_TX);
     try {
       checkExpected(await tx.objectStore('checkpoints').get([write.storeId, write.expected.month]), write.expected);
       const products = tx.objectStore('products');
@@ -165,7 +171,7 @@ export class LocalStore {
 
   /** A document page's rows plus the checkpoint past it, in one transaction. */
   async commitDocumentPage(write: DocumentPageWrite): Promise<JobRecord> {
-    const tx = this.db.transaction(['events', 'inventories', 'quarantine', 'unknownProducts', 'checkpoints', 'jobs'], 'readwrite');
+    const tx = this.db.transaction(['events', 'inventories', 'quarantine', 'unknownProducts', 'checkpoints', 'jobs'], 'readwrite', PAGE_TX);
     try {
       checkExpected(await tx.objectStore('checkpoints').get([write.storeId, write.expected.month]), write.expected);
       // Puts are idempotent per (store, document, product): a document met twice is stored once.
@@ -243,6 +249,18 @@ export class LocalStore {
     const lists = await Promise.all(pks.map((pk) => index.getAll(productRange(storeId, pk))));
     await tx.done;
     return new Map(pks.map((pk, i) => [pk, lists[i]!]));
+  }
+
+  /** The rows of every product whose key is in [firstPk, lastPk], in one request, grouped by product. */
+  async eventsOfProductRange(storeId: string, firstPk: string, lastPk: string): Promise<Map<string, EventRecord[]>> {
+    const rows = await this.db.getAllFromIndex('events', 'byProduct', IDBKeyRange.bound([storeId, firstPk, -Infinity], [storeId, lastPk, Infinity]));
+    const byPk = new Map<string, EventRecord[]>();
+    for (const row of rows) {
+      const list = byPk.get(row.pk);
+      if (list) list.push(row);
+      else byPk.set(row.pk, [row]);
+    }
+    return byPk;
   }
 
   /** Product keys that have rows in the given month (the products a finished month may have decided). */

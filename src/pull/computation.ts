@@ -100,7 +100,8 @@ export class StoreComputation {
     this.coveredSince = job?.coveredSince ?? null;
     this.complete = job ? isComplete(job) : false;
     this.rows.clear();
-    await this.fold([...this.catalogue.keys()], signal);
+    this.dirty.clear();
+    await this.foldAll(signal);
   }
 
   private setCatalogue(products: ProductRecord[]): void {
@@ -139,7 +140,11 @@ export class StoreComputation {
 
   private quarantinedCount = 0;
 
-  /** After a page: new rows for the products it touched (and everything when it brought an inventory). */
+  /**
+   * After a page: the products it touched (everything, when it brought an inventory) are marked, and refolded at
+   * most every `refoldIntervalMs`, so a month of many pages does not refold its busy products on every page.
+   * flush() (at every month end, and before a result is read) refolds whatever is still marked.
+   */
   async afterPage(change: { pks: Iterable<string>; inventories: InventoryRecord[]; quarantine: QuarantineRecord[] }, signal?: AbortSignal): Promise<void> {
     let all = false;
     if (change.inventories.length > 0) {
@@ -147,13 +152,27 @@ export class StoreComputation {
       all = true;
     }
     if (change.quarantine.length > 0) this.setQuarantine(await this.local.listQuarantine(this.storeId));
-    const touched = all ? [...this.catalogue.keys()] : [...new Set(change.pks)];
+    const touched = all ? [...this.catalogue.keys()] : new Set(change.pks);
     // A final row cannot change from older documents (they are older than everything it rests on): skip it.
     // Its ledger and chain check are completed by the pass at the end of the pull.
-    const todo = touched.filter((pk) => this.catalogue.has(pk) && !this.isFinal(this.rows.get(pk)));
-    const flagged = change.quarantine.flatMap((q) => q.productIds.map(productKey)).filter((pk) => this.catalogue.has(pk));
-    await this.fold([...new Set([...todo, ...flagged])], signal);
+    for (const pk of touched) if (this.catalogue.has(pk) && !this.isFinal(this.rows.get(pk))) this.dirty.add(pk);
+    // Products of a quarantined document get its warning even when final.
+    for (const q of change.quarantine) for (const id of q.productIds) if (this.catalogue.has(productKey(id))) this.dirty.add(productKey(id));
+    if (Date.now() - this.lastFold >= this.refoldIntervalMs) await this.flush(signal);
   }
+
+  /** Refolds every product marked since the last fold. */
+  async flush(signal?: AbortSignal): Promise<void> {
+    if (this.dirty.size === 0) return;
+    const pks = [...this.dirty];
+    this.dirty.clear();
+    await this.fold(pks, signal);
+  }
+
+  private readonly dirty = new Set<string>();
+  private lastFold = 0;
+  /** While pages arrive, how often rows are refolded (month ends and result() always refold). */
+  refoldIntervalMs = 1000;
 
   /** A month completed: coverage grew, so more rows may be final. */
   setCoverage(coveredSince: number | null): void {
@@ -167,7 +186,8 @@ export class StoreComputation {
   async finish(signal?: AbortSignal): Promise<void> {
     this.complete = true;
     this.rows.clear();
-    await this.fold([...this.catalogue.keys()], signal);
+    this.dirty.clear();
+    await this.foldAll(signal);
   }
 
   counts(): ResultCounts {
@@ -195,6 +215,7 @@ export class StoreComputation {
   }
 
   async result(): Promise<StoreResult> {
+    await this.flush();
     const rows = [...this.rows.values()].sort((a, b) => (a.pk < b.pk ? -1 : a.pk > b.pk ? 1 : 0));
     const job = await this.local.getJob(this.storeId);
     return {
@@ -207,6 +228,7 @@ export class StoreComputation {
   }
 
   async history(productId: string): Promise<ProductHistory> {
+    await this.flush();
     const pk = productKey(productId);
     const events = (await this.local.productEvents(this.storeId, pk)).map(stripStorage).sort(compareEvents);
     return {
@@ -222,17 +244,36 @@ export class StoreComputation {
   // ----- internals --------------------------------------------------------------------------------------------
 
   private async fold(pks: string[], signal?: AbortSignal): Promise<void> {
+    this.lastFold = Date.now();
     if (pks.length === 0) return;
     for (let i = 0; i < pks.length; i += BATCH) {
       signal?.throwIfAborted();
       const batch = pks.slice(i, i + BATCH);
-      const events = await this.local.eventsOfProducts(this.storeId, batch);
-      for (const pk of batch) {
-        const product = this.catalogue.get(pk);
-        if (product) this.rows.set(pk, this.row(pk, product, events.get(pk) ?? []));
-      }
+      this.foldBatch(batch, await this.local.eventsOfProducts(this.storeId, batch));
     }
     this.version++;
+  }
+
+  /**
+   * Every product, in key order: each batch is one range of the events index (one request instead of one per
+   * product), since the index is sorted by product key and only catalogue products have rows.
+   */
+  private async foldAll(signal?: AbortSignal): Promise<void> {
+    this.lastFold = Date.now();
+    const pks = [...this.catalogue.keys()].sort();
+    for (let i = 0; i < pks.length; i += BATCH) {
+      signal?.throwIfAborted();
+      const batch = pks.slice(i, i + BATCH);
+      this.foldBatch(batch, await this.local.eventsOfProductRange(this.storeId, batch[0]!, batch[batch.length - 1]!));
+    }
+    this.version++;
+  }
+
+  private foldBatch(pks: string[], events: Map<string, ProductEvent[]>): void {
+    for (const pk of pks) {
+      const product = this.catalogue.get(pk);
+      if (product) this.rows.set(pk, this.row(pk, product, events.get(pk) ?? []));
+    }
   }
 
   private row(pk: string, product: CatalogueProduct, events: ProductEvent[]): ResultRow {

@@ -9,7 +9,7 @@
  * for the products still undecided, as the guide says.
  */
 import { ApiError, isApiError } from '../api/errors.ts';
-import type { EvotorClient } from '../api/client.ts';
+import type { EvotorClient, RawPage } from '../api/client.ts';
 import type { LocalStore } from '../local/db.ts';
 import {
   PRODUCTS_PHASE,
@@ -125,12 +125,14 @@ async function runPull(request: PullRequest, ctx: PullContext, signal: AbortSign
       break;
     }
     let cp: CheckpointRecord = month;
+    let prefetched: Promise<RawPage> | null = null;
     while (!cp.done) {
       signal.throwIfAborted();
-      let page;
+      let page: RawPage;
       try {
-        page = await client.documentPage(storeId, cp.cursor !== null ? { cursor: cp.cursor } : { window: { since: cp.since, until: cp.until } }, signal);
+        page = await (prefetched ?? client.documentPage(storeId, cp.cursor !== null ? { cursor: cp.cursor } : { window: { since: cp.since, until: cp.until } }, signal));
       } catch (error) {
+        prefetched = null;
         // A cursor the server no longer knows (expired after a long pause): start the month again. Rows are
         // keyed per document, so pages met again are stored once; only this restart can fetch a page twice.
         if (cp.cursor !== null && isApiError(error) && (error.code === 'bad-request' || error.code === 'not-found')) {
@@ -142,6 +144,10 @@ async function runPull(request: PullRequest, ctx: PullContext, signal: AbortSign
         throw error;
       }
       checkCursorAdvances(cp.cursor, page.nextCursor, 'listDocuments');
+      // The next page needs only the cursor: fetch it while this one is normalised and committed. Until this
+      // commit lands, neither page is checkpointed, so a crash now refetches both and skips none.
+      prefetched = page.nextCursor === null ? null : client.documentPage(storeId, { cursor: page.nextCursor }, signal);
+      prefetched?.catch(() => undefined); // handled when awaited above; an abort meanwhile must not go unhandled
       const rows = documentRows(page.items, { storeId, month: cp.month, page: cp.pages, api: client.api, catalogue, at: now() });
       const next = advance(cp, page.nextCursor, page.items.length, now());
       const decided = computation.counts();
@@ -164,7 +170,11 @@ async function runPull(request: PullRequest, ctx: PullContext, signal: AbortSign
       });
       cp = next;
       await computation.afterPage({ pks: rows.events.map((e) => e.pk), inventories: rows.inventories, quarantine: rows.quarantine }, signal);
-      if (next.done) computation.setCoverage(job.coveredSince);
+      if (next.done) {
+        // The decided check before the next month needs every row of this one folded.
+        await computation.flush(signal);
+        computation.setCoverage(job.coveredSince);
+      }
       ctx.hooks?.onCommit?.(job, { phase: 'documents', month: cp.month, items: page.items.length, monthDone: next.done });
     }
     monthsDone++;

@@ -24,6 +24,8 @@ declare module 'vitest' {
      * {storeId, malformedRate, malformedSeed} (the emulator's own rules, but for that store only).
      */
     malformingProxyUrl: string;
+    /** A second emulator with the default page size (1000), no rate limit and no stores: for pull-bench.test.ts. */
+    benchEmulatorUrl: string;
   }
 }
 
@@ -40,6 +42,7 @@ export default async function setup(project: TestProject) {
     // Test files run in parallel and share this log: keep plenty, filter by store path.
     logLimit: 500_000,
   });
+  const bench = await startEmulator({ port: 0, token: BROWSER_TEST_TOKEN, stores: 0, rateLimit: null });
   const proxy = await startCrossOriginProxy();
   const malforming = await startMalformingProxy(emulator.url);
   const [store] = emulator.state.stores.keys();
@@ -49,9 +52,11 @@ export default async function setup(project: TestProject) {
   project.provide('emulatorPageSize', PAGE_SIZE);
   project.provide('crossOriginProxyUrl', proxy.url);
   project.provide('malformingProxyUrl', malforming.url);
+  project.provide('benchEmulatorUrl', bench.url);
   return async () => {
     await proxy.close();
     await malforming.close();
     await emulator.close();
+    await bench.close();
   };
 }

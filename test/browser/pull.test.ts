@@ -115,11 +115,12 @@ describe('resilience of the pull', () => {
 
     const expected = await truth(store.storeId);
     expect(quantities((await bridge.getResult(store.storeId)).rows, expected)).toEqual(expected);
-    // Only a page in flight when its worker died may come twice: at most one per kill.
+    // Only pages not yet committed when the worker died may come twice: the one being committed and the next,
+    // fetched meanwhile. At most two per kill; a committed page never.
     const counts = await pageRequests(store.storeId);
     const repeated = [...counts.values()].reduce((sum, n) => sum + n - 1, 0);
     expect(kills).toBeGreaterThan(0);
-    expect(repeated).toBeLessThanOrEqual(kills);
+    expect(repeated).toBeLessThanOrEqual(2 * kills);
   });
 
   it('injected 5xx, 429, hung and dropped connections do not change the result', async () => {
