@@ -263,18 +263,6 @@ export class LocalStore {
     return byPk;
   }
 
-  /** Product keys that have rows in the given month (the products a finished month may have decided). */
-  async productsInMonth(storeId: string, month: string): Promise<Set<string>> {
-    const pks = new Set<string>();
-    // Keys only: the primary key [storeId, docId, pk] names the product without reading the row.
-    let cursor = await this.db.transaction('events').store.index('byMonth').openKeyCursor(IDBKeyRange.only([storeId, month]));
-    while (cursor) {
-      pks.add(cursor.primaryKey[2]);
-      cursor = await cursor.continue();
-    }
-    return pks;
-  }
-
   /** A stored document's close time (from its rows or its quarantine record), to fetch it again from V1 by time. */
   async documentCloseTime(storeId: string, documentId: string): Promise<number | null> {
     const event = await this.db.get('events', IDBKeyRange.bound([storeId, documentId], [storeId, documentId, []]));

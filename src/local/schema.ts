@@ -146,7 +146,7 @@ export interface SyncDB extends DBSchema {
     key: [string, string, string];
     value: EventRecord;
     /** [storeId, pk, closeTime]: one product's history in time order, read product by product. */
-    indexes: { byProduct: [string, string, number]; byMonth: [string, string] };
+    indexes: { byProduct: [string, string, number] };
   };
   inventories: { key: [string, string]; value: InventoryRecord };
   checkpoints: { key: [string, string]; value: CheckpointRecord };
@@ -171,7 +171,6 @@ export const MIGRATIONS: readonly Migration[] = [
     db.createObjectStore('products', { keyPath: ['storeId', 'id'] });
     const events = db.createObjectStore('events', { keyPath: ['storeId', 'doc.id', 'pk'] });
     events.createIndex('byProduct', ['storeId', 'pk', 'doc.closeTime']);
-    events.createIndex('byMonth', ['storeId', 'month']);
     db.createObjectStore('inventories', { keyPath: ['storeId', 'doc.id'] });
     db.createObjectStore('checkpoints', { keyPath: ['storeId', 'month'] });
     db.createObjectStore('jobs', { keyPath: 'storeId' });

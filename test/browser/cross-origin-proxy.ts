@@ -2,6 +2,7 @@
  * A reverse proxy on another port of 127.0.0.1 = another origin than the test page. Tests point it at the page's
  * own server (POST /__proxy/target with the origin as text), then load scripts through it to play a partner page
  * that embeds our script from our host. It adds CORS headers, as a script host for embedding must.
+ * Under /__nocors/ it plays an API whose CORS policy refuses browser calls.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,6 +20,11 @@ export async function startCrossOriginProxy(): Promise<CrossOriginProxy> {
       'access-control-allow-headers': '*',
       'access-control-allow-methods': 'GET, POST, OPTIONS',
     };
+    // /__nocors/...: answers like an API that does not allow browser calls (no CORS headers at all).
+    if (req.url?.startsWith('/__nocors/')) {
+      res.writeHead(req.method === 'OPTIONS' ? 204 : 200, { 'content-type': 'application/json' }).end(req.method === 'OPTIONS' ? '' : '{"items":[]}');
+      return;
+    }
     if (req.method === 'OPTIONS') {
       res.writeHead(204, cors).end();
       return;

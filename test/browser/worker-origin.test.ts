@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import { ApiError } from '../../src/api/errors.ts';
 import { createSyncBridge, type SyncBridge } from '../../src/worker/bridge.ts';
 import { defaultWorkerUrl } from '../../src/worker/spawn.ts';
 
@@ -38,5 +39,19 @@ describe('starting the sync worker', () => {
     bridges.push(bridge);
     await expect(bridge.ready).rejects.toThrow(/worker/);
     await expect(bridge.listProgress()).rejects.toThrow(/worker/);
+  });
+});
+
+describe('an API the browser may not call', () => {
+  it('reports a CORS refusal as "blocked", naming the base URL and the proxy fix, without the token', async () => {
+    const base = `${inject('crossOriginProxyUrl')}/__nocors/`;
+    const bridge = createSyncBridge();
+    bridges.push(bridge);
+    await bridge.configure({ api: 'v2', token: 'secret-123', baseUrl: base, dbName: `nocors-${Math.random()}`, retry: { maxNetworkRetries: 1, baseDelayMs: 10 } });
+    const error = await bridge.listStores().then(() => null, (e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ code: 'blocked', params: { baseUrl: base, origin: location.origin } });
+    expect((error as ApiError).message).toMatch(/proxy/);
+    expect(JSON.stringify(error)).not.toContain('secret-123');
   });
 });
