@@ -275,25 +275,28 @@ export class SyncService implements SyncApi {
   }
 
   private async stop(storeId: string, intent: 'pause' | 'cancel'): Promise<void> {
-    const runner = this.runners.get(storeId);
-    if (!runner) {
-      // Not started in this session: just record the intent on disk.
-      const status: JobStatus = intent === 'cancel' ? 'cancelled' : 'paused';
-      const job = await this.ready().local.updateJob(storeId, (j) => ({ ...j, status, updatedAt: this.now() }));
-      if (job) this.emit(await this.runnerFromDisk(job), true);
-      return;
-    }
+    const status: JobStatus = intent === 'cancel' ? 'cancelled' : 'paused';
+    // Only a pull that could still go on can be paused or cancelled; a finished or failed one stays as it is.
+    const stoppable = (s: StoreStatus) => s === 'queued' || s === 'interrupted' || (s === 'paused' && intent === 'cancel');
+    const runner = this.runners.get(storeId) ?? (await this.fromDisk(storeId));
+    if (!runner) return;
     const queued = this.queue.indexOf(storeId);
     if (queued >= 0) this.queue.splice(queued, 1);
     if (runner.running) {
       runner.intent = intent;
-      runner.controller?.abort(new DOMException(intent === 'pause' ? 'paused' : 'cancelled', 'AbortError'));
+      runner.controller?.abort(new DOMException(status, 'AbortError'));
       await runner.running;
       return;
     }
-    runner.status = intent === 'cancel' ? 'cancelled' : 'paused';
-    await this.saveStatus(runner, runner.status, null);
+    if (!stoppable(runner.status)) return;
+    runner.status = status;
+    await this.saveStatus(runner, status, null);
     this.emit(runner, true);
+  }
+
+  private async fromDisk(storeId: string): Promise<Runner | undefined> {
+    const job = await this.ready().local.getJob(storeId);
+    return job ? this.runnerFromDisk(job) : undefined;
   }
 
   private async stopAll(): Promise<void> {

@@ -108,6 +108,24 @@ describe('SyncService', () => {
     expect(new Set(first.cloud.log).size).toBe(first.cloud.log.length);
   });
 
+  it('leaves a finished pull as it is on pause or cancel, and cancels an interrupted one', async () => {
+    const { service, until } = setup();
+    await service.configure({ api: 'v2', token: TOKEN, dbName: 'stop' });
+    await service.start(A);
+    await until(A, (p) => p.status === 'done');
+    await service.pause(A);
+    await service.cancel(A);
+    expect((await service.listProgress())[0]?.status).toBe('done');
+
+    const local = await openLocalStore({ name: 'stop' });
+    await local.updateJob(A, (j) => ({ ...j, status: 'running' }));
+    local.close();
+    const fresh = setup();
+    await fresh.service.configure({ api: 'v2', token: TOKEN, dbName: 'stop' });
+    await fresh.service.cancel(A);
+    expect((await fresh.service.listProgress())[0]?.status).toBe('cancelled');
+  });
+
   it('refuses calls before configure and a configure without a token', async () => {
     const { service } = setup();
     await expect(service.listProgress()).rejects.toThrow(/configure/);
