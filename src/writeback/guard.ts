@@ -63,6 +63,11 @@ export function applyNewDocuments(
   seenIds: readonly string[],
   cutoff: number,
   now: number,
+  /**
+   * Items whose base is "as of now" rather than as of the cut-off (a value typed by the user, when the plan is
+   * made): the documents of this pass are recorded as seen but do not move them.
+   */
+  asOfNow: (item: JournalItem) => boolean = () => false,
 ): GuardOutcome {
   const seen = new Set(seenIds);
   const byKey = new Map<string, JournalItem>();
@@ -102,7 +107,7 @@ export function applyNewDocuments(
   };
   const adjust = (key: string, doc: DocumentRef, kind: 'delta' | 'set', quantity: Milli) => {
     const item = byKey.get(key);
-    if (!item || !ADJUSTABLE.has(item.status) || item.target === null) return;
+    if (!item || !ADJUSTABLE.has(item.status) || item.target === null || asOfNow(item)) return;
     const to = kind === 'set' ? quantity : addQuantity(item.target, quantity);
     const adjustment: GuardAdjustment = { document: ref(doc), kind, quantity, from: item.target, to, note: describeMovement(doc, kind, quantity) };
     touch(key, item, retarget(item, adjustment, now));
@@ -131,7 +136,7 @@ export function applyNewDocuments(
     for (const id of q.productIds) {
       const key = productKey(id);
       const item = byKey.get(key);
-      if (!item || !ADJUSTABLE.has(item.status)) continue;
+      if (!item || !ADJUSTABLE.has(item.status) || asOfNow(item)) continue;
       const when = q.closeTime !== null ? ` от ${formatDateTime(q.closeTime, null)}` : '';
       touch(key, item, markForReview(item, `a new document ${q.id}${when} lists it but cannot be read (${q.reason})`, now));
     }

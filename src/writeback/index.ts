@@ -4,7 +4,7 @@
  * (no DOM), each long call takes an AbortSignal and reports progress.
  *
  *   const wb = await createWriteback({ client: (api, hooks) => createEvotorClient({ api, token, baseUrl, ...hooks }) });
- *   const { report, moved } = await wb.createPlan({ stores: [{ storeId, api, cutoff, computed, approved: 'all-resolved' }] });
+ *   const { report, moved } = await wb.createPlan({ stores: [{ storeId, api, computed, approved: 'all-resolved' }] });
  *   await wb.applyPlan(report.runId, { signal, onProgress });
  *   await wb.resumePending();          // after a reload: continues interrupted runs from the journal
  *   await wb.undo(report.runId);       // restores the quantities before (+ movements since)
@@ -23,7 +23,7 @@ import { toCsv } from './csv.ts';
 import { classify, StopRun } from './errors.ts';
 import { applyNewDocuments, fetchDocumentsSince, guardUntil } from './guard.ts';
 import { Journal, JOURNAL_DB_NAME } from './journal.ts';
-import { buildPlanItems, buildUndoItems, settleUnchanged } from './plan.ts';
+import { buildPlanItems, buildUndoItems, planCutoff, settleUnchanged } from './plan.ts';
 import { buildReport, csvRows, reviewCsvRows } from './report.ts';
 import { isOutstanding, isRetryable, resumeAction } from './state.ts';
 import type {
@@ -148,14 +148,16 @@ export class Writeback {
       }
       if (cloud.invalid > 0) warnings.push(`${spec.storeName ?? spec.storeId}: ${cloud.invalid} product(s) in the cloud could not be read`);
       const planned = buildPlanItems(spec, runId, cloud.catalogue, this.now());
+      const cutoff = planCutoff(spec, readAt);
       const until = this.now();
-      const docs = await fetchDocumentsSince(client, spec.storeId, spec.cutoff + 1, guardUntil(until), signal);
-      const guard = applyNewDocuments(docs, spec.api, planned, [], spec.cutoff, this.now());
+      const docs = await fetchDocumentsSince(client, spec.storeId, cutoff + 1, guardUntil(until), signal);
+      // A typed value is the user's "now": documents known when the plan is made do not move it, later ones do.
+      const guard = applyNewDocuments(docs, spec.api, planned, [], cutoff, this.now(), (item) => item.manual !== null);
       moved.push(...guard.moved);
       items.push(...settleUnchanged(guard.items, this.now()));
       stores.push({
-        storeId: spec.storeId, storeName: spec.storeName ?? spec.storeId, api: spec.api, cutoff: spec.cutoff, readAt,
-        planDocumentIds: guard.seenIds, planWatermark: Math.max(spec.cutoff, guard.newest ?? spec.cutoff),
+        storeId: spec.storeId, storeName: spec.storeName ?? spec.storeId, api: spec.api, cutoff, readAt,
+        planDocumentIds: guard.seenIds, planWatermark: Math.max(cutoff, guard.newest ?? cutoff),
         guardDocumentIds: guard.seenIds, guardCheckedAt: until, error: null,
       });
     }

@@ -58,6 +58,20 @@ function computedValue(c: ComputedProduct): Milli | null {
   return parseQuantity(c.quantity);
 }
 
+/**
+ * The computation's cut-off: the newest close time of a deciding document (every document that moved a tracked
+ * product decides it, when it is that product's newest). Documents after it were not in the computation; documents
+ * at or before it were. Falls back to the caller's cut-off (or `fallback`) when nothing was decided.
+ */
+export function planCutoff(store: CreatePlanStore, fallback: number): number {
+  let newest: number | null = null;
+  for (const c of store.computed) {
+    const t = c.decidedBy?.closeTime;
+    if (typeof t === 'number' && (newest === null || t > newest)) newest = t;
+  }
+  return newest ?? store.cutoff ?? fallback;
+}
+
 /** The items of one store of a new write plan, every product of the computation, sorted by product id. */
 export function buildPlanItems(store: CreatePlanStore, runId: string, cloud: CloudCatalogue, now: number): JournalItem[] {
   const manual = new Map<string, Milli>();

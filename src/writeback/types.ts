@@ -190,8 +190,13 @@ export interface CreatePlanStore {
   storeId: string;
   storeName?: string;
   api: ApiVersion;
-  /** Documents closed at or before this time (epoch ms) were in the computation. */
-  cutoff: number;
+  /**
+   * Documents closed at or before this time (epoch ms, terminal clock) were in the computation. Only used when no
+   * product carries a deciding document: otherwise the cut-off is the newest deciding document's close time
+   * (planCutoff), which is exact whatever the clocks of this device and the terminals say, and does not miss sales
+   * made while a long pull was still running.
+   */
+  cutoff?: number;
   computed: readonly ComputedProduct[];
   /**
    * Which products the user approved. 'all-resolved' approves every decided product; a list approves those ids

@@ -239,6 +239,43 @@ describe('undo', () => {
   });
 });
 
+describe('cut-off and typed values', () => {
+  const decided = (id: string, q: string, closeTime: number): ComputedProduct => ({
+    productId: id, quantity: q, status: 'resolved',
+    decidedBy: { id: `d-${id}`, type: 'SELL', number: 1, closeTime, deviceId: 'dev-1', timeZoneOffset: null },
+  });
+
+  it('the cut-off is the newest deciding document, not the time the caller passes: a sale during a long pull is kept', async () => {
+    const { wb, cloud } = await setup();
+    cloud.addProduct(p(1), 0);
+    cloud.addProduct(p(2), 0);
+    // The pull read p(1)'s newest document at T0; a sale of p(1) closed at T0 + 1 min while the pull went on
+    // through older months; the caller says "computed at T0 + 5 min" (when the result was ready).
+    cloud.addDocument('SELL', T0 + 60_000, [{ productId: p(1), quantity: 2, stockBefore: 7 }]);
+    const { report, moved } = await wb.createPlan({ stores: [planStore([decided(p(1), '7', T0), decided(p(2), '3', T0 - 1000)], { cutoff: T0 + 300_000 })] });
+    expect(moved.map((m) => [m.productId, m.to])).toEqual([[p(1), 5000]]);
+    await wb.applyPlan(report.runId);
+    expect(cloud.quantity(p(1))).toBe(5);
+    wb.close();
+  });
+
+  it('a typed value is "now" when the plan is made: documents already there do not move it, later ones do', async () => {
+    const { wb, cloud } = await setup();
+    cloud.addProduct(p(1), 0);
+    cloud.addProduct(p(2), 0);
+    cloud.addDocument('SELL', T0 + 60_000, [{ productId: p(1), quantity: 1, stockBefore: 0 }]);
+    const { report, moved } = await wb.createPlan({ stores: [planStore([
+      { productId: p(1), quantity: null, status: 'unresolved' }, resolved(p(2), '4'),
+    ], { manual: { [p(1)]: '10' } })] });
+    expect(moved).toEqual([]);
+    cloud.addDocument('SELL', Date.now(), [{ productId: p(1), quantity: 3, stockBefore: 0 }]);
+    const { moved: later } = await wb.applyPlan(report.runId);
+    expect(later.map((m) => [m.productId, m.from, m.to])).toEqual([[p(1), 10_000, 7000]]);
+    expect(cloud.quantity(p(1))).toBe(7);
+    wb.close();
+  });
+});
+
 describe('undo and sales before the plan', () => {
   it('a sale already in the quantities before is not applied again by the undo', async () => {
     const { wb, cloud } = await setup();
