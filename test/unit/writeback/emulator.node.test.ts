@@ -109,7 +109,7 @@ describe('write-back against an emulator of its own', () => {
     const storeId = await newStore({ seed: 'wb-faults', products: 300, months: 1, docsPerDay: 60 });
     const plan = await compute(storeId);
     await admin('PUT', '/faults', {
-      reset: true, match: `^PATCH /stores/${storeId}/`, burst429: 40, burstRetryAfterSeconds: 1,
+      reset: true, match: `^PATCH /stores/${storeId}/`, burst429: 8, burstRetryAfterSeconds: 1,
       errorRate: 0.05, hangRate: 0.01, latencyMs: 2,
     });
     const rec = recorder();
@@ -123,10 +123,10 @@ describe('write-back against an emulator of its own', () => {
       for (let i = 0; i < 3 && report.status !== 'completed'; i++) ({ report } = await wb.applyPlan(planned.runId));
       expect(report.status).toBe('completed');
       expect(report.stores[0]!.failures).toEqual([]);
-      expect(report.rateLimited).toBeGreaterThanOrEqual(40);
+      expect(report.rateLimited).toBeGreaterThanOrEqual(8);
       await cloudEqualsTruth(storeId, plan);
       for (const [, values] of rec.values) expect(values.size).toBe(1);
-      console.info(`[figures] faults run: ${report.requests} write requests for ${planned.counts.pending} products, ${report.rateLimited} 429s (a burst of 40 injected)`);
+      console.info(`[figures] faults run: ${report.requests} write requests for ${planned.counts.pending} products, ${report.rateLimited} 429s (a burst of 8 injected)`);
     } finally {
       wb.close();
       await admin('PUT', '/faults', { reset: true });
