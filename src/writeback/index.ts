@@ -425,7 +425,7 @@ export class Writeback {
           client: lane.client,
           controller: lane.controller,
           runId,
-          store,
+          store: { ...store, error: null }, // tried again: an earlier store-level error is cleared by the guard's save
           items: new Map(mine.map((i) => [productKey(i.productId), i])),
           signal,
           now: this.now,

@@ -239,6 +239,28 @@ describe('undo', () => {
   });
 });
 
+describe('several stores', () => {
+  it('a store that fails on its own is reported; the other stores are written; applying again clears it', async () => {
+    const { wb, cloud } = await setup();
+    const computed = store(cloud, 4);
+    const { report: plan } = await wb.createPlan({ stores: [
+      planStore(computed.slice(0, 2), { storeId: 'GONE', storeName: 'Закрытый' }),
+      planStore(computed.slice(2), { storeId: 'OK', storeName: 'Открытый' }),
+    ] });
+    cloud.goneStores.add('GONE');
+    const { report } = await wb.applyPlan(plan.runId);
+    expect(report.status).toBe('interrupted');
+    expect(report.stores.map((s) => [s.storeId, s.written, s.remaining, s.error?.code ?? null])).toEqual([
+      ['GONE', 0, 2, 'not-found'], ['OK', 2, 0, null],
+    ]);
+    cloud.goneStores.clear();
+    const again = await wb.applyPlan(plan.runId);
+    expect(again.report.status).toBe('completed');
+    expect(again.report.stores.map((s) => [s.storeId, s.written, s.error])).toEqual([['GONE', 2, null], ['OK', 2, null]]);
+    wb.close();
+  });
+});
+
 describe('cut-off and typed values', () => {
   const decided = (id: string, q: string, closeTime: number): ComputedProduct => ({
     productId: id, quantity: q, status: 'resolved',

@@ -27,6 +27,8 @@ export class FakeCloud {
   answerOverride = new Map<string, number>();
   violations: string[] = [];
   documentRequests = 0;
+  /** Stores whose document requests answer 404 (a store removed meanwhile). */
+  goneStores = new Set<string>();
   productReads = 0;
 
   constructor(readonly api: ApiVersion = 'v2') {}
@@ -86,8 +88,11 @@ export class FakeCloud {
         const next = start + 100 < all.length ? String(start + 100) : null;
         return { items: all.slice(start, start + 100), nextCursor: next };
       },
-      async documentPage(_storeId: string, request: DocumentPageRequest, signal: AbortSignal): Promise<RawPage> {
+      async documentPage(storeId: string, request: DocumentPageRequest, signal: AbortSignal): Promise<RawPage> {
         signal.throwIfAborted();
+        if (cloud.goneStores.has(storeId)) {
+          throw new ApiError({ code: 'not-found', status: 404, operation: 'listDocuments', params: { resource: `store ${storeId}` }, message: `404 on listDocuments: store ${storeId} not found` });
+        }
         cloud.documentRequests += 1;
         if (!request.window) return { items: [], nextCursor: null };
         const { since, until } = request.window;
