@@ -116,11 +116,6 @@ export function isApiError(error: unknown): error is ApiError {
   return error instanceof ApiError;
 }
 
-/** True for errors that mean "the token or the app's rights are wrong": retrying or other stores won't help. */
-export function isAccountError(error: unknown): boolean {
-  return isApiError(error) && (error.code === 'unauthorized' || error.code === 'payment-required');
-}
-
 export function isAbortError(error: unknown): boolean {
   return (
     (typeof DOMException !== 'undefined' && error instanceof DOMException && error.name === 'AbortError') ||

@@ -92,13 +92,13 @@ export class StoreComputation {
   ) {}
 
   /** (Re)reads the catalogue, inventories and quarantine, and folds every product. */
-  async load(job: Pick<JobRecord, 'coveredSince' | 'status' | 'stopReason'> | null, signal?: AbortSignal): Promise<void> {
+  async load(job: Pick<JobRecord, 'coveredSince' | 'status'> | null, signal?: AbortSignal): Promise<void> {
     const products = await this.local.listProducts(this.storeId);
     this.setCatalogue(products);
     this.setInventories(await this.local.listInventories(this.storeId));
     this.setQuarantine(await this.local.listQuarantine(this.storeId));
     this.coveredSince = job?.coveredSince ?? null;
-    this.complete = job ? isComplete(job) : false;
+    this.complete = job?.status === 'done';
     this.rows.clear();
     this.dirty.clear();
     await this.foldAll(signal);
@@ -305,10 +305,6 @@ export class StoreComputation {
 
 /** Quarantine keys of catalogue entries that failed validation (documents use their id). */
 export const PRODUCT_QUARANTINE_PREFIX = 'product:';
-
-export function isComplete(job: Pick<JobRecord, 'status' | 'stopReason'>): boolean {
-  return job.status === 'done';
-}
 
 function difference(stock: ProductStock): string | null {
   if (stock.quantityMilli === null || stock.cloudQuantity === null) return null;
