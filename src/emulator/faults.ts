@@ -23,7 +23,10 @@ export interface Faults {
   burstRetryAfterSeconds: number;
   /** After this many requests with a token, that token answers 401 until a token is set through the admin API; null: never. */
   tokenExpiresAfter: number | null;
-  /** Share of served documents that are corrupted (deterministic by document id and malformedSeed). */
+  /**
+   * Share of served documents that are corrupted (deterministic by document id and malformedSeed), in answers to
+   * requests that `match` selects. A store with its own setting (`RuntimeStore.malformed`) uses that instead.
+   */
   malformedRate: number;
   malformedSeed: string;
   /** Only requests whose "METHOD /path" matches this regular expression get faults; null: all API requests. */
@@ -107,6 +110,31 @@ export function mergeFaults(base: Faults, update: Record<string, unknown>): Faul
     }
   }
   return out;
+}
+
+/** The malformed-documents setting of one store (admin `PUT /__emulator/stores/{id}`, or `StoreSpec`). */
+export type MalformedSettings = Pick<Faults, 'malformedRate' | 'malformedSeed'>;
+
+/**
+ * Applies `{malformedRate?, malformedSeed?}` to a store's own setting (null: the store follows the global fault).
+ * `malformedRate: null` clears it; a seed alone needs a setting to change. Validated before anything changes.
+ */
+export function mergeStoreMalformed(current: MalformedSettings | null, update: { malformedRate?: unknown; malformedSeed?: unknown }): MalformedSettings | null {
+  const { malformedRate: rate, malformedSeed: seed } = update;
+  if (rate === null) {
+    if (seed !== undefined && seed !== null) throw new FaultsError('malformedSeed cannot be set together with malformedRate: null');
+    return null;
+  }
+  if (seed !== undefined && (typeof seed !== 'string' || seed === '')) throw new FaultsError('malformedSeed must be a non-empty string');
+  if (rate === undefined) {
+    if (seed === undefined) return current;
+    if (!current) throw new FaultsError('malformedSeed needs malformedRate (this store has no malformed setting of its own)');
+    return { ...current, malformedSeed: seed as string };
+  }
+  return {
+    malformedRate: typeof rate === 'number' ? share(rate, 'malformedRate') : share(NaN, 'malformedRate'),
+    malformedSeed: (seed as string | undefined) ?? current?.malformedSeed ?? DEFAULT_FAULTS.malformedSeed,
+  };
 }
 
 export const MALFORMATIONS = [

@@ -7,7 +7,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import type { Milli } from '../model/quantity.ts';
 import { formatQuantity } from '../model/quantity.ts';
-import { corrupt, DEFAULT_FAULTS, FaultsError, malformation, mergeFaults, type Faults } from './faults.ts';
+import {
+  corrupt, DEFAULT_FAULTS, FaultsError, malformation, mergeFaults, mergeStoreMalformed, type Faults, type MalformedSettings,
+} from './faults.ts';
 import { EMITTED_TYPES, type GenDoc } from './generator/day.ts';
 import { evotorDate, parseEvotorDate } from './generator/format.ts';
 import { OptionsError, type GeneratorOptions } from './generator/options.ts';
@@ -37,6 +39,12 @@ export interface TokenSpec {
 export interface StoreSpec extends Partial<GeneratorOptions> {
   /** false: requests for this store answer 402. */
   paid?: boolean;
+  /**
+   * This store's own malformed-documents setting (as admin `PUT /__emulator/stores/{id}`): replaces the global
+   * `malformedRate`/`malformedSeed` fault for this store's documents, whatever `match` says; 0 keeps it clean.
+   */
+  malformedRate?: number;
+  malformedSeed?: string;
 }
 
 export interface EmulatorOptions {
@@ -169,7 +177,13 @@ export class EmulatorState {
   }
 
   createStore(spec: StoreSpec): RuntimeStore {
-    const { paid, ...generator } = spec;
+    const { paid, malformedRate, malformedSeed, ...generator } = spec;
+    let malformed: MalformedSettings | null;
+    try {
+      malformed = mergeStoreMalformed(null, { malformedRate, malformedSeed });
+    } catch (e) {
+      throw new OptionsError((e as Error).message);
+    }
     let store: RuntimeStore | null = null;
     for (let salt = 0; salt < 100; salt++) {
       store = new RuntimeStore(generator, this.clock, salt === 0 ? {} : { idSalt: `#${salt}` });
@@ -177,6 +191,7 @@ export class EmulatorState {
     }
     if (!store) throw new Error('could not make a unique store id');
     store.paid = paid ?? true;
+    store.malformed = malformed;
     this.stores.set(store.id, store);
     return store;
   }
@@ -426,7 +441,8 @@ async function handle(state: EmulatorState, req: IncomingMessage, res: ServerRes
       throw new HttpError(401, 'UNAUTHORIZED', 'Token expired');
     }
     if (!ts.spec.paid) throw new HttpError(402, 'PAYMENT_REQUIRED', 'Payment required: the application subscription is not active');
-    const result = v1 ? await routeV1(state, ts, req, url, method, body) : await routeV2(state, ts, req, url, method, body);
+    const ctx: RequestContext = { faulted };
+    const result = v1 ? await routeV1(state, ctx, ts, req, url, method, body) : await routeV2(state, ctx, ts, req, url, method, body);
     status = result.status;
     sendJson(res, result.status, result.body, contentType, result.headers ?? {});
   } catch (e) {
@@ -497,6 +513,12 @@ function storeOr404(state: EmulatorState, id: string): RuntimeStore {
   return store;
 }
 
+/** What a route needs to know about its request beyond the HTTP message. */
+interface RequestContext {
+  /** The request matches the global faults' `match` (or there is none): the global malformed fault applies. */
+  faulted: boolean;
+}
+
 interface RouteResult {
   status: number;
   body?: unknown;
@@ -514,9 +536,16 @@ function v2StoreJson(store: RuntimeStore): Json {
   };
 }
 
-function serveDocument(state: EmulatorState, store: RuntimeStore, doc: GenDoc, v1: boolean): Json {
+/** The malformed setting for a store's documents in this request: the store's own, else the global fault if matched. */
+export function malformedSettings(state: EmulatorState, store: RuntimeStore, faulted: boolean): MalformedSettings | null {
+  if (store.malformed) return store.malformed;
+  return faulted ? state.faults : null;
+}
+
+function serveDocument(state: EmulatorState, ctx: RequestContext, store: RuntimeStore, doc: GenDoc, v1: boolean): Json {
   const json = v1 ? v1Document(store.gen, doc) : v2Document(store.gen, doc);
-  const kind = malformation(doc.id, state.faults);
+  const settings = malformedSettings(state, store, ctx.faulted);
+  const kind = settings ? malformation(doc.id, settings) : null;
   return kind ? corrupt(json, kind, v1) : json;
 }
 
@@ -535,7 +564,7 @@ function typesParam(url: URL, name: string): string[] | null {
   return all.length > 0 ? [...new Set(all)] : null;
 }
 
-function documentsPage(state: EmulatorState, store: RuntimeStore, url: URL, device: number | null): RouteResult {
+function documentsPage(state: EmulatorState, ctx: RequestContext, store: RuntimeStore, url: URL, device: number | null): RouteResult {
   let filter: DocFilter;
   let from: number;
   let limit: number;
@@ -565,7 +594,7 @@ function documentsPage(state: EmulatorState, store: RuntimeStore, url: URL, devi
   const page = store.page(filter, from, limit);
   const paging: Json = {};
   if (page.next !== null) paging.next_cursor = b64({ k: 'd', s: store.id, o: page.next, l: limit, f: filter });
-  return { status: 200, body: { items: page.docs.map((d) => serveDocument(state, store, d, false)), paging } };
+  return { status: 200, body: { items: page.docs.map((d) => serveDocument(state, ctx, store, d, false)), paging } };
 }
 
 function productsPage(state: EmulatorState, store: RuntimeStore, url: URL, ts: TokenState, groupsOnly: boolean): RouteResult {
@@ -687,7 +716,7 @@ function replaceProduct(store: RuntimeStore, id: string, fields: Json, quantity:
   return created;
 }
 
-async function routeV2(state: EmulatorState, ts: TokenState, req: IncomingMessage, url: URL, method: string, body: Buffer): Promise<RouteResult> {
+async function routeV2(state: EmulatorState, ctx: RequestContext, ts: TokenState, req: IncomingMessage, url: URL, method: string, body: Buffer): Promise<RouteResult> {
   const parts = url.pathname.split('/').filter((p) => p !== '').map(decodeURIComponent);
   const [a, storeId, c, d, e, f] = parts;
   const n = parts.length;
@@ -711,7 +740,7 @@ async function routeV2(state: EmulatorState, ts: TokenState, req: IncomingMessag
       requireScope(ts, 'document:read');
       const t = store.terminalIndex(d!);
       if (t < 0) throw new HttpError(404, 'NOT_FOUND', `Device ${d} not found`);
-      return documentsPage(state, store, url, t);
+      return documentsPage(state, ctx, store, url, t);
     }
     if (c === 'products' && n === 3) {
       if (method === 'GET') {
@@ -738,13 +767,13 @@ async function routeV2(state: EmulatorState, ts: TokenState, req: IncomingMessag
     }
     if (c === 'documents' && n === 3 && method === 'GET') {
       requireScope(ts, 'document:read');
-      return documentsPage(state, store, url, null);
+      return documentsPage(state, ctx, store, url, null);
     }
     if (c === 'documents' && n === 4 && method === 'GET') {
       requireScope(ts, 'document:read');
       const doc = store.findDocument(d!);
       if (!doc) throw new HttpError(404, 'NOT_FOUND', `Document ${d} not found`);
-      return { status: 200, body: serveDocument(state, store, doc, false) };
+      return { status: 200, body: serveDocument(state, ctx, store, doc, false) };
     }
     void f;
   }
@@ -764,7 +793,7 @@ async function routeV2(state: EmulatorState, ts: TokenState, req: IncomingMessag
 const bulkJson = (t: BulkTask) => ({ id: t.id, status: t.status, modified_at: t.modified_at, details: t.status === 'ACCEPTED' ? [] : t.details });
 const notFound = (url: URL) => new HttpError(404, 'NOT_FOUND', `No route for ${url.pathname}`);
 
-async function routeV1(state: EmulatorState, ts: TokenState, req: IncomingMessage, url: URL, method: string, body: Buffer): Promise<RouteResult> {
+async function routeV1(state: EmulatorState, ctx: RequestContext, ts: TokenState, req: IncomingMessage, url: URL, method: string, body: Buffer): Promise<RouteResult> {
   // Seen in use by third-party V1 clients (not in the 2017 swagger): lists of stores and devices.
   if (method === 'GET' && url.pathname === '/api/v1/inventories/stores/search') {
     requireScope(ts, 'store:read');
@@ -783,7 +812,7 @@ async function routeV1(state: EmulatorState, ts: TokenState, req: IncomingMessag
   const what = m[2];
   if (what === 'documents' && !m[3] && method === 'GET') {
     requireScope(ts, 'document:read');
-    return v1Documents(state, store, url);
+    return v1Documents(state, ctx, store, url);
   }
   if (what === 'products' && !m[3] && method === 'GET') {
     requireScope(ts, 'product:read');
@@ -815,7 +844,7 @@ async function routeV1(state: EmulatorState, ts: TokenState, req: IncomingMessag
   throw notFound(url);
 }
 
-function v1Documents(state: EmulatorState, store: RuntimeStore, url: URL): RouteResult {
+function v1Documents(state: EmulatorState, ctx: RequestContext, store: RuntimeStore, url: URL): RouteResult {
   const now = store.now();
   const parse = (name: string): number | null => {
     const raw = url.searchParams.get(name);
@@ -843,7 +872,7 @@ function v1Documents(state: EmulatorState, store: RuntimeStore, url: URL): Route
   }
   const docs: Json[] = [];
   store.scan(store.firstOrdinal(gt), { since: gt + 1, until: lt, types, device }, (doc) => {
-    docs.push(serveDocument(state, store, doc, true));
+    docs.push(serveDocument(state, ctx, store, doc, true));
     return true;
   });
   return { status: 200, body: docs };
@@ -893,6 +922,8 @@ function storeSummary(store: RuntimeStore): Json {
     name: store.name,
     address: store.gen.address,
     paid: store.paid,
+    malformedRate: store.malformed?.malformedRate ?? null,
+    malformedSeed: store.malformed?.malformedSeed ?? null,
     documentCount: store.documentCount,
     generatedDocuments: store.generatedCount,
     injectedDocuments: store.injected.length,
@@ -987,7 +1018,19 @@ async function handleAdmin(state: EmulatorState, req: IncomingMessage, res: Serv
       }
       if (method === 'PUT' || method === 'PATCH') {
         const d = data();
-        if (d.paid !== undefined) store.paid = d.paid === true;
+        const unknown = Object.keys(d).filter((k) => !['paid', 'malformedRate', 'malformedSeed'].includes(k));
+        if (unknown.length > 0) {
+          throw new HttpError(400, 'BAD_REQUEST', `Unknown store setting: ${unknown.join(', ')}`, unknown.map((k) => ({ subject: k, reason: 'only paid, malformedRate and malformedSeed can be set' })));
+        }
+        if (d.paid !== undefined && typeof d.paid !== 'boolean') throw new HttpError(400, 'BAD_REQUEST', 'paid must be true or false', [{ subject: 'paid', reason: 'must be a boolean' }]);
+        let malformed: MalformedSettings | null;
+        try {
+          malformed = mergeStoreMalformed(store.malformed, d);
+        } catch (e) {
+          throw new HttpError(400, 'BAD_REQUEST', (e as Error).message, [{ subject: 'malformedRate', reason: (e as Error).message }]);
+        }
+        if (d.paid !== undefined) store.paid = d.paid as boolean;
+        store.malformed = malformed;
         return ok(200, storeSummary(store));
       }
     }

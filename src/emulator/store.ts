@@ -10,6 +10,7 @@ import { S_ABSENT, S_FULL_SETTLEMENT, type GeneratorOptions } from './generator/
 import { Rng } from './generator/prng.ts';
 import { replay } from './generator/replay.ts';
 import { applyDocument, generateStore, materialiseDay, type GeneratedStore, type GenerateOptions } from './generator/simulate.ts';
+import type { MalformedSettings } from './faults.ts';
 import { productFromCatalogue, type RtProduct } from './products.ts';
 
 export interface DocFilter {
@@ -50,6 +51,8 @@ export class RuntimeStore {
   readonly gen: GeneratedStore;
   readonly id: string;
   paid = true;
+  /** This store's own malformed-documents setting; null: the global `malformedRate` fault (scoped by `match`) applies. */
+  malformed: MalformedSettings | null = null;
   products: RtProduct[];
   byId: Map<string, RtProduct>;
   /** Current true stock per catalogue index (final truth of the history plus injected documents). */
