@@ -7,7 +7,7 @@ import { createWriteStream, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Faults } from './faults.ts';
 import type { GeneratorOptions, OfflinePeriod } from './generator/options.ts';
-import { startEmulator, type EmulatorOptions, type RunningEmulator } from './server.ts';
+import { RATE_LIMIT_SCOPES, startEmulator, type EmulatorOptions, type RateLimitScope, type RunningEmulator } from './server.ts';
 import type { RuntimeStore } from './store.ts';
 
 const HELP = `Evotor Cloud emulator (Node, 127.0.0.1 only)
@@ -19,6 +19,9 @@ Server:
   --page-size <n>             documents per page (default 1000)
   --product-page-size <n>     products per page (default 1000)
   --rate-limit <n/s | off>    requests per window per token and URI (default 1000/60)
+  --rate-limit-scope <token+uri | token>
+                              what one counter covers (default token+uri, as the reference says;
+                              token: every request of a token shares one limit, e.g. all PATCHes)
   --v1-history-months <n>     V1 documents older than this are refused (default 6)
   --not-paid                  every store answers 402
 Stores (generator):
@@ -58,6 +61,7 @@ function parse() {
     'page-size': { type: 'string' },
     'product-page-size': { type: 'string' },
     'rate-limit': { type: 'string' },
+    'rate-limit-scope': { type: 'string' },
     'v1-history-months': { type: 'string' },
     'not-paid': { type: 'boolean' },
     stores: { type: 'string' },
@@ -168,6 +172,12 @@ else if (values['rate-limit']) {
   const m = /^(\d+)\/(\d+)$/.exec(values['rate-limit']);
   if (!m) fail('--rate-limit: expected <requests>/<seconds> or off');
   rateLimit = { limit: Number(m[1]), windowSeconds: Number(m[2]) };
+}
+const scope = values['rate-limit-scope'];
+if (scope !== undefined) {
+  if (!RATE_LIMIT_SCOPES.includes(scope as RateLimitScope)) fail(`--rate-limit-scope: expected ${RATE_LIMIT_SCOPES.join(' or ')}`);
+  if (rateLimit === null) fail('--rate-limit-scope needs a rate limit (not --rate-limit off)');
+  rateLimit = { ...(rateLimit ?? { limit: 1000, windowSeconds: 60 }), scope: scope as RateLimitScope };
 }
 
 const options: EmulatorOptions = {

@@ -47,6 +47,20 @@ export interface StoreSpec extends Partial<GeneratorOptions> {
   malformedSeed?: string;
 }
 
+/**
+ * What one rate-limit counter covers: 'token+uri' (the reference: limits per token and URI, so each product's
+ * PATCH has its own counter) or 'token' (one counter for every request of a token, e.g. all PATCHes together).
+ */
+export type RateLimitScope = 'token+uri' | 'token';
+export const RATE_LIMIT_SCOPES: readonly RateLimitScope[] = ['token+uri', 'token'];
+
+export interface RateLimit {
+  limit: number;
+  windowSeconds: number;
+  /** Default 'token+uri'. */
+  scope?: RateLimitScope;
+}
+
 export interface EmulatorOptions {
   /** 0 (default): a random free port. */
   port?: number;
@@ -65,8 +79,11 @@ export interface EmulatorOptions {
   pageSize?: number;
   /** Products per page (default 1000). */
   productPageSize?: number;
-  /** Requests per window per token and URI (default 1000 per 60 s); null: unlimited (headers still sent). */
-  rateLimit?: { limit: number; windowSeconds: number } | null;
+  /**
+   * Requests per window per token and URI (default 1000 per 60 s, scope 'token+uri'); `scope: 'token'` counts every
+   * request of a token together. null: unlimited (headers still sent).
+   */
+  rateLimit?: RateLimit | null;
   /** V1 documents older than this many months are refused (default 6, per the reference). */
   v1HistoryMonths?: number;
   /** Request bodies over this size answer 413 (default 10 MB). */
@@ -130,7 +147,7 @@ export class EmulatorState {
   readonly clock: () => number;
   readonly pageSize: number;
   readonly productPageSize: number;
-  readonly rateLimit: { limit: number; windowSeconds: number } | null;
+  readonly rateLimit: Required<RateLimit> | null;
   readonly v1HistoryMonths: number;
   readonly maxBodyBytes: number;
   readonly logLimit: number;
@@ -140,7 +157,7 @@ export class EmulatorState {
     this.clock = options.clock ?? Date.now;
     this.pageSize = positiveInt(options.pageSize ?? 1000, 'pageSize');
     this.productPageSize = positiveInt(options.productPageSize ?? 1000, 'productPageSize');
-    this.rateLimit = options.rateLimit === undefined ? { limit: 1000, windowSeconds: 60 } : options.rateLimit;
+    this.rateLimit = rateLimitOption(options.rateLimit === undefined ? { limit: 1000, windowSeconds: 60 } : options.rateLimit);
     this.v1HistoryMonths = positiveInt(options.v1HistoryMonths ?? 6, 'v1HistoryMonths');
     this.maxBodyBytes = positiveInt(options.maxBodyBytes ?? 10 * 1024 * 1024, 'maxBodyBytes');
     this.logLimit = positiveInt(options.logLimit ?? 10_000, 'logLimit');
@@ -225,6 +242,14 @@ export class EmulatorState {
 function positiveInt(v: number, name: string): number {
   if (!Number.isInteger(v) || v < 1) throw new OptionsError(`${name} must be a positive integer`);
   return v;
+}
+
+function rateLimitOption(r: RateLimit | null): Required<RateLimit> | null {
+  if (r === null) return null;
+  const scope = r.scope ?? 'token+uri';
+  if (!RATE_LIMIT_SCOPES.includes(scope)) throw new OptionsError(`rateLimit.scope must be one of ${RATE_LIMIT_SCOPES.join(', ')}, got ${String(scope)}`);
+  if (!(Number.isFinite(r.windowSeconds) && r.windowSeconds > 0)) throw new OptionsError('rateLimit.windowSeconds must be a positive number');
+  return { limit: positiveInt(r.limit, 'rateLimit.limit'), windowSeconds: r.windowSeconds, scope };
 }
 
 // ---------------------------------------------------------------------------------------------- HTTP helpers
@@ -429,8 +454,8 @@ async function handle(state: EmulatorState, req: IncomingMessage, res: ServerRes
   try {
     const body = method === 'GET' || method === 'DELETE' || method === 'HEAD' ? Buffer.alloc(0) : await readBody(req, state.maxBodyBytes);
     const token = tokenOf(req);
-    // Rate limit per token and URI.
-    const rateHeaders = rateLimit(state, `${token ?? '-'} ${url.pathname}`);
+    // Rate limit per token and URI (or per token: scope 'token').
+    const rateHeaders = rateLimit(state, state.rateLimit?.scope === 'token' ? `${token ?? '-'}` : `${token ?? '-'} ${url.pathname}`);
     for (const [k, v] of Object.entries(rateHeaders.headers)) res.setHeader(k, v);
     if (rateHeaders.exceeded) throw new HttpError(429, 'TOO_MANY_REQUESTS', 'Rate limit exceeded', [], { 'Retry-After': rateHeaders.headers['X-RateLimit-Reset']! });
     // Authentication.
