@@ -61,6 +61,9 @@ export interface RateLimit {
   scope?: RateLimitScope;
 }
 
+/** Longest V1 documents request: ltCloseDate − gtCloseDate ≤ 31 days (the reference's "at most one month"). */
+export const V1_MAX_PERIOD_MS = 31 * 86_400_000;
+
 export interface EmulatorOptions {
   /** 0 (default): a random free port. */
   port?: number;
@@ -332,10 +335,16 @@ function unb64(text: string): Json {
   throw new HttpError(400, 'BAD_REQUEST', 'Invalid cursor', [{ subject: 'cursor', reason: 'not a cursor this server issued' }]);
 }
 
-function addMonths(ms: number, months: number): number {
+/**
+ * Calendar months in UTC, clamped to the target month's last day (31 August − 6 months = 28 February, not 3 March
+ * as Date.setUTCMonth would roll over to). The time of day is kept.
+ */
+export function addMonthsClamped(ms: number, months: number): number {
   const d = new Date(ms);
-  d.setUTCMonth(d.getUTCMonth() + months);
-  return d.getTime();
+  const first = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + months, 1);
+  const target = new Date(first);
+  const lastDay = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
+  return first + (Math.min(d.getUTCDate(), lastDay) - 1) * 86_400_000 + (ms - Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
 }
 
 // ---------------------------------------------------------------------------------------------- the server
@@ -880,11 +889,15 @@ function v1Documents(state: EmulatorState, ctx: RequestContext, store: RuntimeSt
   };
   const ltGiven = parse('ltCloseDate');
   const gtGiven = parse('gtCloseDate');
+  // One rule, in milliseconds, with no calendar: ltCloseDate − gtCloseDate ≤ 31 days (V1_MAX_PERIOD_MS). No dates:
+  // the last 31 days; only ltCloseDate: the 31 days before it; only gtCloseDate: from it to now.
   const lt = ltGiven ?? now;
-  const gt = gtGiven ?? addMonths(lt, -1);
+  const gt = gtGiven ?? lt - V1_MAX_PERIOD_MS;
   if (lt <= gt) throw new HttpError(400, 'BAD_REQUEST', 'Invalid period', [{ subject: 'ltCloseDate', reason: 'must be after gtCloseDate' }]);
-  if (lt > addMonths(gt, 1)) throw new HttpError(400, 'BAD_REQUEST', 'Period too long', [{ subject: 'ltCloseDate', reason: 'the period of one request must not exceed one month' }]);
-  const oldest = addMonths(now, -state.v1HistoryMonths) - 86_400_000; // one day of grace for clock skew
+  if (lt - gt > V1_MAX_PERIOD_MS) {
+    throw new HttpError(400, 'BAD_REQUEST', 'Period too long', [{ subject: 'ltCloseDate', reason: 'the period of one request must not exceed one month (ltCloseDate - gtCloseDate <= 31 days)' }]);
+  }
+  const oldest = addMonthsClamped(now, -state.v1HistoryMonths) - 86_400_000; // one day of grace for clock skew
   if (gt < oldest) {
     throw new HttpError(400, 'BAD_REQUEST', 'Period too old', [{ subject: 'gtCloseDate', reason: `documents older than ${state.v1HistoryMonths} months are not available` }]);
   }

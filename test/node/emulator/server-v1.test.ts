@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evotorDate } from '../../../src/emulator/generator/format.ts';
-import { startEmulator, type RunningEmulator } from '../../../src/emulator/server.ts';
+import { createEvotorClient } from '../../../src/api/client.ts';
+import { addMonthsClamped, startEmulator, V1_MAX_PERIOD_MS, type RunningEmulator } from '../../../src/emulator/server.ts';
 import { allPages, call, FIXED_END, type Json } from './helpers.ts';
 
 const DAY = 86_400_000;
@@ -68,6 +69,85 @@ describe('emulator V1 API', () => {
     expect(a.status).toBe(200);
     const times = a.json.map((d: Json) => Date.parse(d.closeDate.replace('+0000', 'Z')));
     expect(Math.min(...times)).toBeGreaterThan(now - 32 * DAY);
+  });
+
+  it('one month is ltCloseDate − gtCloseDate ≤ 31 days, whatever the months (no roll-over, no short February)', async () => {
+    expect(V1_MAX_PERIOD_MS).toBe(31 * DAY);
+    const edges: [string, string, number][] = [
+      // from 31 January: up to 3 March exactly (31 days), not a millisecond more
+      ['2025-01-31T00:00:00.000Z', '2025-03-03T00:00:00.000Z', 200],
+      ['2025-01-31T00:00:00.000Z', '2025-03-03T00:00:00.001Z', 400],
+      // from 28 February: up to 31 March (31 days), not only to 28 March
+      ['2025-02-28T00:00:00.000Z', '2025-03-31T00:00:00.000Z', 200],
+      ['2025-02-28T00:00:00.000Z', '2025-04-01T00:00:00.000Z', 400],
+      ['2025-04-30T12:00:00.000Z', '2025-05-31T12:00:00.000Z', 200],
+      ['2025-04-30T12:00:00.000Z', '2025-05-31T12:00:00.001Z', 400],
+    ];
+    for (const [gt, lt, status] of edges) {
+      const a = await v1(emu, docsPath(Date.parse(gt), Date.parse(lt)));
+      expect(a.status, `${gt} .. ${lt}`).toBe(status);
+      if (status === 400) expect(a.json.errors[0]).toMatchObject({ subject: 'ltCloseDate', reason: expect.stringMatching(/31 days/) });
+      else expect(a.json.length).toBeGreaterThan(0);
+    }
+    // one date only: ltCloseDate alone means the 31 days before it; gtCloseDate alone means from it to now
+    const lt = now - 10 * DAY;
+    const onlyLt = await v1(emu, `/api/v1/inventories/stores/${storeId}/documents?ltCloseDate=${encodeURIComponent(evotorDate(lt))}`);
+    const times = (onlyLt.json as Json[]).map((d) => Date.parse(d.closeDate.replace('+0000', 'Z')));
+    expect(Math.min(...times)).toBeGreaterThan(lt - 31 * DAY);
+    expect(Math.min(...times)).toBeLessThan(lt - 30 * DAY);
+    expect(Math.max(...times)).toBeLessThan(lt);
+    const onlyGt = (gt: number) => v1(emu, `/api/v1/inventories/stores/${storeId}/documents?gtCloseDate=${encodeURIComponent(evotorDate(gt))}`);
+    expect((await onlyGt(now - 20 * DAY)).status).toBe(200);
+    expect((await onlyGt(now - 32 * DAY)).status).toBe(400);
+  });
+
+  it('the history limit counts calendar months clamped to the month end (31 August − 6 months = 28 February)', async () => {
+    expect(addMonthsClamped(Date.parse('2025-08-31T12:34:56.789Z'), -6)).toBe(Date.parse('2025-02-28T12:34:56.789Z'));
+    expect(addMonthsClamped(Date.parse('2024-01-31T00:00:00.000Z'), 1)).toBe(Date.parse('2024-02-29T00:00:00.000Z'));
+    expect(addMonthsClamped(Date.parse('2025-03-31T23:00:00.000Z'), -1)).toBe(Date.parse('2025-02-28T23:00:00.000Z'));
+    expect(addMonthsClamped(Date.parse('2025-12-15T08:00:00.000Z'), 1)).toBe(Date.parse('2026-01-15T08:00:00.000Z'));
+    const end = Date.parse('2025-08-31T12:00:00.000Z');
+    const aug = await startEmulator({ token: 'v1', clock: () => 0, store: { seed: 'v1-aug', products: 5, days: 1, docsPerDay: 5, endTime: end } });
+    try {
+      const id = [...aug.state.stores.keys()][0]!;
+      const ask = (gt: number) => call(aug, `/api/v1/inventories/stores/${id}/documents?gtCloseDate=${encodeURIComponent(evotorDate(gt))}&ltCloseDate=${encodeURIComponent(evotorDate(gt + 20 * DAY))}`, { token: null, headers: { 'X-Authorization': 'v1' } });
+      const oldest = Date.parse('2025-02-27T12:00:00.000Z'); // 28 February 12:00, less the day of grace
+      expect((await ask(oldest)).status).toBe(200);
+      const old = await ask(oldest - 1);
+      expect(old.status).toBe(400);
+      expect(old.json.errors[0].subject).toBe('gtCloseDate');
+    } finally {
+      await aug.close();
+    }
+  });
+
+  it("answers the API client's own V1 requests: stores/search with X-Authorization, and its document windows", async () => {
+    const seen: { method: string; url: string; headers: Headers }[] = [];
+    const client = createEvotorClient({
+      api: 'v1', token: 'v1', baseUrl: emu.url,
+      fetch: (input, init) => {
+        const request = new Request(input, init);
+        seen.push({ method: request.method, url: request.url, headers: request.headers });
+        return fetch(request);
+      },
+    });
+    const stores = await client.listStores(AbortSignal.timeout(5_000));
+    expect(stores).toEqual([{ id: storeId, name: emu.state.store(storeId)!.name, address: emu.state.store(storeId)!.gen.address }]);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.method).toBe('GET');
+    expect(seen[0]!.url).toBe(`${emu.url}/api/v1/inventories/stores/search`);
+    expect(seen[0]!.headers.get('x-authorization')).toBe('v1');
+    expect(seen[0]!.headers.get('authorization')).toBeNull();
+    // the raw answer is the V1 store shape
+    const raw = await v1(emu, '/api/v1/inventories/stores/search');
+    expect(raw.json).toEqual([{ uuid: storeId, name: stores[0]!.name, address: stores[0]!.address }]);
+
+    // its documents: a 40-day window in ≤ 16-day parts, ends widened by 1 ms; the same documents as V2
+    const window = { since: now - 40 * DAY, until: now - 1 };
+    const page = await client.documentPage(storeId, { window }, AbortSignal.timeout(10_000));
+    expect(seen.length).toBe(1 + 3);
+    const v2 = (await allPages(emu, `/stores/${storeId}/documents?since=${window.since}&until=${window.until + 1}`, 'v1')).items;
+    expect((page.items as Json[]).map((d) => d.uuid)).toEqual(v2.map((d) => d.id));
   });
 
   it('refuses a period over one month with 400 and errors[]', async () => {
