@@ -1,0 +1,201 @@
+/**
+ * What the benchmark and the fault suite share on the Node side: a production build of the harness page (the real
+ * app code: src/worker, src/pull, src/local, src/api, src/writeback, src/ui), a static server for it, and Debian's
+ * Chromium through playwright-core with an on-disk profile (a fresh temporary one per run: IndexedDB on disk, as
+ * a merchant's browser has it, not the in-memory IndexedDB of an incognito context).
+ */
+import { createReadStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+/** The harness page inside the build output (Vite keeps the path of the HTML input relative to the root). */
+export const HARNESS_PAGE = 'test/bench/harness/index.html';
+
+/** Chromium flags and path from vite.config.ts (the same as the browser tests), with a fallback when it cannot load. */
+export async function chromiumSettings(): Promise<{ executablePath: string; args: string[] }> {
+  const config = (await import('../../../vite.config.ts')) as { chromiumArgs: string[]; chromiumPath: string };
+  if (!existsSync(config.chromiumPath)) {
+    throw new Error(`Chromium was not found at ${config.chromiumPath} (sudo apt-get install -y chromium, or set CHROMIUM_PATH). No browser is ever downloaded.`);
+  }
+  return { executablePath: config.chromiumPath, args: config.chromiumArgs };
+}
+
+export interface BuiltHarness {
+  dir: string;
+  ms: number;
+  remove(): void;
+}
+
+/** `vite build` of the harness page with the app's own Vite config (preact preset, module worker chunks). */
+export async function buildHarness(options: { minify?: boolean } = {}): Promise<BuiltHarness> {
+  const { build } = await import('vite');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'evotor-bench-build-'));
+  const began = performance.now();
+  await build({
+    configFile: path.join(REPO, 'vite.config.ts'),
+    root: REPO,
+    logLevel: 'error',
+    mode: 'production',
+    build: {
+      outDir: dir,
+      emptyOutDir: true,
+      minify: options.minify ?? true,
+      reportCompressedSize: false,
+      sourcemap: false,
+      rolldownOptions: { input: { harness: path.join(REPO, HARNESS_PAGE) } },
+    },
+  });
+  return { dir, ms: performance.now() - began, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8', '.json': 'application/json', '.svg': 'image/svg+xml', '.wasm': 'application/wasm',
+};
+
+export interface StaticServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** A plain static server on 127.0.0.1 for the build output (the app's origin; the emulator is another origin). */
+export async function serveStatic(dir: string): Promise<StaticServer> {
+  const server = http.createServer((req, res) => {
+    const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    const file = path.join(dir, pathname === '/' ? HARNESS_PAGE : pathname);
+    if (!file.startsWith(dir) || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404).end('not found');
+      return;
+    }
+    res.writeHead(200, { 'content-type': MIME[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+    createReadStream(file).pipe(res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+export interface HarnessBrowser {
+  context: BrowserContext;
+  page: Page;
+  cdp: CDPSession;
+  profile: string;
+  /** JS heap of the page and of each dedicated worker (bytes), from CDP Runtime.getHeapUsage. */
+  heap(): Promise<{ page: number; workers: { url: string; used: number }[] }>;
+  /** Chromium's renderer and browser process ids are not needed: everything is read through CDP. */
+  close(): Promise<void>;
+}
+
+/**
+ * Chromium with a fresh on-disk profile, one page on the harness. Workers are auto-attached on a CDP session of
+ * the page (not flattened) so their heaps can be read with Target.sendMessageToTarget.
+ */
+export async function launchHarnessBrowser(appUrl: string, options: { onEvent?: (event: unknown) => void; log?: (line: string) => void } = {}): Promise<HarnessBrowser> {
+  const { executablePath, args } = await chromiumSettings();
+  const profile = mkdtempSync(path.join(os.tmpdir(), 'evotor-bench-profile-'));
+  const context = await chromium.launchPersistentContext(profile, { executablePath, args, headless: true, viewport: { width: 1024, height: 768 } });
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.on('pageerror', (error) => options.log?.(`[page error] ${error.message}`));
+  page.on('console', (message) => {
+    const text = message.text();
+    if ((message.type() === 'error' || message.type() === 'warning') && !text.includes('favicon') && !/status of 404/.test(text)) options.log?.(`[page ${message.type()}] ${text}`);
+  });
+  await page.exposeBinding('harnessEvent', (_source, event: unknown) => options.onEvent?.(event));
+  const cdp = await context.newCDPSession(page);
+  const workers = new Map<string, string>();
+  const pending = new Map<number, (message: { result?: { usedSize: number } }) => void>();
+  let nextId = 1;
+  cdp.on('Target.attachedToTarget', (event) => {
+    if (event.targetInfo.type === 'worker') workers.set(event.sessionId, event.targetInfo.url);
+  });
+  cdp.on('Target.detachedFromTarget', (event) => {
+    workers.delete(event.sessionId);
+  });
+  cdp.on('Target.receivedMessageFromTarget', (event) => {
+    const message = JSON.parse(event.message) as { id?: number; result?: { usedSize: number } };
+    if (message.id !== undefined) {
+      pending.get(message.id)?.(message);
+      pending.delete(message.id);
+    }
+  });
+  await cdp.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: false });
+  await page.goto(`${appUrl}/${HARNESS_PAGE}`);
+  await page.waitForFunction(() => (window as unknown as { harness?: unknown }).harness !== undefined);
+
+  const workerHeap = (sessionId: string): Promise<number> =>
+    new Promise<number>((resolve) => {
+      const id = nextId++;
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        resolve(0);
+      }, 2000);
+      pending.set(id, (message) => {
+        clearTimeout(timer);
+        resolve(message.result?.usedSize ?? 0);
+      });
+      cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method: 'Runtime.getHeapUsage' }) }).catch(() => {
+        clearTimeout(timer);
+        pending.delete(id);
+        resolve(0);
+      });
+    });
+
+  return {
+    context, page, cdp, profile,
+    async heap() {
+      const own = (await cdp.send('Runtime.getHeapUsage').catch(() => ({ usedSize: 0 }))) as { usedSize: number };
+      const list = await Promise.all([...workers].map(async ([sessionId, url]) => ({ url, used: await workerHeap(sessionId) })));
+      return { page: own.usedSize, workers: list };
+    },
+    async close() {
+      await context.close().catch(() => undefined);
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Samples the heap of page + app workers (not the bench's own raw worker) every `everyMs` until stopped. */
+export function heapSampler(browser: HarnessBrowser, everyMs = 500) {
+  let peak = 0;
+  let peakPage = 0;
+  let peakWorker = 0;
+  let samples = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const h = await browser.heap().catch(() => null);
+      if (h) {
+        const app = h.workers.filter((w) => !w.url.includes('raw-worker')).reduce((sum, w) => sum + w.used, 0);
+        peak = Math.max(peak, h.page + app);
+        peakPage = Math.max(peakPage, h.page);
+        peakWorker = Math.max(peakWorker, app);
+        samples++;
+      }
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return { peakBytes: peak, peakPageBytes: peakPage, peakWorkerBytes: peakWorker, samples };
+    },
+  };
+}
+
+/** 1-minute load average and the cores, to note beside every figure (the machine is shared). */
+export function machineLoad(): { load1: number; load5: number; cores: number } {
+  const [load1 = 0, load5 = 0] = os.loadavg();
+  return { load1: Math.round(load1 * 100) / 100, load5: Math.round(load5 * 100) / 100, cores: os.cpus().length };
+}
