@@ -6,7 +6,7 @@
 import { openDB, type IDBPDatabase } from 'idb';
 import {
   DB_NAME, MIGRATIONS, storeRange,
-  type CheckpointRecord, type EventRecord, type InventoryRecord, type JobRecord, type Migration, type ProductRecord,
+  type CheckpointRecord, type DecisionRecord, type EventRecord, type InventoryRecord, type JobRecord, type Migration, type ProductRecord,
   type QuarantineRecord, type StoreRecord, type SyncDB, type SyncStoreName, type UnknownProductRecord,
 } from './schema.ts';
 
@@ -70,6 +70,7 @@ const PAGE_TX: IDBTransactionOptions = { durability: 'relaxed' };
 
 const STORE_DATA: SyncStoreName[] = ['products', 'events', 'inventories', 'checkpoints', 'quarantine', 'unknownProducts'];
 const STORE_DATA_AND_JOB: SyncStoreName[] = [...STORE_DATA, 'jobs'];
+const STORE_DATA_JOB_AND_DECISIONS: SyncStoreName[] = [...STORE_DATA_AND_JOB, 'decisions'];
 
 export class LocalStore {
   private closed = false;
@@ -130,12 +131,46 @@ export class LocalStore {
     await Promise.all([...checkpoints.map((c) => tx.objectStore('checkpoints').put(c)), tx.done]);
   }
 
-  /** Forgets a store's pull entirely (its job and every row). */
+  /** Forgets a store's pull entirely (its job, every row and the user's decisions). */
   async deleteStoreData(storeId: string): Promise<void> {
-    const tx = this.db.transaction(STORE_DATA_AND_JOB, 'readwrite');
+    const tx = this.db.transaction(STORE_DATA_JOB_AND_DECISIONS, 'readwrite');
     await Promise.all([
       ...STORE_DATA.map((name) => tx.objectStore(name).delete(storeRange(storeId))),
+      tx.objectStore('decisions').delete(storeRange(storeId)),
       tx.objectStore('jobs').delete(storeId),
+      tx.done,
+    ]);
+  }
+
+  // ----- the user's decisions ----------------------------------------------------------------------------------
+
+  /** Every product of the store with a manual quantity or unapproved (the others have no row). */
+  listDecisions(storeId: string): Promise<DecisionRecord[]> {
+    return this.db.getAll('decisions', storeRange(storeId));
+  }
+
+  /** Sets (or, with null, removes) a product's manual quantity: decimal text as formatQuantity writes it. */
+  async setManual(storeId: string, productId: string, manual: string | null, at: number): Promise<void> {
+    await this.updateDecisions(storeId, [productId], (d) => ({ ...d, manual }), at);
+  }
+
+  /** Approves or unapproves products' changes, in one transaction. */
+  async setApproval(storeId: string, productIds: readonly string[], approved: boolean, at: number): Promise<void> {
+    await this.updateDecisions(storeId, productIds, (d) => ({ ...d, approved }), at);
+  }
+
+  /** Read-modify-write of decision rows in one transaction; a row back at the defaults is deleted. */
+  private async updateDecisions(
+    storeId: string, productIds: readonly string[], change: (d: DecisionRecord) => DecisionRecord, at: number,
+  ): Promise<void> {
+    const tx = this.db.transaction('decisions', 'readwrite');
+    await Promise.all([
+      ...[...new Set(productIds)].map(async (productId) => {
+        const current = (await tx.store.get([storeId, productId])) ?? { storeId, productId, manual: null, approved: true, updatedAt: at };
+        const next = { ...change(current), updatedAt: at };
+        if (next.manual === null && next.approved) await tx.store.delete([storeId, productId]);
+        else await tx.store.put(next);
+      }),
       tx.done,
     ]);
   }

@@ -97,7 +97,21 @@ export interface JobError {
 
 export type JobStatus = 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
 
+/**
+ * How the user wants the stock read: the guide's newest deciding document, or the movement ledger (the UI's
+ * PullMethod). Saved with the job so a reload reviews and writes with the same choice.
+ */
+export type StockMethod = 'latest-document' | 'ledger';
+
 export interface JobOptions {
+  /** The user's method (does not change what is fetched; fullPeriod does). Added in version 2. */
+  method: StockMethod;
+  /**
+   * Months back from the snapshot the user asked for; null: as far as the store allows (V2 creation date, else
+   * fallbackHorizonMonths; V1 v1HistoryMonths). A V2 store whose id gives a creation date goes back to the later
+   * of the two (never before it existed, never further than asked). Added in version 2.
+   */
+  horizonMonths: number | null;
   /** Fetch every month back to the horizon even when every product is decided (full ledger check). */
   fullPeriod: boolean;
   /** Offer the result once this many months are in, even with undecided products (the guide's "chosen period"). */
@@ -116,7 +130,7 @@ export interface JobRecord {
   /** The newest window ends here: documents closed later belong to the next pull. */
   snapshotAt: number;
   horizonSince: number;
-  horizonSource: 'store-creation' | 'fallback' | 'v1-history';
+  horizonSource: 'store-creation' | 'fallback' | 'v1-history' | 'user-horizon';
   /** Every document closed at or after this time is stored (the completed months); null before the first month. */
   coveredSince: number | null;
   pages: number;
@@ -139,6 +153,20 @@ export interface JobRecord {
   finishedAt: number | null;
 }
 
+/**
+ * The user's decisions on one product of a store (version 2): a quantity typed for an undecided product, and
+ * whether its change may be written. Only products that differ from the default (no manual value, approved)
+ * have a row; they survive reloads and new pulls of the store, and go with deleteStoreData.
+ */
+export interface DecisionRecord {
+  storeId: string;
+  productId: string;
+  /** Decimal text with a dot ("2.5"), as formatQuantity writes it; null: none. */
+  manual: string | null;
+  approved: boolean;
+  updatedAt: number;
+}
+
 export interface SyncDB extends DBSchema {
   stores: { key: string; value: StoreRecord };
   products: { key: [string, string]; value: ProductRecord };
@@ -153,6 +181,7 @@ export interface SyncDB extends DBSchema {
   jobs: { key: string; value: JobRecord };
   quarantine: { key: [string, string]; value: QuarantineRecord };
   unknownProducts: { key: [string, string]; value: UnknownProductRecord };
+  decisions: { key: [string, string]; value: DecisionRecord };
 }
 
 export type SyncStoreName = StoreNames<SyncDB>;
@@ -176,6 +205,17 @@ export const MIGRATIONS: readonly Migration[] = [
     db.createObjectStore('jobs', { keyPath: 'storeId' });
     db.createObjectStore('quarantine', { keyPath: ['storeId', 'key'] });
     db.createObjectStore('unknownProducts', { keyPath: ['storeId', 'productId'] });
+  },
+  // 1 -> 2: the user's decisions per product, and the method and horizon saved with every job.
+  (db, tx) => {
+    db.createObjectStore('decisions', { keyPath: ['storeId', 'productId'] });
+    void tx.objectStore('jobs').openCursor().then(async function step(cursor): Promise<void> {
+      if (!cursor) return;
+      const options: Omit<JobOptions, 'method' | 'horizonMonths'> & Partial<JobOptions> = cursor.value.options;
+      // Version 1 wrote no method (the page kept it in memory): the default one, and no horizon of the user's.
+      await cursor.update({ ...cursor.value, options: { ...options, method: options.method ?? 'latest-document', horizonMonths: options.horizonMonths ?? null } });
+      return step(await cursor.continue());
+    });
   },
 ];
 

@@ -25,6 +25,8 @@ import { PRODUCT_QUARANTINE_PREFIX, type StoreComputation } from './computation.
 import { horizonFor, monthWindows } from './windows.ts';
 
 export const DEFAULT_JOB_OPTIONS: JobOptions = {
+  method: 'latest-document',
+  horizonMonths: null,
   fullPeriod: false,
   offerAfterMonths: 6,
   fallbackHorizonMonths: 36,
@@ -204,7 +206,8 @@ async function prepareJob(request: PullRequest, ctx: PullContext): Promise<JobRe
   const now = (ctx.now ?? Date.now)();
   const existing = await local.getJob(request.storeId);
   if (existing && !request.restart && existing.api === client.api) {
-    const options = { ...existing.options, ...request.options };
+    // The months to fetch were laid out for the job's horizon: a resume keeps it (a new horizon needs a restart).
+    const options = { ...existing.options, ...request.options, horizonMonths: existing.options.horizonMonths };
     // Asking for the whole period after an early stop reopens the remaining months.
     const reopened = existing.status === 'done' && options.fullPeriod && existing.stopReason === 'all-decided';
     const job: JobRecord = {
@@ -217,7 +220,7 @@ async function prepareJob(request: PullRequest, ctx: PullContext): Promise<JobRe
   }
   const options = { ...DEFAULT_JOB_OPTIONS, ...request.options };
   const horizon = horizonFor(client.api, request.storeId, now, {
-    fallbackMonths: options.fallbackHorizonMonths, v1HistoryMonths: options.v1HistoryMonths,
+    fallbackMonths: options.fallbackHorizonMonths, v1HistoryMonths: options.v1HistoryMonths, horizonMonths: options.horizonMonths,
   });
   const job: JobRecord = {
     storeId: request.storeId, storeName: request.storeName, api: client.api, status: 'running', options,

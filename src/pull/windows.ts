@@ -18,6 +18,12 @@ export interface HorizonOptions {
   fallbackMonths: number;
   /** V1: how far back the API keeps documents (the reference says 6 months; some say a year). */
   v1HistoryMonths: number;
+  /**
+   * The user's horizon in months, if they set one: no pull goes further back. For a V2 store whose id gives its
+   * creation date the pull goes back to the later of the creation date and `now − horizonMonths` (the nearer
+   * of the two limits), so a horizon is honoured for dated ids as well.
+   */
+  horizonMonths?: number | null;
 }
 
 export const DEFAULT_HORIZON: HorizonOptions = { fallbackMonths: 36, v1HistoryMonths: 6 };
@@ -55,16 +61,24 @@ export function addMonthsUTC(ms: number, months: number): number {
 export interface Horizon {
   /** Earliest close time to fetch, epoch ms. */
   since: number;
-  source: 'store-creation' | 'fallback' | 'v1-history';
+  source: 'store-creation' | 'fallback' | 'v1-history' | 'user-horizon';
 }
 
-/** How far back a pull goes: V2 to the store's creation, V1 within its history limit. */
+/**
+ * How far back a pull goes: V2 to the store's creation, V1 within its history limit, and in both never further
+ * than the user's horizon when one is set.
+ */
 export function horizonFor(api: ApiVersion, storeId: string, now: number, options: HorizonOptions = DEFAULT_HORIZON): Horizon {
-  if (api === 'v1') return { since: addMonthsUTC(now, -options.v1HistoryMonths), source: 'v1-history' };
+  const months = options.horizonMonths;
+  const user = months != null && Number.isFinite(months) && months > 0 ? addMonthsUTC(now, -Math.ceil(months)) : null;
+  if (api === 'v1') {
+    const limit = addMonthsUTC(now, -options.v1HistoryMonths);
+    return user !== null && user > limit ? { since: user, source: 'user-horizon' } : { since: limit, source: 'v1-history' };
+  }
   const created = creationDateFromStoreId(storeId, now);
-  return created !== null
-    ? { since: created, source: 'store-creation' }
-    : { since: addMonthsUTC(now, -options.fallbackMonths), source: 'fallback' };
+  if (created !== null) return user !== null && user > created ? { since: user, source: 'user-horizon' } : { since: created, source: 'store-creation' };
+  if (user !== null) return { since: user, source: 'user-horizon' };
+  return { since: addMonthsUTC(now, -options.fallbackMonths), source: 'fallback' };
 }
 
 export function monthKey(ms: number): string {

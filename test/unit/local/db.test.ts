@@ -20,7 +20,7 @@ const skipped = {
 function job(storeId = S): JobRecord {
   return {
     storeId, storeName: 'Store', api: 'v2', status: 'running',
-    options: { fullPeriod: false, offerAfterMonths: 6, fallbackHorizonMonths: 36, v1HistoryMonths: 6 },
+    options: { method: 'latest-document', horizonMonths: null, fullPeriod: false, offerAfterMonths: 6, fallbackHorizonMonths: 36, v1HistoryMonths: 6 },
     snapshotAt: 0, horizonSince: 0, horizonSource: 'fallback', coveredSince: null, pages: 0, productPages: 0,
     documents: 0, quarantined: 0, skipped, productsTracked: 0, productsDecided: 0, resultOfferedAt: null, stopReason: null, error: null,
     createdAt: 0, startedAt: 0, updatedAt: 0, finishedAt: null,
@@ -47,7 +47,7 @@ describe('schema and migrations', () => {
     const local = await openLocalStore({ name: 't' });
     expect(local.db.version).toBe(DB_VERSION);
     expect([...local.db.objectStoreNames].sort()).toEqual(
-      ['checkpoints', 'events', 'inventories', 'jobs', 'products', 'quarantine', 'stores', 'unknownProducts'],
+      ['checkpoints', 'decisions', 'events', 'inventories', 'jobs', 'products', 'quarantine', 'stores', 'unknownProducts'],
     );
     for (const name of RESERVED_STORE_NAMES) expect(local.db.objectStoreNames.contains(name as never)).toBe(false);
     expect([...local.db.transaction('events').store.indexNames]).toEqual(['byProduct']);
@@ -77,6 +77,80 @@ describe('schema and migrations', () => {
     // Opening again at the same version runs nothing.
     const again = await openLocalStore({ name: 'm', migrations: [...MIGRATIONS, addJournal] });
     expect((await again.getJob(S))?.storeName).toBe('Store (migrated)');
+    again.close();
+  });
+});
+
+describe('migration 1 -> 2: decisions, and the method and horizon with every job', () => {
+  it('adds the decisions store and gives version 1 jobs the default method and no horizon, keeping every row', async () => {
+    const v1 = await openLocalStore({ name: 'to-v2', migrations: MIGRATIONS.slice(0, 1) });
+    expect(v1.db.version).toBe(1);
+    const { method: _m, horizonMonths: _h, ...v1Options } = job().options;
+    // As version 1 wrote them: options without method and horizon.
+    await v1.db.put('jobs', { ...job(), options: v1Options } as unknown as JobRecord);
+    await v1.db.put('jobs', { ...job('S2'), status: 'done', options: { ...v1Options, fullPeriod: true } } as unknown as JobRecord);
+    await v1.putCheckpoint(checkpoint('2025-03', 'c7', 7));
+    await v1.commitDocumentPage(page([event('d1', 'p1', 10)], checkpoint('2025-03', 'c7', 7), checkpoint('2025-03', 'c8', 8)));
+    v1.close();
+
+    const v2 = await openLocalStore({ name: 'to-v2' });
+    expect(v2.db.version).toBe(DB_VERSION);
+    expect(DB_VERSION).toBe(2);
+    expect(v2.db.objectStoreNames.contains('decisions')).toBe(true);
+    expect((await v2.getJob(S))?.options).toEqual({ ...v1Options, method: 'latest-document', horizonMonths: null });
+    expect((await v2.getJob('S2'))?.options).toEqual({ ...v1Options, fullPeriod: true, method: 'latest-document', horizonMonths: null });
+    expect((await v2.getJob(S))?.pages).toBe(1);
+    expect(await v2.getCheckpoint(S, '2025-03')).toMatchObject({ cursor: 'c8', pages: 8 });
+    expect(await v2.productEvents(S, 'p1')).toHaveLength(1);
+    expect(await v2.listDecisions(S)).toEqual([]);
+    v2.close();
+  });
+
+  it('an empty version 1 database migrates too', async () => {
+    (await openLocalStore({ name: 'empty', migrations: MIGRATIONS.slice(0, 1) })).close();
+    const v2 = await openLocalStore({ name: 'empty' });
+    expect(await v2.listJobs()).toEqual([]);
+    expect(v2.db.objectStoreNames.contains('decisions')).toBe(true);
+    v2.close();
+  });
+});
+
+describe('the user\'s decisions', () => {
+  it('keeps manual quantities and unapproved products per store, a row only while it differs from the default', async () => {
+    const local = await openLocalStore({ name: 'dec' });
+    await local.setManual(S, 'p1', '2.5', 1);
+    await local.setApproval(S, ['p2', 'p3', 'p2'], false, 2);
+    await local.setApproval('S2', ['p1'], false, 3);
+    expect(await local.listDecisions(S)).toEqual([
+      { storeId: S, productId: 'p1', manual: '2.5', approved: true, updatedAt: 1 },
+      { storeId: S, productId: 'p2', manual: null, approved: false, updatedAt: 2 },
+      { storeId: S, productId: 'p3', manual: null, approved: false, updatedAt: 2 },
+    ]);
+    // A manual value on an unapproved product keeps both.
+    await local.setManual(S, 'p2', '0', 4);
+    expect((await local.listDecisions(S)).find((d) => d.productId === 'p2')).toMatchObject({ manual: '0', approved: false, updatedAt: 4 });
+    // Back to the defaults: the rows go.
+    await local.setManual(S, 'p1', null, 5);
+    await local.setApproval(S, ['p3'], true, 6);
+    await local.setApproval(S, ['p2'], true, 7);
+    expect(await local.listDecisions(S)).toEqual([{ storeId: S, productId: 'p2', manual: '0', approved: true, updatedAt: 7 }]);
+    expect(await local.listDecisions('S2')).toHaveLength(1);
+    local.close();
+  });
+
+  it('survive a reopen (a reload) and a new pull of the store; forgetting the store drops them', async () => {
+    const local = await openLocalStore({ name: 'dec2' });
+    await local.setManual(S, 'p1', '4', 1);
+    await local.setApproval(S, ['p9'], false, 1);
+    await local.setApproval('S2', ['p1'], false, 1);
+    local.close();
+    const again = await openLocalStore({ name: 'dec2' });
+    expect((await again.listDecisions(S)).map((d) => d.productId)).toEqual(['p1', 'p9']);
+    await again.resetStore(job(), [checkpoint('2025-03')]);
+    expect(await again.listDecisions(S)).toHaveLength(2);
+    await again.deleteStoreData(S);
+    expect(await again.listDecisions(S)).toEqual([]);
+    expect(await again.listDecisions('S2')).toHaveLength(1);
     again.close();
   });
 });

@@ -38,6 +38,27 @@ describe('horizonFor', () => {
   it('V1 stays within its history limit whatever the id says', () => {
     expect(horizonFor('v1', '20170101-AAAA', now)).toEqual({ since: Date.UTC(2024, 8, 15, 10, 30), source: 'v1-history' });
   });
+
+  it('a horizon the user set is honoured for V2 ids that give a creation date: the nearer of the two limits', () => {
+    const options = { fallbackMonths: 36, v1HistoryMonths: 6 };
+    // Created long before the horizon: the horizon wins.
+    expect(horizonFor('v2', '20170101-AAAA', now, { ...options, horizonMonths: 12 }))
+      .toEqual({ since: Date.UTC(2024, 2, 15, 10, 30), source: 'user-horizon' });
+    // Created after it: nothing older exists, the creation date wins.
+    expect(horizonFor('v2', '20240105-AAAA', now, { ...options, horizonMonths: 24 }))
+      .toEqual({ since: Date.UTC(2024, 0, 5), source: 'store-creation' });
+    // No horizon: back to the creation as before.
+    expect(horizonFor('v2', '20170101-AAAA', now, { ...options, horizonMonths: null }))
+      .toEqual({ since: Date.UTC(2017, 0, 1), source: 'store-creation' });
+  });
+
+  it('a horizon replaces the fallback for undated V2 ids, and only shortens V1 history', () => {
+    const options = { fallbackMonths: 36, v1HistoryMonths: 6 };
+    expect(horizonFor('v2', 'ffffffff-AAAA', now, { ...options, horizonMonths: 3 }))
+      .toEqual({ since: Date.UTC(2024, 11, 15, 10, 30), source: 'user-horizon' });
+    expect(horizonFor('v1', 'x', now, { ...options, horizonMonths: 3 })).toEqual({ since: Date.UTC(2024, 11, 15, 10, 30), source: 'user-horizon' });
+    expect(horizonFor('v1', 'x', now, { ...options, horizonMonths: 24 })).toEqual({ since: Date.UTC(2024, 8, 15, 10, 30), source: 'v1-history' });
+  });
 });
 
 describe('addMonthsUTC', () => {
