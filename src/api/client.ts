@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { ApiVersion } from '../model/types.ts';
 import { quantityForRequest, type Milli } from '../model/quantity.ts';
+import { v1DeviceSchema, v2DeviceSchema } from '../model/schemas-devices.ts';
 import { v1ProductSchema } from '../model/schemas-v1.ts';
 import { nextCursor, pageEnvelopeSchema, v2ProductSchema, v2StoreSchema } from '../model/schemas-v2.ts';
 import { ApiError, type ApiOperation } from './errors.ts';
@@ -35,6 +36,13 @@ export interface StoreInfo {
   address: string | null;
 }
 
+/** A terminal of a store: its id as documents carry it (`device_id` / `deviceUuid`) and the name set in the account. */
+export interface DeviceInfo {
+  id: string;
+  /** null when the cloud gives none. */
+  name: string | null;
+}
+
 /** A page of raw items; `nextCursor` null on the last page (always null for V1, which does not page). */
 export interface RawPage {
   items: unknown[];
@@ -59,6 +67,12 @@ export interface EvotorClient {
   readonly api: ApiVersion;
   readonly baseUrl: string;
   listStores(signal: AbortSignal): Promise<StoreInfo[]>;
+  /**
+   * The store's terminals (V2 `GET /stores/{id}/devices`, V1 `devices/search` filtered by store). Optional in the
+   * interface so that test doubles need not provide it; both real clients do. A 403/404 is a typed ApiError like
+   * any other: callers fall back to numbering the terminals.
+   */
+  listDevices?(storeId: string, signal: AbortSignal): Promise<DeviceInfo[]>;
   /** V2: one page (cursor null for the first). V1: the whole catalogue as one page. */
   productPage(storeId: string, cursor: string | null, signal: AbortSignal): Promise<RawPage>;
   /** V1 windows must not exceed one month (the caller's month windows respect that). */
@@ -118,6 +132,8 @@ function validate<T>(schema: z.ZodType<T>, body: unknown, operation: ApiOperatio
 
 const seg = encodeURIComponent;
 
+const nonEmpty = (name: string | null | undefined): string | null => (name != null && name.trim() !== '' ? name.trim() : null);
+
 class V2Client implements EvotorClient {
   readonly api = 'v2' as const;
   private readonly transport: Transport;
@@ -150,6 +166,24 @@ class V2Client implements EvotorClient {
       cursor = nextCursor(page);
     } while (cursor);
     return stores;
+  }
+
+  async listDevices(storeId: string, signal: AbortSignal): Promise<DeviceInfo[]> {
+    const devices: DeviceInfo[] = [];
+    let cursor: string | null = null;
+    do {
+      const { body } = await this.transport.request({
+        operation: 'listDevices', method: 'GET', path: `stores/${seg(storeId)}/devices`, resource: `store ${storeId}`,
+        ...(cursor ? { searchParams: { cursor } } : {}),
+      }, signal);
+      const page = validate(pageEnvelopeSchema, body, 'listDevices');
+      for (const item of page.items) {
+        const device = validate(v2DeviceSchema, item, 'listDevices');
+        devices.push({ id: device.id, name: nonEmpty(device.name) });
+      }
+      cursor = nextCursor(page);
+    } while (cursor);
+    return devices;
   }
 
   async productPage(storeId: string, cursor: string | null, signal: AbortSignal): Promise<RawPage> {
@@ -238,6 +272,16 @@ class V1Client implements EvotorClient {
     }, signal);
     return validate(z.array(v1StoreSchema), body, 'listStores')
       .map((s) => ({ id: s.uuid, name: s.name ?? s.uuid, address: s.address ?? null }));
+  }
+
+  async listDevices(storeId: string, signal: AbortSignal): Promise<DeviceInfo[]> {
+    const { body } = await this.transport.request({
+      operation: 'listDevices', method: 'GET', path: 'api/v1/inventories/devices/search', resource: 'devices',
+    }, signal);
+    const wanted = storeId.toLowerCase();
+    return validate(z.array(v1DeviceSchema), body ?? [], 'listDevices')
+      .filter((d) => d.storeUuid == null || d.storeUuid.toLowerCase() === wanted)
+      .map((d) => ({ id: d.uuid, name: nonEmpty(d.name) }));
   }
 
   async productPage(storeId: string, _cursor: string | null, signal: AbortSignal): Promise<RawPage> {

@@ -9,6 +9,7 @@ import { v2ErrorBodySchema } from '../model/schemas-v2.ts';
 /** The operations of the client; each maps to the scope Evotor requires for it (JSDK @Scope, evotor-api.md §1). */
 export type ApiOperation =
   | 'listStores'
+  | 'listDevices'
   | 'listProducts'
   | 'listDocuments'
   | 'getDocument'
@@ -18,6 +19,7 @@ export type ApiOperation =
 
 export const SCOPE_OF_OPERATION: Record<ApiOperation, string> = {
   listStores: 'store:read',
+  listDevices: 'store:read',
   listProducts: 'product:read',
   listDocuments: 'document:read',
   getDocument: 'document:read',

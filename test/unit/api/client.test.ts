@@ -211,3 +211,37 @@ describe('V1 client', () => {
     expect(result.violations).toEqual([]);
   });
 });
+
+describe('device lists (terminal names)', () => {
+  it('V2: GET /stores/{id}/devices across pages, validated; a device without a name keeps its id', async () => {
+    const { fetch, calls } = scripted(
+      json({ items: [{ id: 'DEV-1', name: 'Касса у входа', store_id: 'S1' }], paging: { next_cursor: 'n' } }),
+      json({ items: [{ id: 'DEV-2', name: '  ' }, { id: 'DEV-3', extra: true }], paging: {} }),
+    );
+    const devices = await client(fetch).listDevices!('S1', signal());
+    expect(devices).toEqual([{ id: 'DEV-1', name: 'Касса у входа' }, { id: 'DEV-2', name: null }, { id: 'DEV-3', name: null }]);
+    expect(calls[0]!.url.pathname).toBe('/stores/S1/devices');
+    expect(calls[0]!.headers.get('authorization')).toBe(`Bearer ${TOKEN}`);
+    expect(calls[1]!.url.search).toBe('?cursor=n');
+  });
+
+  it('V2: a device without an id is an invalid answer; 403 names the scope, 404 is not-found', async () => {
+    expect((await failure(client(scripted(json({ items: [{ name: 'x' }] })).fetch).listDevices!('S1', signal())))).toMatchObject({ code: 'invalid-response', operation: 'listDevices' });
+    const forbidden = await failure(client(scripted(json({ code: 'FORBIDDEN' }, 403)).fetch).listDevices!('S1', signal()));
+    expect(forbidden).toMatchObject({ code: 'missing-scope', params: { scope: 'store:read' }, status: 403 });
+    const missing = await failure(client(scripted(json({ code: 'NOT_FOUND' }, 404)).fetch).listDevices!('S1', signal()));
+    expect(missing).toMatchObject({ code: 'not-found', status: 404 });
+  });
+
+  it('V1: devices/search filtered by the store (case-insensitively)', async () => {
+    const { fetch, calls } = scripted(json([
+      { uuid: 'D1', name: 'Эвотор 7.2', storeUuid: 's-a' },
+      { uuid: 'D2', name: 'Другая', storeUuid: 'S-B' },
+      { uuid: 'D3', name: 'Без магазина' },
+    ]));
+    const c = createEvotorClient({ api: 'v1', token: TOKEN, baseUrl: 'http://127.0.0.1:9', fetch, retry: fast });
+    expect(await c.listDevices!('S-A', signal())).toEqual([{ id: 'D1', name: 'Эвотор 7.2' }, { id: 'D3', name: 'Без магазина' }]);
+    expect(calls[0]!.url.pathname).toBe('/api/v1/inventories/devices/search');
+    expect(calls[0]!.headers.get('x-authorization')).toBe(TOKEN);
+  });
+});
