@@ -1,15 +1,13 @@
 /**
  * The app's entry (the composition root): launch (token from the URL, cleaned at once), then the screens over the
- * real backend: the sync worker for pulls and results, the write-back for plans, writes and undo.
+ * real backend (create-backend.ts): the sync worker does the pulls, results, decisions, plans, writes and undo;
+ * the page only renders.
  */
 import { render } from 'preact';
-import { createEvotorClient } from './api/client.ts';
-import { createSyncBridge } from './worker/bridge.ts';
-import { createWriteback } from './writeback/index.ts';
 import { Root } from './ui/App.tsx';
+import { backendFactory } from './ui/create-backend.ts';
 import { setLang } from './ui/i18n.ts';
-import { launch, type LaunchEnv, type Session } from './ui/launch.ts';
-import { createWorkerBackend } from './ui/worker-backend.ts';
+import { launch, type LaunchEnv } from './ui/launch.ts';
 import './ui/styles.css';
 
 function sessionStorageOrNull(): Storage | null {
@@ -31,15 +29,7 @@ const storage = sessionStorageOrNull();
 const started = launch({ href: window.location.href, history: window.history, sessionStorage: storage, env });
 setLang(new URL(window.location.href).searchParams.get('lang'));
 
-function createBackend(session: Session) {
-  return createWorkerBackend({
-    session,
-    sync: createSyncBridge(),
-    writeback: createWriteback({
-      client: (api, hooks) => createEvotorClient({ api, token: session.token, baseUrl: session.apiBase, fetch: hooks.fetch }),
-    }),
-  });
-}
+const createBackend = backendFactory();
 
 const root = document.getElementById('app');
 if (root) render(<Root launch={started} env={env} createBackend={createBackend} sessionStorage={storage} />, root);

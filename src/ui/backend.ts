@@ -112,6 +112,13 @@ export interface ReviewResult {
    * instead of an id. Empty when unknown.
    */
   deviceNames: Readonly<Record<string, string>>;
+  /**
+   * Where deviceNames come from: 'cloud' (the store's device list), or 'numbered' when it could not be read
+   * (deviceNamesError says why, e.g. missing-scope store:read or not-found): the names are then "№ 1", "№ 2"…
+   * and the screen may say that the terminal names are unavailable. Absent: unknown (treated as 'cloud').
+   */
+  deviceNamesSource?: 'cloud' | 'numbered';
+  deviceNamesError?: BackendError | null;
   rows: ReviewRow[];
 }
 

@@ -1,20 +1,18 @@
 /**
- * The SyncBackend port over the real parts: the sync worker's bridge (src/worker: pulls, progress, results,
- * histories) and the write-back (src/writeback: plan, journal, apply, undo, CSV). A thin translation: no rule of
- * the computation or of the write-back is decided here.
+ * The SyncBackend port over the sync worker's bridge (src/worker): pulls, progress, results, histories, the user's
+ * decisions, and the write-back (plan, journal, apply, undo, resume, CSV) all run in the worker. This adapter only
+ * translates shapes and names; nothing heavy runs here (no plan building, no CSV text, no fetch, no IndexedDB),
+ * so the page never blocks. The user's decisions and the chosen method/horizon are saved by the worker in
+ * IndexedDB, so a reload gets them back from getResult() and the progress.
  *
- * Kept here until the worker owns them (see src/ui/README.md): the chosen method/horizon per store and the user's
- * decisions (manual quantities, unapproved products) live in this object's memory for the page's lifetime.
+ * Use `createBackend` (create-backend.ts) to get one; this module is the adapter alone, testable with a fake bridge.
  */
 import type { ApiVersion } from '../model/types.ts';
-import type { ProductHistory as WorkerHistory, ResultRow, StoreResult } from '../pull/computation.ts';
 import { creationDateFromStoreId } from '../pull/windows.ts';
 import { unlistedEvent } from '../stock/fold.ts';
-import { exportReviewCsv, type Writeback } from '../writeback/index.ts';
-import type { ComputedProduct, CreatePlanStore, RunKind, RunReport, RunResult } from '../writeback/types.ts';
+import type { RunReport, RunResult } from '../writeback/types.ts';
 import type { SyncBridge } from '../worker/bridge.ts';
-import type { StoreProgress } from '../worker/protocol.ts';
-import { formatQuantity, parseQuantity } from '../model/quantity.ts';
+import type { StoreProgress, StoreTerminals, SyncResult } from '../worker/protocol.ts';
 import {
   toBackendError,
   type BackendEvent,
@@ -31,24 +29,41 @@ import {
   type SyncBackend,
   type WritePlan,
 } from './backend.ts';
+import { lang as uiLang, type Lang } from './i18n.ts';
 import type { Session } from './launch.ts';
-import { DEFAULT_OPTIONS } from './state.ts';
-import { proposedText } from './review-model.ts';
 
-/** What the adapter uses of the write-back (the Writeback class, or the worker's proxy of it). */
-export type WritebackApi = Pick<Writeback, 'createPlan' | 'planUndo' | 'applyPlan' | 'pending' | 'listRuns' | 'exportCsv' | 'discard'>;
-
+/** What the adapter uses of the bridge (the real one, or a fake in tests). */
 export type SyncApiBridge = Pick<
   SyncBridge,
-  'configure' | 'listStores' | 'listProgress' | 'start' | 'pause' | 'resume' | 'cancel' | 'getResult' | 'getHistory' | 'onProgress' | 'terminate'
+  | 'configure' | 'listStores' | 'listProgress' | 'start' | 'pause' | 'resume' | 'cancel' | 'getResult' | 'getHistory'
+  | 'setManualQuantity' | 'setApproval' | 'planWrite' | 'planUndo' | 'applyRun' | 'pendingRuns' | 'listRuns'
+  | 'exportRunCsv' | 'exportReviewCsv' | 'discardRun' | 'onProgress' | 'onWriteProgress' | 'terminate'
 >;
 
-export interface WorkerBackendDeps {
-  session: Session;
+export type WorkerBackendDeps = WorkerBackendOptions & (
+  | {
+      /** The Evotor token: handed to the worker's memory, never stored. */
+      token: string;
+      /** Evotor's API root or a proxy (never taken from the page's URL). */
+      apiBase: string;
+    }
+  | {
+      /** @deprecated Pass token and apiBase (createBackend does). Kept while src/embed moves to createBackend. */
+      session: Pick<Session, 'token' | 'apiBase'>;
+      /** @deprecated Ignored: the write-back runs in the worker now. */
+      writeback?: unknown;
+    }
+);
+
+export interface WorkerBackendOptions {
   sync: SyncApiBridge;
-  writeback: WritebackApi | Promise<WritebackApi>;
   /** The API version of the account (the worker is configured per version). Default 'v2'. */
   api?: ApiVersion;
+  /** The language of the few words the backend makes itself (terminal numbers); default: the UI's current one. */
+  lang?: Lang;
+  /** IndexedDB names (tests, or several independent instances on one page). */
+  dbName?: string;
+  journalName?: string;
   now?: () => number;
 }
 
@@ -56,7 +71,12 @@ const STATE_OF: Record<StoreProgress['status'], StoreSyncState> = {
   idle: 'never', queued: 'running', running: 'running', paused: 'paused', interrupted: 'paused', done: 'done', failed: 'failed', cancelled: 'cancelled',
 };
 
-export function toPullProgress(p: StoreProgress, options: PullOptions): PullProgress {
+/** The options a store's job was started with (saved with it in IndexedDB), as the port says them. */
+export function optionsOfProgress(p: StoreProgress): PullOptions {
+  return { method: p.method, horizonMonths: p.horizonMonths, fullPeriod: p.fullPeriod };
+}
+
+export function toPullProgress(p: StoreProgress, options: PullOptions = optionsOfProgress(p)): PullProgress {
   let phase: PullPhase;
   switch (p.status) {
     case 'idle':
@@ -98,18 +118,13 @@ export function planStores(report: RunReport): PlanStore[] {
 }
 
 /**
- * Until the cloud's device names are read: the store's terminals numbered "1", "2"… by id (stable across reloads and
- * background updates), from every document the result names.
+ * Terminal names for reasons and timelines: the cloud's name, else the terminal's number, written so that it
+ * cannot be taken for a name ("№ 2" / "#2").
  */
-export function terminalNames(rows: readonly ResultRow[]): Record<string, string> {
-  const ids = new Set<string>();
-  for (const row of rows) {
-    for (const doc of [row.decidedBy, row.derived?.from, row.ledger?.from, ...row.chainBreaks.flatMap((b) => [b.previous, b.next])]) {
-      if (doc && doc.deviceId !== '') ids.add(doc.deviceId);
-    }
-  }
-  const sorted = [...ids].sort();
-  return Object.fromEntries(sorted.map((id, i) => [id, String(i + 1)]));
+export function terminalLabels(terminals: StoreTerminals, language: Lang): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [id, t] of Object.entries(terminals.byId)) out[id] = t.name ?? (language === 'en' ? `#${t.number}` : `№ ${t.number}`);
+  return out;
 }
 
 function csvName(prefix: string, now: number): string {
@@ -118,37 +133,45 @@ function csvName(prefix: string, now: number): string {
   return `${prefix}-${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}.csv`;
 }
 
+const sameOptions = (a: PullOptions, b: PullOptions) => a.method === b.method && a.horizonMonths === b.horizonMonths && a.fullPeriod === b.fullPeriod;
+
 export function createWorkerBackend(deps: WorkerBackendDeps): SyncBackend {
-  const { sync, session } = deps;
+  const { sync } = deps;
   const api = deps.api ?? 'v2';
   const now = deps.now ?? Date.now;
+  const language = (): Lang => deps.lang ?? uiLang.value;
   const listeners = new Set<(e: BackendEvent) => void>();
-  const optionsByStore = new Map<string, PullOptions>();
-  const manualByStore = new Map<string, Map<string, string>>();
-  const rejectedByStore = new Map<string, Set<string>>();
+  /** Options just asked for, until the worker's job shows them (its progress carries the saved ones). */
+  const requested = new Map<string, PullOptions>();
   const lastProgress = new Map<string, StoreProgress>();
   const completeByStore = new Map<string, boolean>();
-  const kindByRun = new Map<string, RunKind>();
   /** Store names as the cloud lists them (progress may not know them yet). */
   const storeNames = new Map<string, string>();
-  const nameOf = (storeId: string): string => storeNames.get(storeId) ?? lastProgress.get(storeId)?.storeName ?? storeId;
 
-  const ready = sync.configure({ api, token: session.token, baseUrl: session.apiBase });
-  const writeback = Promise.resolve(deps.writeback);
+  const { token, apiBase } = 'session' in deps ? deps.session : deps;
+  const ready = sync.configure({
+    api, token, baseUrl: apiBase,
+    ...(deps.dbName !== undefined ? { dbName: deps.dbName } : {}),
+    ...(deps.journalName !== undefined ? { journalName: deps.journalName } : {}),
+  });
+  ready.catch(() => undefined); // every call awaits it and reports its failure
   const emit = (e: BackendEvent) => {
     for (const l of listeners) l(e);
   };
-  const optionsOf = (storeId: string) => optionsByStore.get(storeId) ?? DEFAULT_OPTIONS;
+  const optionsOf = (p: StoreProgress): PullOptions => requested.get(p.storeId) ?? optionsOfProgress(p);
 
   const offProgress = sync.onProgress((p) => {
     const before = lastProgress.get(p.storeId);
     lastProgress.set(p.storeId, p);
-    emit({ type: 'pull-progress', progress: toPullProgress(p, optionsOf(p.storeId)) });
+    const asked = requested.get(p.storeId);
+    if (asked && sameOptions(asked, optionsOfProgress(p))) requested.delete(p.storeId);
+    emit({ type: 'pull-progress', progress: toPullProgress(p, optionsOf(p)) });
     if (p.resultReady && (before === undefined || before.resultVersion !== p.resultVersion || !before.resultReady)) {
       emit({ type: 'review-changed', storeId: p.storeId });
     }
     if (before !== undefined && before.status !== p.status) emit({ type: 'stores-changed' });
   });
+  const offWrite = sync.onWriteProgress((progress) => emit({ type: 'write-progress', progress }));
 
   async function progressList(): Promise<StoreProgress[]> {
     await ready;
@@ -171,69 +194,29 @@ export function createWorkerBackend(deps: WorkerBackendDeps): SyncBackend {
     };
   }
 
-  function toReviewResult(storeId: string, result: StoreResult): ReviewResult {
-    const manual = manualByStore.get(storeId);
-    const rejected = rejectedByStore.get(storeId);
+  function toReviewResult(storeId: string, result: SyncResult): ReviewResult {
+    const { manual } = result.decisions;
+    const notApproved = new Set(result.decisions.notApproved);
     completeByStore.set(storeId, result.complete);
     return {
       storeId,
-      method: optionsOf(storeId).method,
+      method: result.method,
       complete: result.complete,
-      deviceNames: terminalNames(result.rows),
-      rows: result.rows.map((row: ResultRow) => ({
+      deviceNames: terminalLabels(result.terminals, language()),
+      deviceNamesSource: result.terminals.source,
+      deviceNamesError: result.terminals.error ? toBackendError(result.terminals.error) : null,
+      rows: result.rows.map((row) => ({
         storeId,
         stock: row,
-        manualQuantity: manual?.get(row.productId) ?? null,
-        approved: !(rejected?.has(row.productId) ?? false),
+        manualQuantity: manual[row.productId] ?? null,
+        approved: !notApproved.has(row.productId),
         provisional: row.provisional,
       })),
     };
   }
 
-  function computedOf(storeId: string, result: StoreResult): ComputedProduct[] {
-    const method = optionsOf(storeId).method;
-    return result.rows.map((row) => {
-      const quantity = proposedText({ storeId, stock: row, manualQuantity: null, approved: true, provisional: row.provisional }, method);
-      return {
-        productId: row.productId,
-        quantity,
-        status: row.status === 'not_tracked' ? 'not_tracked' : quantity === null ? 'unresolved' : 'resolved',
-        decidedBy: row.decidedBy,
-        rule: row.rule,
-        warnings: row.warnings.map((w) => ({ code: w.code, value: w.value })),
-        name: row.name,
-        code: row.code,
-        measureName: row.measureName,
-        cloudQuantity: row.cloudQuantity,
-      } satisfies ComputedProduct;
-    });
-  }
-
   function describePlan(result: RunResult): WritePlan {
-    kindByRun.set(result.report.runId, result.report.kind);
     return { runId: result.report.runId, kind: result.report.kind, stores: planStores(result.report), moved: result.moved };
-  }
-
-  /** What the write-back needs of these stores: computed values by the chosen method, approvals, manual values. */
-  async function planSpecs(storeIds: readonly string[]): Promise<CreatePlanStore[]> {
-    const progress = new Map((await progressList()).map((p) => [p.storeId, p]));
-    const specs: CreatePlanStore[] = [];
-    for (const storeId of storeIds) {
-      const result = await sync.getResult(storeId);
-      const rejected = rejectedByStore.get(storeId) ?? new Set<string>();
-      const manual = manualByStore.get(storeId) ?? new Map<string, string>();
-      specs.push({
-        storeId,
-        storeName: nameOf(storeId),
-        api: result.api,
-        // Documents closed up to the pull's snapshot are in the computation; the guard looks after it.
-        cutoff: progress.get(storeId)?.snapshotAt ?? now(),
-        computed: computedOf(storeId, result),
-        approved: result.rows.filter((r) => !rejected.has(r.productId)).map((r) => r.productId),
-        manual: Object.fromEntries([...manual].filter(([id]) => !rejected.has(id))),
-      });
-    }
-    return specs;
   }
 
   return {
@@ -247,15 +230,22 @@ export function createWorkerBackend(deps: WorkerBackendDeps): SyncBackend {
 
     async startPull(storeId, options) {
       await ready;
-      optionsByStore.set(storeId, options);
       const p = lastProgress.get(storeId);
-      const restart = p !== undefined && (p.status === 'done' || p.status === 'cancelled');
+      const hasJob = p !== undefined && p.status !== 'idle';
+      // A finished pull starts again from now; so does one laid out for another horizon (its months differ).
+      const restart = hasJob && (p.status === 'done' || p.status === 'cancelled' || p.horizonMonths !== options.horizonMonths);
       const horizon = options.horizonMonths;
+      requested.set(storeId, options);
+      const name = storeNames.get(storeId);
       await sync.start(storeId, {
         restart,
+        method: options.method,
         fullPeriod: options.fullPeriod,
-        ...(horizon !== null ? { fallbackHorizonMonths: horizon, v1HistoryMonths: Math.min(horizon, 12) } : {}),
-        storeName: nameOf(storeId),
+        horizonMonths: horizon,
+        // V1 keeps a limited history: never ask for more than a year there.
+        ...(horizon !== null ? { v1HistoryMonths: Math.min(horizon, 12) } : {}),
+        // Without a name from the cloud's list, the worker finds it (or shows the id).
+        ...(name !== undefined ? { storeName: name } : {}),
       });
     },
     async pausePull(storeId) {
@@ -271,7 +261,7 @@ export function createWorkerBackend(deps: WorkerBackendDeps): SyncBackend {
       await sync.cancel(storeId);
     },
     async pullProgress() {
-      return (await progressList()).filter((p) => p.status !== 'idle').map((p) => toPullProgress(p, optionsOf(p.storeId)));
+      return (await progressList()).filter((p) => p.status !== 'idle').map((p) => toPullProgress(p, optionsOf(p)));
     },
 
     async reviewRows(storeId) {
@@ -280,62 +270,52 @@ export function createWorkerBackend(deps: WorkerBackendDeps): SyncBackend {
     },
     async productHistory(storeId, productId) {
       await ready;
-      const h: WorkerHistory = await sync.getHistory(storeId, productId);
+      const h = await sync.getHistory(storeId, productId);
       const unlisted = h.unlistedBy.map((doc) => unlistedEvent({ doc, complete: true, listed: [] }, productId));
-      const events = [...h.events, ...unlisted];
-      return { storeId, productId, events, complete: completeByStore.get(storeId) ?? false } satisfies ProductHistory;
+      return { storeId, productId, events: [...h.events, ...unlisted], complete: completeByStore.get(storeId) ?? false } satisfies ProductHistory;
     },
     async setManualQuantity(storeId, productId, quantity) {
-      const map = manualByStore.get(storeId) ?? new Map<string, string>();
-      if (quantity === null) map.delete(productId);
-      else map.set(productId, formatQuantity(parseQuantity(quantity)));
-      manualByStore.set(storeId, map);
+      await ready;
+      await sync.setManualQuantity(storeId, productId, quantity);
     },
     async setApproval(storeId, productIds, approved) {
-      const set = rejectedByStore.get(storeId) ?? new Set<string>();
-      for (const id of productIds) {
-        if (approved) set.delete(id);
-        else set.add(id);
-      }
-      rejectedByStore.set(storeId, set);
+      await ready;
+      await sync.setApproval(storeId, productIds, approved);
     },
 
     async planWrite(storeIds) {
       await ready;
-      const stores = await planSpecs(storeIds);
-      const wb = await writeback;
-      return describePlan(await wb.createPlan({ stores }));
+      return describePlan(await sync.planWrite(storeIds));
     },
     async planUndo(runId) {
-      const wb = await writeback;
-      return describePlan(await wb.planUndo(runId));
+      await ready;
+      return describePlan(await sync.planUndo(runId));
     },
     async runWrite(runId) {
-      const wb = await writeback;
-      const kind = kindByRun.get(runId) ?? 'write';
-      return wb.applyPlan(runId, { onProgress: (info) => emit({ type: 'write-progress', progress: { ...info, kind } }) });
+      await ready;
+      return sync.applyRun(runId);
     },
     async cancelPlan(runId) {
-      const wb = await writeback;
-      await wb.discard(runId);
+      await ready;
+      await sync.discardRun(runId);
     },
     async discardUndo(runId) {
-      const wb = await writeback;
-      await wb.discard(runId);
+      await ready;
+      await sync.discardRun(runId);
     },
     async exportCsv(storeIds, runId): Promise<CsvFile> {
-      const text = runId === null ? (await ready, exportReviewCsv(await planSpecs(storeIds))) : await (await writeback).exportCsv(runId);
-      return { filename: csvName(runId === null ? 'ostatki-proverka' : 'ostatki-zapis', now()), blob: new Blob([text], { type: 'text/csv;charset=utf-8' }) };
+      await ready;
+      const blob = runId === null ? await sync.exportReviewCsv(storeIds) : await sync.exportRunCsv(runId);
+      return { filename: csvName(runId === null ? 'ostatki-proverka' : 'ostatki-zapis', now()), blob };
     },
 
     async pendingWork(): Promise<PendingWork> {
-      const wb = await writeback;
-      const [progress, unfinished, runs] = await Promise.all([progressList(), wb.pending(), wb.listRuns()]);
-      for (const r of [...unfinished, ...runs]) kindByRun.set(r.runId, r.kind);
+      await ready;
+      const [progress, unfinished, runs] = await Promise.all([progressList(), sync.pendingRuns(), sync.listRuns()]);
       const pulls = progress.filter((p) => p.status === 'interrupted' || p.status === 'paused' || p.status === 'failed');
       const undoable = runs.filter((r) => r.kind === 'write' && r.undoable && r.status === 'completed').at(-1) ?? null;
       return {
-        pulls: pulls.map((p) => toPullProgress(p, optionsOf(p.storeId))),
+        pulls: pulls.map((p) => toPullProgress(p, optionsOf(p))),
         run: unfinished[0] ?? null,
         undoable,
       };
@@ -347,6 +327,7 @@ export function createWorkerBackend(deps: WorkerBackendDeps): SyncBackend {
     dispose() {
       listeners.clear();
       offProgress();
+      offWrite();
       sync.terminate();
     },
   };

@@ -1,16 +1,18 @@
 /**
- * The page's side of the sync worker: typed methods that post requests and await the answers, and a progress
- * stream. Components use this (or signals.ts), never fetch or IndexedDB.
+ * The page's side of the sync worker: typed methods that post requests and await the answers, and one event
+ * stream carrying pull progress and write progress. Components use this (or signals.ts), never fetch or IndexedDB.
  */
 import { ApiError, type SerializedApiError } from '../api/errors.ts';
 import { spawnSyncWorker } from './spawn.ts';
 import type {
-  Method, RequestMessage, SerializedError, StoreProgress, SyncApi, WorkerMessage,
+  Method, RequestMessage, SerializedError, StoreProgress, SyncApi, WorkerMessage, WriteProgress,
 } from './protocol.ts';
 
 export interface SyncBridge extends SyncApi {
-  /** Called with every progress event; returns the unsubscribe function. */
+  /** Called with every pull progress event; returns the unsubscribe function. */
   onProgress(listener: (progress: StoreProgress) => void): () => void;
+  /** Called with every progress event of a write or undo run (applyRun, resumePending); returns the unsubscribe function. */
+  onWriteProgress(listener: (progress: WriteProgress) => void): () => void;
   /** Resolves when the worker script loaded; rejects when it could not (e.g. CORS refused the cross-origin import). */
   readonly ready: Promise<void>;
   /** Stops the worker at once (pulls resume from their checkpoints in the next worker). */
@@ -28,6 +30,7 @@ export function createSyncBridge(options: BridgeOptions = {}): SyncBridge {
   const worker = options.worker ?? spawnSyncWorker(options.scriptUrl);
   const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
   const listeners = new Set<(progress: StoreProgress) => void>();
+  const writeListeners = new Set<(progress: WriteProgress) => void>();
   let nextId = 1;
   let failure: Error | null = null;
   let markReady!: () => void;
@@ -49,6 +52,7 @@ export function createSyncBridge(options: BridgeOptions = {}): SyncBridge {
     const message = event.data;
     if (message.type === 'ready') markReady();
     else if (message.type === 'progress') for (const listener of listeners) listener(message.progress);
+    else if (message.type === 'write-progress') for (const listener of writeListeners) listener(message.progress);
     else if (message.type === 'response') {
       const call = pending.get(message.id);
       if (!call) return;
@@ -77,6 +81,10 @@ export function createSyncBridge(options: BridgeOptions = {}): SyncBridge {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    onWriteProgress(listener) {
+      writeListeners.add(listener);
+      return () => writeListeners.delete(listener);
+    },
     terminate() {
       worker.terminate();
       fail(new DOMException('The sync worker was terminated', 'AbortError'));
@@ -91,6 +99,19 @@ export function createSyncBridge(options: BridgeOptions = {}): SyncBridge {
     getResult: (storeId) => call('getResult', storeId),
     getHistory: (storeId, productId) => call('getHistory', storeId, productId),
     getDocument: (storeId, documentId) => call('getDocument', storeId, documentId),
+    setManualQuantity: (storeId, productId, quantity) => call('setManualQuantity', storeId, productId, quantity),
+    setApproval: (storeId, productIds, approved) => call('setApproval', storeId, [...productIds], approved),
+    planWrite: (storeIds) => call('planWrite', [...storeIds]),
+    planUndo: (runId) => call('planUndo', runId),
+    applyRun: (runId) => call('applyRun', runId),
+    stopRun: (runId) => call('stopRun', runId),
+    resumePending: () => call('resumePending'),
+    pendingRuns: () => call('pendingRuns'),
+    listRuns: () => call('listRuns'),
+    runReport: (runId) => call('runReport', runId),
+    exportRunCsv: (runId) => call('exportRunCsv', runId),
+    exportReviewCsv: (storeIds) => call('exportReviewCsv', [...storeIds]),
+    discardRun: (runId) => call('discardRun', runId),
   };
 }
 

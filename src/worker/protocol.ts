@@ -6,9 +6,13 @@
 import type { SerializedApiError } from '../api/errors.ts';
 import type { StoreInfo } from '../api/client.ts';
 import type { RetryPolicy } from '../api/retry.ts';
-import type { JobOptions, JobRecord } from '../local/schema.ts';
+import type { JobOptions, JobRecord, StockMethod } from '../local/schema.ts';
 import type { ApiVersion } from '../model/types.ts';
 import type { ProductHistory, StoreResult } from '../pull/computation.ts';
+import type { ProgressInfo, RunKind, RunReport, RunResult } from '../writeback/types.ts';
+
+export type { StockMethod } from '../local/schema.ts';
+export type { ProgressInfo, RunKind, RunReport, RunResult } from '../writeback/types.ts';
 
 export interface SyncConfig {
   api: ApiVersion;
@@ -20,6 +24,8 @@ export interface SyncConfig {
   retry?: Partial<RetryPolicy>;
   /** IndexedDB database name (tests use their own). */
   dbName?: string;
+  /** The write-back journal's database name (default 'evotor-stock-sync-journal'; tests use their own). */
+  journalName?: string;
   /** Stores pulled at the same time; the others wait their turn (status 'queued'). Default 3. */
   maxConcurrentStores?: number;
 }
@@ -27,7 +33,10 @@ export interface SyncConfig {
 export interface StartOptions extends Partial<JobOptions> {
   /** Drop what was pulled before and start from now. */
   restart?: boolean;
-  /** Shown in progress until the store list is known. */
+  /**
+   * The store's name for progress. Optional: without it the worker takes the name from the cloud's store list
+   * (read once if this worker has not seen it), else shows the store id. Saved with the job.
+   */
   storeName?: string;
 }
 
@@ -80,8 +89,50 @@ export interface StoreProgress {
   snapshotAt: number | null;
   horizonSince: number | null;
   coveredSince: number | null;
+  /** The options the job was started with (defaults when there is no job): a reload reviews with the same method. */
+  method: StockMethod;
+  horizonMonths: number | null;
+  fullPeriod: boolean;
   updatedAt: number;
 }
+
+/** The user's decisions on a store's products, as saved in IndexedDB (src/local `decisions`). */
+export interface StoreDecisions {
+  /** Quantities typed for undecided products, by product id: decimal text with a dot ("2.5"). */
+  manual: Record<string, string>;
+  /** Products whose change the user unticked (everything else is approved). */
+  notApproved: string[];
+}
+
+/** A terminal named by the result's documents or listed by the cloud. */
+export interface TerminalInfo {
+  /** 1, 2, … by device id: stable for a store's set of terminals, shown when there is no name. */
+  number: number;
+  /** The name set in the personal account; null when the cloud gave none or could not be asked. */
+  name: string | null;
+}
+
+export interface StoreTerminals {
+  /** By device id as the documents carry it. */
+  byId: Record<string, TerminalInfo>;
+  /**
+   * 'cloud': the store's device list was read (V2 GET /stores/{id}/devices, V1 devices/search).
+   * 'numbered': it could not be (403 without store:read, 404, network…): `error` says why; terminals are numbered.
+   */
+  source: 'cloud' | 'numbered';
+  error: SerializedError | null;
+}
+
+/** getResult(): the computation's result plus what the user decided and how the store was pulled. */
+export interface SyncResult extends StoreResult {
+  method: StockMethod;
+  horizonMonths: number | null;
+  decisions: StoreDecisions;
+  terminals: StoreTerminals;
+}
+
+/** Progress of a write or undo run (the write-back's ProgressInfo) and which of the two it is. */
+export type WriteProgress = ProgressInfo & { kind: RunKind };
 
 /** Everything the page can ask of the worker. */
 export interface SyncApi {
@@ -99,12 +150,53 @@ export interface SyncApi {
   resume(storeId: string): Promise<void>;
   /** Stops the pull; what was fetched stays (its result too). start() with restart drops it. */
   cancel(storeId: string): Promise<void>;
-  /** Every catalogue product with cloud and computed quantities, status and explanation. */
-  getResult(storeId: string): Promise<StoreResult>;
+  /**
+   * Every catalogue product with cloud and computed quantities, status and explanation, plus the user's saved
+   * decisions, the method and horizon of the pull, and the store's terminal names.
+   */
+  getResult(storeId: string): Promise<SyncResult>;
   /** One product's rows in time order, for the detail view. */
   getHistory(storeId: string, productId: string): Promise<ProductHistory>;
   /** The original document from Evotor (raw documents are not kept locally). */
   getDocument(storeId: string, documentId: string): Promise<unknown>;
+
+  // ----- the user's decisions (saved in IndexedDB: a reload keeps them) -----------------------------------------
+
+  /** A quantity for an undecided product (decimal text, dot or comma); null removes it. Rejects a bad quantity. */
+  setManualQuantity(storeId: string, productId: string, quantity: string | null): Promise<void>;
+  /** Ticks or unticks products' changes for writing. */
+  setApproval(storeId: string, productIds: readonly string[], approved: boolean): Promise<void>;
+
+  // ----- writing back (src/writeback, journaled in its own IndexedDB database) ----------------------------------
+
+  /**
+   * Journals one run writing the approved changes of these stores (values by each store's method, manual values
+   * for undecided products): reads the cloud's quantities and looks for documents after the computation. Nothing
+   * is sent to Evotor yet. `moved`: products whose documents moved since (a sale while the user reviewed).
+   */
+  planWrite(storeIds: readonly string[]): Promise<RunResult>;
+  /** Journals the run restoring the quantities before a write run (or returns the existing one). */
+  planUndo(runId: string): Promise<RunResult>;
+  /**
+   * Applies, or continues from the journal, a planned or interrupted run. Progress comes as 'write-progress'
+   * events (onWriteProgress). Rejects with an AbortError when stopRun() stops it (the journal keeps everything).
+   */
+  applyRun(runId: string): Promise<RunResult>;
+  /** Stops an apply of this worker; it can be continued later with applyRun or resumePending. */
+  stopRun(runId: string): Promise<void>;
+  /** Continues every unfinished run from the journal (after a reload), oldest first. */
+  resumePending(): Promise<RunResult[]>;
+  /** Runs that stopped before the end (interrupted, stopped, or left 'applying' by a closed tab). */
+  pendingRuns(): Promise<RunReport[]>;
+  /** Every run in the journal, oldest first. */
+  listRuns(): Promise<RunReport[]>;
+  runReport(runId: string): Promise<RunReport>;
+  /** The run's whole result as CSV for Excel (UTF-8 with BOM, `;`), made in the worker. */
+  exportRunCsv(runId: string): Promise<Blob>;
+  /** The review of these stores before any plan, as CSV in the same format. */
+  exportReviewCsv(storeIds: readonly string[]): Promise<Blob>;
+  /** Forgets a run (a plan the user declined, or a write whose undo is no longer wanted) and its undo data. */
+  discardRun(runId: string): Promise<void>;
 }
 
 export type Method = keyof SyncApi;
@@ -122,7 +214,17 @@ export type ResponseMessage =
 
 export type EventMessage =
   | { type: 'progress'; progress: StoreProgress }
+  | { type: 'write-progress'; progress: WriteProgress }
   | { type: 'ready' };
+
+/** Every method of SyncApi, for the worker's dispatch (a name not listed is refused; a method not listed fails tsc). */
+const METHOD_TABLE: Record<Method, true> = {
+  configure: true, listStores: true, listProgress: true, start: true, pause: true, resume: true, cancel: true,
+  getResult: true, getHistory: true, getDocument: true, setManualQuantity: true, setApproval: true,
+  planWrite: true, planUndo: true, applyRun: true, stopRun: true, resumePending: true, pendingRuns: true, listRuns: true,
+  runReport: true, exportRunCsv: true, exportReviewCsv: true, discardRun: true,
+};
+export const METHODS: ReadonlySet<string> = new Set(Object.keys(METHOD_TABLE));
 
 export type WorkerMessage = ResponseMessage | EventMessage;
 

@@ -1,28 +1,50 @@
 /**
- * What runs inside the worker: the store pulls, their progress, and the computed results. Kept apart from the
- * message plumbing (worker.ts) so it can be driven directly in tests.
+ * What runs inside the worker: the store pulls, their progress, the computed results, the user's decisions and
+ * the write-back (plan, apply, undo, resume, report, CSV). Kept apart from the message plumbing (worker.ts) so it
+ * can be driven directly in tests.
  *
  * Stores are independent: each has its own runner, AbortController and client; one failing store only marks its
  * own job failed. The token lives in `config` (memory) only.
  */
-import { createEvotorClient, type ClientOptions, type EvotorClient, type StoreInfo } from '../api/client.ts';
-import { isAbortError } from '../api/errors.ts';
+import { createEvotorClient, type ClientOptions, type DeviceInfo, type EvotorClient, type StoreInfo } from '../api/client.ts';
+import { isAbortError, isApiError } from '../api/errors.ts';
 import { RateLimitPacer } from '../api/pacing.ts';
 import type { WaitInfo } from '../api/transport.ts';
 import { openLocalStore, type LocalStore } from '../local/db.ts';
-import { PRODUCTS_PHASE, type JobRecord, type JobStatus } from '../local/schema.ts';
-import { StoreComputation, type ProductHistory, type StoreResult } from '../pull/computation.ts';
-import { pullStore, type PageInfo } from '../pull/engine.ts';
-import { serializeError, type SerializedError, type StartOptions, type StoreProgress, type StoreStatus, type SyncApi, type SyncConfig } from './protocol.ts';
+import { PRODUCTS_PHASE, type DecisionRecord, type JobRecord, type JobStatus } from '../local/schema.ts';
+import { formatQuantity, parseQuantity } from '../model/quantity.ts';
+import type { ApiVersion } from '../model/types.ts';
+import { StoreComputation, type ProductHistory, type ResultRow } from '../pull/computation.ts';
+import { DEFAULT_JOB_OPTIONS, pullStore, type PageInfo } from '../pull/engine.ts';
+import { createWriteback, exportReviewCsv, WritebackBusyError, type Writeback } from '../writeback/index.ts';
+import type { CreatePlanStore, RunKind, RunReport, RunResult } from '../writeback/types.ts';
+import { planStore } from './plan-input.ts';
+import {
+  serializeError,
+  type SerializedError, type StartOptions, type StoreDecisions, type StoreProgress, type StoreStatus, type StoreTerminals,
+  type SyncApi, type SyncConfig, type SyncResult, type WriteProgress,
+} from './protocol.ts';
+import { buildTerminals, deviceIdsOf } from './terminals.ts';
 
 export interface ServiceDeps {
   emit(progress: StoreProgress): void;
+  /** Progress of write and undo runs (the same event stream as pull progress in the worker). */
+  emitWrite?(progress: WriteProgress): void;
   /** Replaced in tests. */
   createClient?: (options: ClientOptions) => EvotorClient;
   now?: () => number;
   /** Minimum time between two progress events of one store (status changes are sent at once). */
   progressIntervalMs?: number;
+  /** How long getResult waits for the store's device list before numbering the terminals (default 5 s). */
+  devicesWaitMs?: number;
 }
+
+type DeviceList = { devices: DeviceInfo[] } | { error: SerializedError };
+
+/** Answers about the device list that asking again will not change (cached for the worker's life). */
+const LASTING_DEVICE_ERRORS = new Set(['missing-scope', 'not-found', 'unauthorized', 'payment-required', 'bad-request', 'invalid-response', 'http-error']);
+
+const CSV_TYPE = 'text/csv;charset=utf-8';
 
 interface Runner {
   storeId: string;
@@ -59,6 +81,11 @@ export class SyncService implements SyncApi {
   private readonly queue: string[] = [];
   private readonly lifetime = new AbortController();
   private readonly now: () => number;
+  private wb: Promise<Writeback> | null = null;
+  /** Applies running in this worker, to stop them (stopRun, a new configuration). */
+  private readonly applies = new Map<string, { controller: AbortController; done: Promise<unknown> }>();
+  /** Device lists per store: one request per store and worker life (transient failures are asked again). */
+  private readonly deviceLists = new Map<string, Promise<DeviceList>>();
 
   constructor(private readonly deps: ServiceDeps) {
     this.now = deps.now ?? Date.now;
@@ -73,6 +100,9 @@ export class SyncService implements SyncApi {
       this.local = null;
       this.runners.clear();
     }
+    // The write-back's clients hold the token and base URL of the configuration they were made with.
+    await this.closeWriteback();
+    this.deviceLists.clear();
     this.config = { ...config };
     this.dbName = config.dbName;
     this.local ??= await openLocalStore(config.dbName ? { name: config.dbName } : {});
@@ -98,11 +128,15 @@ export class SyncService implements SyncApi {
   }
 
   async start(storeId: string, options: StartOptions = {}): Promise<void> {
-    const { local } = this.ready();
-    const runner = this.runner(storeId, options.storeName);
+    this.ready();
+    if (typeof storeId !== 'string' || storeId === '') throw new Error('start: a store id is required');
+    const given = plainName(options.storeName);
+    const runner = this.runner(storeId, given ?? undefined);
     if (runner.running || runner.status === 'queued') return;
-    runner.options = options;
-    if (options.storeName === undefined) runner.storeName = (await local.getStore(storeId))?.name ?? runner.storeName;
+    // Only the fields a job knows: anything else a caller put in the options never reaches the job row.
+    runner.options = startOptions(options);
+    if (given === null) runner.storeName = (await this.cloudName(storeId)) ?? runner.storeName;
+    void this.deviceList(storeId, this.ready().config.api); // names for the explanations, ready by review time
     runner.status = 'queued';
     runner.error = null;
     this.queue.push(storeId);
@@ -122,8 +156,19 @@ export class SyncService implements SyncApi {
     await this.stop(storeId, 'cancel');
   }
 
-  async getResult(storeId: string): Promise<StoreResult> {
-    return (await this.computation(storeId)).result();
+  async getResult(storeId: string): Promise<SyncResult> {
+    const { local } = this.ready();
+    const result = await (await this.computation(storeId)).result();
+    const [job, decisions, terminals] = await Promise.all([
+      local.getJob(storeId), local.listDecisions(storeId), this.terminals(storeId, result.api, result.rows),
+    ]);
+    return {
+      ...result,
+      method: job?.options.method ?? DEFAULT_JOB_OPTIONS.method,
+      horizonMonths: job?.options.horizonMonths ?? null,
+      decisions: toDecisions(decisions),
+      terminals,
+    };
   }
 
   async getHistory(storeId: string, productId: string): Promise<ProductHistory> {
@@ -136,6 +181,210 @@ export class SyncService implements SyncApi {
     return this.client().getDocument(storeId, documentId, this.lifetime.signal, closeTime === null ? undefined : { closeTime });
   }
 
+  // ----- the user's decisions ----------------------------------------------------------------------------------
+
+  async setManualQuantity(storeId: string, productId: string, quantity: string | null): Promise<void> {
+    const { local } = this.ready();
+    requireId(storeId, 'storeId');
+    requireId(productId, 'productId');
+    let value: string | null = null;
+    if (quantity !== null) {
+      if (typeof quantity !== 'string') throw new TypeError('setManualQuantity: the quantity must be decimal text or null');
+      value = formatQuantity(parseQuantity(quantity.trim().replace(',', '.')));
+    }
+    await local.setManual(storeId, productId, value, this.now());
+  }
+
+  async setApproval(storeId: string, productIds: readonly string[], approved: boolean): Promise<void> {
+    const { local } = this.ready();
+    requireId(storeId, 'storeId');
+    if (!Array.isArray(productIds)) throw new TypeError('setApproval: productIds must be an array');
+    for (const id of productIds) requireId(id, 'productId');
+    await local.setApproval(storeId, productIds, approved === true, this.now());
+  }
+
+  // ----- writing back ------------------------------------------------------------------------------------------
+
+  async planWrite(storeIds: readonly string[]): Promise<RunResult> {
+    const stores = await this.planStores(storeIds);
+    return (await this.writeback()).createPlan({ stores, signal: this.lifetime.signal });
+  }
+
+  async planUndo(runId: string): Promise<RunResult> {
+    return (await this.writeback()).planUndo(runId, this.lifetime.signal);
+  }
+
+  async applyRun(runId: string): Promise<RunResult> {
+    const wb = await this.writeback();
+    if (this.applies.has(runId)) throw new WritebackBusyError(runId);
+    const kind: RunKind = (await wb.report(runId)).kind;
+    const controller = new AbortController();
+    const onLifetimeAbort = () => controller.abort(this.lifetime.signal.reason);
+    this.lifetime.signal.addEventListener('abort', onLifetimeAbort, { once: true });
+    const done = wb.applyPlan(runId, {
+      signal: controller.signal,
+      onProgress: (info) => this.deps.emitWrite?.({ ...info, kind }),
+    });
+    this.applies.set(runId, { controller, done: done.catch(() => undefined) });
+    try {
+      return await done;
+    } finally {
+      this.applies.delete(runId);
+      this.lifetime.signal.removeEventListener('abort', onLifetimeAbort);
+    }
+  }
+
+  async stopRun(runId: string): Promise<void> {
+    const apply = this.applies.get(runId);
+    if (!apply) return;
+    apply.controller.abort(new DOMException('The write was stopped; it continues from the journal', 'AbortError'));
+    await apply.done;
+  }
+
+  async resumePending(): Promise<RunResult[]> {
+    const results: RunResult[] = [];
+    for (const run of await (await this.writeback()).pending()) {
+      try {
+        results.push(await this.applyRun(run.runId));
+      } catch (error) {
+        // Applied meanwhile by another tab: that tab finishes it.
+        if (error instanceof WritebackBusyError) continue;
+        throw error;
+      }
+    }
+    return results;
+  }
+
+  async pendingRuns(): Promise<RunReport[]> {
+    return (await this.writeback()).pending();
+  }
+
+  async listRuns(): Promise<RunReport[]> {
+    return (await this.writeback()).listRuns();
+  }
+
+  async runReport(runId: string): Promise<RunReport> {
+    return (await this.writeback()).report(runId);
+  }
+
+  async exportRunCsv(runId: string): Promise<Blob> {
+    return new Blob([await (await this.writeback()).exportCsv(runId)], { type: CSV_TYPE });
+  }
+
+  async exportReviewCsv(storeIds: readonly string[]): Promise<Blob> {
+    return new Blob([exportReviewCsv(await this.planStores(storeIds))], { type: CSV_TYPE });
+  }
+
+  async discardRun(runId: string): Promise<void> {
+    await (await this.writeback()).discard(runId);
+  }
+
+  /** What the write-back needs of these stores, from disk: results, the job's method and cut-off, decisions. */
+  private async planStores(storeIds: readonly string[]): Promise<CreatePlanStore[]> {
+    const { local } = this.ready();
+    if (!Array.isArray(storeIds) || storeIds.length === 0) throw new TypeError('a plan needs at least one store id');
+    const stores: CreatePlanStore[] = [];
+    for (const storeId of storeIds) {
+      requireId(storeId, 'storeId');
+      const job = await local.getJob(storeId);
+      if (!job) throw new Error(`store ${storeId} has no pulled result to write`);
+      const result = await this.getResult(storeId);
+      stores.push(planStore({
+        storeId,
+        storeName: (await local.getStore(storeId))?.name ?? job.storeName,
+        api: result.api,
+        cutoff: job.snapshotAt,
+        rows: result.rows,
+        method: result.method,
+        decisions: result.decisions,
+      }));
+    }
+    return stores;
+  }
+
+  private writeback(): Promise<Writeback> {
+    const { config } = this.ready();
+    if (!this.wb) {
+      const opening = createWriteback({
+        client: (api, hooks) => this.makeClient(api, { fetch: hooks.fetch }),
+        ...(config.journalName ? { journalName: config.journalName } : {}),
+      });
+      // A journal that failed to open (storage refused) is tried again on the next call.
+      opening.catch(() => {
+        if (this.wb === opening) this.wb = null;
+      });
+      this.wb = opening;
+    }
+    return this.wb;
+  }
+
+  /** Stops this worker's applies (the journal keeps them: resumable) and closes the journal. */
+  private async closeWriteback(): Promise<void> {
+    const opening = this.wb;
+    if (!opening) return;
+    this.wb = null;
+    const applies = [...this.applies.values()];
+    for (const a of applies) a.controller.abort(new DOMException('The worker was configured again', 'AbortError'));
+    await Promise.all(applies.map((a) => a.done));
+    try {
+      (await opening).close();
+    } catch {
+      // It never opened.
+    }
+  }
+
+  // ----- store names and terminals -----------------------------------------------------------------------------
+
+  /**
+   * The store's name as the cloud lists it: from the stores seen by listStores, else read once now (a failure only
+   * means the id is shown). Never anything a caller passed along by accident.
+   */
+  private async cloudName(storeId: string): Promise<string | null> {
+    const { local } = this.ready();
+    const known = plainName((await local.getStore(storeId))?.name);
+    if (known !== null) return known;
+    try {
+      const stores = await this.listStores();
+      return plainName(stores.find((s) => s.id.toLowerCase() === storeId.toLowerCase())?.name);
+    } catch {
+      return null;
+    }
+  }
+
+  private deviceList(storeId: string, api: ApiVersion): Promise<DeviceList> {
+    const key = `${api} ${storeId.toLowerCase()}`;
+    let list = this.deviceLists.get(key);
+    if (!list) {
+      const client = this.makeClient(api, { retry: { maxRetries: 1, maxNetworkRetries: 1, maxRateLimitRetries: 2 } });
+      list = client.listDevices
+        ? client.listDevices(storeId, this.lifetime.signal).then(
+            (devices): DeviceList => ({ devices }),
+            (error: unknown): DeviceList => ({ error: serializeError(error) }),
+          )
+        : Promise.resolve<DeviceList>({ error: { name: 'Error', message: 'this client cannot list devices' } });
+      this.deviceLists.set(key, list);
+      void list.then((r) => {
+        const lasting = 'devices' in r || (r.error.code !== undefined && LASTING_DEVICE_ERRORS.has(r.error.code)) || r.error.code === undefined;
+        if (!lasting && this.deviceLists.get(key) === list) this.deviceLists.delete(key);
+      });
+    }
+    return list;
+  }
+
+  /** Names of the terminals the result names; numbered when the device list fails or is slow (then asked again). */
+  private async terminals(storeId: string, api: ApiVersion, rows: readonly ResultRow[]): Promise<StoreTerminals> {
+    const wait = this.deps.devicesWaitMs ?? 5000;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const slow = new Promise<DeviceList>((resolve) => {
+      timer = setTimeout(() => resolve({ error: { name: 'TimeoutError', message: `the device list did not answer within ${wait} ms` } }), wait);
+    });
+    try {
+      return buildTerminals(deviceIdsOf(rows), await Promise.race([this.deviceList(storeId, api), slow]));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   // ----- runners -----------------------------------------------------------------------------------------------
 
   private ready(): { local: LocalStore; config: SyncConfig } {
@@ -144,13 +393,20 @@ export class SyncService implements SyncApi {
   }
 
   private client(onWait?: (info: WaitInfo) => void): EvotorClient {
+    return this.makeClient(this.ready().config.api, onWait ? { onWait } : {});
+  }
+
+  /** A client of the configured account for an API version (every client shares the pacer: one token's limits). */
+  private makeClient(api: ApiVersion, extra: Pick<ClientOptions, 'onWait' | 'fetch' | 'retry'> = {}): EvotorClient {
     const config = this.ready().config;
+    const retry = config.retry || extra.retry ? { ...config.retry, ...extra.retry } : undefined;
     const options: ClientOptions = {
-      api: config.api, token: config.token, pacer: this.pacer,
+      api, token: config.token, pacer: this.pacer,
       ...(config.baseUrl ? { baseUrl: config.baseUrl } : {}),
       ...(config.timeoutMs !== undefined ? { timeoutMs: config.timeoutMs } : {}),
-      ...(config.retry ? { retry: config.retry } : {}),
-      ...(onWait ? { onWait } : {}),
+      ...(retry ? { retry } : {}),
+      ...(extra.onWait ? { onWait: extra.onWait } : {}),
+      ...(extra.fetch ? { fetch: extra.fetch } : {}),
     };
     return (this.deps.createClient ?? createEvotorClient)(options);
   }
@@ -397,7 +653,46 @@ export class SyncService implements SyncApi {
       snapshotAt: job?.snapshotAt ?? null,
       horizonSince: job?.horizonSince ?? null,
       coveredSince: job?.coveredSince ?? null,
+      method: job?.options.method ?? DEFAULT_JOB_OPTIONS.method,
+      horizonMonths: job?.options.horizonMonths ?? null,
+      fullPeriod: job?.options.fullPeriod ?? DEFAULT_JOB_OPTIONS.fullPeriod,
       updatedAt: now,
     };
   }
+}
+
+/** A store name fit to show: non-empty text of sane length, else null. */
+function plainName(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  const name = value.trim();
+  return name === '' || name.length > 500 ? null : name;
+}
+
+function requireId(value: unknown, what: string): asserts value is string {
+  if (typeof value !== 'string' || value === '') throw new TypeError(`${what} must be a non-empty string`);
+}
+
+/** The options a job takes, checked one by one (a message from the page is not trusted to have the right shape). */
+function startOptions(options: StartOptions): StartOptions {
+  const out: StartOptions = {};
+  if (options === null || typeof options !== 'object') return out;
+  if (options.restart === true) out.restart = true;
+  if (typeof options.fullPeriod === 'boolean') out.fullPeriod = options.fullPeriod;
+  if (options.method === 'latest-document' || options.method === 'ledger') out.method = options.method;
+  if (options.horizonMonths === null || (typeof options.horizonMonths === 'number' && options.horizonMonths > 0)) out.horizonMonths = options.horizonMonths;
+  for (const key of ['offerAfterMonths', 'fallbackHorizonMonths', 'v1HistoryMonths'] as const) {
+    const v = options[key];
+    if (typeof v === 'number' && Number.isFinite(v) && v > 0) out[key] = v;
+  }
+  return out;
+}
+
+function toDecisions(records: readonly DecisionRecord[]): StoreDecisions {
+  const manual: Record<string, string> = {};
+  const notApproved: string[] = [];
+  for (const r of records) {
+    if (r.manual !== null) manual[r.productId] = r.manual;
+    if (!r.approved) notApproved.push(r.productId);
+  }
+  return { manual, notApproved };
 }

@@ -4,16 +4,17 @@
  * same-origin blob when the script comes from another origin).
  */
 import { SyncService } from './service.ts';
-import { serializeError, type Method, type RequestMessage, type WorkerMessage } from './protocol.ts';
+import { METHODS, serializeError, type Method, type RequestMessage, type WorkerMessage } from './protocol.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const post = (message: WorkerMessage) => scope.postMessage(message);
 
-const service = new SyncService({ emit: (progress) => post({ type: 'progress', progress }) });
+const service = new SyncService({
+  emit: (progress) => post({ type: 'progress', progress }),
+  emitWrite: (progress) => post({ type: 'write-progress', progress }),
+});
 
-const METHODS: ReadonlySet<Method> = new Set<Method>([
-  'configure', 'listStores', 'listProgress', 'start', 'pause', 'resume', 'cancel', 'getResult', 'getHistory', 'getDocument',
-]);
+let configuring: Promise<unknown> = Promise.resolve();
 
 scope.addEventListener('message', (event: MessageEvent<RequestMessage>) => {
   const message = event.data;
@@ -23,9 +24,11 @@ scope.addEventListener('message', (event: MessageEvent<RequestMessage>) => {
     post({ type: 'response', id, ok: false, error: { name: 'TypeError', message: `unknown method ${String(method)}` } });
     return;
   }
-  const call = service[method] as (...a: unknown[]) => Promise<unknown>;
-  Promise.resolve()
-    .then(() => call.apply(service, args as unknown[]))
+  const call = service[method as Method] as (...a: unknown[]) => Promise<unknown>;
+  // Calls wait for a configuration in progress (opening the database), so a page may send them right after it.
+  const answer = configuring.then(() => call.apply(service, args as unknown[]));
+  if (method === 'configure') configuring = answer.catch(() => undefined);
+  answer
     .then(
       (value) => post({ type: 'response', id, ok: true, value }),
       (error: unknown) => post({ type: 'response', id, ok: false, error: serializeError(error) }),

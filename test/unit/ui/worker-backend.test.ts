@@ -1,15 +1,14 @@
 import { describe, expect, it, vi } from 'vitest';
 import { milli } from '../../../src/model/quantity.ts';
-import type { ResultRow, StoreResult } from '../../../src/pull/computation.ts';
+import type { ResultRow } from '../../../src/pull/computation.ts';
 import type { BackendEvent } from '../../../src/ui/backend.ts';
-import type { Session } from '../../../src/ui/launch.ts';
-import { createWorkerBackend, planStores, terminalNames, type SyncApiBridge, type WritebackApi } from '../../../src/ui/worker-backend.ts';
-import type { StoreProgress } from '../../../src/worker/protocol.ts';
-import type { CreatePlanInput, RunResult } from '../../../src/writeback/types.ts';
+import { createWorkerBackend, planStores, terminalLabels, type SyncApiBridge } from '../../../src/ui/worker-backend.ts';
+import type { StoreDecisions, StoreProgress, StoreTerminals, SyncResult, WriteProgress } from '../../../src/worker/protocol.ts';
+import type { RunResult } from '../../../src/writeback/types.ts';
 import { productStock, runReport } from './memory-backend.ts';
 
 const TOKEN = 'secret-token-0123456789';
-const session: Session = { token: TOKEN, uid: null, apiBase: 'https://proxy.example/evotor', demo: false, source: 'url' };
+const CONN = { token: TOKEN, apiBase: 'https://proxy.example/evotor' };
 const STORE = '20190315-AAAA-BBBB-CCCC-DDDDDDDDDDDD';
 
 function sp(over: Partial<StoreProgress> = {}): StoreProgress {
@@ -17,23 +16,35 @@ function sp(over: Partial<StoreProgress> = {}): StoreProgress {
     storeId: STORE, storeName: 'Ленина', api: 'v2', status: 'running', phase: 'documents', currentMonth: '2025-02', monthsDone: 2,
     monthsTotal: 72, pages: 10, productPages: 2, documents: 5000, quarantined: 0, productsDecided: 90, productsTracked: 100,
     resultReady: false, background: false, stopReason: null, documentsPerSecond: 300, etaMs: 60_000, waiting: null, error: null,
-    resultVersion: 1, snapshotAt: 1_700_000_000_000, horizonSince: null, coveredSince: null, updatedAt: 1_700_000_100_000, ...over,
+    resultVersion: 1, snapshotAt: 1_700_000_000_000, horizonSince: null, coveredSince: null,
+    method: 'latest-document', horizonMonths: null, fullPeriod: false, updatedAt: 1_700_000_100_000, ...over,
   };
 }
 
 const row = (id: string, over: Partial<ResultRow> = {}): ResultRow => ({ ...productStock(id), pk: id, provisional: false, difference: null, ...over });
 
-function result(rows: ResultRow[]): StoreResult {
+const CLOUD_TERMINALS: StoreTerminals = { byId: { 'DEV-1': { number: 1, name: 'Касса у входа' } }, source: 'cloud', error: null };
+
+function result(rows: ResultRow[], over: Partial<SyncResult> = {}): SyncResult {
   return {
     storeId: STORE, api: 'v2', version: 1, coveredSince: null, complete: true, rows,
     counts: { products: rows.length, tracked: rows.length, resolved: rows.length, unresolved: 0, notTracked: 0, decided: rows.length, differing: 0, quarantinedDocuments: 0 },
     skipped: { freePriceLines: 0, serviceLines: 0, notTrackedLines: 0, unknownProductLines: 0, setHeaderLines: 0, noStockEffectDocuments: 0, unknownTypeDocuments: 0, openTareDocuments: 0 },
     unknownProducts: [], quarantined: [], warnings: [],
+    method: 'latest-document', horizonMonths: null, decisions: { manual: {}, notApproved: [] }, terminals: CLOUD_TERMINALS, ...over,
   };
 }
 
-function fakes(rows: ResultRow[], progress: StoreProgress[] = [sp()]) {
+function fakes(rows: ResultRow[], progress: StoreProgress[] = [sp()], extra: Partial<SyncResult> = {}) {
   let onProgress: ((p: StoreProgress) => void) | null = null;
+  let onWrite: ((p: WriteProgress) => void) | null = null;
+  const planned: RunResult = {
+    report: runReport('run-1', {
+      status: 'planned',
+      stores: [{ storeId: STORE, storeName: 'Ленина', api: 'v2', counts: {} as never, written: 0, unchanged: 0, failed: 0, skipped: 0, remaining: 2, increase: milli(6000), decrease: milli(-1500), failures: [], attention: [], moved: [], error: null }],
+    }),
+    moved: [],
+  };
   const sync = {
     configure: vi.fn(async () => {}),
     listStores: vi.fn(async () => [{ id: STORE, name: 'Ленина', address: 'ул. Ленина, 5' }]),
@@ -42,40 +53,38 @@ function fakes(rows: ResultRow[], progress: StoreProgress[] = [sp()]) {
     pause: vi.fn(async () => {}),
     resume: vi.fn(async () => {}),
     cancel: vi.fn(async () => {}),
-    getResult: vi.fn(async () => result(rows)),
+    getResult: vi.fn(async () => result(rows, extra)),
     getHistory: vi.fn(async () => ({ storeId: STORE, product: null, events: [], unlistedBy: [productStock('x').decidedBy!], quarantined: [], row: null })),
+    setManualQuantity: vi.fn(async () => {}),
+    setApproval: vi.fn(async () => {}),
+    planWrite: vi.fn(async (_ids: readonly string[]) => planned),
+    planUndo: vi.fn(async () => ({ ...planned, report: { ...planned.report, runId: 'run-2', kind: 'undo' as const } })),
+    applyRun: vi.fn(async (runId: string) => {
+      onWrite?.({ runId, phase: 'writing', done: 1, total: 2, rate: 5, concurrency: 2, rateLimited: 0, kind: 'write' });
+      return { report: runReport(runId), moved: [] };
+    }),
+    pendingRuns: vi.fn(async () => [runReport('run-0', { status: 'interrupted', remaining: 3 })]),
+    listRuns: vi.fn(async () => [runReport('run-a', { undoable: true }), runReport('run-b', { undoable: true }), runReport('run-u', { kind: 'undo', undoable: false })]),
+    exportRunCsv: vi.fn(async () => new Blob(['\uFEFF"Магазин"\r\n'], { type: 'text/csv;charset=utf-8' })),
+    exportReviewCsv: vi.fn(async () => new Blob(['\uFEFF"Магазин";"Товар"\r\n'], { type: 'text/csv;charset=utf-8' })),
+    discardRun: vi.fn(async () => {}),
     onProgress: vi.fn((l: (p: StoreProgress) => void) => {
       onProgress = l;
       return () => (onProgress = null);
     }),
+    onWriteProgress: vi.fn((l: (p: WriteProgress) => void) => {
+      onWrite = l;
+      return () => (onWrite = null);
+    }),
     terminate: vi.fn(),
   } satisfies SyncApiBridge;
-  const planned: RunResult = {
-    report: runReport('run-1', {
-      status: 'planned',
-      stores: [{ storeId: STORE, storeName: 'Ленина', api: 'v2', counts: {} as never, written: 0, unchanged: 0, failed: 0, skipped: 0, remaining: 2, increase: milli(6000), decrease: milli(-1500), failures: [], attention: [], moved: [], error: null }],
-    }),
-    moved: [],
-  };
-  const writeback = {
-    createPlan: vi.fn(async (_input: CreatePlanInput) => planned),
-    planUndo: vi.fn(async () => ({ ...planned, report: { ...planned.report, runId: 'run-2', kind: 'undo' as const } })),
-    applyPlan: vi.fn(async (_id: string, o?: { onProgress?: (i: never) => void }) => {
-      o?.onProgress?.({ runId: 'run-1', phase: 'writing', done: 1, total: 2, rate: 5, concurrency: 2, rateLimited: 0 } as never);
-      return { report: runReport('run-1'), moved: [] };
-    }),
-    pending: vi.fn(async () => [runReport('run-0', { status: 'interrupted', remaining: 3 })]),
-    listRuns: vi.fn(async () => [runReport('run-a', { undoable: true }), runReport('run-b', { undoable: true }), runReport('run-u', { kind: 'undo', undoable: false })]),
-    exportCsv: vi.fn(async () => '\uFEFF"Магазин"\r\n'),
-    discard: vi.fn(async () => {}),
-  } satisfies WritebackApi;
-  return { sync, writeback, emitProgress: (p: StoreProgress) => onProgress?.(p) };
+  return { sync, emitProgress: (p: StoreProgress) => onProgress?.(p) };
 }
 
-describe('the adapter over the worker bridge and the write-back', () => {
-  it('configures the worker with the session (token in memory only) and maps stores and their state', async () => {
+describe('the adapter over the worker bridge', () => {
+  it('configures the worker with the token and API base (in memory only) and maps stores and their state', async () => {
     const f = fakes([], [sp({ status: 'interrupted' })]);
-    const b = createWorkerBackend({ session, sync: f.sync, writeback: f.writeback, now: () => Date.UTC(2025, 5, 1) });
+    const b = createWorkerBackend({ ...CONN, sync: f.sync, now: () => Date.UTC(2025, 5, 1) });
     const stores = await b.listStores();
     expect(f.sync.configure).toHaveBeenCalledWith({ api: 'v2', token: TOKEN, baseUrl: 'https://proxy.example/evotor' });
     expect(stores).toEqual([
@@ -83,9 +92,18 @@ describe('the adapter over the worker bridge and the write-back', () => {
     ]);
   });
 
+  it('passes the database names through, and accepts the old session form while the embed moves over', async () => {
+    const f = fakes([]);
+    createWorkerBackend({ ...CONN, sync: f.sync, api: 'v1', dbName: 'db-x', journalName: 'journal-x' });
+    expect(f.sync.configure).toHaveBeenCalledWith({ api: 'v1', token: TOKEN, baseUrl: CONN.apiBase, dbName: 'db-x', journalName: 'journal-x' });
+    const g = fakes([]);
+    createWorkerBackend({ session: CONN, sync: g.sync, writeback: null });
+    expect(g.sync.configure).toHaveBeenCalledWith({ api: 'v2', token: TOKEN, baseUrl: CONN.apiBase });
+  });
+
   it('turns worker progress into port events: phases, pages, background, review-changed on a new result version', async () => {
     const f = fakes([]);
-    const b = createWorkerBackend({ session, sync: f.sync, writeback: f.writeback });
+    const b = createWorkerBackend({ ...CONN, sync: f.sync });
     const events: BackendEvent[] = [];
     b.subscribe((e) => events.push(e));
     f.emitProgress(sp());
@@ -101,85 +119,124 @@ describe('the adapter over the worker bridge and the write-back', () => {
     expect(JSON.stringify(events)).not.toContain(TOKEN);
   });
 
-  it('starts with the chosen options and a restart only when the last pull finished', async () => {
+  it('starts with the chosen options (method and horizon saved with the job) and restarts a finished pull', async () => {
     const f = fakes([], [sp({ status: 'done', resultReady: true })]);
-    const b = createWorkerBackend({ session, sync: f.sync, writeback: f.writeback });
+    const b = createWorkerBackend({ ...CONN, sync: f.sync });
     await b.listStores();
     await b.startPull(STORE, { method: 'ledger', horizonMonths: 24, fullPeriod: true });
-    expect(f.sync.start).toHaveBeenCalledWith(STORE, { restart: true, fullPeriod: true, fallbackHorizonMonths: 24, v1HistoryMonths: 12, storeName: 'Ленина' });
+    expect(f.sync.start).toHaveBeenCalledWith(STORE, {
+      restart: true, method: 'ledger', fullPeriod: true, horizonMonths: 24, v1HistoryMonths: 12, storeName: 'Ленина',
+    });
   });
 
-  it('review rows carry the user decisions, terminal names and the method; the plan gets the same choices', async () => {
+  it('resumes a paused pull with the same horizon, restarts it for another; without a known name the worker finds it', async () => {
+    const f = fakes([], [sp({ status: 'paused', horizonMonths: 12 })]);
+    const b = createWorkerBackend({ ...CONN, sync: f.sync });
+    await b.pullProgress();
+    await b.startPull(STORE, { method: 'latest-document', horizonMonths: 12, fullPeriod: false });
+    expect(f.sync.start).toHaveBeenLastCalledWith(STORE, { restart: false, method: 'latest-document', fullPeriod: false, horizonMonths: 12, v1HistoryMonths: 12 });
+    await b.startPull(STORE, { method: 'latest-document', horizonMonths: 6, fullPeriod: false });
+    expect(f.sync.start).toHaveBeenLastCalledWith(STORE, expect.objectContaining({ restart: true, horizonMonths: 6, v1HistoryMonths: 6 }));
+  });
+
+  it('progress after a reload carries the options saved with the job, not the defaults', async () => {
+    const f = fakes([], [sp({ status: 'interrupted', method: 'ledger', horizonMonths: 18, fullPeriod: true })]);
+    const b = createWorkerBackend({ ...CONN, sync: f.sync });
+    const [p] = await b.pullProgress();
+    expect(p!.options).toEqual({ method: 'ledger', horizonMonths: 18, fullPeriod: true });
+    const pending = await b.pendingWork();
+    expect(pending.pulls[0]!.options).toEqual({ method: 'ledger', horizonMonths: 18, fullPeriod: true });
+  });
+
+  it('review rows carry the saved decisions, the saved method and the cloud terminal names', async () => {
     const rows = [
       row('a', { quantity: '7', ledgerQuantity: '6', cloudQuantity: '0' }),
       row('b', { quantity: '3', ledgerQuantity: '3', cloudQuantity: '1' }),
       row('u', { status: 'unresolved', quantity: null, ledgerQuantity: null, decidedBy: null }),
     ];
-    // The cloud's store list names the store, whatever progress says.
-    const f = fakes(rows, [sp({ storeName: 'not a name' })]);
-    const b = createWorkerBackend({ session, sync: f.sync, writeback: f.writeback });
-    await b.listStores();
-    await b.startPull(STORE, { method: 'ledger', horizonMonths: null, fullPeriod: true });
+    const decisions: StoreDecisions = { manual: { u: '2.5' }, notApproved: ['b'] };
+    const f = fakes(rows, [sp()], { method: 'ledger', decisions });
+    const b = createWorkerBackend({ ...CONN, sync: f.sync });
     await b.setApproval(STORE, ['b'], false);
-    await b.setManualQuantity(STORE, 'u', '2,500');
+    await b.setManualQuantity(STORE, 'u', '2.5');
+    expect(f.sync.setApproval).toHaveBeenCalledWith(STORE, ['b'], false);
+    expect(f.sync.setManualQuantity).toHaveBeenCalledWith(STORE, 'u', '2.5');
     const review = await b.reviewRows(STORE);
     expect(review.method).toBe('ledger');
-    expect(review.deviceNames).toEqual({ 'DEV-1': '1' });
+    expect(review.deviceNames).toEqual({ 'DEV-1': 'Касса у входа' });
+    expect(review.deviceNamesSource).toBe('cloud');
     expect(review.rows.map((r) => [r.stock.productId, r.approved, r.manualQuantity])).toEqual([['a', true, null], ['b', false, null], ['u', true, '2.5']]);
+  });
 
+  it('numbers terminals visibly when the device list could not be read, and says why', async () => {
+    const terminals: StoreTerminals = {
+      byId: { 'DEV-1': { number: 1, name: null }, 'DEV-2': { number: 2, name: null } }, source: 'numbered',
+      error: { name: 'ApiError', code: 'missing-scope', params: { scope: 'store:read' }, status: 403, operation: 'listDevices', message: '403' },
+    };
+    const f = fakes([row('a')], [sp()], { terminals });
+    const ru = await createWorkerBackend({ ...CONN, sync: f.sync, lang: 'ru' }).reviewRows(STORE);
+    expect(ru.deviceNames).toEqual({ 'DEV-1': '№ 1', 'DEV-2': '№ 2' });
+    expect(ru.deviceNamesSource).toBe('numbered');
+    expect(ru.deviceNamesError).toMatchObject({ code: 'missing-scope', params: { scope: 'store:read' }, status: 403 });
+    expect(terminalLabels(terminals, 'en')).toEqual({ 'DEV-1': '#1', 'DEV-2': '#2' });
+  });
+
+  it('plans in the worker and describes the plan per store', async () => {
+    const f = fakes([]);
+    const b = createWorkerBackend({ ...CONN, sync: f.sync });
     const plan = await b.planWrite([STORE]);
-    const input = f.writeback.createPlan.mock.calls[0]![0];
-    expect(input.stores[0]).toMatchObject({ storeId: STORE, storeName: 'Ленина', api: 'v2', cutoff: 1_700_000_000_000, approved: ['a', 'u'], manual: { u: '2.5' } });
-    expect(input.stores[0]!.computed.map((c) => [c.productId, c.quantity, c.status])).toEqual([['a', '6', 'resolved'], ['b', '3', 'resolved'], ['u', null, 'unresolved']]);
+    expect(f.sync.planWrite).toHaveBeenCalledWith([STORE]);
     expect(plan).toEqual({ runId: 'run-1', kind: 'write', moved: [], stores: [{ storeId: STORE, storeName: 'Ленина', products: 2, increase: 6000, decrease: -1500 }] });
   });
 
-  it('applies with progress events, undoes, discards, and finds unfinished and undoable runs', async () => {
+  it('applies with progress events from the worker, undoes, discards, and finds unfinished and undoable runs', async () => {
     const f = fakes([]);
-    const b = createWorkerBackend({ session, sync: f.sync, writeback: f.writeback });
+    const b = createWorkerBackend({ ...CONN, sync: f.sync });
     const events: BackendEvent[] = [];
     b.subscribe((e) => events.push(e));
     await b.runWrite('run-1');
+    expect(f.sync.applyRun).toHaveBeenCalledWith('run-1');
     expect(events).toContainEqual({ type: 'write-progress', progress: expect.objectContaining({ runId: 'run-1', done: 1, total: 2, kind: 'write' }) });
     expect((await b.planUndo('run-1')).kind).toBe('undo');
     await b.cancelPlan('run-2');
-    expect(f.writeback.discard).toHaveBeenCalledWith('run-2');
+    expect(f.sync.discardRun).toHaveBeenCalledWith('run-2');
+    await b.discardUndo('run-1');
+    expect(f.sync.discardRun).toHaveBeenLastCalledWith('run-1');
     const pending = await b.pendingWork();
     expect(pending.run?.runId).toBe('run-0');
     expect(pending.undoable?.runId).toBe('run-b');
   });
 
-  it('exports the review before writing as Excel-ready CSV, and a run through the write-back', async () => {
-    const f = fakes([row('a', { name: '=HYPERLINK("x")', quantity: '7', cloudQuantity: '7' }), row('b', { quantity: '0.875', cloudQuantity: '1' })]);
-    const b = createWorkerBackend({ session, sync: f.sync, writeback: f.writeback, now: () => Date.UTC(2025, 2, 12, 11, 5) });
+  it('CSV files are made by the worker; the adapter only names them', async () => {
+    const f = fakes([]);
+    const b = createWorkerBackend({ ...CONN, sync: f.sync, now: () => Date.UTC(2025, 2, 12, 11, 5) });
     const review = await b.exportCsv([STORE], null);
-    const text = await review.blob.text();
+    expect(f.sync.exportReviewCsv).toHaveBeenCalledWith([STORE]);
     expect(review.filename).toMatch(/^ostatki-proverka-2025-03-12-\d{4}\.csv$/);
-    // Blob.text() decodes UTF-8 and drops the BOM: look at the bytes Excel will see.
     expect([...new Uint8Array(await review.blob.arrayBuffer()).slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
-    expect(text).toContain(`"'=HYPERLINK(""x"")"`);
-    expect(text).toContain('"0.875"');
-    expect(text).toContain('без изменений');
     const run = await b.exportCsv([STORE], 'run-1');
-    expect(f.writeback.exportCsv).toHaveBeenCalledWith('run-1');
+    expect(f.sync.exportRunCsv).toHaveBeenCalledWith('run-1');
+    expect(run.filename).toMatch(/^ostatki-zapis-/);
     expect(await run.blob.text()).toContain('Магазин');
   });
 
   it('adds complete inventories that do not list the product to its history', async () => {
     const f = fakes([]);
-    const b = createWorkerBackend({ session, sync: f.sync, writeback: f.writeback });
+    const b = createWorkerBackend({ ...CONN, sync: f.sync });
     const h = await b.productHistory(STORE, 'p1');
     expect(h.events).toHaveLength(1);
     expect(h.events[0]).toMatchObject({ rule: 'INVENTORY_UNLISTED', setTo: 0, decides: true, productId: 'p1' });
   });
 
-  it('numbers terminals by id, stably', () => {
-    const doc = (deviceId: string) => ({ ...productStock('x').decidedBy!, deviceId });
-    expect(terminalNames([row('a', { decidedBy: doc('T-b') }), row('b', { decidedBy: doc('T-a') }), row('c', { decidedBy: doc('') })])).toEqual({ 'T-a': '1', 'T-b': '2' });
-  });
-
   it('describes a planned run per store from the write-back report', () => {
     const report = runReport('r', { stores: [{ storeId: 's', storeName: 'S', remaining: 2, increase: milli(500), decrease: milli(0) } as never] });
     expect(planStores(report)).toEqual([{ storeId: 's', storeName: 'S', products: 2, increase: 500, decrease: 0 }]);
+  });
+
+  it('dispose stops listening and terminates the worker', () => {
+    const f = fakes([]);
+    const b = createWorkerBackend({ ...CONN, sync: f.sync });
+    b.dispose();
+    expect(f.sync.terminate).toHaveBeenCalled();
   });
 });

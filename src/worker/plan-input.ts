@@ -1,0 +1,70 @@
+/**
+ * What the write-back is given for a store, built in the worker from what is on disk: the computed result, the
+ * method saved with the pull job, and the user's saved decisions. Pure, so the rules are unit-tested directly.
+ *
+ * The same choices as the review on the page (src/ui/review-model.ts): with 'latest-document' only resolved
+ * products propose a value; with 'ledger' the ledger's value. A manual value counts only for a product that
+ * proposes none (an undecided one, where the review offers the input), so a value typed before background
+ * fetching decided the product never overrides the documents.
+ */
+import type { StockMethod } from '../local/schema.ts';
+import type { ResultRow } from '../pull/computation.ts';
+import type { ComputedProduct, CreatePlanStore } from '../writeback/types.ts';
+import type { ApiVersion } from '../model/types.ts';
+import type { StoreDecisions } from './protocol.ts';
+
+/** The quantity the computation proposes for a product by the chosen method (decimal text), or null. */
+export function proposedQuantity(row: Pick<ResultRow, 'status' | 'quantity' | 'ledgerQuantity'>, method: StockMethod): string | null {
+  if (row.status === 'not_tracked') return null;
+  if (method === 'ledger') return row.ledgerQuantity;
+  return row.status === 'resolved' ? row.quantity : null;
+}
+
+export function computedProducts(rows: readonly ResultRow[], method: StockMethod): ComputedProduct[] {
+  return rows.map((row) => {
+    const quantity = proposedQuantity(row, method);
+    return {
+      productId: row.productId,
+      quantity,
+      status: row.status === 'not_tracked' ? 'not_tracked' : quantity === null ? 'unresolved' : 'resolved',
+      decidedBy: row.decidedBy,
+      rule: row.rule,
+      warnings: row.warnings.map((w) => ({ code: w.code, value: w.value })),
+      name: row.name,
+      code: row.code,
+      measureName: row.measureName,
+      cloudQuantity: row.cloudQuantity,
+    } satisfies ComputedProduct;
+  });
+}
+
+export interface PlanStoreInput {
+  storeId: string;
+  storeName: string;
+  api: ApiVersion;
+  /** The pull's snapshot time (documents up to it are in the computation); the write-back prefers its own cut-off. */
+  cutoff: number;
+  rows: readonly ResultRow[];
+  method: StockMethod;
+  decisions: StoreDecisions;
+}
+
+/** One store of a write plan: values by the method, every product approved unless unticked, manual values. */
+export function planStore(input: PlanStoreInput): CreatePlanStore {
+  const notApproved = new Set(input.decisions.notApproved);
+  const computed = computedProducts(input.rows, input.method);
+  const manual: Record<string, string> = {};
+  computed.forEach((c) => {
+    const value = input.decisions.manual[c.productId];
+    if (value !== undefined && c.quantity === null && c.status !== 'not_tracked' && !notApproved.has(c.productId)) manual[c.productId] = value;
+  });
+  return {
+    storeId: input.storeId,
+    storeName: input.storeName,
+    api: input.api,
+    cutoff: input.cutoff,
+    computed,
+    approved: input.rows.filter((r) => !notApproved.has(r.productId)).map((r) => r.productId),
+    manual,
+  };
+}

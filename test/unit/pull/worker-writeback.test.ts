@@ -1,0 +1,283 @@
+// The worker's service driven directly (no Worker) over an in-memory cloud: the user's decisions saved in
+// IndexedDB and returned by getResult, the write-back run inside the service (plan, apply with progress events,
+// undo, CSV, interrupted apply resumed by a new service), store names, terminal names.
+import { IDBFactory } from 'fake-indexeddb';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { DeviceInfo, EvotorClient } from '../../../src/api/client.ts';
+import { ApiError } from '../../../src/api/errors.ts';
+import type { StoreProgress, WriteProgress } from '../../../src/worker/protocol.ts';
+import { SyncService } from '../../../src/worker/service.ts';
+import { FakeCloud, STORE, p } from '../writeback/fake-cloud.ts';
+
+const TOKEN = 'very-secret-token';
+
+/** The pull's clock: the fake documents are in the first half of 2024. */
+const NOW = Date.UTC(2024, 5, 15, 12);
+
+beforeEach(() => {
+  globalThis.indexedDB = new IDBFactory();
+});
+
+/** p1 sold to 8, p2 sold to 4, p3 no documents (undecided), p4 sold to 0 (= cloud); the cloud holds 0 everywhere. */
+function cloudWithStock(): FakeCloud {
+  const cloud = new FakeCloud('v2');
+  for (const n of [1, 2, 3, 4]) cloud.addProduct(p(n), 0);
+  cloud.addDocument('SELL', Date.UTC(2024, 4, 2, 10), [{ productId: p(1), quantity: 2, stockBefore: 10 }]);
+  cloud.addDocument('SELL', Date.UTC(2024, 4, 3, 10), [{ productId: p(2), quantity: 1, stockBefore: 5 }]);
+  cloud.addDocument('SELL', Date.UTC(2024, 3, 3, 10), [{ productId: p(4), quantity: 1, stockBefore: 1 }]);
+  return cloud;
+}
+
+function setup(cloud: FakeCloud, options: { devices?: () => Promise<DeviceInfo[]>; devicesWaitMs?: number } = {}) {
+  const events: StoreProgress[] = [];
+  const writes: WriteProgress[] = [];
+  const waiters: Array<() => void> = [];
+  let deviceCalls = 0;
+  const service = new SyncService({
+    emit: (e) => {
+      events.push(e);
+      for (const w of waiters.splice(0)) w();
+    },
+    emitWrite: (e) => writes.push(e),
+    createClient: (): EvotorClient => {
+      const client = cloud.client();
+      const devices = options.devices;
+      return devices ? { ...client, listDevices: () => { deviceCalls += 1; return devices(); } } : client;
+    },
+    now: () => NOW,
+    progressIntervalMs: 0,
+    ...(options.devicesWaitMs !== undefined ? { devicesWaitMs: options.devicesWaitMs } : {}),
+  });
+  const until = (predicate: (p: StoreProgress) => boolean) =>
+    new Promise<StoreProgress>((resolve) => {
+      const check = () => {
+        const last = events.filter((e) => e.storeId === STORE).at(-1);
+        if (last && predicate(last)) resolve(last);
+        else waiters.push(check);
+      };
+      check();
+    });
+  return { service, events, writes, until, deviceCalls: () => deviceCalls };
+}
+
+async function pulled(cloud: FakeCloud, extra: Parameters<typeof setup>[1] = {}, db = 'db', journal = 'journal') {
+  const s = setup(cloud, extra);
+  await s.service.configure({ api: 'v2', token: TOKEN, dbName: db, journalName: journal });
+  await s.service.start(STORE, { fullPeriod: true, method: 'latest-document' });
+  await s.until((e) => e.status === 'done');
+  return s;
+}
+
+describe('decisions saved in IndexedDB', () => {
+  it('come back with getResult, also from a new service on the same database (a reload)', async () => {
+    const cloud = cloudWithStock();
+    const { service } = await pulled(cloud);
+    await service.setManualQuantity(STORE, p(3), '2,5');
+    await service.setApproval(STORE, [p(2)], false);
+    const result = await service.getResult(STORE);
+    expect(result.decisions).toEqual({ manual: { [p(3)]: '2.5' }, notApproved: [p(2)] });
+    expect(result.method).toBe('latest-document');
+
+    const reloaded = setup(cloud);
+    await reloaded.service.configure({ api: 'v2', token: TOKEN, dbName: 'db', journalName: 'journal' });
+    const again = await reloaded.service.getResult(STORE);
+    expect(again.decisions).toEqual({ manual: { [p(3)]: '2.5' }, notApproved: [p(2)] });
+    expect(again.rows.map((r) => r.productId)).toEqual(result.rows.map((r) => r.productId));
+
+    // Clearing goes to disk too.
+    await reloaded.service.setManualQuantity(STORE, p(3), null);
+    await reloaded.service.setApproval(STORE, [p(2)], true);
+    expect((await reloaded.service.getResult(STORE)).decisions).toEqual({ manual: {}, notApproved: [] });
+  });
+
+  it('refuse a quantity that is not one and ids that are not strings', async () => {
+    const { service } = await pulled(cloudWithStock());
+    await expect(service.setManualQuantity(STORE, p(3), 'abc')).rejects.toThrow();
+    await expect(service.setManualQuantity(STORE, '', '1')).rejects.toThrow(/productId/);
+    await expect(service.setApproval(STORE, [5 as unknown as string], false)).rejects.toThrow(/productId/);
+    expect((await service.getResult(STORE)).decisions).toEqual({ manual: {}, notApproved: [] });
+  });
+
+  it('the method and horizon are saved with the job and come back in progress and results after a reload', async () => {
+    const cloud = cloudWithStock();
+    const s = setup(cloud);
+    await s.service.configure({ api: 'v2', token: TOKEN, dbName: 'm' });
+    await s.service.start(STORE, { method: 'ledger', horizonMonths: 2, fullPeriod: true });
+    const done = await s.until((e) => e.status === 'done');
+    expect(done).toMatchObject({ method: 'ledger', horizonMonths: 2, fullPeriod: true, monthsTotal: 3 });
+    const reloaded = setup(cloud);
+    await reloaded.service.configure({ api: 'v2', token: TOKEN, dbName: 'm' });
+    expect((await reloaded.service.listProgress())[0]).toMatchObject({ method: 'ledger', horizonMonths: 2, fullPeriod: true });
+    expect((await reloaded.service.getResult(STORE))).toMatchObject({ method: 'ledger', horizonMonths: 2 });
+  });
+});
+
+describe('the write-back inside the worker', () => {
+  it('plans from the saved decisions, applies with write-progress events, exports CSV, undoes', async () => {
+    const cloud = cloudWithStock();
+    const { service, writes } = await pulled(cloud);
+    await service.setManualQuantity(STORE, p(3), '2.5');
+    await service.setApproval(STORE, [p(2)], false);
+    // A manual value for a product the documents decide is not used: the review shows no input there.
+    await service.setManualQuantity(STORE, p(1), '100');
+
+    const plan = await service.planWrite([STORE]);
+    const store = plan.report.stores[0]!;
+    expect(plan.report).toMatchObject({ kind: 'write', status: 'planned' });
+    expect(store).toMatchObject({ storeName: 'Магазин', remaining: 2, increase: 10_500 });
+    expect(store.counts).toMatchObject({ pending: 2, skipped: 1, unchanged: 1 });
+    expect(cloud.writes).toEqual([]);
+
+    const applied = await service.applyRun(plan.report.runId);
+    expect(applied.report.status).toBe('completed');
+    expect(cloud.writes.map((w) => [w.productId, w.quantity]).sort()).toEqual([[p(1), '8'], [p(3), '2.5']]);
+    expect(cloud.quantity(p(2))).toBe(0);
+    expect(writes.length).toBeGreaterThan(0);
+    expect(writes.every((w) => w.runId === plan.report.runId && w.kind === 'write')).toBe(true);
+    expect(writes.at(-1)!.phase).toBe('done');
+
+    const csv = await service.exportRunCsv(plan.report.runId);
+    expect(csv.type).toMatch(/^text\/csv/);
+    expect([...new Uint8Array(await csv.arrayBuffer()).slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    expect(await csv.text()).toContain('Товар');
+    const review = await service.exportReviewCsv([STORE]);
+    expect((await review.text()).split('\r\n').length).toBeGreaterThan(4);
+
+    expect((await service.listRuns()).map((r) => r.runId)).toEqual([plan.report.runId]);
+    expect((await service.runReport(plan.report.runId)).undoable).toBe(true);
+
+    const undo = await service.planUndo(plan.report.runId);
+    expect(undo.report.kind).toBe('undo');
+    const undone = await service.applyRun(undo.report.runId);
+    expect(undone.report.status).toBe('completed');
+    expect(cloud.quantity(p(1))).toBe(0);
+    expect(cloud.quantity(p(3))).toBe(0);
+    expect(writes.some((w) => w.kind === 'undo')).toBe(true);
+    expect((await service.runReport(plan.report.runId)).status).toBe('undone');
+
+    await service.discardRun(plan.report.runId);
+    expect(await service.listRuns()).toEqual([]);
+    expect(JSON.stringify(await service.pendingRuns())).not.toContain(TOKEN);
+  });
+
+  it('a stopped apply stays in the journal and a new service (a reload) resumes it: every product written once, same value', async () => {
+    const cloud = new FakeCloud('v2');
+    for (let n = 1; n <= 12; n++) {
+      cloud.addProduct(p(n), 0);
+      cloud.addDocument('SELL', Date.UTC(2024, 4, n, 10), [{ productId: p(n), quantity: 1, stockBefore: n + 1 }]);
+    }
+    const first = await pulled(cloud, {}, 'r', 'rj');
+    const plan = await first.service.planWrite([STORE]);
+    let stopped = false;
+    cloud.beforeWrite = () => {
+      if (cloud.writes.length >= 1 && !stopped) {
+        stopped = true;
+        void first.service.stopRun(plan.report.runId);
+      }
+    };
+    await expect(first.service.applyRun(plan.report.runId)).rejects.toMatchObject({ name: 'AbortError' });
+    cloud.beforeWrite = null;
+    const written = cloud.writes.length;
+    expect(written).toBeGreaterThan(0);
+    expect(written).toBeLessThan(12);
+    expect((await first.service.pendingRuns()).map((r) => r.runId)).toEqual([plan.report.runId]);
+
+    const second = setup(cloud);
+    await second.service.configure({ api: 'v2', token: TOKEN, dbName: 'r', journalName: 'rj' });
+    const resumed = await second.service.resumePending();
+    expect(resumed).toHaveLength(1);
+    expect(resumed[0]!.report.status).toBe('completed');
+    for (let n = 1; n <= 12; n++) expect(cloud.quantity(p(n))).toBe(n);
+    const values = new Map<string, Set<string>>();
+    for (const w of cloud.writes) values.set(w.productId, (values.get(w.productId) ?? new Set()).add(w.quantity));
+    expect([...values.values()].every((v) => v.size === 1)).toBe(true);
+    expect(await second.service.pendingRuns()).toEqual([]);
+  });
+
+  it('a plan needs a pulled store', async () => {
+    const { service } = await pulled(cloudWithStock());
+    await expect(service.planWrite([])).rejects.toThrow(/store/);
+    await expect(service.planWrite(['20240101-NOPE'])).rejects.toThrow(/no pulled result/);
+  });
+});
+
+describe('store and terminal names', () => {
+  it('a pull started without a store name shows the name from the cloud\'s store list, never anything else', async () => {
+    const cloud = cloudWithStock();
+    const s = setup(cloud);
+    await s.service.configure({ api: 'v2', token: TOKEN, dbName: 'n' });
+    await s.service.start(STORE, { storeName: { timings: [1, 2] } as unknown as string, fullPeriod: true });
+    const done = await s.until((e) => e.status === 'done');
+    expect(done.storeName).toBe('Магазин');
+    expect(new Set(s.events.map((e) => e.storeName))).toEqual(new Set(['Магазин']));
+    // Options that a job does not know never reach it.
+    const reloaded = setup(cloud);
+    await reloaded.service.configure({ api: 'v2', token: TOKEN, dbName: 'n' });
+    expect((await reloaded.service.listProgress())[0]!.storeName).toBe('Магазин');
+  });
+
+  it('the store id when the store list cannot be read; a given name wins', async () => {
+    const cloud = cloudWithStock();
+    const s = setup(cloud);
+    const client = cloud.client();
+    client.listStores = async () => {
+      throw new ApiError({ code: 'missing-scope', status: 403, operation: 'listStores', params: { scope: 'store:read' }, message: '403' });
+    };
+    await s.service.configure({ api: 'v2', token: TOKEN, dbName: 'n2' });
+    const unnamed = new SyncService({ emit: () => {}, createClient: () => client, now: () => NOW });
+    await unnamed.configure({ api: 'v2', token: TOKEN, dbName: 'n2' });
+    await unnamed.start(STORE);
+    expect((await unnamed.listProgress())[0]?.storeName ?? STORE).toBe(STORE);
+    await unnamed.pause(STORE);
+    await s.service.start(STORE, { storeName: '  Склад  ', restart: true });
+    expect((await s.until((e) => e.status === 'done')).storeName).toBe('Склад');
+  });
+
+  it('names terminals from the cloud\'s device list, asked once per store', async () => {
+    const cloud = cloudWithStock();
+    const s = await pulled(cloud, { devices: async () => [{ id: 'DEV-1', name: 'Касса у входа' }, { id: 'dev-0', name: null }] });
+    const result = await s.service.getResult(STORE);
+    // The documents say 'dev-1': matched case-insensitively, shown under the documents' spelling.
+    expect(result.terminals).toEqual({
+      byId: { 'dev-0': { number: 1, name: null }, 'dev-1': { number: 2, name: 'Касса у входа' } }, source: 'cloud', error: null,
+    });
+    await s.service.getResult(STORE);
+    expect(s.deviceCalls()).toBe(1);
+  });
+
+  it('numbers terminals and says why when the device list is refused (403, 404); a passing failure is asked again', async () => {
+    const forbidden = await pulled(cloudWithStock(), {
+      devices: async () => {
+        throw new ApiError({ code: 'missing-scope', status: 403, operation: 'listDevices', params: { scope: 'store:read' }, message: '403' });
+      },
+    }, 'd1');
+    const refused = await forbidden.service.getResult(STORE);
+    expect(refused.terminals).toMatchObject({ byId: { 'dev-1': { number: 1, name: null } }, source: 'numbered', error: { code: 'missing-scope', params: { scope: 'store:read' } } });
+    await forbidden.service.getResult(STORE);
+    expect(forbidden.deviceCalls()).toBe(1);
+
+    let calls = 0;
+    const flaky = await pulled(cloudWithStock(), {
+      devices: async () => {
+        calls += 1;
+        if (calls === 1) throw new ApiError({ code: 'server-error', status: 503, operation: 'listDevices', params: { status: 503 }, message: '503' });
+        return [{ id: 'dev-1', name: 'Касса' }];
+      },
+    }, 'd2');
+    // Asked when the pull started (503, not kept), asked again for the result.
+    expect((await flaky.service.getResult(STORE)).terminals).toMatchObject({ source: 'cloud', byId: { 'dev-1': { name: 'Касса' } } });
+    expect(calls).toBe(2);
+
+    // A client that cannot list devices at all: numbered, with the reason.
+    const plain = await pulled(cloudWithStock(), {}, 'd3');
+    expect((await plain.service.getResult(STORE)).terminals).toMatchObject({ source: 'numbered', byId: { 'dev-1': { number: 1, name: null } } });
+  });
+
+  it('a slow device list does not hold the result back', async () => {
+    const s = await pulled(cloudWithStock(), { devices: () => new Promise(() => {}), devicesWaitMs: 20 }, 'd4');
+    const result = await s.service.getResult(STORE);
+    expect(result.terminals).toMatchObject({ source: 'numbered', error: { name: 'TimeoutError' } });
+  });
+});
+
+
