@@ -563,7 +563,8 @@ export class SyncService implements SyncApi {
   private async computation(storeId: string): Promise<StoreComputation> {
     const { local, config } = this.ready();
     const job = await local.getJob(storeId);
-    const runner = this.runner(storeId, job?.storeName);
+    // A store first met here after a reload gets its status from its job (not 'idle'), as listProgress would.
+    const runner = this.runners.get(storeId) ?? (job ? await this.runnerFromDisk(job) : this.runner(storeId));
     if (runner.computation && (runner.running || runner.computation.version > 0)) return runner.computation;
     const computation = new StoreComputation(local, storeId, job?.api ?? config.api);
     await computation.load(job ?? null, this.lifetime.signal);

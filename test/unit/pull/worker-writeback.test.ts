@@ -83,6 +83,8 @@ describe('decisions saved in IndexedDB', () => {
     const again = await reloaded.service.getResult(STORE);
     expect(again.decisions).toEqual({ manual: { [p(3)]: '2.5' }, notApproved: [p(2)] });
     expect(again.rows.map((r) => r.productId)).toEqual(result.rows.map((r) => r.productId));
+    // Reading the result first does not hide the store's finished pull from the progress list.
+    expect((await reloaded.service.listProgress()).map((e) => [e.storeId, e.status])).toEqual([[STORE, 'done']]);
 
     // Clearing goes to disk too.
     await reloaded.service.setManualQuantity(STORE, p(3), null);
