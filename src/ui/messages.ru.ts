@@ -89,7 +89,7 @@ export const ru = {
   'progress.number': '{n}',
   'progress.backgroundHint': 'Результат уже можно проверять. Догрузка уточняет остатки товаров, по которым ещё нет данных.',
   'progress.waiting': 'Облако Эвотор попросило подождать — повторим сами, ничего делать не нужно.',
-  'progress.pause': 'Пауза',
+  'progress.pause': 'Приостановить',
   'progress.pauseStore': 'Приостановить загрузку магазина «{store}»',
   'progress.resume': 'Продолжить',
   'progress.resumeStore': 'Продолжить загрузку магазина «{store}»',

@@ -317,7 +317,8 @@ export function createAppState(backend: SyncBackend, hooks: AppStateHooks = {}) 
     return result;
   }
 
-  function setApproved(keys: readonly string[], approved: boolean): void {
+  /** Ticks or unticks rows; resolves once the backend has the decisions (the embed's apply() plans right after). */
+  function setApproved(keys: readonly string[], approved: boolean): Promise<void> {
     const next = new Set(notApproved.value);
     const byStore = new Map<string, string[]>();
     for (const key of keys) {
@@ -331,8 +332,9 @@ export function createAppState(backend: SyncBackend, hooks: AppStateHooks = {}) 
       byStore.set(row.row.storeId, list);
     }
     notApproved.value = next;
+    const calls: Promise<void>[] = [];
     for (const [storeId, productIds] of byStore) {
-      backend
+      const call = backend
         .setApproval(storeId, productIds, approved)
         .then(() => {
           for (const pid of productIds) {
@@ -340,8 +342,10 @@ export function createAppState(backend: SyncBackend, hooks: AppStateHooks = {}) 
             if (approvalOverrides.get(key) === approved) approvalOverrides.delete(key);
           }
         })
-        .catch((e: unknown) => fail(e));
+        .catch((e: unknown) => void fail(e));
+      calls.push(call);
     }
+    return Promise.all(calls).then(() => undefined);
   }
 
   function toggleSort(key: Sort['key']): void {

@@ -37,7 +37,8 @@ function History({ row }: { row: ViewRow }) {
     <>
       <StockChart points={points} unit={unit} />
       {!h.value.complete && <p class="muted small">{t('detail.historyPartial')}</p>}
-      <div class="timeline-wrap">
+      {/* A scrolled region is reachable by keyboard (axe scrollable-region-focusable). */}
+      <div class="timeline-wrap" tabIndex={0} role="region" aria-label={t('detail.history')}>
         <table class="plain timeline">
           <caption class="visually-hidden">{t('detail.history')}</caption>
           <thead>

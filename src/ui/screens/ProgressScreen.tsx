@@ -92,7 +92,14 @@ export function StoreProgress({ progress: p, name }: { progress: PullProgress; n
           </button>
         )}
         {(p.phase === 'paused' || p.phase === 'failed') && (
-          <button type="button" class="button primary" onClick={() => void s.resumePull(p.storeId)} aria-label={t('progress.resumeStore', { store: name })}>
+          <button
+            type="button"
+            class="button primary"
+            onClick={() => void s.resumePull(p.storeId)}
+            // The visible word must be part of the name (axe label-content-name-mismatch): «Повторить» is not in «Продолжить…».
+            aria-label={p.phase === 'failed' ? undefined : t('progress.resumeStore', { store: name })}
+            aria-describedby={p.phase === 'failed' ? titleId : undefined}
+          >
             {t(p.phase === 'failed' ? 'progress.retry' : 'progress.resume')}
           </button>
         )}
