@@ -150,6 +150,9 @@ const harness = {
   },
 
   async resume(storeId: string): Promise<void> {
+    const t = timeline(storeId);
+    t.last = null;
+    t.doneAt = null;
     await ensureBridge().resume(storeId);
   },
 
@@ -260,12 +263,14 @@ const harness = {
 
   // ----- write-back ------------------------------------------------------------------------------------------
 
-  async wbOpen(config: { baseUrl: string; token: string; api?: ApiVersion; journal: string }): Promise<void> {
+  /** `fast`: short timeouts and retries, so a fault suite's storms resolve in seconds. */
+  async wbOpen(config: { baseUrl: string; token: string; api?: ApiVersion; journal: string; fast?: boolean }): Promise<void> {
     writeback?.close();
     writeConfig = { baseUrl: config.baseUrl, token: config.token, api: config.api ?? 'v2' };
     const { baseUrl, token } = writeConfig;
+    const tuning = config.fast ? { timeoutMs: 1500, retry: { baseDelayMs: 30, maxDelayMs: 400, maxRetries: 8, maxNetworkRetries: 8 } } : {};
     writeback = await createWriteback({
-      client: (api, hooks) => createEvotorClient({ api, token, baseUrl, fetch: hooks.fetch }),
+      client: (api, hooks) => createEvotorClient({ api, token, baseUrl, fetch: hooks.fetch, ...tuning }),
       journalName: config.journal,
     });
   },

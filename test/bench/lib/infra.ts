@@ -109,7 +109,7 @@ export async function launchHarnessBrowser(appUrl: string, options: { onEvent?: 
   page.on('pageerror', (error) => options.log?.(`[page error] ${error.message}`));
   page.on('console', (message) => {
     const text = message.text();
-    if ((message.type() === 'error' || message.type() === 'warning') && !text.includes('favicon') && !/status of 404/.test(text)) options.log?.(`[page ${message.type()}] ${text}`);
+    if ((message.type() === 'error' || message.type() === 'warning') && !text.startsWith('Failed to load resource')) options.log?.(`[page ${message.type()}] ${text}`);
   });
   await page.exposeBinding('harnessEvent', (_source, event: unknown) => options.onEvent?.(event));
   const cdp = await context.newCDPSession(page);
