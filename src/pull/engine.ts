@@ -212,6 +212,8 @@ async function prepareJob(request: PullRequest, ctx: PullContext): Promise<JobRe
     const reopened = existing.status === 'done' && options.fullPeriod && existing.stopReason === 'all-decided';
     const job: JobRecord = {
       ...existing, options, status: 'running', error: null, startedAt: now, updatedAt: now,
+      // A name learnt since (the id is only what is shown while no name is known).
+      storeName: request.storeName !== request.storeId ? request.storeName : existing.storeName,
       finishedAt: reopened ? null : existing.finishedAt,
       stopReason: reopened ? null : existing.stopReason,
     };

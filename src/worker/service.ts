@@ -344,12 +344,18 @@ export class SyncService implements SyncApi {
     const known = plainName((await local.getStore(storeId))?.name);
     if (known !== null) return known;
     try {
-      const stores = await this.listStores();
+      // Several stores started at once share one request.
+      this.storeList ??= this.listStores().finally(() => {
+        this.storeList = null;
+      });
+      const stores = await this.storeList;
       return plainName(stores.find((s) => s.id.toLowerCase() === storeId.toLowerCase())?.name);
     } catch {
       return null;
     }
   }
+
+  private storeList: Promise<StoreInfo[]> | null = null;
 
   private deviceList(storeId: string, api: ApiVersion): Promise<DeviceList> {
     const key = `${api} ${storeId.toLowerCase()}`;
