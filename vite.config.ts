@@ -1,5 +1,5 @@
 /// <reference types="vitest/config" />
-import { defineConfig } from 'vite';
+import { defineConfig, build, type Plugin } from 'vite';
 import preact from '@preact/preset-vite';
 import { playwright } from '@vitest/browser-playwright';
 
@@ -10,47 +10,126 @@ export const chromiumArgs = [
 ];
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-export default defineConfig({
-  plugins: [preact()],
-  worker: { format: 'es' },
-  server: { host: '127.0.0.1' },
-  preview: { host: '127.0.0.1' },
-  test: {
-    projects: [
-      {
-        extends: true,
-        test: {
-          name: 'unit',
-          environment: 'jsdom',
-          include: ['test/unit/**/*.test.{ts,tsx}'],
-          setupFiles: ['test/unit/setup.ts'],
+/** Where `npm run build` writes (both builds). The e2e tests build into a folder of their own with EVOTOR_OUT_DIR. */
+const outDir = process.env.EVOTOR_OUT_DIR ?? 'dist';
+
+/** The embed script's stable name (manifest.json `embed.script`). */
+export const EMBED_FILE = 'evotor-stock-sync.js';
+
+const WORKER_URL_SUFFIX = '?worker&url';
+const INLINE_PREFIX = '\0evotor-inline-worker:';
+
+/**
+ * For the embed build only: `import url from './worker.ts?worker&url'` (src/worker/spawn.ts) becomes a blob URL of
+ * the worker bundled into the embed script itself. The embed is then one file that a partner page loads with a plain
+ * `<script src>` from any origin: no CORS on our host, no chunk next to it, and the blob has the page's origin, so
+ * `new Worker(blobUrl)` is allowed (and the worker's IndexedDB is the page's, as with the blob bootstrap).
+ * The worker is bundled by a nested Vite build into one ES module without imports.
+ */
+function inlineWorkerUrls(mode: string): Plugin {
+  return {
+    name: 'evotor:inline-worker-url',
+    enforce: 'pre',
+    async resolveId(source, importer) {
+      if (!source.endsWith(WORKER_URL_SUFFIX)) return null;
+      const resolved = await this.resolve(source.slice(0, -WORKER_URL_SUFFIX.length), importer, { skipSelf: true });
+      return resolved ? INLINE_PREFIX + resolved.id : null;
+    },
+    async load(id) {
+      if (!id.startsWith(INLINE_PREFIX)) return null;
+      const entry = id.slice(INLINE_PREFIX.length);
+      const out = await build({
+        configFile: false,
+        mode,
+        logLevel: 'warn',
+        publicDir: false,
+        define: { 'process.env.NODE_ENV': JSON.stringify('production') },
+        build: {
+          write: false,
+          minify: true,
+          emptyOutDir: false,
+          copyPublicDir: false,
+          lib: { entry, formats: ['es'], fileName: () => 'worker.js' },
+          rolldownOptions: { output: { codeSplitting: false } },
         },
+      });
+      const outputs = (Array.isArray(out) ? out : [out]) as { output: { type: string; code?: string }[] }[];
+      const chunks = outputs.flatMap((o) => o.output).filter((o) => o.type === 'chunk');
+      if (chunks.length !== 1) this.error(`the worker ${entry} did not bundle into one file (${chunks.length} chunks)`);
+      const code = chunks[0]!.code!;
+      return [
+        `const source = ${JSON.stringify(code)};`,
+        `export default URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));`,
+      ].join('\n');
+    },
+  };
+}
+
+export default defineConfig(({ mode }) => {
+  // `vite build --mode embed`: the custom element <evotor-stock-sync> as one classic script (dist/evotor-stock-sync.js),
+  // styles and worker inside. It runs second and adds to the app's dist/.
+  if (mode === 'embed') {
+    return {
+      plugins: [inlineWorkerUrls(mode), preact()],
+      publicDir: false,
+      define: {
+        'process.env.NODE_ENV': JSON.stringify('production'),
+        // spawn.ts resolves the worker URL against import.meta.url; the inlined URL is absolute (blob:), so the base
+        // is never used. A classic script has no import.meta: say so instead of relying on the bundler's `{}`.
+        'import.meta.url': 'undefined',
       },
-      {
-        extends: true,
-        test: {
-          name: 'node',
-          environment: 'node',
-          include: ['test/node/**/*.test.ts'],
-        },
+      build: {
+        outDir,
+        emptyOutDir: false,
+        copyPublicDir: false,
+        lib: { entry: 'src/embed/index.ts', formats: ['iife'], name: 'EvotorStockSync', fileName: () => EMBED_FILE },
+        rolldownOptions: { output: { codeSplitting: false } },
       },
-      {
-        extends: true,
-        optimizeDeps: { include: ['ky', 'zod', 'idb', 'preact', '@preact/signals', 'preact/hooks', 'preact/jsx-runtime'] },
-        test: {
-          name: 'browser',
-          include: ['test/browser/**/*.test.{ts,tsx}'],
-          globalSetup: ['test/browser/global-setup.ts'],
-          testTimeout: 60_000,
-          browser: {
-            enabled: true,
-            headless: true,
-            screenshotFailures: false,
-            provider: playwright({ launchOptions: { executablePath: chromiumPath, args: chromiumArgs } }),
-            instances: [{ browser: 'chromium' }],
+    };
+  }
+  return {
+    plugins: [preact()],
+    worker: { format: 'es' },
+    server: { host: '127.0.0.1' },
+    preview: { host: '127.0.0.1' },
+    build: { outDir },
+    test: {
+      projects: [
+        {
+          extends: true,
+          test: {
+            name: 'unit',
+            environment: 'jsdom',
+            include: ['test/unit/**/*.test.{ts,tsx}'],
+            setupFiles: ['test/unit/setup.ts'],
           },
         },
-      },
-    ],
-  },
+        {
+          extends: true,
+          test: {
+            name: 'node',
+            environment: 'node',
+            include: ['test/node/**/*.test.ts'],
+          },
+        },
+        {
+          extends: true,
+          optimizeDeps: { include: ['ky', 'zod', 'idb', 'preact', '@preact/signals', 'preact/hooks', 'preact/jsx-runtime'] },
+          test: {
+            name: 'browser',
+            include: ['test/browser/**/*.test.{ts,tsx}'],
+            globalSetup: ['test/browser/global-setup.ts'],
+            testTimeout: 60_000,
+            browser: {
+              enabled: true,
+              headless: true,
+              screenshotFailures: false,
+              provider: playwright({ launchOptions: { executablePath: chromiumPath, args: chromiumArgs } }),
+              instances: [{ browser: 'chromium' }],
+            },
+          },
+        },
+      ],
+    },
+  };
 });
