@@ -111,6 +111,9 @@ describe('decisions saved in IndexedDB', () => {
     await reloaded.service.configure({ api: 'v2', token: TOKEN, dbName: 'm' });
     expect((await reloaded.service.listProgress())[0]).toMatchObject({ method: 'ledger', horizonMonths: 2, fullPeriod: true });
     expect((await reloaded.service.getResult(STORE))).toMatchObject({ method: 'ledger', horizonMonths: 2 });
+    // A resume keeps the horizon its months were laid out for; the method may change.
+    await reloaded.service.start(STORE, { method: 'latest-document', horizonMonths: 12 });
+    expect(await reloaded.until((e) => e.status === 'done')).toMatchObject({ method: 'latest-document', horizonMonths: 2, monthsTotal: 3 });
   });
 });
 
