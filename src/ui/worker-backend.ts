@@ -30,7 +30,6 @@ import {
   type WritePlan,
 } from './backend.ts';
 import { lang as uiLang, type Lang } from './i18n.ts';
-import type { Session } from './launch.ts';
 
 /** What the adapter uses of the bridge (the real one, or a fake in tests). */
 export type SyncApiBridge = Pick<
@@ -40,20 +39,12 @@ export type SyncApiBridge = Pick<
   | 'exportRunCsv' | 'exportReviewCsv' | 'discardRun' | 'onProgress' | 'onWriteProgress' | 'terminate'
 >;
 
-export type WorkerBackendDeps = WorkerBackendOptions & (
-  | {
-      /** The Evotor token: handed to the worker's memory, never stored. */
-      token: string;
-      /** Evotor's API root or a proxy (never taken from the page's URL). */
-      apiBase: string;
-    }
-  | {
-      /** @deprecated Pass token and apiBase (createBackend does). Kept while src/embed moves to createBackend. */
-      session: Pick<Session, 'token' | 'apiBase'>;
-      /** @deprecated Ignored: the write-back runs in the worker now. */
-      writeback?: unknown;
-    }
-);
+export interface WorkerBackendDeps extends WorkerBackendOptions {
+  /** The Evotor token: handed to the worker's memory, never stored. */
+  token: string;
+  /** Evotor's API root or a proxy (never taken from the page's URL). */
+  apiBase: string;
+}
 
 export interface WorkerBackendOptions {
   sync: SyncApiBridge;
@@ -148,7 +139,7 @@ export function createWorkerBackend(deps: WorkerBackendDeps): SyncBackend {
   /** Store names as the cloud lists them (progress may not know them yet). */
   const storeNames = new Map<string, string>();
 
-  const { token, apiBase } = 'session' in deps ? deps.session : deps;
+  const { token, apiBase } = deps;
   const ready = sync.configure({
     api, token, baseUrl: apiBase,
     ...(deps.dbName !== undefined ? { dbName: deps.dbName } : {}),

@@ -92,13 +92,10 @@ describe('the adapter over the worker bridge', () => {
     ]);
   });
 
-  it('passes the database names through, and accepts the old session form while the embed moves over', async () => {
+  it('passes the API version and the database names through', async () => {
     const f = fakes([]);
     createWorkerBackend({ ...CONN, sync: f.sync, api: 'v1', dbName: 'db-x', journalName: 'journal-x' });
     expect(f.sync.configure).toHaveBeenCalledWith({ api: 'v1', token: TOKEN, baseUrl: CONN.apiBase, dbName: 'db-x', journalName: 'journal-x' });
-    const g = fakes([]);
-    createWorkerBackend({ session: CONN, sync: g.sync, writeback: null });
-    expect(g.sync.configure).toHaveBeenCalledWith({ api: 'v2', token: TOKEN, baseUrl: CONN.apiBase });
   });
 
   it('turns worker progress into port events: phases, pages, background, review-changed on a new result version', async () => {
