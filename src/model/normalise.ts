@@ -40,11 +40,32 @@ export type NormaliseProductResult =
 
 /** Maps a type name to our DocumentType; anything the reference does not name becomes UNKNOWN. */
 export function toDocumentType(raw: string): DocumentType {
+  if (KNOWN_TYPES.has(raw)) return raw as DocumentType; // the usual spelling: already trimmed and upper case
   const name = raw.trim().toUpperCase();
-  return (DOCUMENT_TYPES as readonly string[]).includes(name) ? (name as DocumentType) : 'UNKNOWN';
+  return KNOWN_TYPES.has(name) ? (name as DocumentType) : 'UNKNOWN';
 }
 
+const KNOWN_TYPES: ReadonlySet<string> = new Set(DOCUMENT_TYPES);
+const NEEDS_QUANTITY: ReadonlySet<DocumentType> = new Set(POSITION_DOCUMENT_TYPES);
+
+/**
+ * Validates and normalises one raw document. Payloads are first checked by hand (the fast path below: field by field
+ * the zod schemas' rules, about 20× cheaper); anything the hand check does not accept, for whatever reason, goes
+ * through the zod schemas, which decide and word the quarantine reason. So the result is always exactly
+ * normaliseDocumentWithZod's; test/unit/model/fast-path.test.ts checks that on random and mutated payloads.
+ */
 export function normaliseDocument(raw: unknown, api: ApiVersion): NormaliseDocumentResult {
+  let doc: NormalisedDocument | null;
+  try {
+    doc = api === 'v2' ? fastV2Document(raw) : fastV1Document(raw);
+  } catch {
+    doc = null; // a payload whose fields throw: the zod path reads it again and reports it
+  }
+  return doc !== null ? { ok: true, doc } : normaliseDocumentWithZod(raw, api);
+}
+
+/** The reference path: zod schemas, then the internal model. Slower; says why a document is malformed. */
+export function normaliseDocumentWithZod(raw: unknown, api: ApiVersion): NormaliseDocumentResult {
   try {
     return api === 'v2' ? normaliseV2Document(raw) : normaliseV1Document(raw);
   } catch (error) {
@@ -72,7 +93,7 @@ function normaliseV2Document(raw: unknown): NormaliseDocumentResult {
   if (type === 'INVENTORY' && complete !== undefined) meta.completeInventory = complete;
   if (d.body?.base_document_id) meta.baseDocumentId = d.body.base_document_id;
 
-  const needsQuantity = POSITION_DOCUMENT_TYPES.includes(type);
+  const needsQuantity = NEEDS_QUANTITY.has(type);
   const lines: DocumentLine[] = [];
   const problems: string[] = [];
   const walk = (position: V2Position, path: string, parentIndex: number | undefined, inherited: string | null) => {
@@ -145,6 +166,17 @@ function normaliseV1Document(raw: unknown): NormaliseDocumentResult {
 
 export function normaliseProduct(raw: unknown, api: ApiVersion): NormaliseProductResult {
   try {
+    const fast = api === 'v2' ? fastV2Product(raw) : fastV1Product(raw);
+    if (fast !== null) return fast;
+  } catch {
+    // a payload whose fields throw: the zod path below reads it again and reports it
+  }
+  return normaliseProductWithZod(raw, api);
+}
+
+/** The reference path for products: zod schemas, then the catalogue entry. */
+export function normaliseProductWithZod(raw: unknown, api: ApiVersion): NormaliseProductResult {
+  try {
     return readProduct(raw, api);
   } catch (error) {
     return { ok: false, id: null, reason: `could not be read: ${error instanceof Error ? error.message : String(error)}` };
@@ -191,6 +223,265 @@ function catalogueEntry(
   else if (group) product.notTrackedReason = 'group';
   else if (isService) product.notTrackedReason = 'service';
   return product;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Fast path: the zod schemas' rules checked by hand for the common case
+// ---------------------------------------------------------------------------------------------------------------
+//
+// Each fastX returns the same value the zod path would, or null whenever it is not sure the zod path would accept
+// the payload (then the zod path runs and decides). Rules mirrored from schemas-v2.ts / schemas-v1.ts:
+//   looseObject  typeof 'object', not null, not an array; every enumerable property is read (touchAll), as zod's
+//                catch-all copy reads them, so a throwing accessor still ends in the zod path's quarantine
+//   z.string()   typeof 'string' (idSchema and document type: non-empty after trim, and trimmed)
+//   looseNumber  a finite number or a string;  quantity: whatever parseQuantity accepts (it throws otherwise)
+//   nullish      undefined or null also pass
+// A change to a schema must be made here too; the property test in test/unit/model/fast-path.test.ts compares
+// both paths on random and mutated payloads.
+
+type Loose = Record<string, unknown>;
+
+function isObject(value: unknown): value is Loose {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Reads every enumerable property, as zod's loose objects do (getters run; a throw sends us to the zod path). */
+function touchAll(object: Loose): void {
+  for (const key in object) void object[key];
+}
+
+const optString = (v: unknown): v is string | null | undefined => v === undefined || v === null || typeof v === 'string';
+const optBoolean = (v: unknown): boolean => v === undefined || v === null || typeof v === 'boolean';
+const optLooseNumber = (v: unknown): v is string | number | null | undefined =>
+  v === undefined || v === null || typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
+const optFlag = (v: unknown): v is boolean | 'true' | 'false' | null | undefined =>
+  v === undefined || v === null || typeof v === 'boolean' || v === 'true' || v === 'false';
+const optArray = (v: unknown): v is unknown[] | null | undefined => v === undefined || v === null || Array.isArray(v);
+
+/** settlementMethodSchema.nullish(): { type?: string | number, amount?: looseNumber } | string | number. */
+function optSettlement(v: unknown): v is SettlementMethodValue | null | undefined {
+  if (v === undefined || v === null || typeof v === 'string') return true;
+  if (typeof v === 'number') return Number.isFinite(v);
+  if (!isObject(v)) return false;
+  const type = v['type'];
+  if (!(type === undefined || type === null || typeof type === 'string' || (typeof type === 'number' && Number.isFinite(type)))) return false;
+  if (!optLooseNumber(v['amount'])) return false;
+  touchAll(v);
+  return true;
+}
+
+/** idSchema / the type schema: a string, non-empty once trimmed; the trimmed text ('' when it does not pass). */
+function trimmedId(v: unknown): string {
+  return typeof v === 'string' ? v.trim() : '';
+}
+
+function fastV2Document(raw: unknown): NormalisedDocument | null {
+  if (!isObject(raw)) return null;
+  const id = trimmedId(raw['id']);
+  const rawType = trimmedId(raw['type']);
+  if (id === '' || rawType === '') return null;
+  const closeDate = raw['close_date'];
+  if (typeof closeDate !== 'string' && typeof closeDate !== 'number') return null;
+  const closeTime = parseCloseDate(closeDate);
+  if (closeTime === null) return null;
+  const number = raw['number'];
+  const deviceId = raw['device_id'];
+  const storeId = raw['store_id'];
+  const body = raw['body'];
+  if (!optLooseNumber(number) || !optString(deviceId) || !optString(storeId)) return null;
+  if (!optString(raw['session_id']) || !optLooseNumber(raw['session_number']) || !optString(raw['close_user_id'])
+    || !optString(raw['user_id']) || !optString(raw['version'])) return null;
+  let positions: unknown[] | null | undefined;
+  let complete: boolean | 'true' | 'false' | null | undefined;
+  let baseDocumentId: string | null | undefined;
+  if (body !== undefined && body !== null) {
+    if (!isObject(body)) return null;
+    const p = body['positions'];
+    const c = body['complete_inventory'];
+    const b = body['base_document_id'];
+    if (!optArray(p) || !optFlag(c) || !optString(b) || !optLooseNumber(body['base_document_number']) || !optArray(body['payments'])) return null;
+    positions = p;
+    complete = c;
+    baseDocumentId = b;
+    touchAll(body);
+  }
+  touchAll(raw);
+
+  const type = toDocumentType(rawType);
+  const meta: DocumentMeta = {
+    id,
+    type,
+    rawType,
+    closeTime,
+    timeZoneOffset: parseTimeZoneOffset(raw['time_zone_offset']),
+    deviceId: deviceId?.trim() ?? '',
+    number: parseDocNumber(number),
+    storeId: storeId?.trim() ?? '',
+  };
+  const completeFlag = parseBooleanFlag(complete);
+  if (type === 'INVENTORY' && completeFlag !== undefined) meta.completeInventory = completeFlag;
+  if (baseDocumentId) meta.baseDocumentId = baseDocumentId;
+
+  const lines: DocumentLine[] = [];
+  if (positions) {
+    const needsQuantity = NEEDS_QUANTITY.has(type);
+    for (let i = 0; i < positions.length; i++) {
+      if (!fastV2Position(positions[i], lines, -1, null, needsQuantity)) return null;
+    }
+  }
+  return { meta, lines };
+}
+
+/** One v2PositionSchema and its sub-positions, depth first, as normaliseV2Document's walk. False: not sure, use zod. */
+function fastV2Position(position: unknown, lines: DocumentLine[], parentIndex: number, inherited: string | null, needsQuantity: boolean): boolean {
+  if (!isObject(position)) return false;
+  const rawProductId = position['product_id'];
+  const quantity = position['quantity'];
+  const initial = position['initial_quantity'];
+  const productType = position['product_type'];
+  const productName = position['product_name'];
+  const code = position['code'];
+  const measureName = position['measure_name'];
+  const settlementMethod = position['settlement_method'];
+  const subs = position['sub_positions'];
+  if (!optString(rawProductId) || !optString(productType) || !optString(productName) || !optLooseNumber(code)
+    || !optString(measureName) || !optLooseNumber(position['measure_precision']) || !optSettlement(settlementMethod)
+    || !optArray(subs)) return false;
+  const productId = cleanId(rawProductId);
+  if (quantity == null && needsQuantity && productId !== null) return false; // "quantity: missing": zod path words it
+  touchAll(position);
+  const index = lines.length;
+  const settlement = settlementText(settlementMethod) ?? inherited;
+  const line: DocumentLine = {
+    index,
+    productId,
+    productType: productType ?? null,
+    // parseQuantity throws exactly when quantityValueSchema fails; the caller's catch sends the payload to zod.
+    quantity: quantity == null ? (0 as Milli) : parseQuantity(quantity),
+    stockBefore: initial == null ? null : parseQuantity(initial),
+    settlementMethod: settlement,
+  };
+  if (parentIndex >= 0) line.parentIndex = parentIndex;
+  if (subs && subs.length > 0) line.hasSubPositions = true;
+  if (productName) line.productName = productName;
+  if (code != null && code !== '') line.code = String(code);
+  if (measureName) line.measureName = measureName;
+  lines.push(line);
+  if (subs) {
+    for (let i = 0; i < subs.length; i++) if (!fastV2Position(subs[i], lines, index, settlement, needsQuantity)) return false;
+  }
+  return true;
+}
+
+function fastV1Document(raw: unknown): NormalisedDocument | null {
+  if (!isObject(raw)) return null;
+  const id = trimmedId(raw['uuid']);
+  const rawType = trimmedId(raw['type']);
+  if (id === '' || rawType === '') return null;
+  const closeDate = raw['closeDate'];
+  if (typeof closeDate !== 'string' && typeof closeDate !== 'number') return null;
+  const closeTime = parseCloseDate(closeDate);
+  if (closeTime === null) return null;
+  const number = raw['number'];
+  const deviceId = raw['deviceUuid'];
+  const storeId = raw['storeUuid'];
+  const complete = raw['completeInventory'];
+  const transactions = raw['transactions'];
+  if (!optLooseNumber(number) || !optString(deviceId) || !optString(storeId) || !optFlag(complete) || !optArray(transactions)) return null;
+  if (!optString(raw['openDate']) || !optString(raw['sessionUUID']) || !optLooseNumber(raw['sessionNumber'])) return null;
+  touchAll(raw);
+
+  const type = toDocumentType(rawType);
+  const meta: DocumentMeta = {
+    id,
+    type,
+    rawType,
+    closeTime,
+    timeZoneOffset: null,
+    deviceId: deviceId?.trim() ?? '',
+    number: parseDocNumber(number),
+    storeId: storeId?.trim() ?? '',
+  };
+  const completeFlag = parseBooleanFlag(complete);
+  if (type === 'INVENTORY' && completeFlag !== undefined) meta.completeInventory = completeFlag;
+
+  const lines: DocumentLine[] = [];
+  if (transactions) {
+    for (let i = 0; i < transactions.length; i++) {
+      const t = transactions[i];
+      if (!isObject(t)) return null;
+      const transactionType = t['type'];
+      if (!optString(transactionType)) return null;
+      touchAll(t);
+      if (transactionType !== 'REGISTER_POSITION' && transactionType !== 'INVENTORY') continue;
+      const rawProductId = t['commodityUuid'];
+      const productType = t['commodityType'];
+      const productName = t['commodityName'];
+      const code = t['commodityCode'];
+      const balance = t['balanceQuantity'];
+      const measureName = t['measureName'];
+      const settlementMethod = t['settlementMethod'];
+      if (!optString(rawProductId) || !optString(productType) || !optString(productName) || !optLooseNumber(code)
+        || !optString(measureName) || !optSettlement(settlementMethod)) return null;
+      const line: DocumentLine = {
+        index: lines.length,
+        productId: cleanId(rawProductId),
+        productType: productType ?? null,
+        quantity: parseQuantity(t['quantity']), // required: throws (so zod decides) when absent or malformed
+        stockBefore: balance == null ? null : parseQuantity(balance),
+        settlementMethod: settlementText(settlementMethod),
+      };
+      if (productName) line.productName = productName;
+      if (code != null && code !== '') line.code = String(code);
+      if (measureName) line.measureName = measureName;
+      lines.push(line);
+    }
+  }
+  return { meta, lines };
+}
+
+function fastV2Product(raw: unknown): NormaliseProductResult | null {
+  if (!isObject(raw)) return null;
+  const id = trimmedId(raw['id']);
+  const name = raw['name'];
+  const code = raw['code'];
+  const type = raw['type'];
+  const quantity = raw['quantity'];
+  const measureName = raw['measure_name'];
+  const parentId = raw['parent_id'];
+  const group = raw['group'];
+  const hasVariants = raw['has_variants'];
+  if (id === '' || !optString(name) || !optLooseNumber(code) || !optString(type) || !optLooseNumber(quantity)
+    || !optString(measureName) || !optString(parentId) || !optBoolean(group) || !optBoolean(hasVariants)
+    || !optLooseNumber(raw['price']) || !optLooseNumber(raw['cost_price']) || !optBoolean(raw['allow_to_sell'])
+    || !optArray(raw['barcodes']) || !optString(raw['store_id']) || !optString(raw['created_at'])
+    || !optString(raw['updated_at'])) return null;
+  touchAll(raw);
+  const warnings: string[] = [];
+  const product = catalogueEntry(id, name, code, type, measureName, quantity, parentId, group === true, hasVariants === true, warnings);
+  return { ok: true, product, warnings };
+}
+
+function fastV1Product(raw: unknown): NormaliseProductResult | null {
+  if (!isObject(raw)) return null;
+  const id = trimmedId(raw['uuid']);
+  const name = raw['name'];
+  const code = raw['code'];
+  const type = raw['type'];
+  const quantity = raw['quantity'];
+  const measureName = raw['measureName'];
+  const parentId = raw['parentUuid'];
+  const group = raw['group'];
+  const hasVariants = raw['hasVariants'];
+  if (id === '' || !optString(name) || !optLooseNumber(code) || !optString(type) || !optLooseNumber(quantity)
+    || !optString(measureName) || !optString(parentId) || !optBoolean(group) || !optBoolean(hasVariants)
+    || !optLooseNumber(raw['price']) || !optLooseNumber(raw['costPrice']) || !optBoolean(raw['allowToSell'])
+    || !optArray(raw['barCodes']) || !optArray(raw['alcoCodes']) || !optString(raw['tax'])
+    || !optString(raw['description']) || !optString(raw['articleNumber'])) return null;
+  touchAll(raw);
+  const warnings: string[] = [];
+  const product = catalogueEntry(id, name, code, type, measureName, quantity, parentId, group === true, hasVariants === true, warnings);
+  return { ok: true, product, warnings };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -3,8 +3,9 @@
  *
  * Evotor quantities have at most 7 integer and 3 fraction digits (JSDK `@Digits(integer=7, fraction=3)`,
  * see shared/docs/evotor-api.md §3), so every value and every realistic sum of them is a safe integer and
- * JS integer arithmetic on them is exact. We never parse through `parseFloat` and never multiply by 1000:
- * decimal text is split into digits and assembled as an integer.
+ * JS integer arithmetic on them is exact. We never parse through `parseFloat` and never multiply a fraction by 1000:
+ * a whole JSON number is multiplied as the integer it is (exact below 2^53), anything else is decimal text split into
+ * digits and assembled as an integer.
  */
 
 /** Integer thousandths. Only ever produced by this module, added and subtracted as integers. */
@@ -23,22 +24,78 @@ export const MAX_API_QUANTITY: Milli = 9_999_999_999;
 const DECIMAL = /^([+-]?)(\d+)(?:\.(\d*))?$|^([+-]?)\.(\d+)$/;
 const EXPONENT = /^([+-]?)(\d+)(?:\.(\d*))?e([+-]?\d+)$/i;
 
+/** Whole numbers up to this magnitude become thousandths by integer multiplication, exactly (n × 1000 < 2^53). */
+const MAX_WHOLE = Math.floor(Number.MAX_SAFE_INTEGER / 1000);
+
 /**
  * Parses a quantity as the API sends it: a JSON number or a decimal string ("10", "0.875", "-1.000", "1,5").
  * Throws QuantityError for anything that is not an exact multiple of 0.001 or is not a safe integer of thousandths.
  */
 export function parseQuantity(value: unknown): Milli {
   if (typeof value === 'number') {
+    // Most quantities are whole numbers: an integer times 1000 is exact integer arithmetic below 2^53
+    // (and + 0 turns -0 into 0, as the digit path does).
+    if (Number.isInteger(value) && value <= MAX_WHOLE && value >= -MAX_WHOLE) return (value * 1000 + 0) as Milli;
     if (!Number.isFinite(value)) throw new QuantityError(value, 'not a finite number');
     // String(n) is the shortest text that round-trips to n, i.e. the decimal the sender wrote.
-    return parseDecimalText(String(value), value);
+    const text = String(value);
+    const plain = parsePlainDecimal(text);
+    return plain === plain ? (plain as Milli) : parseDecimalText(text, value);
   }
   if (typeof value === 'string') {
+    // "12", "0.375", "-1.000": read digit by digit, no regex, no copies. Anything else takes the general path.
+    const plain = parsePlainDecimal(value);
+    if (plain === plain) return plain as Milli;
     const text = value.trim().replace(',', '.');
     if (text === '') throw new QuantityError(value, 'empty');
     return parseDecimalText(text, value);
   }
   throw new QuantityError(value, 'not a number or a decimal string');
+}
+
+/**
+ * The common spelling, read without allocating: optional sign, digits, optional point and digits, nothing else
+ * (exactly what DECIMAL accepts), at most 12 integer digits and at most 3 significant decimals. NaN for anything else
+ * (spaces, comma, exponent, too long, too precise), which the general path then reads or rejects with its reason.
+ */
+function parsePlainDecimal(text: string): number {
+  const n = text.length;
+  let i = 0;
+  let c = n > 0 ? text.charCodeAt(0) : 0;
+  const negative = c === 45; // '-'
+  if (negative || c === 43) i = 1; // '+'
+  let whole = 0;
+  const intStart = i;
+  while (i < n) {
+    c = text.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    whole = whole * 10 + (c - 48);
+    i++;
+  }
+  const intDigits = i - intStart;
+  if (intDigits > 12) return NaN;
+  let frac = 0;
+  if (i < n) {
+    if (c !== 46) return NaN; // '.'
+    i++;
+    let k = 0;
+    while (i < n) {
+      c = text.charCodeAt(i);
+      if (c < 48 || c > 57) return NaN;
+      if (k < 3) frac = frac * 10 + (c - 48);
+      else if (c !== 48) return NaN; // a 4th significant decimal: the general path says why
+      k++;
+      i++;
+    }
+    if (intDigits === 0 && k === 0) return NaN; // "." alone
+    if (k === 0) frac = 0;
+    else if (k === 1) frac *= 100;
+    else if (k === 2) frac *= 10;
+  } else if (intDigits === 0) {
+    return NaN; // "", "+", "-"
+  }
+  const milli = whole * 1000 + frac;
+  return negative && milli !== 0 ? -milli : milli;
 }
 
 /** Like parseQuantity, but null and undefined give null and a bad value gives null too. */

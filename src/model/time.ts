@@ -14,6 +14,8 @@ const MAX_TIME = Date.UTC(2200, 0, 1);
 export function parseCloseDate(value: unknown): number | null {
   if (typeof value === 'number') return plausible(Number.isSafeInteger(value) ? value : NaN);
   if (typeof value !== 'string') return null;
+  const fast = parseCanonical(value);
+  if (fast === fast) return fast;
   const text = value.trim();
   if (/^\d{10,16}$/.test(text)) return plausible(Number(text));
   const m = ISO.exec(text);
@@ -27,6 +29,62 @@ export function parseCloseDate(value: unknown): number | null {
   if (new Date(local).getUTCDate() !== day) return null;
   const zone = zoneOffsetMs(m[8]);
   return zone === null ? null : plausible(local - zone);
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Two ASCII digits at i as a number, or NaN. */
+function digits2(text: string, i: number): number {
+  const a = text.charCodeAt(i) - 48;
+  const b = text.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : NaN;
+}
+
+/**
+ * The spellings every document carries, read without regex or Date objects: Evotor's "2017-11-06T10:00:50.000+0000",
+ * ISO "2017-11-06T10:00:50.000Z" and "…+03:00". Only a fully valid, plausible time is returned; anything else gives
+ * NaN and the general parser decides (and so says null for the same inputs it always did).
+ */
+function parseCanonical(text: string): number {
+  const n = text.length;
+  if (n !== 24 && n !== 28 && n !== 29) return NaN;
+  if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 84 || text.charCodeAt(13) !== 58
+    || text.charCodeAt(16) !== 58 || text.charCodeAt(19) !== 46) return NaN; // "-", "-", "T", ":", ":", "."
+  const year = digits2(text, 0) * 100 + digits2(text, 2);
+  const month = digits2(text, 5);
+  const day = digits2(text, 8);
+  const hour = digits2(text, 11);
+  const minute = digits2(text, 14);
+  const second = digits2(text, 17);
+  const ms100 = text.charCodeAt(20) - 48;
+  const ms = ms100 * 100 + digits2(text, 21);
+  if (!(year >= 2000 && year < 2200 && month >= 1 && month <= 12 && day >= 1 && hour <= 23 && minute <= 59 && second <= 59)) return NaN;
+  if (!(ms100 >= 0 && ms100 <= 9 && ms >= 0)) return NaN;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day > (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!)) return NaN;
+  let zone = 0;
+  if (n === 24) {
+    if (text.charCodeAt(23) !== 90) return NaN; // "Z"
+  } else {
+    const sign = text.charCodeAt(23);
+    if (sign !== 43 && sign !== 45) return NaN; // "+", "-"
+    const zoneHours = digits2(text, 24);
+    let zoneMinutes: number;
+    if (n === 28) zoneMinutes = digits2(text, 26);
+    else if (text.charCodeAt(26) === 58) zoneMinutes = digits2(text, 27);
+    else return NaN;
+    if (!(zoneHours <= 14 && zoneMinutes <= 59)) return NaN;
+    zone = (sign === 45 ? -1 : 1) * (zoneHours * 60 + zoneMinutes) * 60_000;
+  }
+  // Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil), in exact integer steps.
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  const days = era * 146_097 + doe - 719_468;
+  const time = days * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + ms - zone;
+  return time >= MIN_TIME && time <= MAX_TIME ? time : NaN;
 }
 
 /** "+0300", "+03:00", "-05", "Z" -> ms; null for an offset no place on Earth uses (beyond ±14 h). */
