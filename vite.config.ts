@@ -129,6 +129,20 @@ export default defineConfig(({ mode }) => {
             },
           },
         },
+        {
+          // The built app and embed script in Chromium (playwright-core in Node) against the emulator: test/e2e/README.md.
+          extends: true,
+          test: {
+            name: 'e2e',
+            environment: 'node',
+            include: ['test/e2e/**/*.test.ts'],
+            globalSetup: ['test/e2e/global-setup.ts'],
+            testTimeout: 120_000,
+            hookTimeout: 120_000,
+            // One file at a time: each drives its own Chromium, and the stores list is then the same in every run.
+            fileParallelism: false,
+          },
+        },
       ],
     },
   };

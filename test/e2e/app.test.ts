@@ -1,0 +1,208 @@
+/**
+ * The built app in Chromium against the emulator, as a merchant uses it: opened with the token in the URL, a store
+ * chosen, pulled, reviewed, applied, undone; a reload half-way through a pull; a crafted link that tries to move
+ * the API elsewhere. Every screen passes axe (no serious or critical violation) and is photographed.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
+import manifest from '../../manifest.json' with { type: 'json' };
+import {
+  APP, RECORDER, STORES, TOKEN, admin, checkScreen, cloud, createStore, lastSeq, openBrowser, requestLog, truth, type E2EBrowser,
+} from './browser.ts';
+import { scopesUsed } from './scopes.ts';
+
+let b: E2EBrowser;
+
+beforeAll(async () => {
+  b = await openBrowser();
+});
+
+afterAll(async () => {
+  await b?.close();
+  expect(b?.offHost ?? []).toEqual([]);
+});
+
+const MAIN_STORE = STORES[0]!;
+/** A product's name in the review table (a body row, not the header's sort button). */
+const PRODUCT = '.grid-row .c-name button.name';
+
+async function visible(page: Page, text: string | RegExp, timeout = 30_000): Promise<void> {
+  await page.getByText(text).first().waitFor({ state: 'visible', timeout });
+}
+
+async function heading(page: Page, name: string | RegExp, timeout = 30_000): Promise<void> {
+  await page.getByRole('heading', { name }).first().waitFor({ state: 'visible', timeout });
+}
+
+/** A real navigation (a link that differs only in its hash would not reload the app). */
+async function open(page: Page, url: string): Promise<void> {
+  await page.goto('about:blank');
+  await page.goto(url);
+}
+
+async function setFaults(faults: Record<string, unknown>): Promise<void> {
+  await admin('PUT', '/faults', { reset: true, ...faults });
+}
+
+/** The whole page's storage (sessionStorage, localStorage, every IndexedDB record) as one string to search. */
+async function everythingStored(page: Page): Promise<{ session: string; local: string; indexedDb: string }> {
+  return page.evaluate(async () => {
+    const dump: string[] = [];
+    for (const info of await indexedDB.databases()) {
+      if (!info.name) continue;
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const request = indexedDB.open(info.name!);
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      for (const name of [...db.objectStoreNames]) {
+        const all = await new Promise<unknown[]>((resolve, reject) => {
+          const request = db.transaction(name).objectStore(name).getAll();
+          request.onsuccess = () => resolve(request.result);
+          request.onerror = () => reject(request.error);
+        });
+        dump.push(JSON.stringify(all));
+      }
+      db.close();
+    }
+    return { session: JSON.stringify({ ...sessionStorage }), local: JSON.stringify({ ...localStorage }), indexedDb: dump.join('\n') };
+  });
+}
+
+describe('the app', () => {
+  test('without a token: the start screen explains how to open it from the personal account', async () => {
+    const { page } = b;
+    await open(page, `${APP}/`);
+    await heading(page, 'Откройте приложение из личного кабинета Эвотор');
+    expect(await checkScreen(page, 'start')).toEqual([]);
+  });
+
+  test('token in the URL → store → pull → review → detail → confirmation → report → undo restores the cloud exactly', async () => {
+    const { page } = b;
+    const before = await cloud(MAIN_STORE);
+    const expected = await truth(MAIN_STORE);
+    const seq = await lastSeq();
+    // A little latency on this store's documents, so the progress screen is seen (and photographed) mid-pull.
+    await setFaults({ latencyMs: 150, match: `/stores/${MAIN_STORE}/documents` });
+    try {
+      await open(page, `${APP}/#/?uid=e2e-user&token=${TOKEN}`);
+      await heading(page, 'Магазины');
+      // The token left the address bar at once and lives in this tab's sessionStorage only.
+      expect(page.url()).not.toContain(TOKEN);
+      expect(page.url()).not.toContain('uid=');
+      await visible(page, 'Магазин «У дома»');
+      expect(await checkScreen(page, 'stores')).toEqual([]);
+
+      await page.getByRole('checkbox', { name: /Магазин «У дома»/ }).check();
+      await page.getByRole('button', { name: 'Загрузить документы и рассчитать остатки' }).click();
+      await heading(page, 'Загрузка документов');
+      // Photographed once documents arrive (months, pages, documents, products decided, ETA all have values).
+      await page.waitForFunction(() => {
+        const term = [...document.querySelectorAll('dt')].find((dt) => dt.textContent === 'Документов');
+        return term?.nextElementSibling !== null && term?.nextElementSibling?.textContent !== '0';
+      });
+      expect(await checkScreen(page, 'progress')).toEqual([]);
+
+      await page.getByRole('button', { name: 'Проверить результат' }).click({ timeout: 60_000 });
+    } finally {
+      await setFaults({});
+    }
+    await heading(page, 'Проверка остатков');
+    await page.locator(PRODUCT).first().waitFor({ state: 'visible' });
+    expect(await checkScreen(page, 'review')).toEqual([]);
+
+    // A product's detail: its documents on a timeline, the chart, the reason.
+    await page.locator(PRODUCT).first().click();
+    const detail = page.getByRole('dialog');
+    await detail.waitFor({ state: 'visible' });
+    await detail.getByRole('table').first().waitFor({ state: 'visible' });
+    expect(await checkScreen(page, 'detail')).toEqual([]);
+    await page.keyboard.press('Escape');
+    await detail.waitFor({ state: 'hidden' });
+
+    await page.getByRole('button', { name: 'Записать остатки в Облако…' }).click();
+    await page.getByRole('dialog', { name: 'Записать остатки в Облако Эвотор?' }).waitFor({ state: 'visible' });
+    const confirm = page.getByRole('button', { name: 'Записать остатки', exact: true });
+    await confirm.waitFor({ state: 'visible' });
+    expect(await checkScreen(page, 'confirmation')).toEqual([]);
+    await confirm.click();
+
+    await heading(page, 'Отчёт о записи', 60_000);
+    await visible(page, 'Все отмеченные остатки записаны и проверены.');
+    expect(await checkScreen(page, 'report')).toEqual([]);
+    // Every tracked product now has its true stock in the cloud.
+    const after = await cloud(MAIN_STORE);
+    for (const [productId, quantity] of Object.entries(expected)) expect(Number(after[productId]), productId).toBe(Number(quantity));
+
+    await page.getByRole('button', { name: 'Отменить запись — вернуть прежние остатки' }).click();
+    await page.getByRole('dialog', { name: 'Вернуть прежние остатки?' }).waitFor({ state: 'visible' });
+    await page.getByRole('button', { name: 'Вернуть прежние остатки', exact: true }).click();
+    await heading(page, 'Отчёт о возврате остатков', 60_000);
+    await visible(page, 'Прежние остатки восстановлены.');
+    expect(await cloud(MAIN_STORE)).toEqual(before);
+
+    // The token is in no storage but this tab's sessionStorage.
+    const stored = await everythingStored(page);
+    expect(stored.session).toContain(TOKEN);
+    expect(stored.local).not.toContain(TOKEN);
+    expect(stored.indexedDb.length).toBeGreaterThan(1000);
+    expect(stored.indexedDb).not.toContain(TOKEN);
+
+    // What the flow did needs exactly the scopes the manifest asks for (and the token had no others).
+    const used = scopesUsed((await requestLog(seq)).filter((e) => e.status !== 0));
+    expect(used).toEqual([...manifest.scopes].sort());
+    expect(b.pageErrors).toEqual([]);
+  });
+
+  test('a reload half-way through a pull offers to continue, and the pull resumes where it stopped', async () => {
+    const { page } = b;
+    const { storeId } = await createStore({ seed: 'e2e-reload', name: 'Склад на Заводской', products: 30, terminals: 1, days: 60, docsPerDay: 40, endTime: 'now' });
+    const documentsPath = `/stores/${storeId}/documents`;
+    await setFaults({ latencyMs: 250, match: documentsPath });
+    try {
+      const seq = await lastSeq();
+      await open(page, `${APP}/#/?token=${TOKEN}`);
+      await page.getByRole('checkbox', { name: /Склад на Заводской/ }).check();
+      // The full period: every page of two months is fetched, so there is a middle to reload in.
+      await page.getByRole('checkbox', { name: /Загрузить весь период/ }).check();
+      await page.getByRole('button', { name: 'Загрузить документы и рассчитать остатки' }).click();
+      await heading(page, 'Загрузка документов');
+      const documentRequests = async () => (await requestLog(seq)).filter((e) => e.path === documentsPath);
+      await expect.poll(async () => (await documentRequests()).length, { timeout: 30_000, interval: 100 }).toBeGreaterThanOrEqual(3);
+      await page.reload();
+
+      await heading(page, 'Есть незавершённая работа');
+      await page.getByRole('button', { name: 'Продолжить загрузку' }).click();
+      await heading(page, 'Загрузка документов');
+      await page.getByRole('button', { name: 'Проверить результат' }).click({ timeout: 60_000 });
+      await heading(page, 'Проверка остатков');
+      await page.locator(PRODUCT).first().waitFor({ state: 'visible' });
+
+      // Resumed, not restarted: no page was fetched twice but the one in flight at the reload.
+      const pages = (await documentRequests()).filter((e) => e.status === 200).map((e) => e.query);
+      const repeats = pages.length - new Set(pages).size;
+      expect(repeats).toBeLessThanOrEqual(1);
+    } finally {
+      await setFaults({});
+    }
+  });
+
+  test('a crafted link cannot move the API: ?api-base= / #apiBase= are ignored and the token goes only to the build\'s API', async () => {
+    const { page } = b;
+    const links = [
+      `${APP}/?api-base=${RECORDER}&apiBase=${RECORDER}&api_base=${RECORDER}&baseUrl=${RECORDER}&token=${TOKEN}`,
+      `${APP}/#apiBase=${RECORDER}&api-base=${RECORDER}&token=${TOKEN}`,
+      `${APP}/?apiBase=${encodeURIComponent(RECORDER)}#/?uid=1&token=${TOKEN}&baseUrl=${RECORDER}`,
+    ];
+    for (const link of links) {
+      const seq = await lastSeq();
+      await open(page, link);
+      await visible(page, 'Магазин «У дома»');
+      // The stores came from the emulator (the build's API base) ...
+      expect((await requestLog(seq)).some((e) => e.path === '/stores')).toBe(true);
+    }
+    // ... and nothing at all reached the address in the link.
+    const recorded = (await (await fetch(`${RECORDER}/__recorded`)).json()) as unknown[];
+    expect(recorded).toEqual([]);
+  });
+});

@@ -1,0 +1,126 @@
+/**
+ * E2E helpers (Node side): Debian's Chromium through playwright-core, held to 127.0.0.1; axe-core on a screen;
+ * screenshots; the emulator's admin API.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { inject } from 'vitest';
+import { chromiumArgs, chromiumPath } from '../../vite.config.ts';
+
+export const EMULATOR = inject('e2eEmulatorUrl');
+export const TOKEN = inject('e2eToken');
+export const APP = inject('e2eAppUrl');
+export const PARTNER = inject('e2ePartnerUrl');
+export const RECORDER = inject('e2eRecorderUrl');
+export const DIST = inject('e2eDist');
+export const STORES = inject('e2eStores');
+
+/** Every host name but 127.0.0.1 fails to resolve: nothing the app does can leave this machine. */
+const ONLY_LOOPBACK = '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1';
+
+export interface E2EBrowser {
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+  /** Requests the page or its workers tried outside 127.0.0.1 (blocked). */
+  offHost: string[];
+  /** Console errors and uncaught exceptions of the page. */
+  pageErrors: string[];
+  close(): Promise<void>;
+}
+
+export async function openBrowser(): Promise<E2EBrowser> {
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: [...chromiumArgs, ONLY_LOOPBACK] });
+  const context = await browser.newContext({ viewport: { width: 800, height: 640 }, deviceScaleFactor: 1, locale: 'ru-RU', timezoneId: 'Europe/Moscow' });
+  const offHost: string[] = [];
+  await context.route('**/*', (route) => {
+    const url = new URL(route.request().url());
+    if (url.hostname === '127.0.0.1') return route.continue();
+    offHost.push(url.href);
+    return route.abort('blockedbyclient');
+  });
+  const page = await context.newPage();
+  const pageErrors: string[] = [];
+  page.on('pageerror', (error) => pageErrors.push(`${error.name}: ${error.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`); });
+  return { browser, context, page, offHost, pageErrors, close: () => browser.close() };
+}
+
+// ----- accessibility -------------------------------------------------------------------------------------------
+
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: string[];
+}
+
+/**
+ * Serious and critical axe violations on the page as it is now (open shadow roots included). axe is evaluated
+ * through the DevTools protocol, so a page's CSP does not stop it.
+ */
+export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
+  await page.evaluate(axeSource);
+  return page.evaluate(async () => {
+    const axe = (globalThis as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe;
+    const result = await axe.run(document, { resultTypes: ['violations'] });
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => JSON.stringify(n.target)) }));
+  });
+}
+
+// ----- screenshots ----------------------------------------------------------------------------------------------
+
+/** Always into test-results/screenshots; also into docs/screenshots (for the README) with E2E_SCREENSHOTS=update. */
+const SHOT_DIRS = ['test-results/screenshots', ...(process.env.E2E_SCREENSHOTS === 'update' ? ['docs/screenshots'] : [])];
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  for (const dir of SHOT_DIRS) mkdirSync(dir, { recursive: true });
+  const buffer = await page.screenshot({ type: 'png', animations: 'disabled', caret: 'hide' });
+  for (const dir of SHOT_DIRS) writeFileSync(join(dir, `${name}.png`), buffer);
+}
+
+/** Checks a screen: no serious/critical axe violation, then its screenshot. */
+export async function checkScreen(page: Page, name: string): Promise<AxeViolation[]> {
+  const violations = await seriousViolations(page);
+  await screenshot(page, name);
+  return violations;
+}
+
+// ----- emulator admin -------------------------------------------------------------------------------------------
+
+export async function admin<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const response = await fetch(`${EMULATOR}/__emulator${path}`, {
+    method,
+    ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+  });
+  if (!response.ok) throw new Error(`emulator admin ${method} ${path}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+export const createStore = (options: Record<string, unknown>) => admin<{ storeId: string }>('POST', '/stores', options);
+export const truth = async (storeId: string) => (await admin<{ truth: Record<string, string> }>('GET', `/stores/${storeId}/truth`)).truth;
+export const cloud = async (storeId: string) => (await admin<{ quantities: Record<string, string | null> }>('GET', `/stores/${storeId}/cloud`)).quantities;
+
+export interface LogEntry {
+  seq: number;
+  method: string;
+  path: string;
+  query: string;
+  status: number;
+}
+
+export async function requestLog(since = 0): Promise<LogEntry[]> {
+  return (await admin<{ entries: LogEntry[] }>('GET', `/requests?since=${since}`)).entries;
+}
+
+export async function lastSeq(): Promise<number> {
+  const entries = await requestLog();
+  return entries.at(-1)?.seq ?? 0;
+}

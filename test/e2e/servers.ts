@@ -1,0 +1,122 @@
+/**
+ * The e2e tests' web servers, all on 127.0.0.1:
+ * - the app's host: the built dist/ as static files (no CORS headers: a classic <script src> needs none);
+ * - a partner portal on another port (another origin) serving the embed example page, its script tag pointing at
+ *   the app's host, under a strict Content-Security-Policy;
+ * - a recorder that plays a hostile API base and records every request it gets (a crafted link must send nothing there).
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFile } from 'node:fs/promises';
+import { extname, join, normalize, sep } from 'node:path';
+
+export interface Server {
+  url: string;
+  close(): Promise<void>;
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.json': 'application/json',
+  '.png': 'image/png',
+};
+
+async function listen(server: http.Server): Promise<Server> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** dist/ as a static host: `/` is index.html; nothing outside the folder. */
+export function startStaticServer(root: string): Promise<Server> {
+  const base = normalize(root + sep);
+  const server = http.createServer((req, res) => {
+    void (async () => {
+      const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+      const file = normalize(join(base, path === '/' ? 'index.html' : path));
+      if (!file.startsWith(base)) {
+        res.writeHead(403).end();
+        return;
+      }
+      try {
+        const body = await readFile(file);
+        res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' }).end(body);
+      } catch {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      }
+    })();
+  });
+  return listen(server);
+}
+
+/**
+ * A partner portal: `/` is the embed example page with its script taken from `scriptOrigin` (our host), served with
+ * a CSP a careful portal would have: scripts only from itself (inline, for the example's own code) and our host,
+ * workers only from blob: (the inlined worker), connections only to the API, no eval, nothing else loaded.
+ */
+export function startPartnerServer(options: { examplePage: string; scriptOrigin: string; apiOrigin: string }): Promise<Server> {
+  const server = http.createServer((req, res) => {
+    void (async () => {
+      const path = new URL(req.url ?? '/', 'http://x').pathname;
+      if (path !== '/') {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+        return;
+      }
+      const html = (await readFile(options.examplePage, 'utf8')).replace(
+        /src="\.\/evotor-stock-sync\.js"/,
+        `src="${options.scriptOrigin}/evotor-stock-sync.js"`,
+      );
+      const csp = [
+        "default-src 'none'",
+        `script-src 'unsafe-inline' ${options.scriptOrigin}`,
+        'worker-src blob:',
+        `connect-src ${options.apiOrigin}`,
+        "style-src 'unsafe-inline'",
+        'img-src data:',
+        "base-uri 'none'",
+        "form-action 'none'",
+      ].join('; ');
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp, 'cache-control': 'no-store' }).end(html);
+    })();
+  });
+  return listen(server);
+}
+
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  authorization: boolean;
+}
+
+/** Answers everything with 200 `{}` and open CORS (a hostile API would), recording each request; `/__recorded` lists them. */
+export async function startRecorder(): Promise<Server> {
+  const seen: RecordedRequest[] = [];
+  const server = http.createServer((req, res) => {
+    if (req.url === '/__recorded') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(seen));
+      return;
+    }
+    seen.push({
+      method: req.method ?? '',
+      url: req.url ?? '',
+      authorization: req.headers.authorization !== undefined || req.headers['x-authorization'] !== undefined,
+    });
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      'access-control-allow-origin': '*',
+      'access-control-allow-headers': '*',
+      'access-control-allow-methods': '*',
+    }).end('{"items":[]}');
+  });
+  return listen(server);
+}
