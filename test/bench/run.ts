@@ -343,26 +343,26 @@ async function benchWrites(browser: HarnessBrowser, products: number, limit: { l
     const store = emu.state.createStore({ seed: 'bench-writes', products, terminals: 1, months: 2, docsPerDay: 60, endTime: 'now', cloudQuantities: 'zeroed' });
     log(`[writes] store: ${store.documentCount} documents, ${products} products; limit ${limit.limit} per ${limit.windowSeconds} s (scope ${scope})`);
     const stamp = Date.now();
-    await page.evaluate((c) => window.harness.configure(c), { api: 'v2' as const, token: TOKEN, baseUrl: emu.url, dbName: `bench-writes-${stamp}` });
+    const journal = `bench-journal-${stamp}`;
+    await page.evaluate((c) => window.harness.configure(c), { api: 'v2' as const, token: TOKEN, baseUrl: emu.url, dbName: `bench-writes-${stamp}`, journalName: journal });
     await page.evaluate((id) => window.harness.start(id, { fullPeriod: true }), store.id);
     const pulled = await page.evaluate((id) => window.harness.waitPull(id, 3600_000), store.id);
     if (pulled.last?.status !== 'done') throw new Error(`[writes] pull failed: ${JSON.stringify(pulled.last)}`);
-    await page.evaluate((c) => window.harness.wbOpen(c), { baseUrl: emu.url, token: TOKEN, journal: `bench-journal-${stamp}` });
-    const plan = await page.evaluate((id) => window.harness.wbPlan(id), store.id);
+    const plan = await page.evaluate((id) => window.harness.wPlan(id), store.id);
     const planned = plan.report.counts.pending ?? 0;
     // Start on a fresh window, so the apply has the limit to itself from its first request.
     await new Promise((r) => setTimeout(r, limit.windowSeconds * 1000 + 200));
     const seq = emu.state.logSeq;
     const from = await page.evaluate(() => window.harness.now());
     log(`[writes] applying ${planned} writes`);
-    const applied = await page.evaluate((runId) => window.harness.wbApply(runId), plan.report.runId);
+    const applied = await page.evaluate((runId) => window.harness.wApply(runId), plan.report.runId);
     const to = await page.evaluate(() => window.harness.now());
     if (!applied.report) throw new Error(`[writes] apply failed: ${applied.error}`);
     const entries = emu.state.log.filter((e) => e.seq > seq && e.method !== 'OPTIONS');
     const patches = entries.filter((e) => e.method === 'PATCH');
     const rateLimited = entries.filter((e) => e.status === 429).length;
     const tasks = await page.evaluate(([a, b]) => window.harness.longTasks(a, b), [from, to] as const);
-    const items = await page.evaluate((runId) => window.harness.wbItems(runId), plan.report.runId);
+    const items = await page.evaluate(([j, runId]) => window.harness.wItems(j, runId), [journal, plan.report.runId] as const);
     const cloud = store.products;
     const cloudEqualsPlan = items.filter((i) => i.status === 'verified').every((i) => {
       const p = cloud.find((c) => c.id === i.productId);
@@ -375,7 +375,7 @@ async function benchWrites(browser: HarnessBrowser, products: number, limit: { l
     log(`[writes] ${entries.length} requests (${patches.length} PATCH) in ${round(applyMs / 1000, 1)} s = ${round(requestsPerSecond, 1)}/s vs limit ${round(limitPerSecond, 1)}/s; ${rateLimited} 429s`);
     return {
       products, planned, limit: { ...limit, scope },
-      path: 'write-back on the page (src/main.tsx wiring: createWriteback + src/api client)',
+      path: 'write-back in the sync worker (bridge planWrite/applyRun, as src/ui/create-backend.ts)',
       applyMs: round(applyMs), requests: entries.length, patches: patches.length,
       requestsPerSecond: round(requestsPerSecond, 1), patchesPerSecond: round(rate(patches.length, applyMs), 1),
       limitPerSecond: round(limitPerSecond, 2), ratio: round(requestsPerSecond / limitPerSecond, 3),

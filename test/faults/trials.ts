@@ -202,8 +202,8 @@ function waitEvent(env: Env, predicate: (e: HarnessEvent) => boolean, timeoutMs:
 // Pulls
 // ---------------------------------------------------------------------------------------------------------------
 
-const harnessConfig = (env: Env, dbName: string, fast = false) => ({
-  api: 'v2' as const, token: env.token, baseUrl: env.proxy.url, dbName,
+const harnessConfig = (env: Env, dbName: string, fast = false, journalName?: string) => ({
+  api: 'v2' as const, token: env.token, baseUrl: env.proxy.url, dbName, ...(journalName ? { journalName } : {}),
   // Storms resolve in seconds rather than minutes; a hung request is given up after 1.5 s.
   ...(fast ? { timeoutMs: 1500, retry: { baseDelayMs: 30, maxDelayMs: 400, maxRetries: 12, maxNetworkRetries: 12 } } : {}),
 });
@@ -622,47 +622,48 @@ async function writeTrial(env: Env, kind: TrialKind, storeId: string, refDb: str
   for (const id of start.keys()) if (random() < 0.8) start.set(id, scrambled[Math.floor(random() * scrambled.length)]!);
   setCloud(env, storeId, start);
 
-  // The uninterrupted reference.
-  await page.evaluate((c) => window.harness.configure(c), harnessConfig(env, refDb));
-  await page.evaluate((c) => window.harness.wbOpen(c), { baseUrl: env.proxy.url, token: env.token, journal: `faults-journal-ref-${storeId}` });
-  const refPlan = await page.evaluate((id) => window.harness.wbPlan(id), storeId);
-  const refApply = await page.evaluate((runId) => window.harness.wbApply(runId), refPlan.report.runId);
+  // The uninterrupted reference: plan and apply in the sync worker, as the app does.
+  const refJournal = `faults-journal-ref-${storeId}`;
+  await page.evaluate((c) => window.harness.configure(c), harnessConfig(env, refDb, false, refJournal));
+  const refPlan = await page.evaluate((id) => window.harness.wPlan(id), storeId);
+  const refApply = await page.evaluate((runId) => window.harness.wApply(runId), refPlan.report.runId);
   if (refApply.report?.status !== 'completed') throw new Error(`reference write did not complete: ${refApply.error ?? JSON.stringify(refApply.report?.statusReason)}`);
   const expected = cloudOf(env, storeId);
   const planned = refPlan.report.counts.pending ?? 0;
+  await page.evaluate(() => window.harness.kill());
+  await page.evaluate((n) => window.harness.deleteDb(n), refJournal);
 
   // The same plan again from the same cloud, under faults.
   setCloud(env, storeId, start);
   const journal = `faults-journal-${kind}-${storeId}`;
-  const openWb = () => page.evaluate((c) => window.harness.wbOpen(c), { baseUrl: env.proxy.url, token: env.token, journal, fast: true });
-  await openWb();
-  const plan = await page.evaluate((id) => window.harness.wbPlan(id), storeId);
+  const configure = () => page.evaluate((c) => window.harness.configure(c), harnessConfig(env, refDb, true, journal));
+  await configure();
+  const plan = await page.evaluate((id) => window.harness.wPlan(id), storeId);
   const runId = plan.report.runId;
   const firstPatch = env.proxy.patches.length;
   const writeSeq = env.emu.state.logSeq;
-  let interruptions = 0;
 
-  // Faults: a page reload (everything on the page dies, the journal stays) at random writes, a storm, or an expiry.
-  const reloadAt: number[] = [];
+  // Faults: the worker killed or the page reloaded at random writes (the journal stays), a storm, or an expiry.
+  const interruptAt: number[] = [];
   if (kind === 'write-reload' || kind === 'write-kill') {
     const n = 1 + Math.floor(random() * 3);
-    for (let i = 0; i < n; i++) reloadAt.push(1 + Math.floor(random() * Math.max(1, planned - 1)));
-    reloadAt.sort((a, b) => a - b);
+    for (let i = 0; i < n; i++) interruptAt.push(1 + Math.floor(random() * Math.max(1, planned - 1)));
+    interruptAt.sort((a, b) => a - b);
   }
-  let stormAt = -1;
-  let expireAt = -1;
-  if (kind === 'write-storm') stormAt = 1 + Math.floor(random() * Math.max(1, planned / 2));
-  if (kind === 'write-token') expireAt = 1 + Math.floor(random() * Math.max(1, planned - 1));
-  let trigger: Promise<void> | null = null;
+  let stormAt = kind === 'write-storm' ? 1 + Math.floor(random() * Math.max(1, planned / 2)) : -1;
+  let expireAt = kind === 'write-token' ? 1 + Math.floor(random() * Math.max(1, planned - 1)) : -1;
+  let interrupted: Promise<void> | null = null;
   env.proxy.onPatch = (count) => {
     const n = count - firstPatch;
-    if (reloadAt.length > 0 && n >= reloadAt[0]!) {
-      reloadAt.shift();
-      trigger ??= (async () => {
-        await reloadPage(env);
-        interruptions++;
-        faults[kind === 'write-kill' ? 'page reloaded mid-write (write-back runs on the page)' : 'page reloaded (write)'] =
-          (faults[kind === 'write-kill' ? 'page reloaded mid-write (write-back runs on the page)' : 'page reloaded (write)'] ?? 0) + 1;
+    if (interruptAt.length > 0 && n >= interruptAt[0]! && interrupted === null) {
+      interruptAt.shift();
+      interrupted = (async () => {
+        // A few ms later: the PATCH may or may not reach the cloud, its answer may or may not reach the journal.
+        await new Promise((r) => setTimeout(r, Math.floor(random() * 15)));
+        if (kind === 'write-kill') await page.evaluate(() => window.harness.kill());
+        else await reloadPage(env);
+        const label = kind === 'write-kill' ? 'worker killed (write)' : 'page reloaded (write)';
+        faults[label] = (faults[label] ?? 0) + 1;
       })();
     }
     if (stormAt > 0 && n >= stormAt) {
@@ -674,7 +675,8 @@ async function writeTrial(env: Env, kind: TrialKind, storeId: string, refDb: str
         burst429: 3 + Math.floor(random() * 8), burstRetryAfterSeconds: 1,
       }, true);
       void (async () => {
-        while (env.emu.state.logSeq - from < 40) await new Promise((r) => setTimeout(r, 20));
+        const deadline = Date.now() + 60_000;
+        while (env.emu.state.logSeq - from < 40 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
         env.emu.state.setFaults({}, true);
       })();
     }
@@ -684,29 +686,29 @@ async function writeTrial(env: Env, kind: TrialKind, storeId: string, refDb: str
     }
   };
 
+  type Outcome = { report: Awaited<ReturnType<typeof window.harness.wApply>>['report']; error: string | null };
   try {
-    let outcome: { ms: number; report: Awaited<ReturnType<typeof window.harness.wbApply>>['report']; error: string | null } | null = null;
+    let outcome: Outcome | null;
     try {
-      outcome = await page.evaluate((id) => window.harness.wbApply(id), runId);
+      outcome = await page.evaluate((id) => window.harness.wApply(id), runId);
     } catch {
       outcome = null; // the page went away under it
     }
-    for (let round = 0; round < 20; round++) {
-      if (trigger) {
-        await trigger;
-        trigger = null;
-        await page.evaluate((c) => window.harness.configure(c), harnessConfig(env, refDb));
-        await openWb();
+    for (let round = 0; round < 25; round++) {
+      if (interrupted) {
+        await interrupted;
+        interrupted = null;
+        await configure();
         try {
-          const resumed = await page.evaluate(() => window.harness.wbResume());
-          outcome = resumed.reports.length > 0 ? { ms: resumed.ms, report: resumed.reports.find((r) => r.runId === runId) ?? resumed.reports[0]!, error: null } : outcome;
+          const resumed = await page.evaluate(() => window.harness.wResume());
+          const mine = resumed.reports.find((r) => r.runId === runId);
+          outcome = mine ? { report: mine, error: null } : resumed.error ? { report: null, error: resumed.error } : outcome;
         } catch {
           outcome = null;
         }
         continue;
       }
-      const status = outcome?.report?.status;
-      if (status === 'completed') break;
+      if (outcome?.report?.status === 'completed') break;
       const reason = (outcome?.report?.statusReason as { code?: string } | null)?.code;
       if (reason === 'unauthorized' || (outcome?.error ?? '').includes('unauthorized')) {
         await freshToken(env);
@@ -715,13 +717,15 @@ async function writeTrial(env: Env, kind: TrialKind, storeId: string, refDb: str
         faults['write run interrupted by failures, resumed'] = (faults['write run interrupted by failures, resumed'] ?? 0) + 1;
       }
       env.emu.state.setFaults({}, true);
-      await openWb();
-      const resumed = await page.evaluate(() => window.harness.wbResume());
-      outcome = { ms: resumed.ms, report: resumed.reports.find((r) => r.runId === runId) ?? null, error: resumed.reports.length === 0 ? 'nothing to resume' : null };
-      if (resumed.reports.length === 0) {
-        const items = await page.evaluate((id) => window.harness.wbItems(id), runId);
-        if (items.every((i) => ['verified', 'unchanged', 'skipped'].includes(i.status))) break;
+      await configure();
+      const report = await page.evaluate((id) => window.harness.wReport(id), runId);
+      if (report.status === 'completed') {
+        outcome = { report, error: null };
+        break;
       }
+      const resumed = await page.evaluate(() => window.harness.wResume());
+      const mine = resumed.reports.find((r) => r.runId === runId);
+      outcome = { report: mine ?? null, error: resumed.error ?? (mine ? null : 'the run was not resumed') };
     }
   } finally {
     env.proxy.onPatch = null;
@@ -743,16 +747,17 @@ async function writeTrial(env: Env, kind: TrialKind, storeId: string, refDb: str
   for (const p of patches) values.set(p.productId, (values.get(p.productId) ?? new Set()).add(p.quantity));
   const doubled = [...values].filter(([, v]) => v.size > 1);
   for (const [id, v] of doubled.slice(0, 5)) violations.push(`product ${id} was sent ${v.size} different values: ${[...v].join(', ')}`);
-  const written = new Set(patches.filter((p) => p.status === 200).map((p) => p.productId));
-  const resent = [...values.keys()].filter((id) => patches.filter((p) => p.productId === id && p.status === 200).length > 1).length;
+  const okCount = new Map<string, number>();
+  for (const p of patches) if (p.status === 200) okCount.set(p.productId, (okCount.get(p.productId) ?? 0) + 1);
+  const resent = [...okCount.values()].filter((n) => n > 1).length;
   faults['writes sent again after an interruption (same value)'] = (faults['writes sent again after an interruption (same value)'] ?? 0) + resent;
-  const items = await page.evaluate((id) => window.harness.wbItems(id), runId);
+  const items = await page.evaluate(([j, id]) => window.harness.wItems(j, id), [journal, runId] as const);
   const unfinished = items.filter((i) => !['verified', 'unchanged', 'skipped'].includes(i.status));
   if (unfinished.length > 0) violations.push(`${unfinished.length} journal items not verified at the end (e.g. ${unfinished[0]!.productId}: ${unfinished[0]!.status})`);
-  const plannedIds = new Set(items.filter((i) => i.status === 'verified').map((i) => i.productId));
-  const missing = [...plannedIds].filter((id) => !written.has(id) && final.get(id) !== start.get(id));
-  if (missing.length > 0) violations.push(`${missing.length} verified products never got a 200 PATCH`);
+  const verifiedNeverWritten = items.filter((i) => i.status === 'verified' && !okCount.has(i.productId) && final.get(i.productId) !== start.get(i.productId));
+  if (verifiedNeverWritten.length > 0) violations.push(`${verifiedNeverWritten.length} verified products never got a 200 PATCH`);
   checks.push(`cloud equals the uninterrupted run's for ${expected.size} products (${planned} writes planned)`, 'no product sent two different values', 'every journal item verified');
-  void interruptions;
+  await page.evaluate(() => window.harness.kill());
+  await page.evaluate((n) => window.harness.deleteDb(n), journal);
   return lost + doubled.length + unfinished.length;
 }

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { runFaultSuite, fmtFaults, type TrialKind } from '../faults/trials.ts';
 
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const KINDS: TrialKind[] = ['pull-kill', 'pull-reload', 'pull-storm', 'pull-token', 'malformed', 'write-reload', 'write-storm', 'write-token'];
+const KINDS: TrialKind[] = ['pull-kill', 'pull-reload', 'pull-storm', 'pull-token', 'malformed', 'write-kill', 'write-reload', 'write-storm', 'write-token'];
 
 describe.skipIf(!existsSync(chromium))('fault suite (small)', () => {
   it('kills, reloads, 5xx/timeout/429 storms, token expiry and fuzzed malformed documents lose nothing', { timeout: 240_000 }, async () => {

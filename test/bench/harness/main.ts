@@ -1,19 +1,15 @@
 /**
  * The page the benchmark and the fault suite drive (test/bench/run.ts, test/faults/run.ts) through playwright-core.
- * It runs the app's real parts as the app's composition root (src/main.tsx) wires them: the sync worker through
- * its bridge (pull, progress, results), the write-back with the src/api client, and IndexedDB on disk. Everything
+ * It runs the app's real parts as the app wires them (src/ui/create-backend.ts): the sync worker through its
+ * bridge (pull, progress, results, decisions, plan/apply/resume of writes), and IndexedDB on disk. Everything
  * it measures in the page (long tasks, storage) is read from here; heaps are read by the Node side over CDP.
  *
  * Progress events go to Node through the `harnessEvent` binding (page.exposeBinding), so Node can kill the worker
  * or reload the page at a chosen point of a pull or a write.
  */
-import { createEvotorClient } from '../../../src/api/client.ts';
-import type { ApiVersion } from '../../../src/model/types.ts';
 import type { StoreResult } from '../../../src/pull/computation.ts';
 import { createSyncBridge, type SyncBridge } from '../../../src/worker/bridge.ts';
-import type { StoreProgress, SyncConfig } from '../../../src/worker/protocol.ts';
-import { createWriteback, type Writeback } from '../../../src/writeback/index.ts';
-import type { ProgressInfo, RunReport } from '../../../src/writeback/types.ts';
+import type { RunReport, StoreProgress, SyncConfig, WriteProgress } from '../../../src/worker/protocol.ts';
 import type { RawFigures, RawRequest } from './raw-worker.ts';
 
 declare global {
@@ -118,11 +114,9 @@ function requestOf<T>(request: IDBRequest<T>): Promise<T> {
 
 const storeRange = (storeId: string) => IDBKeyRange.bound([storeId], [storeId, []]);
 
-// ----- the write-back, wired as src/main.tsx does (on the page) --------------------------------------------------
+// ----- the write-back: in the sync worker, as the app runs it (src/ui/create-backend.ts) ------------------------
 
-let writeback: Writeback | null = null;
-let writeConfig: { baseUrl: string; token: string; api: ApiVersion } | null = null;
-let writeProgress: ProgressInfo | null = null;
+let writeProgress: WriteProgress | null = null;
 
 function compactReport(report: RunReport) {
   return {
@@ -132,6 +126,11 @@ function compactReport(report: RunReport) {
   };
 }
 
+const errorText = (error: unknown) => {
+  const e = error as { name?: string; message?: string; code?: string };
+  return `${e?.name ?? 'Error'}${e?.code ? ` (${e.code})` : ''}: ${e?.message ?? String(error)}`;
+};
+
 const harness = {
   now: () => performance.now(),
 
@@ -139,6 +138,10 @@ const harness = {
     bridge?.terminate();
     bridge = createSyncBridge();
     bridge.onProgress(onProgress);
+    bridge.onWriteProgress((p) => {
+      writeProgress = p;
+      send({ kind: 'write', runId: p.runId, phase: p.phase, done: p.done, total: p.total, rate: p.rate, concurrency: p.concurrency });
+    });
     await bridge.ready;
     await bridge.configure(config);
   },
@@ -261,62 +264,52 @@ const harness = {
     });
   },
 
-  // ----- write-back ------------------------------------------------------------------------------------------
+  // ----- write-back (the worker's bridge methods) -------------------------------------------------------------
 
-  /** `fast`: short timeouts and retries, so a fault suite's storms resolve in seconds. */
-  async wbOpen(config: { baseUrl: string; token: string; api?: ApiVersion; journal: string; fast?: boolean }): Promise<void> {
-    writeback?.close();
-    writeConfig = { baseUrl: config.baseUrl, token: config.token, api: config.api ?? 'v2' };
-    const { baseUrl, token } = writeConfig;
-    const tuning = config.fast ? { timeoutMs: 1500, retry: { baseDelayMs: 30, maxDelayMs: 400, maxRetries: 8, maxNetworkRetries: 8 } } : {};
-    writeback = await createWriteback({
-      client: (api, hooks) => createEvotorClient({ api, token, baseUrl, fetch: hooks.fetch, ...tuning }),
-      journalName: config.journal,
-    });
-  },
-
-  /** Plans writing the pulled result of `storeId` (every resolved product, as 'approve all' in the review). */
-  async wbPlan(storeId: string, storeName = 'bench') {
-    if (!writeback || !writeConfig) throw new Error('harness: wbOpen() first');
-    const result = await ensureBridge().getResult(storeId);
+  /** Plans writing the pulled result of `storeId` with the decisions on disk (all approved by default). */
+  async wPlan(storeId: string) {
     const t0 = performance.now();
-    const { report } = await writeback.createPlan({
-      stores: [{ storeId, storeName, api: result.api, computed: result.rows, approved: 'all-resolved' }],
-    });
+    const { report } = await ensureBridge().planWrite([storeId]);
     return { ms: performance.now() - t0, report: compactReport(report) };
   },
 
-  /** Applies a planned run; resolves with its report (or the error's text when it rejects). */
-  async wbApply(runId: string) {
-    if (!writeback) throw new Error('harness: wbOpen() first');
+  /** Applies a planned run in the worker; resolves with its report, or the error's text when it rejects. */
+  async wApply(runId: string) {
     const t0 = performance.now();
     try {
-      const { report } = await writeback.applyPlan(runId, {
-        onProgress: (p) => {
-          writeProgress = p;
-          send({ kind: 'write', runId: p.runId, phase: p.phase, done: p.done, total: p.total, rate: p.rate, concurrency: p.concurrency });
-        },
-      });
-      return { ms: performance.now() - t0, report: compactReport(report), error: null };
+      const { report } = await ensureBridge().applyRun(runId);
+      return { ms: performance.now() - t0, report: compactReport(report), error: null as string | null };
     } catch (error) {
-      return { ms: performance.now() - t0, report: null, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+      return { ms: performance.now() - t0, report: null, error: errorText(error) };
     }
   },
 
-  /** After a reload: every run to continue, continued from the journal. */
-  async wbResume() {
-    if (!writeback) throw new Error('harness: wbOpen() first');
+  /** After a reload or a killed worker: every run to continue, continued from the journal. */
+  async wResume() {
     const t0 = performance.now();
-    const pending = (await writeback.pending()).map((r) => r.runId);
-    const results = await writeback.resumePending({
-      onProgress: (p) => send({ kind: 'write', runId: p.runId, phase: p.phase, done: p.done, total: p.total, rate: p.rate, concurrency: p.concurrency }),
-    });
-    return { ms: performance.now() - t0, pending, reports: results.map((r) => compactReport(r.report)) };
+    try {
+      const pending = (await ensureBridge().pendingRuns()).map((r) => r.runId);
+      const results = await ensureBridge().resumePending();
+      return { ms: performance.now() - t0, pending, reports: results.map((r) => compactReport(r.report)), error: null as string | null };
+    } catch (error) {
+      return { ms: performance.now() - t0, pending: [] as string[], reports: [], error: errorText(error) };
+    }
   },
 
-  async wbItems(runId: string) {
-    if (!writeback) throw new Error('harness: wbOpen() first');
-    return (await writeback.items(runId)).map((i) => ({ productId: i.productId, status: i.status, target: i.target, attempts: i.attempts }));
+  async wReport(runId: string) {
+    return compactReport(await ensureBridge().runReport(runId));
+  },
+
+  /** The journal's items of a run, read from its IndexedDB database (same origin as the worker). */
+  async wItems(journalName: string, runId: string) {
+    const db = await openDb(journalName);
+    try {
+      const items = await requestOf(db.transaction('items').objectStore('items').index('byRun').getAll(runId));
+      return (items as { productId: string; status: string; target: number | null; attempts: number }[])
+        .map((i) => ({ productId: i.productId, status: i.status, target: i.target, attempts: i.attempts }));
+    } finally {
+      db.close();
+    }
   },
 
   wbLastProgress: () => writeProgress,
