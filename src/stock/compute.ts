@@ -4,7 +4,7 @@
  */
 import type { ApiVersion, NormalisedDocument } from '../model/types.ts';
 import { foldProduct } from './fold.ts';
-import { compareDocs, docRef, productKey } from './order.ts';
+import { compareDocs, productKey } from './order.ts';
 import { StoreTally } from './tally.ts';
 import type { CompleteInventoryRecord, ProductEvent, StockResult } from './types.ts';
 import { makeWarning } from './warnings.ts';
@@ -22,24 +22,29 @@ export function computeStock(input: ComputeStockInput): StockResult {
   const tally = new StoreTally(api, asArray(input?.products));
 
   // One document per id: pages can overlap. Two different payloads with one id keep the smaller JSON (order-free).
-  const byId = new Map<string, { doc: NormalisedDocument; json: string }>();
+  // The JSON is only made for ids seen twice: serialising every document cost as much as the whole computation.
+  const byId = new Map<string, { doc: NormalisedDocument; json: string | null }>();
   for (const raw of asArray(input?.documents)) {
     const doc = tally.normalise(raw);
     if (!doc) continue;
     const key = productKey(doc.meta.id);
-    const json = JSON.stringify(doc);
     const seen = byId.get(key);
     if (!seen) {
-      byId.set(key, { doc, json });
+      byId.set(key, { doc, json: null });
       continue;
     }
     tally.duplicateDocuments += 1;
-    if (json === seen.json) continue;
+    const json = JSON.stringify(doc);
+    const seenJson = (seen.json ??= JSON.stringify(seen.doc));
+    if (json === seenJson) continue;
     tally.storeWarnings.add(makeWarning('DUPLICATE_DOCUMENT', null, doc.meta.id));
-    if (json < seen.json) byId.set(key, { doc, json });
+    if (json < seenJson) byId.set(key, { doc, json });
   }
 
-  const ordered = [...byId.values()].map((x) => x.doc).sort((a, b) => compareDocs(docRef(a.meta), docRef(b.meta)));
+  // compareDocs reads only the ordering fields, which a DocumentMeta has under the same names: no DocRef per comparison.
+  const ordered: NormalisedDocument[] = [];
+  for (const entry of byId.values()) ordered.push(entry.doc);
+  ordered.sort((a, b) => compareDocs(a.meta, b.meta));
   const eventsByProduct = new Map<string, ProductEvent[]>();
   const inventories: CompleteInventoryRecord[] = [];
   for (const doc of ordered) {

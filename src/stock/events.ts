@@ -23,82 +23,131 @@ export function addSkipCounts(into: SkipCounts, more: SkipCounts): void {
 }
 
 interface ProductLines {
+  /** productKey(productId): the sort key of the events. */
+  key: string;
   productId: string;
   lines: DocumentLine[];
   setHeaders: number;
 }
 
+/** Documents of up to this many product groups look groups up by a linear scan instead of a Map. */
+const SMALL_DOCUMENT = 8;
+
 /**
  * Turns one document into product events. With a catalogue, lines of unknown products, services, groups and parents
  * of modifications are skipped and counted; without one, only the line itself is judged (free-price, SERVICE).
+ * Hot path of the pull and of computeStock: one productKey per line, no closures, no per-document Map or Set unless
+ * the document needs one (many products, an inventory's list, unknown products).
  */
 export function toProductEvents(doc: NormalisedDocument, catalogue?: Catalogue): DocumentEvents {
-  const ref = docRef(doc.meta);
-  const rule = ruleForType(doc.meta.type);
+  const meta = doc.meta;
+  const ref = docRef(meta);
+  const rule = ruleForType(meta.type);
   const skipped = emptySkipCounts();
   const result: DocumentEvents = { doc: ref, rule: rule.id, events: [], inventory: null, skipped, unknownProducts: [] };
-  if (rule.effect === 'none') {
+  const effect = rule.effect;
+  if (effect === 'none') {
     skipped.noStockEffectDocuments = 1;
     return result;
   }
-  if (rule.effect === 'ignore') skipped.unknownTypeDocuments = 1;
-  if (rule.effect === 'flag') skipped.openTareDocuments = 1;
+  if (effect === 'ignore') skipped.unknownTypeDocuments = 1;
+  if (effect === 'flag') skipped.openTareDocuments = 1;
   // Line counts describe documents that move stock; an ignored document is counted once, as a document.
-  const counting = decidesStock(rule.effect);
-  const count = (key: keyof SkipCounts) => {
-    if (counting) skipped[key] += 1;
-  };
+  const counting = decidesStock(effect);
+  // Complete inventories matter to every product they do NOT list; so do inventories that do not say.
+  const keepsList = meta.type === 'INVENTORY' && meta.completeInventory !== false;
 
-  const byProduct = new Map<string, ProductLines>();
-  const unknown = new Map<string, UnknownProduct>();
-  const listed = new Set<string>();
-  const groupOf = (productId: string): ProductLines => {
-    const key = productKey(productId);
-    let group = byProduct.get(key);
-    if (!group) byProduct.set(key, (group = { productId, lines: [], setHeaders: 0 }));
-    return group;
-  };
+  const groups: ProductLines[] = [];
+  let byKey: Map<string, ProductLines> | null = null;
+  let unknown: Map<string, UnknownProduct> | null = null;
+  const listed: Set<string> | null = keepsList ? new Set<string>() : null;
 
-  for (const line of doc.lines) {
+  const lines = doc.lines;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
     const id = line.productId;
-    const isFreePrice = id === null || productKey(id) === FREE_PRICE_PRODUCT_ID;
-    if (!isFreePrice) listed.add(productKey(id));
-    const entry = !isFreePrice && catalogue ? catalogue.get(productKey(id)) : undefined;
+    const key = id === null ? null : productKey(id);
+    const isFreePrice = key === null || key === FREE_PRICE_PRODUCT_ID;
+    if (listed !== null && !isFreePrice) listed.add(key);
+    const entry = !isFreePrice && catalogue ? catalogue.get(key) : undefined;
     if (line.hasSubPositions) {
       // The set itself moves nothing: its components are lines of their own (rules.ts LINE_RULES 'set').
-      count('setHeaderLines');
-      if (!isFreePrice && (catalogue ? entry?.tracked === true : true)) groupOf(id).setHeaders += 1;
+      if (counting) skipped.setHeaderLines += 1;
+      if (!isFreePrice && (catalogue ? entry?.tracked === true : true)) {
+        groupFor(groups, byKey, key, id!).setHeaders += 1;
+        if (byKey === null && groups.length > SMALL_DOCUMENT) byKey = indexGroups(groups);
+      }
       continue;
     }
     if (isFreePrice) {
-      count('freePriceLines');
+      if (counting) skipped.freePriceLines += 1;
       continue;
     }
-    if ((line.productType ?? '').trim().toUpperCase() === 'SERVICE') {
-      count('serviceLines');
+    if (isServiceType(line.productType)) {
+      if (counting) skipped.serviceLines += 1;
       continue;
     }
     if (catalogue && !entry) {
-      count('unknownProductLines');
-      if (counting) tallyUnknown(unknown, id, line);
+      if (counting) {
+        skipped.unknownProductLines += 1;
+        tallyUnknown((unknown ??= new Map()), id!, line);
+      }
       continue;
     }
     if (entry && !entry.tracked) {
-      count(entry.notTrackedReason === 'service' ? 'serviceLines' : 'notTrackedLines');
+      if (counting) {
+        if (entry.notTrackedReason === 'service') skipped.serviceLines += 1;
+        else skipped.notTrackedLines += 1;
+      }
       continue;
     }
-    groupOf(id).lines.push(line);
+    groupFor(groups, byKey, key, id!).lines.push(line);
+    if (byKey === null && groups.length > SMALL_DOCUMENT) byKey = indexGroups(groups);
   }
 
-  for (const group of byProduct.values()) result.events.push(makeEvent(ref, rule.id, rule.effect, rule.settlementApplies, group));
-  result.events.sort((a, b) => (productKey(a.productId) < productKey(b.productId) ? -1 : 1));
-  result.unknownProducts = [...unknown.values()].sort((a, b) => (a.productId < b.productId ? -1 : 1));
+  // One event per product, sorted by productKey.
+  if (groups.length > 1) groups.sort((a, b) => (a.key < b.key ? -1 : 1));
+  const events = result.events;
+  for (let i = 0; i < groups.length; i++) events.push(makeEvent(ref, rule.id, effect, rule.settlementApplies, groups[i]!));
+  if (unknown !== null) result.unknownProducts = [...unknown.values()].sort((a, b) => (a.productId < b.productId ? -1 : 1));
 
-  // Complete inventories matter to every product they do NOT list; so do inventories that do not say.
-  if (doc.meta.type === 'INVENTORY' && doc.meta.completeInventory !== false) {
-    result.inventory = { doc: ref, complete: doc.meta.completeInventory === true ? true : null, listed: [...listed].sort() };
+  if (listed !== null) {
+    result.inventory = { doc: ref, complete: meta.completeInventory === true ? true : null, listed: [...listed].sort() };
   }
   return result;
+}
+
+/** The group of a product key, created on first use (with the first line's spelling of the id). */
+function groupFor(groups: ProductLines[], byKey: Map<string, ProductLines> | null, key: string, productId: string): ProductLines {
+  let group: ProductLines | undefined;
+  if (byKey !== null) {
+    group = byKey.get(key);
+  } else {
+    for (let i = 0; i < groups.length; i++) {
+      if (groups[i]!.key === key) {
+        group = groups[i];
+        break;
+      }
+    }
+  }
+  if (group === undefined) {
+    group = { key, productId, lines: [], setHeaders: 0 };
+    groups.push(group);
+    byKey?.set(key, group);
+  }
+  return group;
+}
+
+function indexGroups(groups: readonly ProductLines[]): Map<string, ProductLines> {
+  const map = new Map<string, ProductLines>();
+  for (const group of groups) map.set(group.key, group);
+  return map;
+}
+
+/** Line product_type SERVICE, in any case and with spaces around. */
+function isServiceType(type: string | null): boolean {
+  if (type === null || type === 'NORMAL') return false;
+  return type === 'SERVICE' || type.trim().toUpperCase() === 'SERVICE';
 }
 
 function makeEvent(
@@ -107,23 +156,28 @@ function makeEvent(
 ): ProductEvent {
   const warnings: Warning[] = [];
   if (group.setHeaders > 0) warnings.push(makeWarning('SET_HEADER', doc, null, group.setHeaders));
+  const lines = group.lines;
   const event: ProductEvent = {
     doc, productId: group.productId, rule: ruleId, decides: false,
-    stockBefore: group.lines[0]?.stockBefore ?? null,
-    movement: ZERO, setTo: null, handled: ZERO, lines: group.lines.length, settlements: [], warnings,
+    stockBefore: lines.length > 0 ? lines[0]!.stockBefore : null,
+    movement: ZERO, setTo: null, handled: ZERO, lines: lines.length, settlements: [], warnings,
   };
-  if (group.lines.length === 0) return event; // only a set header: nothing to decide
-  for (const line of group.lines) event.handled = addQuantity(event.handled, absQuantity(line.quantity));
+  if (lines.length === 0) return event; // only a set header: nothing to decide
+  let handled: Milli = ZERO;
+  for (let i = 0; i < lines.length; i++) handled = addQuantity(handled, absQuantity(lines[i]!.quantity));
+  event.handled = handled;
 
   if (effect === 'decrease' || effect === 'increase') {
     let moved: Milli = ZERO;
-    const notes = new Map<string, SettlementNote>();
-    for (const line of group.lines) {
+    let notes: Map<string, SettlementNote> | null = null;
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!;
       const quantity = absQuantity(line.quantity);
       const settlement = settlementApplies ? classifySettlement(line.settlementMethod) : null;
       if (!settlement || settlement.moves) moved = addQuantity(moved, quantity);
       if (settlement && line.settlementMethod !== null) {
         const raw = line.settlementMethod;
+        notes ??= new Map();
         const note = notes.get(raw) ?? { kind: settlement.kind, raw, moves: settlement.moves, quantity: ZERO };
         note.quantity = addQuantity(note.quantity, quantity);
         notes.set(raw, note);
@@ -132,14 +186,14 @@ function makeEvent(
     }
     event.decides = true;
     event.movement = effect === 'decrease' ? negateQuantity(moved) : moved;
-    event.settlements = [...notes.values()].sort((a, b) => (a.raw < b.raw ? -1 : 1));
+    if (notes !== null) event.settlements = [...notes.values()].sort((a, b) => (a.raw < b.raw ? -1 : 1));
   } else if (effect === 'count') {
     // Inventory: the count is the new stock. Several count lines of one product add up (and are flagged).
     let counted: Milli = ZERO;
-    for (const line of group.lines) counted = addQuantity(counted, line.quantity);
+    for (let i = 0; i < lines.length; i++) counted = addQuantity(counted, lines[i]!.quantity);
     event.decides = true;
     event.setTo = counted;
-    if (group.lines.length > 1) warnings.push(makeWarning('REPEATED_INVENTORY_LINE', doc, null, group.lines.length));
+    if (lines.length > 1) warnings.push(makeWarning('REPEATED_INVENTORY_LINE', doc, null, lines.length));
   } else if (effect === 'flag') {
     warnings.push(makeWarning('OPEN_TARE_IGNORED', doc));
   } else {

@@ -63,9 +63,27 @@ const WORDS: Record<string, Concept> = {
 };
 const LONGEST_WORD = Math.max(...Object.keys(WORDS).map((w) => w.length));
 
+/**
+ * Readings of the spellings seen so far. A store uses a handful of spellings on millions of lines, and reading one
+ * (segmenting glued words) costs microseconds, so each is read once. Bounded: cleared if a payload floods it.
+ */
+const READ_BEFORE = new Map<string, SettlementInfo>();
+const READ_BEFORE_LIMIT = 1000;
+
 /** Reads a settlement value as sent (string, FFD number, or null/undefined when absent). */
 export function classifySettlement(raw: string | number | null | undefined): SettlementInfo {
   if (raw === null || raw === undefined) return SETTLEMENT_KINDS.absent;
+  if (typeof raw !== 'string') return readSettlement(raw);
+  let info = READ_BEFORE.get(raw);
+  if (info === undefined) {
+    info = readSettlement(raw);
+    if (READ_BEFORE.size >= READ_BEFORE_LIMIT) READ_BEFORE.clear();
+    READ_BEFORE.set(raw, info);
+  }
+  return info;
+}
+
+function readSettlement(raw: string | number): SettlementInfo {
   const text = String(raw).trim();
   if (text === '') return SETTLEMENT_KINDS.absent;
   if (/^\d+$/.test(text)) return SETTLEMENT_KINDS[BY_FFD[Number(text)] ?? 'unknown'];
