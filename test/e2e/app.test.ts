@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import manifest from '../../manifest.json' with { type: 'json' };
 import {
-  APP, RECORDER, STORES, TOKEN, admin, checkScreen, cloud, createStore, lastSeq, openBrowser, requestLog, truth, type E2EBrowser,
+  APP, PARTNER, RECORDER, STORES, TOKEN, admin, checkScreen, cloud, createStore, lastSeq, openBrowser, requestLog, truth, type E2EBrowser,
 } from './browser.ts';
 import { scopesUsed } from './scopes.ts';
 
@@ -23,6 +23,7 @@ afterAll(async () => {
 });
 
 const MAIN_STORE = STORES[0]!;
+const SECOND_STORE_NAME = /Кофейня на Садовой/;
 /** A product's name in the review table (a body row, not the header's sort button). */
 const PRODUCT = '.grid-row .c-name button.name';
 
@@ -185,6 +186,69 @@ describe('the app', () => {
     } finally {
       await setFaults({});
     }
+  });
+
+  test('in the personal account\'s iframe at 800 px: it fits, never navigates the top page, and works by keyboard alone', async () => {
+    const { page } = b;
+    await open(page, `${PARTNER}/lk`);
+    const top = page.url();
+    await page.evaluate((src) => {
+      const frame = document.createElement('iframe');
+      frame.title = 'Актуальные остатки из документов';
+      frame.src = src;
+      frame.style.cssText = 'width: 800px; height: 600px; border: 0; display: block';
+      document.body.append(frame);
+    }, `${APP}/#/?uid=e2e-user&token=${TOKEN}`);
+    const app = page.frameLocator('iframe');
+    await app.getByRole('heading', { name: 'Магазины' }).waitFor({ state: 'visible', timeout: 30_000 });
+    const frame = page.frames().find((f) => f.url().startsWith(APP))!;
+    const fits = () => frame.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth);
+    expect(await fits()).toBe(true);
+
+    /** Presses Tab until the focused element's text or label matches (the way a keyboard user gets there). */
+    const tabTo = async (name: RegExp) => {
+      for (let i = 0; i < 60; i++) {
+        const focused = await frame.evaluate(() => {
+          const el = document.activeElement as HTMLElement | null;
+          return el ? `${el.getAttribute('aria-label') ?? ''} ${el.textContent ?? ''}`.trim() : '';
+        });
+        if (name.test(focused)) return;
+        await page.keyboard.press('Tab');
+      }
+      throw new Error(`Tab never reached ${name}`);
+    };
+    await app.getByRole('checkbox', { name: SECOND_STORE_NAME }).focus();
+    await page.keyboard.press('Space');
+    expect(await app.getByRole('checkbox', { name: SECOND_STORE_NAME }).isChecked()).toBe(true);
+    await tabTo(/^Загрузить документы и рассчитать остатки$/);
+    await page.keyboard.press('Enter');
+    await app.getByRole('heading', { name: 'Загрузка документов' }).waitFor({ state: 'visible' });
+    await app.getByRole('button', { name: 'Проверить результат' }).and(app.locator(':enabled')).waitFor({ timeout: 60_000 });
+    expect(await fits()).toBe(true);
+    await tabTo(/^Проверить результат$/);
+    await page.keyboard.press('Enter');
+    await app.getByRole('heading', { name: 'Проверка остатков' }).waitFor({ state: 'visible' });
+    await app.locator(PRODUCT).first().waitFor({ state: 'visible' });
+    expect(await fits()).toBe(true);
+    // The table is one tab stop; arrows move between products, Enter opens one, Escape closes it.
+    await app.getByRole('grid').focus();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await app.getByRole('dialog').waitFor({ state: 'visible' });
+    await page.keyboard.press('Escape');
+    await app.getByRole('dialog').waitFor({ state: 'hidden' });
+    expect(page.url()).toBe(top);
+  });
+
+  test('a token the cloud refuses: what happened and what to do next, and the token is forgotten', async () => {
+    const { page } = b;
+    const wrong = 'expired-token-0000000000';
+    await open(page, `${APP}/#/?uid=e2e-user&token=${wrong}`);
+    await heading(page, 'Доступ к Облаку Эвотор истёк');
+    await visible(page, /Откройте приложение заново из личного кабинета Эвотор/);
+    await page.getByRole('link', { name: 'Открыть личный кабинет' }).or(page.getByRole('button', { name: 'Открыть личный кабинет' })).first().waitFor();
+    expect(await checkScreen(page, 'error')).toEqual([]);
+    expect(await page.evaluate(() => JSON.stringify({ ...sessionStorage }))).not.toContain(wrong);
   });
 
   test('a crafted link cannot move the API: ?api-base= / #apiBase= are ignored and the token goes only to the build\'s API', async () => {

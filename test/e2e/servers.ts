@@ -2,7 +2,8 @@
  * The e2e tests' web servers, all on 127.0.0.1:
  * - the app's host: the built dist/ as static files (no CORS headers: a classic <script src> needs none);
  * - a partner portal on another port (another origin) serving the embed example page, its script tag pointing at
- *   the app's host, under a strict Content-Security-Policy;
+ *   the app's host, under a strict Content-Security-Policy; and, at /lk, a page that plays the personal account
+ *   (the app in its iframe);
  * - a recorder that plays a hostile API base and records every request it gets (a crafted link must send nothing there).
  */
 import http from 'node:http';
@@ -68,6 +69,13 @@ export function startPartnerServer(options: { examplePage: string; scriptOrigin:
   const server = http.createServer((req, res) => {
     void (async () => {
       const path = new URL(req.url ?? '/', 'http://x').pathname;
+      if (path === '/lk') {
+        // The personal account's page: the app opens in an iframe of our origin (the test adds the frame).
+        const page = '<!doctype html><html lang="ru"><head><meta charset="utf-8"><title>Личный кабинет</title></head><body style="margin:0"><main><h1 style="font:16px sans-serif;margin:8px">Личный кабинет</h1></main></body></html>';
+        const frameCsp = `default-src 'none'; frame-src ${options.scriptOrigin}; style-src 'unsafe-inline'`;
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': frameCsp }).end(page);
+        return;
+      }
       if (path !== '/') {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
         return;
