@@ -171,6 +171,7 @@ describe('the app', () => {
       const documentRequests = async () => (await requestLog(seq)).filter((e) => e.path === documentsPath);
       await expect.poll(async () => (await documentRequests()).length, { timeout: 30_000, interval: 100 }).toBeGreaterThanOrEqual(3);
       await page.reload();
+      const beforeReload = (await documentRequests()).length;
 
       await heading(page, 'Есть незавершённая работа');
       await page.getByRole('button', { name: 'Продолжить загрузку' }).click();
@@ -183,6 +184,8 @@ describe('the app', () => {
       const pages = (await documentRequests()).filter((e) => e.status === 200).map((e) => e.query);
       const repeats = pages.length - new Set(pages).size;
       expect(repeats).toBeLessThanOrEqual(1);
+      // ... and it was half-way: most pages came after the reload.
+      expect(pages.length - beforeReload).toBeGreaterThan(beforeReload);
     } finally {
       await setFaults({});
     }
