@@ -151,6 +151,8 @@ interface SizeResult {
     documentsPerSecond: number; validateMs: number; validateDocumentsPerSecond: number;
   };
   pullToRawRatio: number;
+  /** src/pull's pullStore over the newest `computeDocs` documents served from memory: the pipeline without the network. */
+  offlinePull: { documents: number; documentsPerSecond: number; commitShare: number; foldShare: number; finishMs: number; commitMsPerPage: number; rowsPerDocument: number } | null;
   compute: {
     storedRows: number; refoldMs: number; refoldRowsPerSecond: number; finalFoldRowsPerSecond: number;
     computeStockDocs: number; computeStockLines: number; computeStockMs: number | null; computeStockLinesPerSecond: number | null;
@@ -234,10 +236,20 @@ async function benchSize(size: BenchSize, ctx: { emu: RunningEmulator; browser: 
   const productGets = fullLog.filter((e) => e.status === 200 && /\/products$/.test(e.path));
   const urlOf = (e: { path: string; query: string }) => `${emu.url}${e.path}${e.query ? `?${e.query}` : ''}`;
   log(`[${size.name}] raw pass over ${docGets.length} pages`);
+  const headers = { authorization: `Bearer ${TOKEN}`, accept: V2_ACCEPT };
   const raw = await page.evaluate((r) => window.harness.raw(r), {
-    api: 'v2' as const, headers: { authorization: `Bearer ${TOKEN}`, accept: V2_ACCEPT },
-    productUrls: productGets.map(urlOf), documentUrls: docGets.map(urlOf), computeDocs, accumulate: true,
+    api: 'v2' as const, headers, productUrls: productGets.map(urlOf), documentUrls: docGets.map(urlOf), computeDocs: 0, accumulate: true,
   });
+  log(`[${size.name}] computeStock and the pull without network on the newest ${computeDocs} documents`);
+  const memory = await page.evaluate((r) => window.harness.raw(r), {
+    api: 'v2' as const, headers, productUrls: productGets.map(urlOf), documentUrls: docGets.map(urlOf), computeDocs, accumulate: false,
+    offlinePull: { storeId, pageSize: 1000 },
+  });
+  raw.computeDocs = memory.computeDocs;
+  raw.computeLines = memory.computeLines;
+  raw.computeMs = memory.computeMs;
+  raw.offline = memory.offline;
+  raw.errors.push(...memory.errors);
   if (raw.errors.length > 0) log(`[${size.name}] raw pass errors: ${raw.errors.slice(0, 3).join('; ')}`);
   const rawMs = raw.fetchMs + raw.parseMs;
 
@@ -280,6 +292,15 @@ async function benchSize(size: BenchSize, ctx: { emu: RunningEmulator; browser: 
       validateDocumentsPerSecond: round(rate(raw.documents, raw.validateMs)),
     },
     pullToRawRatio: round(rawRate > 0 ? pullRate / rawRate : 0, 3),
+    offlinePull: raw.offline ? {
+      documents: raw.offline.documents,
+      documentsPerSecond: round(rate(raw.offline.documents, raw.offline.totalMs - raw.offline.finishMs)),
+      commitShare: round(raw.offline.commitMs / (raw.offline.totalMs - raw.offline.finishMs), 3),
+      foldShare: round(raw.offline.foldMs / (raw.offline.totalMs - raw.offline.finishMs), 3),
+      finishMs: round(raw.offline.finishMs),
+      commitMsPerPage: round(raw.offline.commitMs / Math.max(1, raw.offline.pages), 1),
+      rowsPerDocument: round(raw.offline.rows / Math.max(1, raw.offline.documents), 2),
+    } : null,
     compute: {
       storedRows, refoldMs: round(refold.ms), refoldRowsPerSecond: round(rate(storedRows, refold.ms)),
       finalFoldRowsPerSecond: round(rate(storedRows, finalFoldMs)),
@@ -323,7 +344,13 @@ interface WriteResult {
   requestsPerSecond: number;
   patchesPerSecond: number;
   limitPerSecond: number;
+  /** Steady rate (complete windows) / limit. */
   ratio: number;
+  /** All requests / the whole apply time / limit (flattered by the last partial window). */
+  overallRatio: number;
+  steadyRequestsPerSecond: number;
+  /** Requests per emulator window, in order. */
+  windows: number[];
   rateLimited: number;
   per1000: number;
   status: string;
@@ -372,13 +399,30 @@ async function benchWrites(browser: HarnessBrowser, products: number, limit: { l
     const applyMs = applied.ms;
     const requestsPerSecond = rate(entries.length, applyMs);
     const limitPerSecond = limit.limit / limit.windowSeconds;
+    // The emulator's fixed windows, rebuilt from the arrival times (a window opens at the first request after the
+    // previous one ended). Steady rate = requests of every window but the last / time from the first window's start
+    // to the last one's: what the controller achieves per window, including the time it loses at each reset. The
+    // overall rate is flattered by the last, partial window (a burst at full speed) and is shown too.
+    const windowMs = limit.windowSeconds * 1000;
+    const windows: { start: number; count: number }[] = [];
+    for (const e of entries) {
+      const t = Date.parse(e.time);
+      const w = windows.at(-1);
+      if (!w || t - w.start >= windowMs) windows.push({ start: t, count: 1 });
+      else w.count++;
+    }
+    const steady = windows.length >= 2
+      ? rate(windows.slice(0, -1).reduce((n, w) => n + w.count, 0), windows.at(-1)!.start - windows[0]!.start)
+      : requestsPerSecond;
     log(`[writes] ${entries.length} requests (${patches.length} PATCH) in ${round(applyMs / 1000, 1)} s = ${round(requestsPerSecond, 1)}/s vs limit ${round(limitPerSecond, 1)}/s; ${rateLimited} 429s`);
     return {
       products, planned, limit: { ...limit, scope },
       path: 'write-back in the sync worker (bridge planWrite/applyRun, as src/ui/create-backend.ts)',
       applyMs: round(applyMs), requests: entries.length, patches: patches.length,
       requestsPerSecond: round(requestsPerSecond, 1), patchesPerSecond: round(rate(patches.length, applyMs), 1),
-      limitPerSecond: round(limitPerSecond, 2), ratio: round(requestsPerSecond / limitPerSecond, 3),
+      limitPerSecond: round(limitPerSecond, 2), ratio: round(steady / limitPerSecond, 3),
+      overallRatio: round(requestsPerSecond / limitPerSecond, 3), steadyRequestsPerSecond: round(steady, 1),
+      windows: windows.map((w) => w.count),
       rateLimited, per1000: round((rateLimited / Math.max(1, entries.length)) * 1000, 2),
       status: applied.report.status, verified: applied.report.counts.verified ?? 0, cloudEqualsPlan,
       longTasks: tasks.length, longestTaskMs: round(tasks.reduce((m, t) => Math.max(m, t.duration), 0)),
@@ -421,7 +465,7 @@ function evaluateTargets(sizes: SizeResult[], writes: WriteResult | null, bundle
   if (writes) {
     targets.push({
       name: 'writes vs rate limit', target: '≥ 0.9 and ≤ 1 429 per 1,000',
-      value: `${writes.ratio} (${writes.requestsPerSecond}/s vs ${writes.limitPerSecond}/s), ${writes.per1000} 429s per 1,000`,
+      value: `${writes.ratio} (${writes.steadyRequestsPerSecond}/s over complete windows vs ${writes.limitPerSecond}/s; overall ${writes.overallRatio}), ${writes.per1000} 429s per 1,000`,
       met: writes.ratio >= 0.9 && writes.per1000 <= 1,
     });
   } else {
@@ -446,6 +490,8 @@ function printTable(sizes: SizeResult[], writes: WriteResult | null, bundle: Bun
   add('raw fetch+JSON.parse docs/s (ceiling)', (s) => fmt(s.raw.documentsPerSecond));
   add('pull / ceiling', (s) => String(s.pullToRawRatio));
   add('validation alone docs/s (documentRows)', (s) => fmt(s.raw.validateDocumentsPerSecond));
+  add('pull without network docs/s (memory client)', (s) => (s.offlinePull ? `${fmt(s.offlinePull.documentsPerSecond)} (${fmt(s.offlinePull.documents)} docs)` : 'n/a'));
+  add('  of which IndexedDB commits / folds', (s) => (s.offlinePull ? `${Math.round(s.offlinePull.commitShare * 100)} % / ${Math.round(s.offlinePull.foldShare * 100)} %` : 'n/a'));
   add('final fold in the pull (s)', (s) => String(round(s.pull.finalFoldMs / 1000, 1)));
   add('stored rows folded/s (fresh worker)', (s) => fmt(s.compute.refoldRowsPerSecond));
   add('computeStock lines/s (raw docs)', (s) => (s.compute.computeStockLinesPerSecond === null ? 'n/a' : `${fmt(s.compute.computeStockLinesPerSecond)} (${fmt(s.compute.computeStockDocs)} docs)`));
@@ -466,7 +512,9 @@ function printTable(sizes: SizeResult[], writes: WriteResult | null, bundle: Bun
     for (const r of rows) console.log(line(r));
   }
   if (writes) {
-    console.log(`\nwrites: ${writes.requests} requests (${writes.patches} PATCH) in ${round(writes.applyMs / 1000, 1)} s = ${writes.requestsPerSecond}/s; limit ${writes.limit.limit}/${writes.limit.windowSeconds} s (${writes.limit.scope}) = ${writes.limitPerSecond}/s; ratio ${writes.ratio}; ${writes.rateLimited} 429s (${writes.per1000} per 1,000); ${writes.status}, ${writes.verified} verified, cloud = plan: ${writes.cloudEqualsPlan}`);
+    console.log(`\nwrites: ${writes.requests} requests (${writes.patches} PATCH) in ${round(writes.applyMs / 1000, 1)} s = ${writes.requestsPerSecond}/s; limit ${writes.limit.limit}/${writes.limit.windowSeconds} s (${writes.limit.scope}) = ${writes.limitPerSecond}/s; ` +
+      `steady ${writes.steadyRequestsPerSecond}/s over complete windows (requests per window: ${writes.windows.join(', ')}): ratio ${writes.ratio} (overall ${writes.overallRatio}); ` +
+      `${writes.rateLimited} 429s (${writes.per1000} per 1,000); ${writes.status}, ${writes.verified} verified, cloud = plan: ${writes.cloudEqualsPlan}; main-thread tasks > 50 ms: ${writes.longTasks}`);
   }
   if (bundle) {
     console.log(`bundle: initial JS ${round(bundle.initialJs.bytes / 1000, 1)} kB, ${round(bundle.initialJs.gzip / 1000, 1)} kB gzip (${bundle.initialJs.files.map((f) => f.file).join(', ')}); CSS ${round(bundle.css.gzip / 1000, 1)} kB gzip; ` +

@@ -9,11 +9,18 @@
  *   validation cost without IndexedDB.
  * - accumulator: src/stock's createStockAccumulator fed every page (O(products) memory), timed apart.
  * - computeStock: src/stock's computeStock on the raw products and up to `computeDocs` raw documents in memory.
+ * - offline pull: src/pull's own pullStore (validate, IndexedDB commits with checkpoints, folding) over the same
+ *   `computeDocs` documents served from memory by a client double, into a scratch database: the pipeline without
+ *   the network, with the time of the IndexedDB commits and of the folds measured around the real methods.
  * Only the fetch + parse time counts for the ceiling; the other stages are timed around their own calls.
  */
+import type { DocumentPageRequest, EvotorClient, RawPage } from '../../../src/api/client.ts';
+import { openLocalStore } from '../../../src/local/db.ts';
 import { normaliseProduct } from '../../../src/model/normalise.ts';
+import { parseCloseDate } from '../../../src/model/time.ts';
 import type { ApiVersion, CatalogueProduct } from '../../../src/model/types.ts';
-import { documentRows } from '../../../src/pull/engine.ts';
+import { StoreComputation } from '../../../src/pull/computation.ts';
+import { documentRows, pullStore } from '../../../src/pull/engine.ts';
 import { buildCatalogue, computeStock, createStockAccumulator } from '../../../src/stock/index.ts';
 
 export interface RawRequest {
@@ -21,10 +28,28 @@ export interface RawRequest {
   headers: Record<string, string>;
   productUrls: string[];
   documentUrls: string[];
-  /** Documents kept in memory for computeStock (the newest pages first); 0 skips it. */
+  /**
+   * 0: the ceiling mode (every page fetched, parsed, validated and fed to the accumulator, nothing kept).
+   * n > 0: the in-memory mode: the first pages (the newest months) until n documents are held, then computeStock
+   * on them and the offline pull; the two modes run in separate workers so neither pays the other's garbage.
+   */
   computeDocs: number;
   /** Feed every page to the accumulator. */
   accumulate: boolean;
+  /** Run the offline pull over the kept documents under this store id (its id gives the horizon). */
+  offlinePull?: { storeId: string; pageSize: number } | null;
+}
+
+export interface OfflinePull {
+  documents: number;
+  pages: number;
+  totalMs: number;
+  /** commitProductPage + commitDocumentPage (IndexedDB transactions, rows + checkpoint + job). */
+  commitMs: number;
+  /** StoreComputation afterPage/flush/load/finish (reads from IndexedDB and foldProduct). */
+  foldMs: number;
+  finishMs: number;
+  rows: number;
 }
 
 export interface RawFigures {
@@ -44,6 +69,7 @@ export interface RawFigures {
   computeDocs: number;
   computeLines: number;
   computeProducts: number;
+  offline: OfflinePull | null;
   errors: string[];
 }
 
@@ -81,7 +107,7 @@ async function run(request: RawRequest): Promise<RawFigures> {
   const figures: RawFigures = {
     pages: 0, documents: 0, lines: 0, bytes: 0, fetchMs: 0, parseMs: 0, validateMs: 0, rows: 0,
     accumulatorMs: request.accumulate ? 0 : null, accumulatorLines: 0, computeMs: null, computeDocs: 0, computeLines: 0,
-    computeProducts: 0, errors: [],
+    computeProducts: 0, offline: null, errors: [],
   };
   const rawProducts: unknown[] = [];
   for (const url of request.productUrls) rawProducts.push(...(await getJson(url, request.headers, { ...figures, errors: figures.errors })).items);
@@ -96,30 +122,31 @@ async function run(request: RawRequest): Promise<RawFigures> {
   let keptLines = 0;
 
   for (const url of request.documentUrls) {
+    if (request.computeDocs > 0 && kept.length >= request.computeDocs) break;
     const { items } = await getJson(url, request.headers, figures);
     figures.pages += 1;
     figures.documents += items.length;
     let pageLines = 0;
     for (const doc of items) pageLines += linesOf(doc);
     figures.lines += pageLines;
-
-    const v0 = performance.now();
-    const rows = documentRows(items, { storeId: 'bench', month: 'bench', page: figures.pages, api: request.api, catalogue, at: 0 });
-    figures.validateMs += performance.now() - v0;
-    figures.rows += rows.events.length;
-
-    if (accumulator) {
-      const a0 = performance.now();
-      accumulator.addDocuments(items);
-      figures.accumulatorMs! += performance.now() - a0;
-      figures.accumulatorLines += pageLines;
-    }
-    if (kept.length < request.computeDocs) {
+    if (request.computeDocs > 0) {
+      // The in-memory mode: keep the documents (newest first), nothing else is timed.
       for (const doc of items) {
         if (kept.length >= request.computeDocs) break;
         kept.push(doc);
         keptLines += linesOf(doc);
       }
+      continue;
+    }
+    const v0 = performance.now();
+    const rows = documentRows(items, { storeId: 'bench', month: 'bench', page: figures.pages, api: request.api, catalogue, at: 0 });
+    figures.validateMs += performance.now() - v0;
+    figures.rows += rows.events.length;
+    if (accumulator) {
+      const a0 = performance.now();
+      accumulator.addDocuments(items);
+      figures.accumulatorMs! += performance.now() - a0;
+      figures.accumulatorLines += pageLines;
     }
   }
   if (accumulator) {
@@ -135,7 +162,86 @@ async function run(request: RawRequest): Promise<RawFigures> {
     figures.computeLines = keptLines;
     figures.computeProducts = result.products.length;
   }
+  if (kept.length > 0 && request.offlinePull) figures.offline = await offlinePull(request.offlinePull, request.api, rawProducts, kept);
   return figures;
+}
+
+/** Serves documents and products from memory with the emulator's paging rules (windows, then cursors). */
+function memoryClient(api: ApiVersion, products: unknown[], documents: unknown[], pageSize: number): EvotorClient {
+  const times = documents.map((d) => parseCloseDate((d as { close_date?: unknown }).close_date) ?? 0);
+  const order = documents.map((_, i) => i).sort((a, b) => times[a]! - times[b]!);
+  const cursors = new Map<string, { list: number[]; from: number }>();
+  let next = 0;
+  const pageOf = (list: number[], from: number): RawPage => {
+    const items = list.slice(from, from + pageSize).map((i) => documents[i]);
+    let nextCursor: string | null = null;
+    if (from + pageSize < list.length) {
+      nextCursor = `c${next++}`;
+      cursors.set(nextCursor, { list, from: from + pageSize });
+    }
+    return { items, nextCursor };
+  };
+  const unsupported = () => Promise.reject(new Error('not served by the memory client'));
+  return {
+    api, baseUrl: 'memory:',
+    listStores: unsupported,
+    productPage: async (_storeId, cursor) => {
+      const from = cursor === null ? 0 : Number(cursor);
+      const items = products.slice(from, from + 1000);
+      return { items, nextCursor: from + 1000 < products.length ? String(from + 1000) : null };
+    },
+    documentPage: async (_storeId, request: DocumentPageRequest) => {
+      if (request.cursor !== undefined) {
+        const c = cursors.get(request.cursor);
+        if (!c) throw new Error('unknown cursor');
+        cursors.delete(request.cursor);
+        return pageOf(c.list, c.from);
+      }
+      const { since, until } = request.window;
+      return pageOf(order.filter((i) => times[i]! >= since && times[i]! <= until), 0);
+    },
+    getDocument: unsupported,
+    setQuantities: unsupported,
+  };
+}
+
+async function offlinePull(options: { storeId: string; pageSize: number }, api: ApiVersion, products: unknown[], documents: unknown[]): Promise<OfflinePull> {
+  const name = `bench-offline-${Date.now()}`;
+  const local = await openLocalStore({ name });
+  // Nested calls (afterPage calls flush) are counted once, at the outermost.
+  let depth = 0;
+  const timed = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, add: (ms: number) => void) => async (...args: A): Promise<R> => {
+    const t0 = performance.now();
+    depth++;
+    try {
+      return await fn(...args);
+    } finally {
+      depth--;
+      if (depth === 0) add(performance.now() - t0);
+    }
+  };
+  const out: OfflinePull = { documents: 0, pages: 0, totalMs: 0, commitMs: 0, foldMs: 0, finishMs: 0, rows: 0 };
+  local.commitDocumentPage = timed(local.commitDocumentPage.bind(local), (ms) => (out.commitMs += ms));
+  local.commitProductPage = timed(local.commitProductPage.bind(local), (ms) => (out.commitMs += ms));
+  const computation = new StoreComputation(local, options.storeId, api);
+  computation.afterPage = timed(computation.afterPage.bind(computation), (ms) => (out.foldMs += ms));
+  computation.flush = timed(computation.flush.bind(computation), (ms) => (out.foldMs += ms));
+  computation.load = timed(computation.load.bind(computation), (ms) => (out.foldMs += ms));
+  computation.finish = timed(computation.finish.bind(computation), (ms) => (out.finishMs += ms));
+  const client = memoryClient(api, products, documents, options.pageSize);
+  const t0 = performance.now();
+  const job = await pullStore({ storeId: options.storeId, storeName: 'offline', options: { fullPeriod: true } }, { local, client, computation }, new AbortController().signal);
+  out.totalMs = performance.now() - t0;
+  out.documents = job.documents;
+  out.pages = job.pages;
+  const tx = local.db.transaction('events');
+  out.rows = await tx.store.count();
+  local.close();
+  await new Promise<void>((resolve) => {
+    const r = indexedDB.deleteDatabase(name);
+    r.onsuccess = r.onerror = r.onblocked = () => resolve();
+  });
+  return out;
 }
 
 self.onmessage = (event: MessageEvent<RawRequest>) => {
