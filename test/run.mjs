@@ -6,7 +6,9 @@ import { existsSync, readFileSync, mkdirSync } from 'node:fs';
 
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const extra = process.argv.slice(2);
-const onlyNonBrowser = extra.includes('--project') && !extra.includes('browser');
+// Only `--project unit` / `--project node` runs need no browser; browser and e2e projects do.
+const projects = extra.flatMap((arg, i) => (extra[i - 1] === '--project' ? [arg] : arg.startsWith('--project=') ? [arg.slice(10)] : []));
+const onlyNonBrowser = projects.length > 0 && projects.every((p) => p === 'unit' || p === 'node');
 
 if (!onlyNonBrowser && !existsSync(chromium)) {
   console.error(`Chromium was not found at ${chromium}; the browser tests need it.
