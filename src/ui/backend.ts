@@ -6,7 +6,7 @@
  * one (test/unit/ui/memory-backend.ts). Everything crossing the port is plain data (it may come from a worker by
  * structured clone): quantities are decimal text with a dot ("0.875"), times are epoch milliseconds UTC.
  */
-import type { ApiErrorCode } from '../api/errors.ts';
+import type { ApiErrorCode } from '../api/api-error.ts';
 import type { Milli } from '../model/quantity.ts';
 import type { ApiVersion } from '../model/types.ts';
 import type { ProductEvent, ProductStock } from '../stock/types.ts';

@@ -2,7 +2,7 @@
  * The page's side of the sync worker: typed methods that post requests and await the answers, and one event
  * stream carrying pull progress and write progress. Components use this (or signals.ts), never fetch or IndexedDB.
  */
-import { ApiError, type SerializedApiError } from '../api/errors.ts';
+import { ApiError, type SerializedApiError } from '../api/api-error.ts';
 import { spawnSyncWorker } from './spawn.ts';
 import type {
   Method, RequestMessage, SerializedError, StoreProgress, SyncApi, WorkerMessage, WriteProgress,

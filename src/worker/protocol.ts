@@ -3,7 +3,7 @@
  * needs no dependency, keeps ApiError's code and params across the boundary (comlink sends thrown errors as
  * name/message/stack only), and progress is a plain event stream rather than proxied callbacks.
  */
-import type { SerializedApiError } from '../api/errors.ts';
+import type { SerializedApiError } from '../api/api-error.ts';
 import type { StoreInfo } from '../api/client.ts';
 import type { RetryPolicy } from '../api/retry.ts';
 import type { JobOptions, JobRecord, StockMethod } from '../local/schema.ts';
