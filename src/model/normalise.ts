@@ -4,7 +4,7 @@
  * still find in it, so the computation can flag those products instead of silently trusting other documents.
  */
 import type { z } from 'zod';
-import { parseQuantity, tryParseQuantity, type Milli } from './quantity.ts';
+import { parseQuantity, readCommonQuantity, tryParseQuantity, type Milli } from './quantity.ts';
 import { parseCloseDate, parseTimeZoneOffset } from './time.ts';
 import { v2DocumentSchema, v2ProductSchema, type SettlementMethodValue, type V2Position } from './schemas-v2.ts';
 import { v1DocumentSchema, v1ProductSchema, V1_POSITION_TRANSACTION_TYPES, type V1PositionTransaction } from './schemas-v1.ts';
@@ -275,6 +275,41 @@ function trimmedId(v: unknown): string {
   return typeof v === 'string' ? v.trim() : '';
 }
 
+/** parseQuantity, trying the allocation-free reader first. */
+function quantityOf(value: unknown): Milli {
+  const milli = readCommonQuantity(value);
+  return milli === milli ? (milli as Milli) : parseQuantity(value);
+}
+
+/**
+ * A DocumentLine with its optional fields in the order the zod path adds them (index … settlementMethod, parentIndex,
+ * hasSubPositions, productName, code, measureName), so JSON.stringify gives the same text. The usual combinations are
+ * written as one literal: V8 then keeps every field inside the object instead of growing a side store per line.
+ */
+function newLine(
+  index: number, productId: string | null, productType: string | null, quantity: Milli, stockBefore: Milli | null,
+  settlementMethod: string | null, parentIndex: number, hasSubPositions: boolean,
+  productName: string | null | undefined, code: string | number | null | undefined, measureName: string | null | undefined,
+): DocumentLine {
+  const hasCode = code != null && code !== '';
+  if (parentIndex < 0 && !hasSubPositions) {
+    if (productName && measureName) {
+      if (hasCode) {
+        return { index, productId, productType, quantity, stockBefore, settlementMethod, productName, code: String(code), measureName };
+      }
+      return { index, productId, productType, quantity, stockBefore, settlementMethod, productName, measureName };
+    }
+    if (!productName && !hasCode && !measureName) return { index, productId, productType, quantity, stockBefore, settlementMethod };
+  }
+  const line: DocumentLine = { index, productId, productType, quantity, stockBefore, settlementMethod };
+  if (parentIndex >= 0) line.parentIndex = parentIndex;
+  if (hasSubPositions) line.hasSubPositions = true;
+  if (productName) line.productName = productName;
+  if (hasCode) line.code = String(code);
+  if (measureName) line.measureName = measureName;
+  return line;
+}
+
 function fastV2Document(raw: unknown): NormalisedDocument | null {
   if (!isObject(raw)) return null;
   const id = trimmedId(raw['id']);
@@ -322,19 +357,39 @@ function fastV2Document(raw: unknown): NormalisedDocument | null {
   if (type === 'INVENTORY' && completeFlag !== undefined) meta.completeInventory = completeFlag;
   if (baseDocumentId) meta.baseDocumentId = baseDocumentId;
 
-  const lines: DocumentLine[] = [];
+  // Sized up front: most documents keep their lines until the computation ends, and an array grown by push keeps
+  // room for 17 (a third of a document's memory).
+  const lines: DocumentLine[] = positions ? new Array<DocumentLine>(countPositions(positions)) : [];
   if (positions) {
     const needsQuantity = NEEDS_QUANTITY.has(type);
-    for (let i = 0; i < positions.length; i++) {
-      if (!fastV2Position(positions[i], lines, -1, null, needsQuantity)) return null;
-    }
+    let at = 0;
+    for (let i = 0; i < positions.length && at >= 0; i++) at = fastV2Position(positions[i], lines, at, -1, null, needsQuantity);
+    if (at !== lines.length) return null; // not sure (or a payload that changed while read): zod decides
   }
   return { meta, lines };
 }
 
-/** One v2PositionSchema and its sub-positions, depth first, as normaliseV2Document's walk. False: not sure, use zod. */
-function fastV2Position(position: unknown, lines: DocumentLine[], parentIndex: number, inherited: string | null, needsQuantity: boolean): boolean {
-  if (!isObject(position)) return false;
+/** Positions and their sub-positions, at every depth (what fastV2Position will write). */
+function countPositions(positions: readonly unknown[]): number {
+  let n = positions.length;
+  for (let i = 0; i < positions.length; i++) {
+    const position = positions[i];
+    if (isObject(position)) {
+      const subs = position['sub_positions'];
+      if (Array.isArray(subs)) n += countPositions(subs);
+    }
+  }
+  return n;
+}
+
+/**
+ * One v2PositionSchema and its sub-positions, depth first, as normaliseV2Document's walk, written from lines[at].
+ * The index after the last line written, or -1 when not sure (then zod decides).
+ */
+function fastV2Position(
+  position: unknown, lines: DocumentLine[], at: number, parentIndex: number, inherited: string | null, needsQuantity: boolean,
+): number {
+  if (!isObject(position)) return -1;
   const rawProductId = position['product_id'];
   const quantity = position['quantity'];
   const initial = position['initial_quantity'];
@@ -346,31 +401,26 @@ function fastV2Position(position: unknown, lines: DocumentLine[], parentIndex: n
   const subs = position['sub_positions'];
   if (!optString(rawProductId) || !optString(productType) || !optString(productName) || !optLooseNumber(code)
     || !optString(measureName) || !optLooseNumber(position['measure_precision']) || !optSettlement(settlementMethod)
-    || !optArray(subs)) return false;
+    || !optArray(subs)) return -1;
   const productId = cleanId(rawProductId);
-  if (quantity == null && needsQuantity && productId !== null) return false; // "quantity: missing": zod path words it
+  if (quantity == null && needsQuantity && productId !== null) return -1; // "quantity: missing": zod path words it
   touchAll(position);
-  const index = lines.length;
+  const index = at;
   const settlement = settlementText(settlementMethod) ?? inherited;
-  const line: DocumentLine = {
-    index,
-    productId,
-    productType: productType ?? null,
-    // parseQuantity throws exactly when quantityValueSchema fails; the caller's catch sends the payload to zod.
-    quantity: quantity == null ? (0 as Milli) : parseQuantity(quantity),
-    stockBefore: initial == null ? null : parseQuantity(initial),
-    settlementMethod: settlement,
-  };
-  if (parentIndex >= 0) line.parentIndex = parentIndex;
-  if (subs && subs.length > 0) line.hasSubPositions = true;
-  if (productName) line.productName = productName;
-  if (code != null && code !== '') line.code = String(code);
-  if (measureName) line.measureName = measureName;
-  lines.push(line);
+  const line = newLine(
+    index, productId, productType ?? null,
+    // quantityValueSchema fails exactly when parseQuantity throws; the caller's catch then sends the payload to zod.
+    quantity == null ? (0 as Milli) : quantityOf(quantity),
+    initial == null ? null : quantityOf(initial),
+    settlement, parentIndex, subs != null && subs.length > 0, productName, code, measureName,
+  );
+  if (index >= lines.length) return -1;
+  lines[index] = line;
+  let next = index + 1;
   if (subs) {
-    for (let i = 0; i < subs.length; i++) if (!fastV2Position(subs[i], lines, index, settlement, needsQuantity)) return false;
+    for (let i = 0; i < subs.length && next >= 0; i++) next = fastV2Position(subs[i], lines, next, index, settlement, needsQuantity);
   }
-  return true;
+  return next;
 }
 
 function fastV1Document(raw: unknown): NormalisedDocument | null {
@@ -405,7 +455,9 @@ function fastV1Document(raw: unknown): NormalisedDocument | null {
   const completeFlag = parseBooleanFlag(complete);
   if (type === 'INVENTORY' && completeFlag !== undefined) meta.completeInventory = completeFlag;
 
-  const lines: DocumentLine[] = [];
+  // Sized up front, as for V2.
+  const lines: DocumentLine[] = transactions ? new Array<DocumentLine>(countV1Lines(transactions)) : [];
+  let at = 0;
   if (transactions) {
     for (let i = 0; i < transactions.length; i++) {
       const t = transactions[i];
@@ -414,6 +466,7 @@ function fastV1Document(raw: unknown): NormalisedDocument | null {
       if (!optString(transactionType)) return null;
       touchAll(t);
       if (transactionType !== 'REGISTER_POSITION' && transactionType !== 'INVENTORY') continue;
+      if (at >= lines.length) return null;
       const rawProductId = t['commodityUuid'];
       const productType = t['commodityType'];
       const productName = t['commodityName'];
@@ -423,21 +476,27 @@ function fastV1Document(raw: unknown): NormalisedDocument | null {
       const settlementMethod = t['settlementMethod'];
       if (!optString(rawProductId) || !optString(productType) || !optString(productName) || !optLooseNumber(code)
         || !optString(measureName) || !optSettlement(settlementMethod)) return null;
-      const line: DocumentLine = {
-        index: lines.length,
-        productId: cleanId(rawProductId),
-        productType: productType ?? null,
-        quantity: parseQuantity(t['quantity']), // required: throws (so zod decides) when absent or malformed
-        stockBefore: balance == null ? null : parseQuantity(balance),
-        settlementMethod: settlementText(settlementMethod),
-      };
-      if (productName) line.productName = productName;
-      if (code != null && code !== '') line.code = String(code);
-      if (measureName) line.measureName = measureName;
-      lines.push(line);
+      lines[at] = newLine(
+        at, cleanId(rawProductId), productType ?? null,
+        quantityOf(t['quantity']), // required: throws (so zod decides) when absent or malformed
+        balance == null ? null : quantityOf(balance),
+        settlementText(settlementMethod), -1, false, productName, code, measureName,
+      );
+      at++;
     }
   }
+  if (at !== lines.length) return null;
   return { meta, lines };
+}
+
+/** V1 transactions that carry a product line. */
+function countV1Lines(transactions: readonly unknown[]): number {
+  let n = 0;
+  for (let i = 0; i < transactions.length; i++) {
+    const t = transactions[i];
+    if (isObject(t) && (t['type'] === 'REGISTER_POSITION' || t['type'] === 'INVENTORY')) n++;
+  }
+  return n;
 }
 
 function fastV2Product(raw: unknown): NormaliseProductResult | null {

@@ -32,25 +32,36 @@ const MAX_WHOLE = Math.floor(Number.MAX_SAFE_INTEGER / 1000);
  * Throws QuantityError for anything that is not an exact multiple of 0.001 or is not a safe integer of thousandths.
  */
 export function parseQuantity(value: unknown): Milli {
+  const fast = readCommonQuantity(value);
+  if (fast === fast) return fast as Milli;
   if (typeof value === 'number') {
-    // Most quantities are whole numbers: an integer times 1000 is exact integer arithmetic below 2^53
-    // (and + 0 turns -0 into 0, as the digit path does).
-    if (Number.isInteger(value) && value <= MAX_WHOLE && value >= -MAX_WHOLE) return (value * 1000 + 0) as Milli;
     if (!Number.isFinite(value)) throw new QuantityError(value, 'not a finite number');
     // String(n) is the shortest text that round-trips to n, i.e. the decimal the sender wrote.
-    const text = String(value);
-    const plain = parsePlainDecimal(text);
-    return plain === plain ? (plain as Milli) : parseDecimalText(text, value);
+    return parseDecimalText(String(value), value);
   }
   if (typeof value === 'string') {
-    // "12", "0.375", "-1.000": read digit by digit, no regex, no copies. Anything else takes the general path.
-    const plain = parsePlainDecimal(value);
-    if (plain === plain) return plain as Milli;
     const text = value.trim().replace(',', '.');
     if (text === '') throw new QuantityError(value, 'empty');
     return parseDecimalText(text, value);
   }
   throw new QuantityError(value, 'not a number or a decimal string');
+}
+
+/**
+ * The quantity in thousandths when it has a common spelling, NaN otherwise (then parseQuantity's general path reads
+ * it or says why not). Never throws and never allocates for integers and plain decimal strings, so validating code can
+ * try it first. Whatever it returns is exactly what parseQuantity returns.
+ */
+export function readCommonQuantity(value: unknown): number {
+  if (typeof value === 'number') {
+    // Most quantities are whole numbers: an integer times 1000 is exact integer arithmetic below 2^53
+    // (and + 0 turns -0 into 0, as the digit path does).
+    if (Number.isInteger(value) && value <= MAX_WHOLE && value >= -MAX_WHOLE) return value * 1000 + 0;
+    // String(n) is the shortest text that round-trips to n, i.e. the decimal the sender wrote: "0.375".
+    return Number.isFinite(value) ? parsePlainDecimal(String(value)) : NaN;
+  }
+  // "12", "0.375", "-1.000": read digit by digit, no regex, no copies.
+  return typeof value === 'string' ? parsePlainDecimal(value) : NaN;
 }
 
 /**
@@ -154,8 +165,14 @@ export function formatQuantity(value: Milli): string {
   const abs = Math.abs(value);
   const whole = Math.trunc(abs / 1000);
   const frac = abs - whole * 1000;
-  const fracText = frac === 0 ? '' : '.' + String(frac).padStart(3, '0').replace(/0+$/, '');
-  return (negative ? '-' : '') + String(whole) + fracText;
+  const sign = negative ? '-' : '';
+  if (frac === 0) return sign + String(whole);
+  if (!Number.isInteger(frac)) return sign + String(whole) + '.' + String(frac).padStart(3, '0').replace(/0+$/, ''); // not a Milli
+  // 875 -> ".875", 250 -> ".25", 500 -> ".5", 5 -> ".005": the fraction without trailing zeros, no regex.
+  const fracText = frac % 100 === 0 ? '.' + String(frac / 100)
+    : frac % 10 === 0 ? (frac < 100 ? '.0' : '.') + String(frac / 10)
+    : (frac < 10 ? '.00' : frac < 100 ? '.0' : '.') + String(frac);
+  return sign + String(whole) + fracText;
 }
 
 /** Decimal text with a decimal comma, as Russian users read it: 875 -> "0,875". */

@@ -23,27 +23,35 @@ export function computeStock(input: ComputeStockInput): StockResult {
 
   // One document per id: pages can overlap. Two different payloads with one id keep the smaller JSON (order-free).
   // The JSON is only made for ids seen twice: serialising every document cost as much as the whole computation.
-  const byId = new Map<string, { doc: NormalisedDocument; json: string | null }>();
-  for (const raw of asArray(input?.documents)) {
-    const doc = tally.normalise(raw);
+  const byId = new Map<string, NormalisedDocument>();
+  const jsonOf = new Map<NormalisedDocument, string>();
+  const json = (doc: NormalisedDocument): string => {
+    let text = jsonOf.get(doc);
+    if (text === undefined) jsonOf.set(doc, (text = JSON.stringify(doc)));
+    return text;
+  };
+  const documents = asArray(input?.documents);
+  for (let i = 0; i < documents.length; i++) {
+    const doc = tally.normalise(documents[i]);
     if (!doc) continue;
     const key = productKey(doc.meta.id);
     const seen = byId.get(key);
-    if (!seen) {
-      byId.set(key, { doc, json: null });
+    if (seen === undefined) {
+      byId.set(key, doc);
       continue;
     }
     tally.duplicateDocuments += 1;
-    const json = JSON.stringify(doc);
-    const seenJson = (seen.json ??= JSON.stringify(seen.doc));
-    if (json === seenJson) continue;
+    const text = json(doc);
+    const seenText = json(seen);
+    if (text === seenText) continue;
     tally.storeWarnings.add(makeWarning('DUPLICATE_DOCUMENT', null, doc.meta.id));
-    if (json < seenJson) byId.set(key, { doc, json });
+    if (text < seenText) byId.set(key, doc);
   }
+  jsonOf.clear();
 
   // compareDocs reads only the ordering fields, which a DocumentMeta has under the same names: no DocRef per comparison.
-  const ordered: NormalisedDocument[] = [];
-  for (const entry of byId.values()) ordered.push(entry.doc);
+  const ordered = [...byId.values()];
+  byId.clear();
   ordered.sort((a, b) => compareDocs(a.meta, b.meta));
   const eventsByProduct = new Map<string, ProductEvent[]>();
   const inventories: CompleteInventoryRecord[] = [];

@@ -26,7 +26,9 @@ interface ProductLines {
   /** productKey(productId): the sort key of the events. */
   key: string;
   productId: string;
-  lines: DocumentLine[];
+  /** The product's lines in document order: the first, and the others only when there are others. */
+  first: DocumentLine | null;
+  more: DocumentLine[] | null;
   setHeaders: number;
 }
 
@@ -36,8 +38,8 @@ const SMALL_DOCUMENT = 8;
 /**
  * Turns one document into product events. With a catalogue, lines of unknown products, services, groups and parents
  * of modifications are skipped and counted; without one, only the line itself is judged (free-price, SERVICE).
- * Hot path of the pull and of computeStock: one productKey per line, no closures, no per-document Map or Set unless
- * the document needs one (many products, an inventory's list, unknown products).
+ * Hot path of the pull and of computeStock, so it allocates little: one productKey per line, no closures, arrays of
+ * their final size, a Map only for documents of many products, the inventory's Set only for inventories.
  */
 export function toProductEvents(doc: NormalisedDocument, catalogue?: Catalogue): DocumentEvents {
   const meta = doc.meta;
@@ -57,12 +59,13 @@ export function toProductEvents(doc: NormalisedDocument, catalogue?: Catalogue):
   // Complete inventories matter to every product they do NOT list; so do inventories that do not say.
   const keepsList = meta.type === 'INVENTORY' && meta.completeInventory !== false;
 
-  const groups: ProductLines[] = [];
+  const lines = doc.lines;
+  const groups = new Array<ProductLines>(lines.length);
+  let count = 0;
   let byKey: Map<string, ProductLines> | null = null;
   let unknown: Map<string, UnknownProduct> | null = null;
   const listed: Set<string> | null = keepsList ? new Set<string>() : null;
 
-  const lines = doc.lines;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     const id = line.productId;
@@ -74,8 +77,13 @@ export function toProductEvents(doc: NormalisedDocument, catalogue?: Catalogue):
       // The set itself moves nothing: its components are lines of their own (rules.ts LINE_RULES 'set').
       if (counting) skipped.setHeaderLines += 1;
       if (!isFreePrice && (catalogue ? entry?.tracked === true : true)) {
-        groupFor(groups, byKey, key, id!).setHeaders += 1;
-        if (byKey === null && groups.length > SMALL_DOCUMENT) byKey = indexGroups(groups);
+        let group = findGroup(groups, count, byKey, key);
+        if (group === undefined) {
+          groups[count++] = group = { key, productId: id!, first: null, more: null, setHeaders: 0 };
+          if (byKey !== null) byKey.set(key, group);
+          else if (count > SMALL_DOCUMENT) byKey = indexGroups(groups, count);
+        }
+        group.setHeaders += 1;
       }
       continue;
     }
@@ -101,14 +109,26 @@ export function toProductEvents(doc: NormalisedDocument, catalogue?: Catalogue):
       }
       continue;
     }
-    groupFor(groups, byKey, key, id!).lines.push(line);
-    if (byKey === null && groups.length > SMALL_DOCUMENT) byKey = indexGroups(groups);
+    const group = findGroup(groups, count, byKey, key);
+    if (group === undefined) {
+      const created: ProductLines = { key, productId: id!, first: line, more: null, setHeaders: 0 };
+      groups[count++] = created;
+      if (byKey !== null) byKey.set(key, created);
+      else if (count > SMALL_DOCUMENT) byKey = indexGroups(groups, count);
+    } else if (group.first === null) {
+      group.first = line;
+    } else {
+      (group.more ??= []).push(line);
+    }
   }
 
   // One event per product, sorted by productKey.
-  if (groups.length > 1) groups.sort((a, b) => (a.key < b.key ? -1 : 1));
-  const events = result.events;
-  for (let i = 0; i < groups.length; i++) events.push(makeEvent(ref, rule.id, effect, rule.settlementApplies, groups[i]!));
+  sortGroups(groups, count);
+  if (count > 0) {
+    const events = new Array<ProductEvent>(count);
+    for (let i = 0; i < count; i++) events[i] = makeEvent(ref, rule.id, effect, rule.settlementApplies, groups[i]!);
+    result.events = events;
+  }
   if (unknown !== null) result.unknownProducts = [...unknown.values()].sort((a, b) => (a.productId < b.productId ? -1 : 1));
 
   if (listed !== null) {
@@ -117,31 +137,39 @@ export function toProductEvents(doc: NormalisedDocument, catalogue?: Catalogue):
   return result;
 }
 
-/** The group of a product key, created on first use (with the first line's spelling of the id). */
-function groupFor(groups: ProductLines[], byKey: Map<string, ProductLines> | null, key: string, productId: string): ProductLines {
-  let group: ProductLines | undefined;
-  if (byKey !== null) {
-    group = byKey.get(key);
-  } else {
-    for (let i = 0; i < groups.length; i++) {
-      if (groups[i]!.key === key) {
-        group = groups[i];
-        break;
-      }
-    }
-  }
-  if (group === undefined) {
-    group = { key, productId, lines: [], setHeaders: 0 };
-    groups.push(group);
-    byKey?.set(key, group);
-  }
-  return group;
+/** The group of a product key among the first `count`, if any. */
+function findGroup(groups: readonly ProductLines[], count: number, byKey: Map<string, ProductLines> | null, key: string): ProductLines | undefined {
+  if (byKey !== null) return byKey.get(key);
+  for (let i = 0; i < count; i++) if (groups[i]!.key === key) return groups[i];
+  return undefined;
 }
 
-function indexGroups(groups: readonly ProductLines[]): Map<string, ProductLines> {
+function indexGroups(groups: readonly ProductLines[], count: number): Map<string, ProductLines> {
   const map = new Map<string, ProductLines>();
-  for (const group of groups) map.set(group.key, group);
+  for (let i = 0; i < count; i++) map.set(groups[i]!.key, groups[i]!);
   return map;
+}
+
+/**
+ * By key, ascending. Insertion sort for the usual handful (Array.prototype.sort sets up a merge state of about a
+ * kilobyte per call, once per document); the built-in sort beyond that. Keys are distinct.
+ */
+function sortGroups(groups: ProductLines[], count: number): void {
+  if (count <= 1) return;
+  if (count > 16) {
+    groups.length = count;
+    groups.sort((a, b) => (a.key < b.key ? -1 : 1));
+    return;
+  }
+  for (let i = 1; i < count; i++) {
+    const group = groups[i]!;
+    let j = i - 1;
+    while (j >= 0 && groups[j]!.key > group.key) {
+      groups[j + 1] = groups[j]!;
+      j--;
+    }
+    groups[j + 1] = group;
+  }
 }
 
 /** Line product_type SERVICE, in any case and with spaces around. */
@@ -156,23 +184,24 @@ function makeEvent(
 ): ProductEvent {
   const warnings: Warning[] = [];
   if (group.setHeaders > 0) warnings.push(makeWarning('SET_HEADER', doc, null, group.setHeaders));
-  const lines = group.lines;
+  const first = group.first;
+  const more = group.more;
+  const lineCount = first === null ? 0 : more === null ? 1 : 1 + more.length;
   const event: ProductEvent = {
     doc, productId: group.productId, rule: ruleId, decides: false,
-    stockBefore: lines.length > 0 ? lines[0]!.stockBefore : null,
-    movement: ZERO, setTo: null, handled: ZERO, lines: lines.length, settlements: [], warnings,
+    stockBefore: first === null ? null : first.stockBefore,
+    movement: ZERO, setTo: null, handled: ZERO, lines: lineCount, settlements: [], warnings,
   };
-  if (lines.length === 0) return event; // only a set header: nothing to decide
-  let handled: Milli = ZERO;
-  for (let i = 0; i < lines.length; i++) handled = addQuantity(handled, absQuantity(lines[i]!.quantity));
-  event.handled = handled;
+  if (first === null) return event; // only a set header: nothing to decide
 
   if (effect === 'decrease' || effect === 'increase') {
     let moved: Milli = ZERO;
+    let handled: Milli = ZERO;
     let notes: Map<string, SettlementNote> | null = null;
-    for (let i = 0; i < lines.length; i++) {
-      const line = lines[i]!;
+    for (let i = 0; i < lineCount; i++) {
+      const line = i === 0 ? first : more![i - 1]!;
       const quantity = absQuantity(line.quantity);
+      handled = addQuantity(handled, quantity);
       const settlement = settlementApplies ? classifySettlement(line.settlementMethod) : null;
       if (!settlement || settlement.moves) moved = addQuantity(moved, quantity);
       if (settlement && line.settlementMethod !== null) {
@@ -185,15 +214,24 @@ function makeEvent(
       }
     }
     event.decides = true;
+    event.handled = handled;
     event.movement = effect === 'decrease' ? negateQuantity(moved) : moved;
     if (notes !== null) event.settlements = [...notes.values()].sort((a, b) => (a.raw < b.raw ? -1 : 1));
-  } else if (effect === 'count') {
+    return event;
+  }
+  let handled: Milli = ZERO;
+  let counted: Milli = ZERO;
+  for (let i = 0; i < lineCount; i++) {
+    const line = i === 0 ? first : more![i - 1]!;
+    handled = addQuantity(handled, absQuantity(line.quantity));
+    counted = addQuantity(counted, line.quantity);
+  }
+  event.handled = handled;
+  if (effect === 'count') {
     // Inventory: the count is the new stock. Several count lines of one product add up (and are flagged).
-    let counted: Milli = ZERO;
-    for (let i = 0; i < lines.length; i++) counted = addQuantity(counted, lines[i]!.quantity);
     event.decides = true;
     event.setTo = counted;
-    if (lines.length > 1) warnings.push(makeWarning('REPEATED_INVENTORY_LINE', doc, null, lines.length));
+    if (lineCount > 1) warnings.push(makeWarning('REPEATED_INVENTORY_LINE', doc, null, lineCount));
   } else if (effect === 'flag') {
     warnings.push(makeWarning('OPEN_TARE_IGNORED', doc));
   } else {

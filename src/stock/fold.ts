@@ -14,9 +14,61 @@ const listedSets = new WeakMap<CompleteInventoryRecord, ReadonlySet<string>>();
 
 /** Whether an inventory lists a product (by productKey). Sets are built once per record: stores have 10k+ products. */
 export function lists(record: CompleteInventoryRecord, key: string): boolean {
+  return listedSet(record).has(key);
+}
+
+/**
+ * What foldProduct needs from the store's inventories, the same for every product: the complete ones with their
+ * listed sets, and the newest that does not state completeness. A store folds every product against one array, so
+ * the index is kept per array (weakly) and reused while the array holds the same records with the same `complete`
+ * and `doc` (a record's `listed` is never re-read: `lists` has always cached it).
+ */
+interface InventoryIndex {
+  records: CompleteInventoryRecord[];
+  completeness: (true | null)[];
+  docs: CompleteInventoryRecord['doc'][];
+  complete: CompleteInventoryRecord[];
+  listed: ReadonlySet<string>[];
+  newestUnstated: CompleteInventoryRecord | null;
+}
+
+const inventoryIndexes = new WeakMap<readonly CompleteInventoryRecord[], InventoryIndex>();
+
+function inventoryIndex(inventories: readonly CompleteInventoryRecord[]): InventoryIndex {
+  const cached = inventoryIndexes.get(inventories);
+  if (cached !== undefined && cached.records.length === inventories.length) {
+    let same = true;
+    for (let i = 0; i < inventories.length; i++) {
+      const record = inventories[i]!;
+      if (cached.records[i] !== record || cached.completeness[i] !== record.complete || cached.docs[i] !== record.doc) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return cached;
+  }
+  const index: InventoryIndex = {
+    records: [...inventories], completeness: [], docs: [], complete: [], listed: [], newestUnstated: null,
+  };
+  for (const record of inventories) {
+    index.completeness.push(record.complete);
+    index.docs.push(record.doc);
+    if (record.complete === true) {
+      index.complete.push(record);
+      index.listed.push(listedSet(record));
+    }
+    if (record.complete === null && (index.newestUnstated === null || compareDocs(record.doc, index.newestUnstated.doc) > 0)) {
+      index.newestUnstated = record;
+    }
+  }
+  if (inventories.length > 0) inventoryIndexes.set(inventories, index);
+  return index;
+}
+
+function listedSet(record: CompleteInventoryRecord): ReadonlySet<string> {
   let set = listedSets.get(record);
   if (!set) listedSets.set(record, (set = new Set(record.listed)));
-  return set.has(key);
+  return set;
 }
 
 /** An event that states an absolute stock: an inventory count, or a stock-before. Only these can anchor. */
@@ -88,16 +140,20 @@ export function foldProduct(
 ): ProductStock {
   const key = productKey(product.id);
   const bag = new WarningBag();
-  bag.addAll(extraWarnings);
-  for (const event of events) bag.addAll(event.warnings);
+  if (extraWarnings.length > 0) bag.addAll(extraWarnings);
+  for (let i = 0; i < events.length; i++) {
+    const warnings = events[i]!.warnings;
+    if (warnings.length > 0) bag.addAll(warnings);
+  }
   if (!product.tracked) return buildProductStock(product, null, null, [], 0, bag);
 
-  const timeline = events.filter((e) => e.decides);
-  let newestUnstated: CompleteInventoryRecord | null = null;
-  for (const record of inventories) {
-    if (record.complete === true && !lists(record, key)) timeline.push(unlistedEvent(record, product.id));
-    if (record.complete === null && (newestUnstated === null || compareDocs(record.doc, newestUnstated.doc) > 0)) newestUnstated = record;
+  const timeline: ProductEvent[] = [];
+  for (let i = 0; i < events.length; i++) if (events[i]!.decides) timeline.push(events[i]!);
+  const index = inventoryIndex(inventories);
+  for (let i = 0; i < index.complete.length; i++) {
+    if (!index.listed[i]!.has(key)) timeline.push(unlistedEvent(index.complete[i]!, product.id));
   }
+  const newestUnstated = index.newestUnstated;
   timeline.sort(compareEvents);
 
   // Guide: newest anchor plus whatever deciding events follow it.

@@ -67,30 +67,33 @@ export class StoreTally {
 
   /** Counts one valid, distinct document and returns its product rows. */
   read(doc: NormalisedDocument): DocumentEvents {
+    const meta = doc.meta;
     this.documentsRead += 1;
-    this.byType.set(doc.meta.rawType, (this.byType.get(doc.meta.rawType) ?? 0) + 1);
+    this.byType.set(meta.rawType, (this.byType.get(meta.rawType) ?? 0) + 1);
     const events = toProductEvents(doc, this.catalogue);
     addSkips(this.skipped, events.skipped);
-    if (doc.meta.type === 'UNKNOWN') this.unknownTypes.set(doc.meta.rawType, (this.unknownTypes.get(doc.meta.rawType) ?? 0) + 1);
+    if (meta.type === 'UNKNOWN') this.unknownTypes.set(meta.rawType, (this.unknownTypes.get(meta.rawType) ?? 0) + 1);
     for (const u of events.unknownProducts) {
       const key = productKey(u.productId);
       const seen = this.unknownProducts.get(key);
-      const newer = !seen || doc.meta.closeTime >= seen.newest;
+      const newer = !seen || meta.closeTime >= seen.newest;
       this.unknownProducts.set(key, {
         productId: seen?.productId ?? u.productId,
         name: (newer ? u.name : null) ?? seen?.name ?? u.name,
         code: (newer ? u.code : null) ?? seen?.code ?? u.code,
         lines: (seen?.lines ?? 0) + u.lines,
         documents: (seen?.documents ?? 0) + 1,
-        newest: Math.max(seen?.newest ?? -Infinity, doc.meta.closeTime),
+        newest: Math.max(seen?.newest ?? -Infinity, meta.closeTime),
       });
     }
-    if (ruleForType(doc.meta.type).settlementApplies) {
-      for (const line of doc.lines) {
-        if (line.settlementMethod === null) continue;
-        const seen = this.settlementValues.get(line.settlementMethod);
+    if (ruleForType(meta.type).settlementApplies) {
+      const lines = doc.lines;
+      for (let i = 0; i < lines.length; i++) {
+        const raw = lines[i]!.settlementMethod;
+        if (raw === null) continue;
+        const seen = this.settlementValues.get(raw);
         if (seen) seen.lines += 1;
-        else this.settlementValues.set(line.settlementMethod, { raw: line.settlementMethod, kind: classifySettlement(line.settlementMethod).kind, lines: 1 });
+        else this.settlementValues.set(raw, { raw, kind: classifySettlement(raw).kind, lines: 1 });
       }
     }
     return events;

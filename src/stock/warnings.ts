@@ -10,13 +10,15 @@ export function makeWarning(code: WarningCode, doc: DocRef | null, value: string
 }
 
 export class WarningBag {
-  private readonly byKey = new Map<string, Warning>();
+  /** Made on the first warning: most products never get one. */
+  private byKey: Map<string, Warning> | null = null;
 
   add(warning: Warning): void {
     const key = `${warning.code}\u0000${warning.value ?? ''}`;
-    const seen = this.byKey.get(key);
+    const byKey = (this.byKey ??= new Map());
+    const seen = byKey.get(key);
     if (!seen) {
-      this.byKey.set(key, { ...warning });
+      byKey.set(key, { ...warning });
       return;
     }
     seen.count += warning.count;
@@ -27,15 +29,20 @@ export class WarningBag {
   }
 
   addAll(warnings: Iterable<Warning>): void {
+    if (Array.isArray(warnings)) {
+      for (let i = 0; i < warnings.length; i++) this.add(warnings[i] as Warning);
+      return;
+    }
     for (const warning of warnings) this.add(warning);
   }
 
   get size(): number {
-    return this.byKey.size;
+    return this.byKey === null ? 0 : this.byKey.size;
   }
 
   /** Sorted by code, then value: stable output whatever the input order. */
   toArray(): Warning[] {
+    if (this.byKey === null || this.byKey.size === 0) return [];
     return [...this.byKey.values()]
       .map((w) => ({ ...w }))
       .sort((a, b) => cmp(a.code, b.code) || cmp(a.value ?? '', b.value ?? ''));

@@ -11,7 +11,7 @@ import {
   normaliseProduct,
   normaliseProductWithZod,
 } from '../../../src/model/normalise.ts';
-import { parseQuantity } from '../../../src/model/quantity.ts';
+import { formatQuantity, parseQuantity, readCommonQuantity } from '../../../src/model/quantity.ts';
 import { parseCloseDate } from '../../../src/model/time.ts';
 import { DOCUMENT_TYPES, FREE_PRICE_PRODUCT_ID } from '../../../src/model/types.ts';
 
@@ -144,10 +144,41 @@ describe('parseQuantity fast reader', () => {
   it('agrees with the general reader on numbers and texts, values and errors', () => {
     fc.assert(
       fc.property(quantityValue, (value) => {
-        expect(outcome(parseQuantity, value)).toEqual(outcome(referenceQuantity, value));
-        // -0 must never come out (the digit path gives 0)
         const result = outcome(parseQuantity, value);
+        expect(result).toEqual(outcome(referenceQuantity, value));
+        // -0 must never come out (the digit path gives 0)
         if ('value' in result) expect(Object.is(result.value, -0)).toBe(false);
+        // readCommonQuantity: NaN, or exactly parseQuantity's value
+        const common = readCommonQuantity(value);
+        if (!Number.isNaN(common)) expect(result).toEqual({ value: common });
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('reads the common spellings without the general path', () => {
+    for (const [value, milli] of [[7, 7000], [-2, -2000], [0.875, 875], ['0.375', 375], ['-1.000', -1000], ['12', 12_000], ['+.5', 500]] as const) {
+      expect(readCommonQuantity(value)).toBe(milli);
+    }
+    for (const value of ['1,5', ' 2', '1e3', '0.0001', 1e-7, NaN, null, '']) expect(readCommonQuantity(value)).toBeNaN();
+  });
+});
+
+/** formatQuantity as it was, with padStart and a regex. */
+function referenceFormat(value: number): string {
+  const negative = value < 0;
+  const abs = Math.abs(value);
+  const whole = Math.trunc(abs / 1000);
+  const frac = abs - whole * 1000;
+  const fracText = frac === 0 ? '' : '.' + String(frac).padStart(3, '0').replace(/0+$/, '');
+  return (negative ? '-' : '') + String(whole) + fracText;
+}
+
+describe('formatQuantity', () => {
+  it('writes what the regex version wrote', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.integer({ min: -20_000_000, max: 20_000_000 }), fc.maxSafeInteger(), fc.maxSafeNat().map((n) => -n)), (milli) => {
+        expect(formatQuantity(milli)).toBe(referenceFormat(milli));
       }),
       { numRuns: 5000 },
     );
