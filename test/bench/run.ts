@@ -35,8 +35,8 @@ const HELP = `npm run bench -- [options]
   --sizes small,100k,1m     store sizes to run (default: all three)
   --out <file>              JSON output (default bench-results/latest.json)
   --compute-docs <n>        raw documents held in memory for computeStock (default 100000)
-  --write-products <n>      products of the write store (default 2000)
-  --write-limit <n>/<s>     emulator limit shared by every request of the token (default 200/5)
+  --write-products <n>      products of the write store (default 2600: over two complete windows of writes)
+  --write-limit <n>/<s>     emulator limit, shared by every request of the token (default 1000/60, the emulator's own)
   --no-writes               skip the write benchmark
   --no-bundle               skip the gzip sizes
   --verbose                 progress lines while pulling`;
@@ -61,8 +61,8 @@ async function main(): Promise<void> {
       sizes: { type: 'string' },
       out: { type: 'string', default: 'bench-results/latest.json' },
       'compute-docs': { type: 'string', default: '100000' },
-      'write-products': { type: 'string', default: '2000' },
-      'write-limit': { type: 'string', default: '200/5' },
+      'write-products': { type: 'string', default: '2600' },
+      'write-limit': { type: 'string', default: '1000/60' },
       'no-writes': { type: 'boolean', default: false },
       'no-bundle': { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
@@ -525,6 +525,7 @@ function printTable(sizes: SizeResult[], writes: WriteResult | null, bundle: Bun
 }
 
 function gitCommit(): string | null {
+  if (process.env.BENCH_COMMIT) return process.env.BENCH_COMMIT;
   try {
     const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO, encoding: 'utf8' }).trim();
     const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: REPO, encoding: 'utf8' }).trim() !== '';

@@ -100,6 +100,9 @@ export interface CompactRow {
 export interface ResultSummary {
   ms: number;
   complete: boolean;
+  /** The result's size as JSON (a proxy for what the structured clone carries), and its largest row field. */
+  jsonBytes: number;
+  heaviestField: { name: string; bytes: number } | null;
   rows: CompactRow[] | null;
   rowCount: number;
   counts: StoreResult['counts'];
@@ -207,11 +210,18 @@ const harness = {
     const t0 = performance.now();
     const result = await ensureBridge().getResult(storeId);
     const ms = performance.now() - t0;
-    // The app's part (receiving the result) ends with this task; what follows is the harness's.
-    await yieldTask();
+    // The app's part (receiving the result) ends with this task; the tasks after it are the harness's.
     excluded.push({ from: performance.now(), to: NaN });
+    await yieldTask();
+    const fieldBytes = new Map<string, number>();
+    for (const row of result.rows.slice(0, 500)) {
+      for (const [k, v] of Object.entries(row)) fieldBytes.set(k, (fieldBytes.get(k) ?? 0) + (JSON.stringify(v)?.length ?? 0));
+    }
+    const heaviest = [...fieldBytes].sort((a, b) => b[1] - a[1])[0];
     return {
       ms,
+      jsonBytes: withRows ? JSON.stringify(result).length : 0,
+      heaviestField: heaviest ? { name: heaviest[0], bytes: Math.round((heaviest[1] / Math.min(500, result.rows.length)) * result.rows.length) } : null,
       complete: result.complete,
       rowCount: result.rows.length,
       rows: withRows
