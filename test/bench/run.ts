@@ -158,6 +158,9 @@ interface SizeResult {
     computeStockDocs: number; computeStockLines: number; computeStockMs: number | null; computeStockLinesPerSecond: number | null;
     accumulatorLines: number; accumulatorMs: number | null; accumulatorLinesPerSecond: number | null;
     getResultMs: number;
+    /** The result as JSON (what getResult carries to the page) and its heaviest row field. */
+    resultMB: number;
+    heaviestField: string | null;
   };
   earlyStop: {
     pages: number; requests: number; productPages: number; monthsDone: number; monthsTotal: number; stopReason: string | null;
@@ -309,6 +312,8 @@ async function benchSize(size: BenchSize, ctx: { emu: RunningEmulator; browser: 
       accumulatorLines: raw.accumulatorLines, accumulatorMs: raw.accumulatorMs === null ? null : round(raw.accumulatorMs),
       accumulatorLinesPerSecond: raw.accumulatorMs === null ? null : round(rate(raw.accumulatorLines, raw.accumulatorMs)),
       getResultMs: round(again.ms),
+      resultMB: round(esResult.jsonBytes / MB, 1),
+      heaviestField: esResult.heaviestField ? `${esResult.heaviestField.name} (${round(esResult.heaviestField.bytes / MB, 1)} MB)` : null,
     },
     earlyStop: {
       pages: es.last.pages, requests: esLog.filter((e) => /\/documents$/.test(e.path)).length, productPages: es.last.productPages, monthsDone: es.last.monthsDone, monthsTotal: es.last.monthsTotal,
@@ -496,7 +501,7 @@ function printTable(sizes: SizeResult[], writes: WriteResult | null, bundle: Bun
   add('stored rows folded/s (fresh worker)', (s) => fmt(s.compute.refoldRowsPerSecond));
   add('computeStock lines/s (raw docs)', (s) => (s.compute.computeStockLinesPerSecond === null ? 'n/a' : `${fmt(s.compute.computeStockLinesPerSecond)} (${fmt(s.compute.computeStockDocs)} docs)`));
   add('accumulator lines/s (all pages)', (s) => (s.compute.accumulatorLinesPerSecond === null ? 'n/a' : fmt(s.compute.accumulatorLinesPerSecond)));
-  add('getResult to the page (ms)', (s) => fmt(s.compute.getResultMs));
+  add('getResult to the page (ms, MB as JSON)', (s) => `${fmt(s.compute.getResultMs)} (${s.compute.resultMB} MB)`);
   add('pages: early stop / whole / minimum', (s) => `${s.earlyStop.pages} / ${s.earlyStop.wholePeriodPages} / ${s.earlyStop.minimumPages}`);
   add('months: early stop / minimum / total', (s) => `${s.earlyStop.monthsDone} / ${s.earlyStop.minimumMonths} / ${s.earlyStop.monthsTotal}`);
   add('early stop: result offered / done (s)', (s) => `${s.earlyStop.resultOfferedMs === null ? '-' : round(s.earlyStop.resultOfferedMs / 1000, 1)} / ${round(s.earlyStop.totalMs / 1000, 1)}`);
