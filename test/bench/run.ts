@@ -22,7 +22,7 @@ import type { RunningEmulator } from '../../src/emulator/server.ts';
 import { startEmulator } from '../../src/emulator/server.ts';
 import { bundleSizes, type BundleSizes } from './lib/bundle.ts';
 import {
-  REPO, buildHarness, heapSampler, launchHarnessBrowser, machineLoad, serveStatic, type HarnessBrowser,
+  REPO, buildHarness, heapSampler, indexedDbDiskBytes, launchHarnessBrowser, machineLoad, serveStatic, type HarnessBrowser,
 } from './lib/infra.ts';
 import { minimumPages } from './lib/minimum.ts';
 import { pickSizes, type BenchSize } from './lib/sizes.ts';
@@ -169,7 +169,8 @@ interface SizeResult {
   };
   mainThread: { longTasks: number; longestMs: number; byPhase: Record<string, { count: number; longestMs: number }> };
   heap: { peakMB: number; peakPageMB: number; peakWorkerMB: number; samples: number };
-  storage: { bytes: number; bytesPerLine: number; bytesPerDocument: number };
+  /** navigator.storage.estimate() before/after the whole-period pull, and the IndexedDB folder on disk. */
+  storage: { bytes: number; bytesPerLine: number; bytesPerDocument: number; diskBytes: number; diskBytesPerLine: number };
 }
 
 async function benchSize(size: BenchSize, ctx: { emu: RunningEmulator; browser: HarnessBrowser; computeDocs: number }): Promise<SizeResult> {
@@ -204,9 +205,11 @@ async function benchSize(size: BenchSize, ctx: { emu: RunningEmulator; browser: 
   log(`[${size.name}] early stop: ${es.last.pages} pages, ${es.last.monthsDone}/${es.last.monthsTotal} months, ${round((es.doneAt! - es.startedAt) / 1000, 1)} s`);
   await page.evaluate(() => window.harness.kill());
   await page.evaluate((n) => window.harness.deleteDb(n), esDb);
+  await new Promise((r) => setTimeout(r, 2000));
 
   // 2. The whole period: the pipeline's rate, storage, heap, long tasks.
   const before = await page.evaluate(() => window.harness.estimate());
+  const diskBefore = indexedDbDiskBytes(browser.profile);
   await page.evaluate((c) => window.harness.configure(c), config(fullDb));
   seq = emu.state.logSeq;
   from = await page.evaluate(() => window.harness.now());
@@ -216,8 +219,9 @@ async function benchSize(size: BenchSize, ctx: { emu: RunningEmulator; browser: 
   phases['whole-period pull'] = { from, to: await page.evaluate(() => window.harness.now()) };
   const fullLog = emu.state.log.filter((e) => e.seq > seq && e.path.includes(storeId) && e.method === 'GET');
   await page.evaluate(() => window.harness.kill());
-  await new Promise((r) => setTimeout(r, 1000)); // let Chromium account the last writes
+  await new Promise((r) => setTimeout(r, 2000)); // let Chromium account the last writes
   const after = await page.evaluate(() => window.harness.estimate());
+  const diskAfter = indexedDbDiskBytes(browser.profile);
   const storedRows = await page.evaluate(([db, id]) => window.harness.countEvents(db, id), [fullDb, storeId] as const);
   const checkpoints = await page.evaluate(([db, id]) => window.harness.checkpoints(db, id), [fullDb, storeId] as const);
   const pullFetchMs = (full.finishingAt ?? full.doneAt!) - full.startedAt;
@@ -330,6 +334,8 @@ async function benchSize(size: BenchSize, ctx: { emu: RunningEmulator; browser: 
       bytes: after.usage - before.usage,
       bytesPerLine: round((after.usage - before.usage) / Math.max(1, raw.lines), 1),
       bytesPerDocument: round((after.usage - before.usage) / Math.max(1, pullDocs), 1),
+      diskBytes: diskAfter - diskBefore,
+      diskBytesPerLine: round((diskAfter - diskBefore) / Math.max(1, raw.lines), 1),
     },
   };
 }
@@ -507,7 +513,7 @@ function printTable(sizes: SizeResult[], writes: WriteResult | null, bundle: Bun
   add('early stop: result offered / done (s)', (s) => `${s.earlyStop.resultOfferedMs === null ? '-' : round(s.earlyStop.resultOfferedMs / 1000, 1)} / ${round(s.earlyStop.totalMs / 1000, 1)}`);
   add('main-thread tasks > 50 ms (longest)', (s) => `${s.mainThread.longTasks} (${s.mainThread.longestMs} ms)`);
   add('peak heap MB page + worker', (s) => `${s.heap.peakMB} (${s.heap.peakPageMB} + ${s.heap.peakWorkerMB})`);
-  add('IndexedDB bytes per line / per doc', (s) => `${s.storage.bytesPerLine} / ${s.storage.bytesPerDocument}`);
+  add('IndexedDB bytes per line (estimate / disk)', (s) => `${s.storage.bytesPerLine} / ${s.storage.diskBytesPerLine}`);
   const widths = [0, ...sizes.map(() => 0)].map((_, i) => Math.max(i === 0 ? 6 : sizes[i - 1]!.size.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   console.log('');

@@ -4,7 +4,7 @@
  * Chromium through playwright-core with an on-disk profile (a fresh temporary one per run: IndexedDB on disk, as
  * a merchant's browser has it, not the in-memory IndexedDB of an incognito context).
  */
-import { createReadStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -163,6 +163,22 @@ export async function launchHarnessBrowser(appUrl: string, options: { onEvent?: 
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/** Bytes on disk of the profile's IndexedDB folders (every origin's LevelDB and blob files). */
+export function indexedDbDiskBytes(profile: string): number {
+  const root = path.join(profile, 'Default', 'IndexedDB');
+  const walk = (dir: string): number => {
+    if (!existsSync(dir)) return 0;
+    let sum = 0;
+    for (const name of readdirSync(dir)) {
+      const full = path.join(dir, name);
+      const st = statSync(full);
+      sum += st.isDirectory() ? walk(full) : st.size;
+    }
+    return sum;
+  };
+  return walk(root);
 }
 
 /** Samples the heap of page + app workers (not the bench's own raw worker) every `everyMs` until stopped. */
