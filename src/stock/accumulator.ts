@@ -5,7 +5,7 @@
  * fold the stored rows with foldProduct for those.
  */
 import type { ApiVersion } from '../model/types.ts';
-import { addUnstatedInventoryWarning, buildProductStock, guideResult, isAnchor, lists, unlistedEvent } from './fold.ts';
+import { addUnstatedInventoryWarning, buildProductStock, guideResult, isAnchor, unlistedEvent } from './fold.ts';
 import { compareDocs, compareEvents, productKey } from './order.ts';
 import { StoreTally } from './tally.ts';
 import type { CompleteInventoryRecord, ProductEvent, StockResult } from './types.ts';
@@ -38,20 +38,22 @@ interface ProductState {
 export function createStockAccumulator(input: { api: ApiVersion; products: readonly unknown[] }): StockAccumulator {
   const tally = new StoreTally(input.api === 'v1' ? 'v1' : 'v2', Array.isArray(input.products) ? input.products : []);
   const states = new Map<string, ProductState>();
-  for (const product of tally.products) {
-    if (product.tracked) states.set(productKey(product.id), { anchor: null, later: [], documents: 0, warnings: new WarningBag() });
-  }
+  /** productKey of tally.products[i], computed once (complete inventories and progress walk every product). */
+  const keys = tally.products.map((product) => productKey(product.id));
+  tally.products.forEach((product, i) => {
+    if (product.tracked) states.set(keys[i]!, { anchor: null, later: [], documents: 0, warnings: new WarningBag() });
+  });
   let newestUnstated: CompleteInventoryRecord | null = null;
   let since: number | null = null;
 
   const addEvent = (state: ProductState, event: ProductEvent) => {
-    state.warnings.addAll(event.warnings);
+    if (event.warnings.length > 0) state.warnings.addAll(event.warnings);
     if (!event.decides) return;
     state.documents += 1;
     if (state.anchor && compareEvents(event, state.anchor) <= 0) return; // older than what we know: cannot decide
     if (isAnchor(event)) {
       state.anchor = event;
-      state.later = state.later.filter((e) => compareEvents(e, event) > 0);
+      if (state.later.length > 0) state.later = state.later.filter((e) => compareEvents(e, event) > 0);
     } else if (!state.later.some((e) => compareEvents(e, event) === 0)) {
       state.later.push(event);
       state.later.sort(compareEvents);
@@ -63,10 +65,19 @@ export function createStockAccumulator(input: { api: ApiVersion; products: reado
       if (!newestUnstated || compareDocs(record.doc, newestUnstated.doc) > 0) newestUnstated = record;
       return;
     }
-    for (const product of tally.products) {
-      const key = productKey(product.id);
+    // addEvent(state, unlistedEvent(record, id)) for every tracked product it does not list, without making the row
+    // when it is older than the product's anchor (pages come newest first, so that is the usual case).
+    const products = tally.products;
+    const listed = new Set(record.listed);
+    for (let i = 0; i < products.length; i++) {
+      const key = keys[i]!;
       const state = states.get(key);
-      if (state && !lists(record, key)) addEvent(state, unlistedEvent(record, product.id));
+      if (!state || listed.has(key)) continue;
+      state.documents += 1;
+      if (state.anchor && compareDocs(record.doc, state.anchor.doc) <= 0) continue;
+      const event = unlistedEvent(record, products[i]!.id);
+      state.anchor = event; // a row at 0 states a stock: it anchors
+      if (state.later.length > 0) state.later = state.later.filter((e) => compareEvents(e, event) > 0);
     }
   };
 
@@ -81,9 +92,10 @@ export function createStockAccumulator(input: { api: ApiVersion; products: reado
         const doc = tally.normalise(raw);
         if (!doc) continue;
         const read = tally.read(doc);
-        for (const event of read.events) {
-          const state = states.get(productKey(event.productId));
-          if (state) addEvent(state, event);
+        const events = read.events;
+        for (let i = 0; i < events.length; i++) {
+          const state = states.get(productKey(events[i]!.productId));
+          if (state) addEvent(state, events[i]!);
         }
         if (read.inventory) addInventory(read.inventory);
       }
@@ -93,16 +105,21 @@ export function createStockAccumulator(input: { api: ApiVersion; products: reado
     },
     coverage: () => since,
     isDecided: (productId) => isDecided(productKey(productId)),
-    decidedProductIds: () => tally.products.filter((p) => p.tracked && isDecided(productKey(p.id))).map((p) => p.id),
-    undecidedProductIds: () => tally.products.filter((p) => p.tracked && !isDecided(productKey(p.id))).map((p) => p.id),
+    decidedProductIds: () => tally.products.filter((p, i) => p.tracked && isDecided(keys[i]!)).map((p) => p.id),
+    undecidedProductIds: () => tally.products.filter((p, i) => p.tracked && !isDecided(keys[i]!)).map((p) => p.id),
     progress() {
-      const tracked = tally.products.filter((p) => p.tracked);
-      const decided = tracked.filter((p) => isDecided(productKey(p.id))).length;
-      return { tracked: tracked.length, decided, undecided: tracked.length - decided, notTracked: tally.products.length - tracked.length };
+      let tracked = 0;
+      let decided = 0;
+      tally.products.forEach((p, i) => {
+        if (!p.tracked) return;
+        tracked += 1;
+        if (isDecided(keys[i]!)) decided += 1;
+      });
+      return { tracked, decided, undecided: tracked - decided, notTracked: tally.products.length - tracked };
     },
     result() {
-      const products = tally.products.map((product) => {
-        const key = productKey(product.id);
+      const products = tally.products.map((product, i) => {
+        const key = keys[i]!;
         const bag = new WarningBag();
         bag.addAll(tally.extraWarnings(product.id));
         const state = states.get(key);

@@ -27,8 +27,9 @@ interface InventoryIndex {
   records: CompleteInventoryRecord[];
   completeness: (true | null)[];
   docs: CompleteInventoryRecord['doc'][];
-  complete: CompleteInventoryRecord[];
-  listed: ReadonlySet<string>[];
+  /** The complete inventories, oldest first (ties in the array's order), and their listed sets. */
+  completeInTime: CompleteInventoryRecord[];
+  listedInTime: ReadonlySet<string>[];
   newestUnstated: CompleteInventoryRecord | null;
 }
 
@@ -48,19 +49,18 @@ function inventoryIndex(inventories: readonly CompleteInventoryRecord[]): Invent
     if (same) return cached;
   }
   const index: InventoryIndex = {
-    records: [...inventories], completeness: [], docs: [], complete: [], listed: [], newestUnstated: null,
+    records: [...inventories], completeness: [], docs: [], completeInTime: [], listedInTime: [], newestUnstated: null,
   };
   for (const record of inventories) {
     index.completeness.push(record.complete);
     index.docs.push(record.doc);
-    if (record.complete === true) {
-      index.complete.push(record);
-      index.listed.push(listedSet(record));
-    }
+    if (record.complete === true) index.completeInTime.push(record);
     if (record.complete === null && (index.newestUnstated === null || compareDocs(record.doc, index.newestUnstated.doc) > 0)) {
       index.newestUnstated = record;
     }
   }
+  index.completeInTime.sort((a, b) => compareDocs(a.doc, b.doc)); // stable: ties keep the array's order
+  for (const record of index.completeInTime) index.listedInTime.push(listedSet(record));
   if (inventories.length > 0) inventoryIndexes.set(inventories, index);
   return index;
 }
@@ -147,14 +147,40 @@ export function foldProduct(
   }
   if (!product.tracked) return buildProductStock(product, null, null, [], 0, bag);
 
-  const timeline: ProductEvent[] = [];
-  for (let i = 0; i < events.length; i++) if (events[i]!.decides) timeline.push(events[i]!);
+  const own: ProductEvent[] = [];
+  for (let i = 0; i < events.length; i++) if (events[i]!.decides) own.push(events[i]!);
+  own.sort(compareEvents);
   const index = inventoryIndex(inventories);
-  for (let i = 0; i < index.complete.length; i++) {
-    if (!index.listed[i]!.has(key)) timeline.push(unlistedEvent(index.complete[i]!, product.id));
-  }
   const newestUnstated = index.newestUnstated;
-  timeline.sort(compareEvents);
+
+  // The timeline: the product's deciding rows and, merged in time order, a row at 0 for every complete inventory
+  // that does not list it (a row of its own first when both are of one time, as a stable sort of rows + inventories
+  // put them). Consecutive such inventories with no row of the product between them set it to 0 again and again:
+  // only the run's last can be the anchor, the ledger's base or a chain break's `previous`, so the others are only
+  // counted (`documents`). A big store's daily complete inventories no longer make a row per product per inventory.
+  const timeline: ProductEvent[] = [];
+  let unlistedSkipped = 0;
+  let pending: CompleteInventoryRecord | null = null;
+  let next = 0;
+  const complete = index.completeInTime;
+  for (let c = 0; c < complete.length; c++) {
+    if (index.listedInTime[c]!.has(key)) continue;
+    const record = complete[c]!;
+    while (next < own.length && compareDocs(own[next]!.doc, record.doc) <= 0) {
+      if (pending !== null) {
+        timeline.push(unlistedEvent(pending, product.id));
+        pending = null;
+      }
+      timeline.push(own[next++]!);
+    }
+    if (pending !== null) unlistedSkipped += 1;
+    pending = record;
+  }
+  if (pending !== null) {
+    // Rows after the last unlisting inventory come after its row.
+    timeline.push(unlistedEvent(pending, product.id));
+  }
+  while (next < own.length) timeline.push(own[next++]!);
 
   // Guide: newest anchor plus whatever deciding events follow it.
   let anchorIndex = -1;
@@ -173,7 +199,7 @@ export function foldProduct(
   if (ledger && guide.quantity !== null && ledger.quantity !== guide.quantity) {
     bag.add(makeWarning('LEDGER_DIFFERS', ledger.from.doc, formatQuantity(ledger.quantity)));
   }
-  return buildProductStock(product, guide, ledger, chainBreaks, timeline.length, bag);
+  return buildProductStock(product, guide, ledger, chainBreaks, timeline.length + unlistedSkipped, bag);
 }
 
 /** A newer inventory that does not say whether it was complete, and does not list the product, might have zeroed it. */

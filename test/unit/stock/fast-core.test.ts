@@ -310,3 +310,71 @@ describe('foldProduct = the straightforward version', () => {
     );
   });
 });
+
+/** Many complete inventories (runs of them with no row of a product between), ties in time, rows given twice. */
+const inventoryHeavy = fc.array(
+  fc.oneof(
+    { weight: 2, arbitrary: document },
+    {
+      weight: 3,
+      arbitrary: fc
+        .record({
+          id: fc.string({ minLength: 1, maxLength: 3 }),
+          closeTime: fc.integer({ min: 1_700_000_000_000, max: 1_700_000_000_020 }),
+          deviceId: fc.constantFrom('', 'DEV'),
+          complete: fc.constantFrom(true, true, undefined, false),
+          listed: fc.subarray(['p1', 'p2', 'p3', 'P1']),
+        })
+        .map(({ id, closeTime, deviceId, complete, listed }): NormalisedDocument => {
+          const meta: DocumentMeta = { id, type: 'INVENTORY', rawType: 'INVENTORY', closeTime, timeZoneOffset: null, deviceId, number: null, storeId: '' };
+          if (complete !== undefined) meta.completeInventory = complete;
+          return {
+            meta,
+            lines: listed.map((productId, index) => ({
+              index, productId, productType: 'NORMAL', quantity: 1000 * index, stockBefore: 500, settlementMethod: null,
+            })),
+          };
+        }),
+    },
+  ),
+  { maxLength: 30 },
+);
+
+describe('foldProduct with many complete inventories', () => {
+  it('collapsing runs of unlisting inventories changes nothing', () => {
+    const cat = buildCatalogue(['p1', 'p2', 'p3', 'p4'].map((id) => catalogueEntry(id, 0))).catalogue;
+    fc.assert(
+      fc.property(inventoryHeavy, fc.boolean(), (docs, twice) => {
+        const byKey = new Map<string, ProductEvent[]>();
+        const inventories: CompleteInventoryRecord[] = [];
+        for (const doc of docs) {
+          const read = toProductEvents(doc, cat);
+          for (const event of read.events) {
+            const key = productKey(event.productId);
+            byKey.set(key, [...(byKey.get(key) ?? []), ...(twice ? [event, event] : [event])]);
+          }
+          if (read.inventory) inventories.push(read.inventory, ...(twice ? [read.inventory] : []));
+        }
+        for (const product of cat.values()) {
+          const events = byKey.get(productKey(product.id)) ?? [];
+          expect(foldProduct(product, events, inventories)).toStrictEqual(referenceFold(product, events, inventories));
+        }
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('a row and an unlisting inventory of one document: the row first, as the stable sort put it', () => {
+    const [p] = [...buildCatalogue([catalogueEntry('p1', 0)]).catalogue.values()];
+    const doc: NormalisedDocument = {
+      meta: { id: 'D', type: 'SELL', rawType: 'SELL', closeTime: 1_700_000_000_000, timeZoneOffset: null, deviceId: '', number: 1, storeId: '' },
+      lines: [{ index: 0, productId: 'p1', productType: 'NORMAL', quantity: 1000, stockBefore: 5000, settlementMethod: null }],
+    };
+    const read = toProductEvents(doc);
+    const sameDoc: CompleteInventoryRecord = { doc: read.doc, complete: true, listed: [] };
+    const later: CompleteInventoryRecord = { doc: { ...read.doc, id: 'E', closeTime: read.doc.closeTime + 1 }, complete: true, listed: [] };
+    for (const inventories of [[sameDoc], [sameDoc, later], [later, sameDoc], [later, sameDoc, later]]) {
+      expect(foldProduct(p!, read.events, inventories)).toStrictEqual(referenceFold(p!, read.events, inventories));
+    }
+  });
+});
