@@ -4,7 +4,7 @@
  * it that state none. There is therefore no ledger and no chain check here (result().history = 'newest-only');
  * fold the stored rows with foldProduct for those.
  */
-import type { ApiVersion } from '../model/types.ts';
+import type { ApiVersion, CatalogueProduct } from '../model/types.ts';
 import { addUnstatedInventoryWarning, buildProductStock, guideResult, isAnchor, unlistedEvent } from './fold.ts';
 import { compareDocs, compareEvents, productKey } from './order.ts';
 import { StoreTally } from './tally.ts';
@@ -40,9 +40,15 @@ export function createStockAccumulator(input: { api: ApiVersion; products: reado
   const states = new Map<string, ProductState>();
   /** productKey of tally.products[i], computed once (complete inventories and progress walk every product). */
   const keys = tally.products.map((product) => productKey(product.id));
+  /** The same states by catalogue entry, for routing rows without a productKey per row. */
+  const statesByEntry = new Map<CatalogueProduct, ProductState>();
   tally.products.forEach((product, i) => {
-    if (product.tracked) states.set(keys[i]!, { anchor: null, later: [], documents: 0, warnings: new WarningBag() });
+    if (!product.tracked) return;
+    const state: ProductState = { anchor: null, later: [], documents: 0, warnings: new WarningBag() };
+    states.set(keys[i]!, state);
+    statesByEntry.set(product, state);
   });
+  const entries: CatalogueProduct[] = [];
   let newestUnstated: CompleteInventoryRecord | null = null;
   let since: number | null = null;
 
@@ -91,10 +97,11 @@ export function createStockAccumulator(input: { api: ApiVersion; products: reado
       for (const raw of rawDocuments) {
         const doc = tally.normalise(raw);
         if (!doc) continue;
-        const read = tally.read(doc);
+        entries.length = 0;
+        const read = tally.readWithEntries(doc, entries);
         const events = read.events;
         for (let i = 0; i < events.length; i++) {
-          const state = states.get(productKey(events[i]!.productId));
+          const state = statesByEntry.get(entries[i]!);
           if (state) addEvent(state, events[i]!);
         }
         if (read.inventory) addInventory(read.inventory);

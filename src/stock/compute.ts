@@ -2,7 +2,7 @@
  * computeStock: the whole store at once, from raw API items. Pure and synchronous: no DOM, no IndexedDB, no Vite,
  * so partners can run it on a server. Never throws on bad documents: they are quarantined and reported.
  */
-import type { ApiVersion, NormalisedDocument } from '../model/types.ts';
+import type { ApiVersion, CatalogueProduct, NormalisedDocument } from '../model/types.ts';
 import { foldProduct } from './fold.ts';
 import { compareDocs, productKey } from './order.ts';
 import { StoreTally } from './tally.ts';
@@ -53,21 +53,26 @@ export function computeStock(input: ComputeStockInput): StockResult {
   const ordered = [...byId.values()];
   byId.clear();
   ordered.sort((a, b) => compareDocs(a.meta, b.meta));
-  const eventsByProduct = new Map<string, ProductEvent[]>();
+  // Rows grouped by their catalogue entry (the catalogue holds one entry per productKey, and every row computeStock
+  // keeps is of a catalogue product), which spares a productKey per row.
+  const eventsByProduct = new Map<CatalogueProduct, ProductEvent[]>();
   const inventories: CompleteInventoryRecord[] = [];
-  for (const doc of ordered) {
-    const read = tally.read(doc);
-    for (const event of read.events) {
-      const key = productKey(event.productId);
-      const list = eventsByProduct.get(key);
-      if (list) list.push(event);
-      else eventsByProduct.set(key, [event]);
+  const entries: CatalogueProduct[] = [];
+  for (let i = 0; i < ordered.length; i++) {
+    entries.length = 0;
+    const read = tally.readWithEntries(ordered[i]!, entries);
+    const events = read.events;
+    for (let j = 0; j < events.length; j++) {
+      const entry = entries[j]!;
+      const list = eventsByProduct.get(entry);
+      if (list) list.push(events[j]!);
+      else eventsByProduct.set(entry, [events[j]!]);
     }
     if (read.inventory) inventories.push(read.inventory);
   }
 
   const products = tally.products.map((product) =>
-    foldProduct(product, eventsByProduct.get(productKey(product.id)) ?? [], inventories, tally.extraWarnings(product.id)),
+    foldProduct(product, eventsByProduct.get(product) ?? [], inventories, tally.extraWarnings(product.id)),
   );
   return tally.result(products, 'full');
 }

@@ -3,7 +3,7 @@
  * rule (free-price, services, catalogue, sets, settlement, several lines). Pure: no memory of other documents.
  */
 import { absQuantity, addQuantity, negateQuantity, ZERO, type Milli } from '../model/quantity.ts';
-import { FREE_PRICE_PRODUCT_ID, type DocumentLine, type NormalisedDocument } from '../model/types.ts';
+import { FREE_PRICE_PRODUCT_ID, type CatalogueProduct, type DocumentLine, type NormalisedDocument } from '../model/types.ts';
 import type { Catalogue } from './catalogue.ts';
 import { docRef, productKey } from './order.ts';
 import { decidesStock, ruleForType } from './rules.ts';
@@ -26,6 +26,8 @@ interface ProductLines {
   /** productKey(productId): the sort key of the events. */
   key: string;
   productId: string;
+  /** The catalogue's entry (when there is a catalogue): computeStock groups rows by it. */
+  entry: CatalogueProduct | undefined;
   /** The product's lines in document order: the first, and the others only when there are others. */
   first: DocumentLine | null;
   more: DocumentLine[] | null;
@@ -42,6 +44,18 @@ const SMALL_DOCUMENT = 8;
  * their final size, a Map only for documents of many products, the inventory's Set only for inventories.
  */
 export function toProductEvents(doc: NormalisedDocument, catalogue?: Catalogue): DocumentEvents {
+  return productEvents(doc, catalogue, null);
+}
+
+/**
+ * toProductEvents, also writing the catalogue entry of each event (events[i] is entries[i]'s), so that a caller
+ * grouping rows by product (computeStock) need not make and hash productKey(event.productId) again.
+ */
+export function toProductEventsWithEntries(doc: NormalisedDocument, catalogue: Catalogue, entries: CatalogueProduct[]): DocumentEvents {
+  return productEvents(doc, catalogue, entries);
+}
+
+function productEvents(doc: NormalisedDocument, catalogue: Catalogue | undefined, entries: CatalogueProduct[] | null): DocumentEvents {
   const meta = doc.meta;
   const ref = docRef(meta);
   const rule = ruleForType(meta.type);
@@ -79,7 +93,7 @@ export function toProductEvents(doc: NormalisedDocument, catalogue?: Catalogue):
       if (!isFreePrice && (catalogue ? entry?.tracked === true : true)) {
         let group = findGroup(groups, count, byKey, key);
         if (group === undefined) {
-          groups[count++] = group = { key, productId: id!, first: null, more: null, setHeaders: 0 };
+          groups[count++] = group = { key, productId: id!, entry, first: null, more: null, setHeaders: 0 };
           if (byKey !== null) byKey.set(key, group);
           else if (count > SMALL_DOCUMENT) byKey = indexGroups(groups, count);
         }
@@ -111,7 +125,7 @@ export function toProductEvents(doc: NormalisedDocument, catalogue?: Catalogue):
     }
     const group = findGroup(groups, count, byKey, key);
     if (group === undefined) {
-      const created: ProductLines = { key, productId: id!, first: line, more: null, setHeaders: 0 };
+      const created: ProductLines = { key, productId: id!, entry, first: line, more: null, setHeaders: 0 };
       groups[count++] = created;
       if (byKey !== null) byKey.set(key, created);
       else if (count > SMALL_DOCUMENT) byKey = indexGroups(groups, count);
@@ -127,6 +141,7 @@ export function toProductEvents(doc: NormalisedDocument, catalogue?: Catalogue):
   if (count > 0) {
     const events = new Array<ProductEvent>(count);
     for (let i = 0; i < count; i++) events[i] = makeEvent(ref, rule.id, effect, rule.settlementApplies, groups[i]!);
+    if (entries !== null) for (let i = 0; i < count; i++) entries.push(groups[i]!.entry!);
     result.events = events;
   }
   if (unknown !== null) result.unknownProducts = [...unknown.values()].sort((a, b) => (a.productId < b.productId ? -1 : 1));

@@ -5,7 +5,7 @@
 import { normaliseDocument, normaliseProduct } from '../model/normalise.ts';
 import type { ApiVersion, CatalogueProduct, NormalisedDocument } from '../model/types.ts';
 import { buildCatalogue, type Catalogue } from './catalogue.ts';
-import { emptySkipCounts, toProductEvents } from './events.ts';
+import { emptySkipCounts, toProductEvents, toProductEventsWithEntries } from './events.ts';
 import { productKey } from './order.ts';
 import { ruleForType } from './rules.ts';
 import { classifySettlement } from './settlement.ts';
@@ -67,10 +67,15 @@ export class StoreTally {
 
   /** Counts one valid, distinct document and returns its product rows. */
   read(doc: NormalisedDocument): DocumentEvents {
+    return this.readWithEntries(doc, null);
+  }
+
+  /** read(), also writing each event's catalogue entry to `entries` (see toProductEventsWithEntries). */
+  readWithEntries(doc: NormalisedDocument, entries: CatalogueProduct[] | null): DocumentEvents {
     const meta = doc.meta;
     this.documentsRead += 1;
     this.byType.set(meta.rawType, (this.byType.get(meta.rawType) ?? 0) + 1);
-    const events = toProductEvents(doc, this.catalogue);
+    const events = entries === null ? toProductEvents(doc, this.catalogue) : toProductEventsWithEntries(doc, this.catalogue, entries);
     addSkips(this.skipped, events.skipped);
     if (meta.type === 'UNKNOWN') this.unknownTypes.set(meta.rawType, (this.unknownTypes.get(meta.rawType) ?? 0) + 1);
     for (const u of events.unknownProducts) {

@@ -15,7 +15,7 @@ import {
   type NormalisedDocument,
 } from '../../../src/model/types.ts';
 import { buildCatalogue, type Catalogue } from '../../../src/stock/catalogue.ts';
-import { emptySkipCounts, toProductEvents } from '../../../src/stock/events.ts';
+import { emptySkipCounts, toProductEvents, toProductEventsWithEntries } from '../../../src/stock/events.ts';
 import {
   addUnstatedInventoryWarning,
   buildProductStock,
@@ -265,6 +265,12 @@ describe('toProductEvents = the straightforward version', () => {
       fc.property(document, catalogue, (doc, cat) => {
         expect(toProductEvents(doc, cat)).toStrictEqual(referenceEvents(doc, cat));
         expect(toProductEvents(doc)).toStrictEqual(referenceEvents(doc));
+        // The variant computeStock uses: the same rows, and each row's catalogue entry.
+        const entries: CatalogueProduct[] = [];
+        const read = toProductEventsWithEntries(doc, cat, entries);
+        expect(read).toStrictEqual(referenceEvents(doc, cat));
+        expect(entries).toHaveLength(read.events.length);
+        read.events.forEach((event, i) => expect(entries[i]).toBe(cat.get(productKey(event.productId))));
       }),
       { numRuns: 3000 },
     );
