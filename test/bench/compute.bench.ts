@@ -203,7 +203,13 @@ export function generate(s: Scenario): Store {
         : v1Document(`${uuid(2, d)}`, type, evotorDate(time), devices[device]!, numbers[device]!, docLines, complete, malformed),
     );
   }
-  return { products, documents, lines };
+  // As the pull receives them: pages of 100 through JSON (flat strings, shared hidden classes), not the objects built here.
+  const received: unknown[] = [];
+  for (let i = 0; i < documents.length; i += 100) {
+    const page = JSON.parse(JSON.stringify({ items: documents.slice(i, i + 100), paging: {} })) as { items: unknown[] };
+    for (const item of page.items) received.push(item);
+  }
+  return { products: JSON.parse(JSON.stringify(products)) as unknown[], documents: received, lines };
 }
 
 /** Weighted quantities go out as JSON numbers (0.375) or strings ("0.375"), half and half, as dialects differ. */
