@@ -133,6 +133,8 @@ function parseDecimalText(text: string, original: unknown): Milli {
     if (!exp) throw new QuantityError(original, 'not a decimal number');
     // 1e-3, 1.5e2: shift the decimal point in the digit string, never in floating point.
     sign = exp[1] ?? '';
+    // A quantity needs at most 7 + 3 digits; a huge exponent ("1e999999") would only build megabytes of zeros.
+    if (Math.abs(Number(exp[4])) > 40) throw new QuantityError(original, 'exponent out of range');
     const digits = (exp[2] ?? '') + (exp[3] ?? '');
     const point = (exp[2] ?? '').length + Number(exp[4]);
     if (point <= 0) {

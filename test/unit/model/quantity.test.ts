@@ -15,7 +15,7 @@ describe('parseQuantity: exact thousandths from numbers and strings', () => {
     expect(parseQuantity(input)).toBe(expected);
   });
 
-  it.each([['0.0001'], [0.0001], ['1.2345'], ['abc'], [''], ['1.2.3'], [NaN], [Infinity], [null], [{}], ['1e400'], ['0x10']])(
+  it.each([['0.0001'], [0.0001], ['1.2345'], ['abc'], [''], ['1.2.3'], [NaN], [Infinity], [null], [{}], ['1e400'], ['1e999999'], ['0e-999999'], ['0x10']])(
     'rejects %j',
     (input) => {
       expect(() => parseQuantity(input)).toThrow(QuantityError);
