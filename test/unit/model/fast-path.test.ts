@@ -39,6 +39,7 @@ function referenceQuantity(value: unknown): number {
       const exp = EXPONENT.exec(text);
       if (!exp) return fail('not a decimal number');
       sign = exp[1] ?? '';
+      if (Math.abs(Number(exp[4])) > 40) return fail('exponent out of range');
       const digits = (exp[2] ?? '') + (exp[3] ?? '');
       const point = (exp[2] ?? '').length + Number(exp[4]);
       if (point <= 0) {
