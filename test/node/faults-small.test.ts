@@ -22,7 +22,18 @@ describe.skipIf(!existsSync(chromium))('fault suite (small)', () => {
     if (problems.length > 0) console.log(lines.join('\n'));
     expect(problems).toEqual([]);
     expect(result.dataLost).toBe(0);
-    // Every kind injected something (a trial that injected nothing proves nothing).
-    for (const t of result.trials) expect(Object.values(t.faults).some((v) => v > 0), `${t.kind} injected no fault`).toBe(true);
+    // Every kind must inject something (a trial that injected nothing proves nothing). Whether a kill lands before
+    // the operation ends depends on timing on a busy machine, so such a kind gets up to two more trials with other
+    // seeds; each of those must lose nothing either.
+    const injected = (t: { faults: Record<string, number> }) => Object.values(t.faults).some((v) => v > 0);
+    let missing = result.trials.filter((t) => !injected(t)).map((t) => t.kind);
+    for (let retry = 1; retry <= 2 && missing.length > 0; retry++) {
+      const again = await runFaultSuite({ seed: seed + retry, trials: missing.length, size: 'small', malformed: 150, kinds: missing });
+      console.log(`[faults] retry ${retry} for ${missing.join(', ')} (seed ${seed + retry}): violations ${again.violations}; data lost ${again.dataLost}`);
+      expect(again.trials.flatMap((t) => t.violations)).toEqual([]);
+      expect(again.dataLost).toBe(0);
+      missing = again.trials.filter((t) => !injected(t)).map((t) => t.kind);
+    }
+    expect(missing, 'kinds that injected no fault in three trials').toEqual([]);
   });
 });
