@@ -168,7 +168,7 @@ interface SizeResult {
     decidedProducts: number; truthNotFound: number; decidedByDiffers: number;
   };
   mainThread: { longTasks: number; longestMs: number; byPhase: Record<string, { count: number; longestMs: number }> };
-  heap: { peakMB: number; peakPageMB: number; peakWorkerMB: number; samples: number };
+  heap: { peakMB: number; peakPageMB: number; peakWorkerMB: number; samples: number; byPhase: Record<string, { peakMB: number; pageMB: number; workerMB: number }> };
   /** navigator.storage.estimate() before/after the whole-period pull, and the IndexedDB folder on disk. */
   storage: { bytes: number; bytesPerLine: number; bytesPerDocument: number; diskBytes: number; diskBytesPerLine: number };
 }
@@ -193,6 +193,7 @@ async function benchSize(size: BenchSize, ctx: { emu: RunningEmulator; browser: 
   const heap = heapSampler(browser);
 
   // 1. Early stop (the default): pages and the time to the result.
+  heap.phase('early-stop pull');
   await page.evaluate((c) => window.harness.configure(c), config(esDb));
   let seq = emu.state.logSeq;
   let from = await page.evaluate(() => window.harness.now());
@@ -208,6 +209,7 @@ async function benchSize(size: BenchSize, ctx: { emu: RunningEmulator; browser: 
   await new Promise((r) => setTimeout(r, 2000));
 
   // 2. The whole period: the pipeline's rate, storage, heap, long tasks.
+  heap.phase('whole-period pull');
   const before = await page.evaluate(() => window.harness.estimate());
   const diskBefore = indexedDbDiskBytes(browser.profile);
   await page.evaluate((c) => window.harness.configure(c), config(fullDb));
@@ -229,6 +231,7 @@ async function benchSize(size: BenchSize, ctx: { emu: RunningEmulator; browser: 
   log(`[${size.name}] whole period: ${full.last.documents} documents in ${round(pullFetchMs / 1000, 1)} s + final fold ${round(finalFoldMs / 1000, 1)} s`);
 
   // 3. Refold from disk in a fresh worker (what a reload does), and the result's transfer to the page.
+  heap.phase('refold + getResult');
   await page.evaluate((c) => window.harness.configure(c), config(fullDb));
   from = await page.evaluate(() => window.harness.now());
   const refold = await page.evaluate((id) => window.harness.result(id, false), storeId);
@@ -328,7 +331,7 @@ async function benchSize(size: BenchSize, ctx: { emu: RunningEmulator; browser: 
     mainThread: { longTasks: count, longestMs: round(longest), byPhase },
     heap: {
       peakMB: round(heapPeak.peakBytes / MB, 1), peakPageMB: round(heapPeak.peakPageBytes / MB, 1),
-      peakWorkerMB: round(heapPeak.peakWorkerBytes / MB, 1), samples: heapPeak.samples,
+      peakWorkerMB: round(heapPeak.peakWorkerBytes / MB, 1), samples: heapPeak.samples, byPhase: heapPeak.byPhase,
     },
     storage: {
       bytes: after.usage - before.usage,

@@ -181,13 +181,18 @@ export function indexedDbDiskBytes(profile: string): number {
   return walk(root);
 }
 
-/** Samples the heap of page + app workers (not the bench's own raw worker) every `everyMs` until stopped. */
+/**
+ * Samples the heap of page + app workers (not the bench's own raw worker) every `everyMs` until stopped, with the
+ * peak of each phase named by `phase()`.
+ */
 export function heapSampler(browser: HarnessBrowser, everyMs = 500) {
   let peak = 0;
   let peakPage = 0;
   let peakWorker = 0;
   let samples = 0;
   let running = true;
+  let current = 'start';
+  const byPhase: Record<string, { peakMB: number; pageMB: number; workerMB: number }> = {};
   const loop = (async () => {
     while (running) {
       const h = await browser.heap().catch(() => null);
@@ -196,16 +201,22 @@ export function heapSampler(browser: HarnessBrowser, everyMs = 500) {
         peak = Math.max(peak, h.page + app);
         peakPage = Math.max(peakPage, h.page);
         peakWorker = Math.max(peakWorker, app);
+        const p = (byPhase[current] ??= { peakMB: 0, pageMB: 0, workerMB: 0 });
+        const mb = (n: number) => Math.round((n / 2 ** 20) * 10) / 10;
+        if (mb(h.page + app) > p.peakMB) Object.assign(p, { peakMB: mb(h.page + app), pageMB: mb(h.page), workerMB: mb(app) });
         samples++;
       }
       await new Promise((r) => setTimeout(r, everyMs));
     }
   })();
   return {
+    phase(name: string) {
+      current = name;
+    },
     async stop() {
       running = false;
       await loop;
-      return { peakBytes: peak, peakPageBytes: peakPage, peakWorkerBytes: peakWorker, samples };
+      return { peakBytes: peak, peakPageBytes: peakPage, peakWorkerBytes: peakWorker, samples, byPhase };
     },
   };
 }
