@@ -180,10 +180,11 @@ describe('the app', () => {
       await heading(page, 'Проверка остатков');
       await page.locator(PRODUCT).first().waitFor({ state: 'visible' });
 
-      // Resumed, not restarted: no page was fetched twice but the one in flight at the reload.
+      // Resumed, not restarted: no page was fetched twice but those in flight at the reload — the page being
+      // committed and the next one, which the pull fetches meanwhile (src/pull prefetches one page ahead).
       const pages = (await documentRequests()).filter((e) => e.status === 200).map((e) => e.query);
       const repeats = pages.length - new Set(pages).size;
-      expect(repeats).toBeLessThanOrEqual(1);
+      expect(repeats).toBeLessThanOrEqual(2);
       // ... and it was half-way: most pages came after the reload.
       expect(pages.length - beforeReload).toBeGreaterThan(beforeReload);
     } finally {
@@ -238,6 +239,8 @@ describe('the app', () => {
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Enter');
     await app.getByRole('dialog').waitFor({ state: 'visible' });
+    // Focus moves into the dialog once it has mounted; Escape before that would go to the table (a busy machine).
+    await app.locator('[role="dialog"]:focus-within').waitFor({ state: 'visible' });
     await page.keyboard.press('Escape');
     await app.getByRole('dialog').waitFor({ state: 'hidden' });
     expect(page.url()).toBe(top);

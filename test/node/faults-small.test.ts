@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { runFaultSuite, fmtFaults, type TrialKind } from '../faults/trials.ts';
+import { runFaultSuite, fmtFaults, type TrialKind, type TrialResult as TrialOutcome } from '../faults/trials.ts';
 
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const KINDS: TrialKind[] = ['pull-kill', 'pull-reload', 'pull-storm', 'pull-token', 'malformed', 'write-kill', 'write-reload', 'write-storm', 'write-token'];
@@ -18,22 +18,25 @@ describe.skipIf(!existsSync(chromium))('fault suite (small)', () => {
     const result = await runFaultSuite({ seed, trials: KINDS.length, size: 'small', malformed: 150, kinds: KINDS, log: (l) => lines.push(l) });
     console.log(`[faults] seed ${seed} (FAULTS_SEED=${seed} to re-run): ${result.trials.length} trials in ${(result.ms / 1000).toFixed(1)} s; ` +
       `faults injected: ${fmtFaults(result.faults)}; violations ${result.violations}; data lost ${result.dataLost}`);
-    const problems = result.trials.flatMap((t) => t.violations.map((v) => `seed ${seed}, trial ${t.index} ${t.kind} (trial seed ${t.seed}): ${v}`));
+    // A trial that injected nothing, or whose harness could not finish it (a kill racing the harness's own call into
+    // the worker on a busy machine), proves nothing either way: such a kind gets up to two more seeded trials. Any
+    // other violation, and any data lost, in any trial fails the test.
+    const unfinished = (v: string) => v.startsWith('the trial could not finish');
+    const inconclusive = (t: TrialOutcome) => !Object.values(t.faults).some((v) => v > 0) || t.violations.some(unfinished);
+    const realProblems = (trials: TrialOutcome[], runSeed: number) => trials.flatMap((t) =>
+      t.violations.filter((v) => !unfinished(v)).map((v) => `seed ${runSeed}, trial ${t.index} ${t.kind} (trial seed ${t.seed}): ${v}`));
+    const problems = realProblems(result.trials, seed);
     if (problems.length > 0) console.log(lines.join('\n'));
     expect(problems).toEqual([]);
     expect(result.dataLost).toBe(0);
-    // Every kind must inject something (a trial that injected nothing proves nothing). Whether a kill lands before
-    // the operation ends depends on timing on a busy machine, so such a kind gets up to two more trials with other
-    // seeds; each of those must lose nothing either.
-    const injected = (t: { faults: Record<string, number> }) => Object.values(t.faults).some((v) => v > 0);
-    let missing = result.trials.filter((t) => !injected(t)).map((t) => t.kind);
+    let missing = result.trials.filter(inconclusive).map((t) => t.kind);
     for (let retry = 1; retry <= 2 && missing.length > 0; retry++) {
       const again = await runFaultSuite({ seed: seed + retry, trials: missing.length, size: 'small', malformed: 150, kinds: missing });
       console.log(`[faults] retry ${retry} for ${missing.join(', ')} (seed ${seed + retry}): violations ${again.violations}; data lost ${again.dataLost}`);
-      expect(again.trials.flatMap((t) => t.violations)).toEqual([]);
+      expect(realProblems(again.trials, seed + retry)).toEqual([]);
       expect(again.dataLost).toBe(0);
-      missing = again.trials.filter((t) => !injected(t)).map((t) => t.kind);
+      missing = again.trials.filter(inconclusive).map((t) => t.kind);
     }
-    expect(missing, 'kinds that injected no fault in three trials').toEqual([]);
+    expect(missing, 'kinds with no conclusive trial in three').toEqual([]);
   });
 });
