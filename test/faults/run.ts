@@ -21,6 +21,7 @@ const HELP = `npm run test:faults -- [options]
   --seed <n>            seed (default: random, printed)
   --malformed <n>       fuzzed malformed documents in a malformed trial (default 1000)
   --kinds a,b           only these kinds: ${TRIAL_KINDS.join(', ')}
+  --replay kind:seed,…  re-run exactly these trials (a trial's line prints its kind and seed)
   --json <file>         also write the results as JSON (default bench-results/faults-latest.json)`;
 
 async function main(): Promise<void> {
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
       seed: { type: 'string' },
       malformed: { type: 'string', default: '1000' },
       kinds: { type: 'string' },
+      replay: { type: 'string' },
       json: { type: 'string', default: 'bench-results/faults-latest.json' },
       help: { type: 'boolean', default: false },
     },
@@ -49,8 +51,13 @@ async function main(): Promise<void> {
   const load = machineLoad();
   console.log(`fault suite: seed ${seed} (re-run with --seed ${seed}), ${trials} trials, size ${size}, load ${load.load1} on ${load.cores} cores`);
 
+  const replay = values.replay ? values.replay.split(',').map((x) => {
+    const [kind, trialSeed] = x.split(':');
+    if (!TRIAL_KINDS.includes(kind as TrialKind) || !Number.isFinite(Number(trialSeed))) throw new Error(`--replay wants kind:seed, got ${x}`);
+    return { kind: kind as TrialKind, seed: Number(trialSeed) };
+  }) : undefined;
   const result = await runFaultSuite({
-    seed, trials, size, malformed: Number(values.malformed), ...(kinds ? { kinds } : {}),
+    seed, trials, size, malformed: Number(values.malformed), ...(kinds ? { kinds } : {}), ...(replay ? { replay } : {}),
     log: (line) => console.log(line),
   });
 

@@ -34,6 +34,8 @@ export interface SuiteOptions {
   /** Fuzzed malformed documents in a malformed trial (issue 7: 1,000). */
   malformed: number;
   kinds?: readonly TrialKind[];
+  /** Re-run exactly these trials (kind and trial seed, as a trial's line prints them) instead of random ones. */
+  replay?: readonly { kind: TrialKind; seed: number }[];
   log?: (line: string) => void;
   /** Per trial. */
   timeoutMs?: number;
@@ -82,6 +84,8 @@ interface Env {
   page: Page;
   token: string;
   tokens: number;
+  /** Increases with every trial: a storm's clean-up that outlives its trial must not touch the next one's faults. */
+  trial: number;
   events: Set<(event: HarnessEvent) => void>;
   log: (line: string) => void;
 }
@@ -116,15 +120,17 @@ export async function runFaultSuite(options: SuiteOptions): Promise<SuiteResult>
       for (const listener of [...events]) listener(event as HarnessEvent);
     },
   });
-  const env: Env = { emu, proxy, browser, page: browser.page, token: `${TOKEN_PREFIX}-0`, tokens: 0, events, log };
+  const env: Env = { emu, proxy, browser, page: browser.page, token: `${TOKEN_PREFIX}-0`, tokens: 0, trial: 0, events, log };
   const results: TrialResult[] = [];
   const kinds = options.kinds && options.kinds.length > 0 ? options.kinds : TRIAL_KINDS;
   const master = rngFrom(options.seed);
   try {
-    for (let i = 0; i < options.trials; i++) {
-      const kind = i < kinds.length ? kinds[i]! : kinds[Math.floor(master() * kinds.length)]!;
-      const seed = Math.floor(master() * 2 ** 31);
+    const count = options.replay ? options.replay.length : options.trials;
+    for (let i = 0; i < count; i++) {
+      const kind = options.replay ? options.replay[i]!.kind : i < kinds.length ? kinds[i]! : kinds[Math.floor(master() * kinds.length)]!;
+      const seed = options.replay ? options.replay[i]!.seed : Math.floor(master() * 2 ** 31);
       const t0 = performance.now();
+      env.trial = i;
       let result: TrialResult;
       try {
         result = await withTimeout(runTrial(env, kind, i, seed, options), options.timeoutMs ?? 10 * 60_000, `trial ${i} (${kind})`);
@@ -137,7 +143,7 @@ export async function runFaultSuite(options: SuiteOptions): Promise<SuiteResult>
       }
       result.ms = Math.round(performance.now() - t0);
       results.push(result);
-      log(`trial ${i + 1}/${options.trials} ${kind} (seed ${seed}): ${result.violations.length === 0 ? 'ok' : `${result.violations.length} violation(s)`}, ` +
+      log(`trial ${i + 1}/${count} ${kind} (seed ${seed}): ${result.violations.length === 0 ? 'ok' : `${result.violations.length} violation(s)`}, ` +
         `faults ${fmtFaults(result.faults)}, data lost ${result.dataLost}, ${(result.ms / 1000).toFixed(1)} s` +
         (result.violations.length > 0 ? `\n    ${result.violations.slice(0, 8).join('\n    ')}` : ''));
     }
@@ -401,10 +407,11 @@ async function faultedPull(env: Env, storeId: string, dbName: string, fullPeriod
         const from = env.emu.state.logSeq;
         env.emu.state.setFaults({ seed: `storm-${storeId}`, errorRate: s.errorRate, errorStatuses: [500, 502, 503, 504], hangRate: s.hangRate, dropRate: s.dropRate, burst429: s.burst429, burstRetryAfterSeconds: 1 }, true);
         // The storm lasts `requests` API requests, then clears (a storm the client cannot outlast is resumed below).
+        const trial = env.trial;
         const clear = async () => {
           const deadline = Date.now() + 60_000;
-          while (env.emu.state.logSeq - from < s.requests && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-          env.emu.state.setFaults({}, true);
+          while (env.emu.state.logSeq - from < s.requests && Date.now() < deadline && env.trial === trial) await new Promise((r) => setTimeout(r, 20));
+          if (env.trial === trial) env.emu.state.setFaults({}, true);
         };
         void clear();
       },
@@ -429,9 +436,9 @@ async function faultedPull(env: Env, storeId: string, dbName: string, fullPeriod
     }
     // To the end, continuing after failures a user could continue from.
     for (let attempt = 0; attempt < 20; attempt++) {
-      const t = await env.page.evaluate((id) => window.harness.waitPull(id, 5 * 60_000), storeId);
+      const t = await env.page.evaluate((id) => window.harness.waitPull(id, 60_000), storeId);
       if (t.last?.status === 'done') break;
-      if (t.timedOut) throw new Error('faulted pull timed out');
+      if (t.timedOut) throw new Error(`faulted pull timed out; last progress ${JSON.stringify(t.last && { status: t.last.status, phase: t.last.phase, pages: t.last.pages, error: t.last.error })}; ${JSON.stringify(await env.page.evaluate(() => window.harness.listProgress()).then((l) => l.map((p) => ({ s: p.status, ph: p.phase, pages: p.pages }))).catch((e: Error) => e.message))}`);
       await recoverFailure(env, storeId, { kind: 'pull', status: t.last?.status, error: t.last?.error as HarnessEvent['error'] }, faults, configure);
     }
   } finally {
@@ -523,7 +530,8 @@ async function runTrial(env: Env, kind: TrialKind, index: number, seed: number, 
       };
       if (random() < 0.5) plan.kills.push({ how: 'kill', atPage: pageAt() });
     }
-    if (kind === 'pull-token') plan.tokenExpiry = { atPage: pageAt(), after: Math.floor(random() * 4) };
+    // Early enough that requests remain after it (the 401 must come).
+    if (kind === 'pull-token') plan.tokenExpiry = { atPage: 1 + Math.floor(random() * Math.max(1, referencePages * 0.6)), after: Math.floor(random() * 2) };
 
     let corrupted = new Map<string, CorruptedDocument>();
     if (malformedTrial) {
@@ -674,10 +682,11 @@ async function writeTrial(env: Env, kind: TrialKind, storeId: string, refDb: str
         seed: `wstorm-${storeId}`, errorRate: mix < 0.5 ? 0.4 : 0.1, errorStatuses: [500, 502, 503, 504], hangRate: mix >= 0.5 ? 0.15 : 0.02,
         burst429: 3 + Math.floor(random() * 8), burstRetryAfterSeconds: 1,
       }, true);
+      const trial = env.trial;
       void (async () => {
         const deadline = Date.now() + 60_000;
-        while (env.emu.state.logSeq - from < 40 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-        env.emu.state.setFaults({}, true);
+        while (env.emu.state.logSeq - from < 40 && Date.now() < deadline && env.trial === trial) await new Promise((r) => setTimeout(r, 20));
+        if (env.trial === trial) env.emu.state.setFaults({}, true);
       })();
     }
     if (expireAt > 0 && n >= expireAt) {
@@ -730,8 +739,13 @@ async function writeTrial(env: Env, kind: TrialKind, storeId: string, refDb: str
   } finally {
     env.proxy.onPatch = null;
     env.emu.state.setFaults({}, true);
+    // A kill or reload still on its way must land in this trial, not in the next one's worker.
+    if (interrupted) await (interrupted as Promise<void>).catch(() => undefined);
   }
   countInjected(env, storeId, writeSeq, 'write', faults);
+  await configure(); // a fresh worker on the same databases (the last kill may have come after the end)
+  const finalReport = await page.evaluate((id) => window.harness.wReport(id), runId);
+  if (finalReport.status !== 'completed') violations.push(`the run ended ${finalReport.status} (${JSON.stringify(finalReport.statusReason)})`);
   const patches = env.proxy.patches.slice(firstPatch).filter((p) => p.storeId.toUpperCase() === storeId.toUpperCase());
 
   // Final cloud equals the reference's; nothing written twice with different values; nothing lost.
