@@ -6,7 +6,7 @@
 import { openDB, type IDBPDatabase } from 'idb';
 import {
   DB_NAME, MIGRATIONS, storeRange,
-  type CheckpointRecord, type DecisionRecord, type EventRecord, type InventoryRecord, type JobRecord, type Migration, type ProductRecord,
+  type CheckpointRecord, type DecisionRecord, type InventoryRecord, type JobRecord, type Migration, type PageRecord, type ProductRecord,
   type QuarantineRecord, type StoreRecord, type SyncDB, type SyncStoreName, type UnknownProductRecord,
 } from './schema.ts';
 
@@ -44,7 +44,8 @@ export interface DocumentPageWrite {
   expected: CheckpointRecord;
   /** The checkpoint after the page. */
   next: CheckpointRecord;
-  events: EventRecord[];
+  /** The page's rows in one record; null when it has none. */
+  page: PageRecord | null;
   inventories: InventoryRecord[];
   quarantine: QuarantineRecord[];
   unknownProducts: UnknownProductRecord[];
@@ -68,7 +69,7 @@ export interface ProductPageWrite {
  */
 const PAGE_TX: IDBTransactionOptions = { durability: 'relaxed' };
 
-const STORE_DATA: SyncStoreName[] = ['products', 'events', 'inventories', 'checkpoints', 'quarantine', 'unknownProducts'];
+const STORE_DATA: SyncStoreName[] = ['products', 'pages', 'inventories', 'checkpoints', 'quarantine', 'unknownProducts'];
 const STORE_DATA_AND_JOB: SyncStoreName[] = [...STORE_DATA, 'jobs'];
 const STORE_DATA_JOB_AND_DECISIONS: SyncStoreName[] = [...STORE_DATA_AND_JOB, 'decisions'];
 
@@ -206,12 +207,12 @@ export class LocalStore {
 
   /** A document page's rows plus the checkpoint past it, in one transaction. */
   async commitDocumentPage(write: DocumentPageWrite): Promise<JobRecord> {
-    const tx = this.db.transaction(['events', 'inventories', 'quarantine', 'unknownProducts', 'checkpoints', 'jobs'], 'readwrite', PAGE_TX);
+    const tx = this.db.transaction(['pages', 'inventories', 'quarantine', 'unknownProducts', 'checkpoints', 'jobs'], 'readwrite', PAGE_TX);
     try {
       checkExpected(await tx.objectStore('checkpoints').get([write.storeId, write.expected.month]), write.expected);
-      // Puts are idempotent per (store, document, product): a document met twice is stored once.
-      const events = tx.objectStore('events');
-      for (const event of write.events) void events.put(event);
+      // One put for the whole page. A document met again (a restarted month) lands in another page record: the
+      // readers keep one row per (document, product).
+      if (write.page) void tx.objectStore('pages').put(write.page);
       const inventories = tx.objectStore('inventories');
       for (const inventory of write.inventories) void inventories.put(inventory);
       const quarantine = tx.objectStore('quarantine');
@@ -269,52 +270,51 @@ export class LocalStore {
     return this.db.getAll('unknownProducts', storeRange(storeId));
   }
 
-  /** One product's rows, oldest close time first (ties in key order; the core sorts them fully). */
-  productEvents(storeId: string, pk: string): Promise<EventRecord[]> {
-    return this.db.getAllFromIndex('events', 'byProduct', productRange(storeId, pk));
-  }
-
   /**
-   * The rows of several products, read in one transaction with the requests in flight together (much faster
-   * than a cursor step per row), product by product so memory stays bounded by the batch.
+   * Every page record of a store, in key order (month, then page), a few at a time: `visit` sees each batch and may
+   * keep nothing, so memory stays bounded by one batch. The next batch is requested before the current one is
+   * visited (each batch in its own transaction, so a long scan never holds up the pull's commits).
    */
-  async eventsOfProducts(storeId: string, pks: readonly string[]): Promise<Map<string, EventRecord[]>> {
-    const tx = this.db.transaction('events', 'readonly');
-    const index = tx.store.index('byProduct');
-    const lists = await Promise.all(pks.map((pk) => index.getAll(productRange(storeId, pk))));
-    await tx.done;
-    return new Map(pks.map((pk, i) => [pk, lists[i]!]));
-  }
-
-  /** The rows of every product whose key is in [firstPk, lastPk], in one request, grouped by product. */
-  async eventsOfProductRange(storeId: string, firstPk: string, lastPk: string): Promise<Map<string, EventRecord[]>> {
-    const rows = await this.db.getAllFromIndex('events', 'byProduct', IDBKeyRange.bound([storeId, firstPk, -Infinity], [storeId, lastPk, Infinity]));
-    const byPk = new Map<string, EventRecord[]>();
-    for (const row of rows) {
-      const list = byPk.get(row.pk);
-      if (list) list.push(row);
-      else byPk.set(row.pk, [row]);
+  async scanPages(storeId: string, visit: (pages: PageRecord[]) => void, signal?: AbortSignal): Promise<void> {
+    const upper = storeRange(storeId).upper as [string, []];
+    const read = (after: IDBValidKey | null) =>
+      this.db.getAll('pages', after === null ? storeRange(storeId) : IDBKeyRange.bound(after, upper, true, false), PAGES_PER_READ);
+    let pending: Promise<PageRecord[]> | null = read(null);
+    while (pending) {
+      const batch: PageRecord[] = await pending;
+      signal?.throwIfAborted();
+      const last = batch[batch.length - 1];
+      pending = batch.length === PAGES_PER_READ && last ? read([last.storeId, last.month, last.seq]) : null;
+      pending?.catch(() => undefined); // awaited above; an abort meanwhile must not go unhandled
+      visit(batch);
     }
-    return byPk;
   }
 
   /** A stored document's close time (from its rows or its quarantine record), to fetch it again from V1 by time. */
   async documentCloseTime(storeId: string, documentId: string): Promise<number | null> {
-    const event = await this.db.get('events', IDBKeyRange.bound([storeId, documentId], [storeId, documentId, []]));
-    if (event) return event.doc.closeTime;
     const inventory = await this.db.get('inventories', [storeId, documentId]);
     if (inventory) return inventory.doc.closeTime;
-    return (await this.db.get('quarantine', [storeId, documentId]))?.closeTime ?? null;
+    const quarantined = await this.db.get('quarantine', [storeId, documentId]);
+    if (quarantined?.closeTime != null) return quarantined.closeTime;
+    let found: number | null = null;
+    await this.scanPages(storeId, (pages) => {
+      for (const page of pages) for (const doc of page.docs) if (found === null && doc.id === documentId) found = doc.closeTime;
+    });
+    return found;
   }
 
-  countEvents(storeId: string): Promise<number> {
-    return this.db.count('events', storeRange(storeId));
+  /** Rows stored for a store (one per document and product). */
+  async countRows(storeId: string): Promise<number> {
+    let rows = 0;
+    await this.scanPages(storeId, (pages) => {
+      for (const page of pages) rows += page.rows;
+    });
+    return rows;
   }
 }
 
-function productRange(storeId: string, pk: string): IDBKeyRange {
-  return IDBKeyRange.bound([storeId, pk, -Infinity], [storeId, pk, Infinity]);
-}
+/** Page records per read: about 300 kB each at 1,000 documents a page. */
+const PAGES_PER_READ = 8;
 
 function checkExpected(actual: CheckpointRecord | undefined, expected: CheckpointRecord): void {
   const same = actual !== undefined && actual.cursor === expected.cursor && actual.done === expected.done && actual.pages === expected.pages;

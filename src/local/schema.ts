@@ -1,8 +1,8 @@
 /**
  * The IndexedDB schema: record types, the typed DBSchema, and the migrations that build it.
  *
- * Raw documents are not kept: a page is reduced to one compact row per (document, product) (the stock core's
- * ProductEvent) and can be fetched again by id when someone wants the original.
+ * Raw documents are not kept: a page is reduced to the stock core's rows, one per (document, product), stored as ONE
+ * record per page in columns (page-rows.ts); a document can be fetched again by id when someone wants the original.
  *
  * Keys are arrays starting with the store id, so one store's rows are the range [storeId] .. [storeId, []]
  * (arrays sort after every string), which deletes or reads a store without extra indexes.
@@ -10,6 +10,9 @@
 import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from 'idb';
 import type { ApiVersion, CatalogueProduct } from '../model/types.ts';
 import type { CompleteInventoryRecord, ProductEvent, SkipCounts, UnknownProduct } from '../stock/types.ts';
+import type { PageRecord } from './page-rows.ts';
+
+export type { PageRecord } from './page-rows.ts';
 
 export const DB_NAME = 'evotor-stock-sync';
 
@@ -35,7 +38,7 @@ export interface ProductRecord extends CatalogueProduct {
   cloudWarnings?: string[];
 }
 
-/** One (document, product) row. `month` is the checkpoint month whose page brought it. */
+/** Versions 1–2 only: one (document, product) row per record. Migration 3 replaced them with PageRecords. */
 export interface EventRecord extends ProductEvent {
   storeId: string;
   pk: string;
@@ -136,6 +139,8 @@ export interface JobRecord {
   pages: number;
   productPages: number;
   documents: number;
+  /** Rows stored (one per document and product): sizes the passes of the final fold. */
+  lines: number;
   quarantined: number;
   skipped: SkipCounts;
   /** When the result was first offered (every product decided, the offer period passed, or the horizon reached). */
@@ -170,12 +175,14 @@ export interface DecisionRecord {
 export interface SyncDB extends DBSchema {
   stores: { key: string; value: StoreRecord };
   products: { key: [string, string]; value: ProductRecord };
+  /** Versions 1–2 (deleted by migration 3); kept in the type so the released migrations still compile. */
   events: {
     key: [string, string, string];
     value: EventRecord;
-    /** [storeId, pk, closeTime]: one product's history in time order, read product by product. */
     indexes: { byProduct: [string, string, number] };
   };
+  /** Version 3: one record per document page, [storeId, month, seq]. */
+  pages: { key: [string, string, number]; value: PageRecord };
   inventories: { key: [string, string]; value: InventoryRecord };
   checkpoints: { key: [string, string]; value: CheckpointRecord };
   jobs: { key: string; value: JobRecord };
@@ -216,6 +223,13 @@ export const MIGRATIONS: readonly Migration[] = [
       await cursor.update({ ...cursor.value, options: { ...options, method: options.method ?? 'latest-document', horizonMonths: options.horizonMonths ?? null } });
       return step(await cursor.continue());
     });
+  },
+  // 2 -> 3: one record per page instead of one per (document, product) row: the rows of version 2 cannot be
+  // regrouped into their pages, so every store's pull starts again (the user's decisions and stores are kept).
+  (db, tx) => {
+    db.deleteObjectStore('events');
+    db.createObjectStore('pages', { keyPath: ['storeId', 'month', 'seq'] });
+    for (const name of ['products', 'inventories', 'checkpoints', 'jobs', 'quarantine', 'unknownProducts'] as const) void tx.objectStore(name).clear();
   },
 ];
 

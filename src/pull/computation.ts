@@ -1,17 +1,23 @@
 /**
- * The stock computation over the local store: the stock core's foldProduct, fed product by product from the
- * events index, so memory is bounded by one batch of products' histories, never by the whole store.
+ * The stock computation over the local store. Two readings of the same stored rows:
+ * - while pages arrive, the core's guide tracker (O(products) memory, any order) keeps every product's guide answer
+ *   up to date from the page's rows in memory: no read from IndexedDB per page;
+ * - when the pull ends (and when a finished store is opened again), foldProduct folds every product's whole history
+ *   (ledger, chain check). The page records are read in a few passes, each over a range of products sized so that
+ *   the histories held at once stay bounded (ROWS_PER_PASS), never the whole store.
  *
  * It keeps one result row per catalogue product and knows which rows are final: a row is final when every
  * document it rests on is inside the coverage (the completely fetched months, newest first), because older
  * documents can no longer change the newest deciding one. The pull stops early when every tracked row is final.
  */
 import type { LocalStore } from '../local/db.ts';
+import { pageEvent, rowsOfProducts, type PageRecord, type PageRow } from '../local/page-rows.ts';
 import type { InventoryRecord, JobRecord, ProductRecord, QuarantineRecord, UnknownProductRecord } from '../local/schema.ts';
 import { parseQuantity, subtractQuantity, formatQuantity } from '../model/quantity.ts';
 import { buildCatalogue, type Catalogue } from '../stock/catalogue.ts';
 import { emptySkipCounts } from '../stock/events.ts';
 import { foldProduct, lists } from '../stock/fold.ts';
+import { createGuideTracker, type GuideTracker } from '../stock/guide-tracker.ts';
 import { compareEvents, productKey } from '../stock/order.ts';
 import type { ProductEvent, ProductStock, SkipCounts, Warning } from '../stock/types.ts';
 import { makeWarning } from '../stock/warnings.ts';
@@ -72,18 +78,28 @@ export interface ProductHistory {
   row: ResultRow | null;
 }
 
-/** Products folded per batch: one read transaction, bounded memory. */
-const BATCH = 250;
+/**
+ * Rows (ProductEvents) held at once by the final fold: it reads every page record once per range of products with
+ * about this many rows. Each held row costs roughly 150–250 bytes, so this bounds the fold's memory to tens of MB.
+ */
+export const ROWS_PER_PASS = 400_000;
 
 export class StoreComputation {
   version = 0;
   private catalogue = new Map<string, CatalogueProduct>();
   private storeWarnings: Warning[] = [];
+  private cloudWarnings = new Map<string, string[]>();
   private readonly rows = new Map<string, ResultRow>();
+  private tracker: GuideTracker = createGuideTracker([]);
+  /** Stored rows per product key: sizes the passes of the final fold. */
+  private readonly rowCounts = new Map<string, number>();
   private inventories: InventoryRecord[] = [];
   private quarantineByPk = new Map<string, QuarantineRecord[]>();
+  private quarantinedCount = 0;
   private coveredSince: number | null = null;
   private complete = false;
+  /** Rows held at once by the final fold (tests make it small to force several passes). */
+  rowsPerPass = ROWS_PER_PASS;
 
   constructor(
     private readonly local: LocalStore,
@@ -91,17 +107,26 @@ export class StoreComputation {
     readonly api: ApiVersion,
   ) {}
 
-  /** (Re)reads the catalogue, inventories and quarantine, and folds every product. */
+  /**
+   * (Re)reads the catalogue, inventories, quarantine and every stored row: the guide tracker is rebuilt in one pass
+   * over the page records; a finished pull is then folded in full (ledger, chain check) as finish() left it.
+   */
   async load(job: Pick<JobRecord, 'coveredSince' | 'status'> | null, signal?: AbortSignal): Promise<void> {
     const products = await this.local.listProducts(this.storeId);
     this.setCatalogue(products);
-    this.setInventories(await this.local.listInventories(this.storeId));
     this.setQuarantine(await this.local.listQuarantine(this.storeId));
     this.coveredSince = job?.coveredSince ?? null;
     this.complete = job?.status === 'done';
     this.rows.clear();
-    this.dirty.clear();
-    await this.foldAll(signal);
+    this.rowCounts.clear();
+    const inventories = await this.local.listInventories(this.storeId);
+    await this.local.scanPages(this.storeId, (pages) => {
+      for (const page of pages) this.trackPage(page);
+    }, signal);
+    this.inventories = [];
+    this.addInventories(inventories);
+    if (this.complete) await this.foldAll(signal);
+    else this.rebuildRows(this.catalogue.keys());
   }
 
   private setCatalogue(products: ProductRecord[]): void {
@@ -111,18 +136,12 @@ export class StoreComputation {
     this.catalogue = new Map(built.catalogue);
     this.cloudWarnings = cloudWarnings;
     this.storeWarnings = built.duplicates.map((id) => makeWarning('DUPLICATE_PRODUCT', null, id));
+    this.tracker = createGuideTracker([...this.catalogue.values()]);
   }
-
-  private cloudWarnings = new Map<string, string[]>();
 
   /** The catalogue as the core looks products up (for toProductEvents). */
   catalogueMap(): Catalogue {
     return this.catalogue;
-  }
-
-  private setInventories(records: InventoryRecord[]): void {
-    // Keep the same objects from fold to fold: the core caches each record's listed set by identity.
-    this.inventories = records;
   }
 
   private setQuarantine(records: QuarantineRecord[]): void {
@@ -138,41 +157,51 @@ export class StoreComputation {
     this.quarantinedCount = records.filter((r) => !r.key.startsWith(PRODUCT_QUARANTINE_PREFIX)).length;
   }
 
-  private quarantinedCount = 0;
-
-  /**
-   * After a page: the products it touched (everything, when it brought an inventory) are marked, and refolded at
-   * most every `refoldIntervalMs`, so a month of many pages does not refold its busy products on every page.
-   * flush() (at every month end, and before a result is read) refolds whatever is still marked.
-   */
-  async afterPage(change: { pks: Iterable<string>; inventories: InventoryRecord[]; quarantine: QuarantineRecord[] }, signal?: AbortSignal): Promise<void> {
-    let all = false;
-    if (change.inventories.length > 0) {
-      this.setInventories([...this.inventories.filter((r) => !change.inventories.some((n) => n.doc.id === r.doc.id)), ...change.inventories]);
-      all = true;
+  /** A stored page's rows into the tracker (only the rows of tracked products become objects). */
+  private trackPage(page: PageRecord): void {
+    for (let i = 0; i < page.rows; i++) {
+      const pk = page.pk[i]!;
+      this.rowCounts.set(pk, (this.rowCounts.get(pk) ?? 0) + 1);
+      const state = this.tracker.state(pk);
+      if (state) this.tracker.addEvent(state, pageEvent(page, i));
     }
-    if (change.quarantine.length > 0) this.setQuarantine(await this.local.listQuarantine(this.storeId));
-    const touched = all ? [...this.catalogue.keys()] : new Set(change.pks);
-    // A final row cannot change from older documents (they are older than everything it rests on): skip it.
-    // Its ledger and chain check are completed by the pass at the end of the pull.
-    for (const pk of touched) if (this.catalogue.has(pk) && !this.isFinal(this.rows.get(pk))) this.dirty.add(pk);
-    // Products of a quarantined document get its warning even when final.
-    for (const q of change.quarantine) for (const id of q.productIds) if (this.catalogue.has(productKey(id))) this.dirty.add(productKey(id));
-    if (Date.now() - this.lastFold >= this.refoldIntervalMs) await this.flush(signal);
   }
 
-  /** Refolds every product marked since the last fold. */
-  async flush(signal?: AbortSignal): Promise<void> {
-    if (this.dirty.size === 0) return;
-    const pks = [...this.dirty];
-    this.dirty.clear();
-    await this.fold(pks, signal);
+  private addInventories(records: InventoryRecord[]): void {
+    // Keep the same objects from fold to fold: the core caches each record's listed set by identity.
+    this.inventories = [...this.inventories.filter((r) => !records.some((n) => n.doc.id === r.doc.id)), ...records];
+    for (const record of records) this.tracker.addInventory(record);
   }
 
-  private readonly dirty = new Set<string>();
-  private lastFold = 0;
-  /** While pages arrive, how often rows are refolded (month ends and result() always refold). */
-  refoldIntervalMs = 1000;
+  /** After a committed page: its rows update the guide answers of the products they touch, in memory. */
+  async afterPage(change: { rows: readonly PageRow[]; inventories: InventoryRecord[]; quarantine: QuarantineRecord[] }): Promise<void> {
+    const touched = new Set<string>();
+    for (const { pk, event } of change.rows) {
+      this.rowCounts.set(pk, (this.rowCounts.get(pk) ?? 0) + 1);
+      const state = this.tracker.state(pk);
+      if (state) this.tracker.addEvent(state, event);
+      touched.add(pk);
+    }
+    if (change.quarantine.length > 0) {
+      this.setQuarantine(await this.local.listQuarantine(this.storeId));
+      for (const q of change.quarantine) for (const id of q.productIds) touched.add(productKey(id));
+    }
+    if (change.inventories.length > 0) {
+      this.addInventories(change.inventories);
+      this.rebuildRows(this.catalogue.keys());
+    } else {
+      this.rebuildRows(touched);
+    }
+  }
+
+  /** Rows from the tracker (guide answer only; the ledger and chain check come with finish()). */
+  private rebuildRows(pks: Iterable<string>): void {
+    for (const pk of pks) {
+      const product = this.catalogue.get(pk);
+      if (product) this.rows.set(pk, this.toRow(pk, this.tracker.productStock(product, this.extraWarnings(pk))));
+    }
+    this.version++;
+  }
 
   /** A month completed: coverage grew, so more rows may be final. */
   setCoverage(coveredSince: number | null): void {
@@ -182,11 +211,9 @@ export class StoreComputation {
     this.version++;
   }
 
-  /** The pull ended: refold everything once so ledgers and chain checks see the whole fetched history. */
+  /** The pull ended: fold every product's whole history once (ledgers and chain checks need all of it). */
   async finish(signal?: AbortSignal): Promise<void> {
     this.complete = true;
-    this.rows.clear();
-    this.dirty.clear();
     await this.foldAll(signal);
   }
 
@@ -215,7 +242,6 @@ export class StoreComputation {
   }
 
   async result(): Promise<StoreResult> {
-    await this.flush();
     const rows = [...this.rows.values()].sort((a, b) => (a.pk < b.pk ? -1 : a.pk > b.pk ? 1 : 0));
     const job = await this.local.getJob(this.storeId);
     return {
@@ -227,10 +253,10 @@ export class StoreComputation {
     };
   }
 
-  async history(productId: string): Promise<ProductHistory> {
-    await this.flush();
+  /** One product's stored rows (one pass over the page records: a binary search in each). */
+  async history(productId: string, signal?: AbortSignal): Promise<ProductHistory> {
     const pk = productKey(productId);
-    const events = (await this.local.productEvents(this.storeId, pk)).map(stripStorage).sort(compareEvents);
+    const events = (await this.eventsOf(pk, pk, signal)).get(pk) ?? [];
     return {
       storeId: this.storeId,
       product: this.catalogue.get(pk) ?? null,
@@ -243,46 +269,53 @@ export class StoreComputation {
 
   // ----- internals --------------------------------------------------------------------------------------------
 
-  private async fold(pks: string[], signal?: AbortSignal): Promise<void> {
-    this.lastFold = Date.now();
-    if (pks.length === 0) return;
-    for (let i = 0; i < pks.length; i += BATCH) {
-      signal?.throwIfAborted();
-      const batch = pks.slice(i, i + BATCH);
-      this.foldBatch(batch, await this.local.eventsOfProducts(this.storeId, batch));
-    }
-    this.version++;
-  }
-
   /**
-   * Every product, in key order: each batch is one range of the events index (one request instead of one per
-   * product), since the index is sorted by product key and only catalogue products have rows.
+   * Every catalogue product, folded with foldProduct over its whole stored history: the products, in key order,
+   * are cut into ranges of about ROWS_PER_PASS rows, and each range is one pass over the page records.
    */
   private async foldAll(signal?: AbortSignal): Promise<void> {
-    this.lastFold = Date.now();
     const pks = [...this.catalogue.keys()].sort();
-    for (let i = 0; i < pks.length; i += BATCH) {
+    let first = 0;
+    while (first < pks.length) {
+      let last = first;
+      let held = this.rowCounts.get(pks[first]!) ?? 0;
+      while (last + 1 < pks.length && held + (this.rowCounts.get(pks[last + 1]!) ?? 0) <= this.rowsPerPass) held += this.rowCounts.get(pks[++last]!) ?? 0;
       signal?.throwIfAborted();
-      const batch = pks.slice(i, i + BATCH);
-      this.foldBatch(batch, await this.local.eventsOfProductRange(this.storeId, batch[0]!, batch[batch.length - 1]!));
+      const events = await this.eventsOf(pks[first]!, pks[last]!, signal);
+      for (let i = first; i <= last; i++) {
+        const pk = pks[i]!;
+        this.rows.set(pk, this.toRow(pk, foldProduct(this.catalogue.get(pk)!, events.get(pk) ?? [], this.inventories, this.extraWarnings(pk))));
+      }
+      first = last + 1;
     }
     this.version++;
   }
 
-  private foldBatch(pks: string[], events: Map<string, ProductEvent[]>): void {
-    for (const pk of pks) {
-      const product = this.catalogue.get(pk);
-      if (product) this.rows.set(pk, this.row(pk, product, events.get(pk) ?? []));
-    }
+  /** The stored rows of the catalogue products with keys in [firstPk, lastPk], one per document, oldest first. */
+  private async eventsOf(firstPk: string, lastPk: string, signal?: AbortSignal): Promise<Map<string, ProductEvent[]>> {
+    const byPk = new Map<string, ProductEvent[]>();
+    await this.local.scanPages(this.storeId, (pages) => {
+      for (const page of pages) {
+        rowsOfProducts(page, firstPk, lastPk, (pk, i) => {
+          const list = byPk.get(pk);
+          if (list) list.push(pageEvent(page, i));
+          else byPk.set(pk, [pageEvent(page, i)]);
+        });
+      }
+    }, signal);
+    for (const [pk, list] of byPk) byPk.set(pk, oncePerDocument(list).sort(compareEvents));
+    return byPk;
   }
 
-  private row(pk: string, product: CatalogueProduct, events: ProductEvent[]): ResultRow {
-    // The same warnings computeStock gives for a bad cloud quantity and for quarantined documents listing the product.
-    const extra: Warning[] = [
+  /** The same warnings computeStock gives for a bad cloud quantity and for quarantined documents listing the product. */
+  private extraWarnings(pk: string): Warning[] {
+    return [
       ...(this.cloudWarnings.get(pk) ?? []).map((text) => makeWarning('BAD_CLOUD_QUANTITY', null, text)),
       ...(this.quarantineByPk.get(pk) ?? []).map((q) => ({ ...makeWarning('QUARANTINED_DOCUMENT', null, q.reason), documentId: q.documentId })),
     ];
-    const stock = foldProduct(product, events, this.inventories, extra);
+  }
+
+  private toRow(pk: string, stock: ProductStock): ResultRow {
     const row: ResultRow = { ...stock, pk, provisional: false, difference: difference(stock) };
     row.provisional = this.provisional(row);
     return row;
@@ -303,15 +336,27 @@ export class StoreComputation {
   }
 }
 
+/**
+ * A document stored twice (a month restarted after its cursor expired, a document on both sides of a window
+ * boundary) keeps one row per product: the last stored, as a put by (document, product) key would have kept.
+ */
+function oncePerDocument(events: ProductEvent[]): ProductEvent[] {
+  if (events.length < 2) return events;
+  const seen = new Set<string>();
+  const kept: ProductEvent[] = [];
+  for (let i = events.length - 1; i >= 0; i--) {
+    const event = events[i]!;
+    if (seen.has(event.doc.id)) continue;
+    seen.add(event.doc.id);
+    kept.push(event);
+  }
+  return kept.length === events.length ? events : kept;
+}
+
 /** Quarantine keys of catalogue entries that failed validation (documents use their id). */
 export const PRODUCT_QUARANTINE_PREFIX = 'product:';
 
 function difference(stock: ProductStock): string | null {
   if (stock.quantityMilli === null || stock.cloudQuantity === null) return null;
   return formatQuantity(subtractQuantity(stock.quantityMilli, parseQuantity(stock.cloudQuantity)));
-}
-
-function stripStorage(event: ProductEvent & { storeId?: string; pk?: string; month?: string }): ProductEvent {
-  const { storeId: _s, pk: _p, month: _m, ...rest } = event;
-  return rest;
 }

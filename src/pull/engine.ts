@@ -11,9 +11,10 @@
 import { ApiError, isApiError } from '../api/errors.ts';
 import type { EvotorClient, RawPage } from '../api/client.ts';
 import type { LocalStore } from '../local/db.ts';
+import { encodePage, type PageRow } from '../local/page-rows.ts';
 import {
   PRODUCTS_PHASE,
-  type CheckpointRecord, type EventRecord, type InventoryRecord, type JobOptions, type JobRecord, type ProductRecord,
+  type CheckpointRecord, type InventoryRecord, type JobOptions, type JobRecord, type ProductRecord,
   type QuarantineRecord, type UnknownProductRecord,
 } from '../local/schema.ts';
 import { normaliseDocument, normaliseProduct } from '../model/normalise.ts';
@@ -135,8 +136,8 @@ async function runPull(request: PullRequest, ctx: PullContext, signal: AbortSign
         page = await (prefetched ?? client.documentPage(storeId, cp.cursor !== null ? { cursor: cp.cursor } : { window: { since: cp.since, until: cp.until } }, signal));
       } catch (error) {
         prefetched = null;
-        // A cursor the server no longer knows (expired after a long pause): start the month again. Rows are
-        // keyed per document, so pages met again are stored once; only this restart can fetch a page twice.
+        // A cursor the server no longer knows (expired after a long pause): start the month again. The computation
+        // keeps one row per (document, product), so pages met again count once; only this restart can fetch a page twice.
         if (cp.cursor !== null && isApiError(error) && (error.code === 'bad-request' || error.code === 'not-found')) {
           const restarted = { ...cp, cursor: null, updatedAt: now() };
           await local.putCheckpoint(restarted);
@@ -154,7 +155,8 @@ async function runPull(request: PullRequest, ctx: PullContext, signal: AbortSign
       const next = advance(cp, page.nextCursor, page.items.length, now());
       const decided = computation.counts();
       job = await local.commitDocumentPage({
-        storeId, expected: cp, next, events: rows.events, inventories: rows.inventories, quarantine: rows.quarantine,
+        storeId, expected: cp, next, inventories: rows.inventories, quarantine: rows.quarantine,
+        page: rows.rows.length > 0 ? encodePage({ storeId, month: cp.month, seq: cp.pages }, rows.rows) : null,
         unknownProducts: rows.unknownProducts,
         updateJob: (j) => ({
           ...j,
@@ -163,6 +165,7 @@ async function runPull(request: PullRequest, ctx: PullContext, signal: AbortSign
           productsDecided: decided.decided,
           pages: j.pages + 1,
           documents: j.documents + page.items.length,
+          lines: j.lines + rows.rows.length,
           quarantined: j.quarantined + rows.quarantine.length,
           skipped: sumSkips(j.skipped, rows.skipped),
           // Months complete newest first, so a finished month extends the coverage down to its start.
@@ -171,12 +174,8 @@ async function runPull(request: PullRequest, ctx: PullContext, signal: AbortSign
         }),
       });
       cp = next;
-      await computation.afterPage({ pks: rows.events.map((e) => e.pk), inventories: rows.inventories, quarantine: rows.quarantine }, signal);
-      if (next.done) {
-        // The decided check before the next month needs every row of this one folded.
-        await computation.flush(signal);
-        computation.setCoverage(job.coveredSince);
-      }
+      await computation.afterPage({ rows: rows.rows, inventories: rows.inventories, quarantine: rows.quarantine });
+      if (next.done) computation.setCoverage(job.coveredSince);
       ctx.hooks?.onCommit?.(job, { phase: 'documents', month: cp.month, items: page.items.length, monthDone: next.done });
     }
     monthsDone++;
@@ -227,7 +226,7 @@ async function prepareJob(request: PullRequest, ctx: PullContext): Promise<JobRe
   const job: JobRecord = {
     storeId: request.storeId, storeName: request.storeName, api: client.api, status: 'running', options,
     snapshotAt: now, horizonSince: horizon.since, horizonSource: horizon.source, coveredSince: null,
-    pages: 0, productPages: 0, documents: 0, quarantined: 0, skipped: emptySkipCounts(),
+    pages: 0, productPages: 0, documents: 0, lines: 0, quarantined: 0, skipped: emptySkipCounts(),
     productsTracked: 0, productsDecided: 0, resultOfferedAt: null, stopReason: null, error: null,
     createdAt: now, startedAt: now, updatedAt: now, finishedAt: null,
   };
@@ -252,7 +251,8 @@ interface RowContext {
 }
 
 export interface PageRows {
-  events: EventRecord[];
+  /** One per (document, product), for the page record and the computation. */
+  rows: PageRow[];
   inventories: InventoryRecord[];
   quarantine: QuarantineRecord[];
   unknownProducts: UnknownProductRecord[];
@@ -261,7 +261,7 @@ export interface PageRows {
 
 /** A page of raw documents -> the rows to store. Each document is normalised on its own: a bad one is quarantined. */
 export function documentRows(items: readonly unknown[], ctx: RowContext): PageRows {
-  const rows: PageRows = { events: [], inventories: [], quarantine: [], unknownProducts: [], skipped: emptySkipCounts() };
+  const rows: PageRows = { rows: [], inventories: [], quarantine: [], unknownProducts: [], skipped: emptySkipCounts() };
   const unknown = new Map<string, UnknownProductRecord>();
   items.forEach((raw, index) => {
     const result = normaliseDocument(raw, ctx.api);
@@ -274,7 +274,7 @@ export function documentRows(items: readonly unknown[], ctx: RowContext): PageRo
       return;
     }
     const out = toProductEvents(result.doc, ctx.catalogue);
-    for (const event of out.events) rows.events.push({ ...event, storeId: ctx.storeId, pk: productKey(event.productId), month: ctx.month });
+    for (const event of out.events) rows.rows.push({ pk: productKey(event.productId), event });
     if (out.inventory) rows.inventories.push({ ...out.inventory, storeId: ctx.storeId, month: ctx.month });
     addSkipCounts(rows.skipped, out.skipped);
     // Merged per page: the commit adds each page's figures to what is stored.

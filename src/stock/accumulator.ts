@@ -1,15 +1,13 @@
 /**
  * The same guide result, fed page by page (newest months first, any order within) so the pull can stop early.
- * Memory is O(products): per product only its newest stated stock (the anchor) and the rare deciding rows newer than
- * it that state none. There is therefore no ledger and no chain check here (result().history = 'newest-only');
- * fold the stored rows with foldProduct for those.
+ * Memory is O(products) (guide-tracker.ts). There is therefore no ledger and no chain check here
+ * (result().history = 'newest-only'); fold the stored rows with foldProduct for those.
  */
 import type { ApiVersion, CatalogueProduct } from '../model/types.ts';
-import { addUnstatedInventoryWarning, buildProductStock, guideResult, isAnchor, unlistedEvent } from './fold.ts';
-import { compareDocs, compareEvents, productKey } from './order.ts';
+import { createGuideTracker, type GuideState } from './guide-tracker.ts';
+import { productKey } from './order.ts';
 import { StoreTally } from './tally.ts';
-import type { CompleteInventoryRecord, ProductEvent, StockResult } from './types.ts';
-import { WarningBag } from './warnings.ts';
+import type { StockResult } from './types.ts';
 
 export interface StockAccumulator {
   /** Adds raw documents (a page); malformed ones are quarantined like in computeStock. */
@@ -27,69 +25,23 @@ export interface StockAccumulator {
   result(): StockResult;
 }
 
-interface ProductState {
-  anchor: ProductEvent | null;
-  /** Deciding rows newer than the anchor (no stated stock), oldest first. */
-  later: ProductEvent[];
-  documents: number;
-  warnings: WarningBag;
-}
-
 export function createStockAccumulator(input: { api: ApiVersion; products: readonly unknown[] }): StockAccumulator {
   const tally = new StoreTally(input.api === 'v1' ? 'v1' : 'v2', Array.isArray(input.products) ? input.products : []);
-  const states = new Map<string, ProductState>();
-  /** productKey of tally.products[i], computed once (complete inventories and progress walk every product). */
+  const tracker = createGuideTracker(tally.products);
+  /** productKey of tally.products[i], computed once (progress walks every product). */
   const keys = tally.products.map((product) => productKey(product.id));
-  /** The same states by catalogue entry, for routing rows without a productKey per row. */
-  const statesByEntry = new Map<CatalogueProduct, ProductState>();
+  /** The states by catalogue entry, for routing rows without a productKey per row. */
+  const statesByEntry = new Map<CatalogueProduct, GuideState>();
   tally.products.forEach((product, i) => {
-    if (!product.tracked) return;
-    const state: ProductState = { anchor: null, later: [], documents: 0, warnings: new WarningBag() };
-    states.set(keys[i]!, state);
-    statesByEntry.set(product, state);
+    const state = tracker.state(keys[i]!);
+    if (state) statesByEntry.set(product, state);
   });
   const entries: CatalogueProduct[] = [];
-  let newestUnstated: CompleteInventoryRecord | null = null;
   let since: number | null = null;
 
-  const addEvent = (state: ProductState, event: ProductEvent) => {
-    if (event.warnings.length > 0) state.warnings.addAll(event.warnings);
-    if (!event.decides) return;
-    state.documents += 1;
-    if (state.anchor && compareEvents(event, state.anchor) <= 0) return; // older than what we know: cannot decide
-    if (isAnchor(event)) {
-      state.anchor = event;
-      if (state.later.length > 0) state.later = state.later.filter((e) => compareEvents(e, event) > 0);
-    } else if (!state.later.some((e) => compareEvents(e, event) === 0)) {
-      state.later.push(event);
-      state.later.sort(compareEvents);
-    }
-  };
-
-  const addInventory = (record: CompleteInventoryRecord) => {
-    if (record.complete === null) {
-      if (!newestUnstated || compareDocs(record.doc, newestUnstated.doc) > 0) newestUnstated = record;
-      return;
-    }
-    // addEvent(state, unlistedEvent(record, id)) for every tracked product it does not list, without making the row
-    // when it is older than the product's anchor (pages come newest first, so that is the usual case).
-    const products = tally.products;
-    const listed = new Set(record.listed);
-    for (let i = 0; i < products.length; i++) {
-      const key = keys[i]!;
-      const state = states.get(key);
-      if (!state || listed.has(key)) continue;
-      state.documents += 1;
-      if (state.anchor && compareDocs(record.doc, state.anchor.doc) <= 0) continue;
-      const event = unlistedEvent(record, products[i]!.id);
-      state.anchor = event; // a row at 0 states a stock: it anchors
-      if (state.later.length > 0) state.later = state.later.filter((e) => compareEvents(e, event) > 0);
-    }
-  };
-
   const isDecided = (key: string) => {
-    const anchor = states.get(key)?.anchor;
-    return since !== null && anchor != null && anchor.doc.closeTime >= since;
+    const anchorTime = tracker.anchorTime(key);
+    return since !== null && anchorTime !== null && anchorTime >= since;
   };
 
   return {
@@ -102,9 +54,9 @@ export function createStockAccumulator(input: { api: ApiVersion; products: reado
         const events = read.events;
         for (let i = 0; i < events.length; i++) {
           const state = statesByEntry.get(entries[i]!);
-          if (state) addEvent(state, events[i]!);
+          if (state) tracker.addEvent(state, events[i]!);
         }
-        if (read.inventory) addInventory(read.inventory);
+        if (read.inventory) tracker.addInventory(read.inventory);
       }
     },
     setCoverage(sinceMs) {
@@ -125,18 +77,7 @@ export function createStockAccumulator(input: { api: ApiVersion; products: reado
       return { tracked, decided, undecided: tracked - decided, notTracked: tally.products.length - tracked };
     },
     result() {
-      const products = tally.products.map((product, i) => {
-        const key = keys[i]!;
-        const bag = new WarningBag();
-        bag.addAll(tally.extraWarnings(product.id));
-        const state = states.get(key);
-        if (!state) return buildProductStock(product, null, null, [], 0, bag);
-        bag.addAll(state.warnings.toArray());
-        const guide = guideResult(state.anchor, state.later);
-        bag.addAll(guide.warnings);
-        addUnstatedInventoryWarning(bag, key, guide, newestUnstated);
-        return buildProductStock(product, guide, null, [], state.documents, bag);
-      });
+      const products = tally.products.map((product) => tracker.productStock(product, tally.extraWarnings(product.id)));
       return tally.result(products, 'newest-only');
     },
   };

@@ -43,7 +43,7 @@ describe.skipIf(!env.VITE_PULL_BENCH)('pull benchmark', () => {
         `[bench] ${fullPeriod ? 'whole period' : 'early stop  '}: ${store.documentCount} documents in store (generated in ${generated.toFixed(1)} s), ` +
         `${done.documents} fetched in ${done.pages} pages + ${done.productPages} product pages; ${total.toFixed(1)} s total = ` +
         `${(done.documents / ((fetchEnd - started) / 1000)).toFixed(0)} documents/s while fetching; final fold ${((performance.now() - fetchEnd - read * 1000) / 1000).toFixed(1)} s; ` +
-        `result offered after ${firstResult === null ? '-' : ((firstResult - started) / 1000).toFixed(1)} s; getResult ${result.rows.length} rows in ${read.toFixed(2)} s; ` +
+        `result offered after ${firstResult === null ? '-' : ((firstResult - started) / 1000).toFixed(1)} s; getResult (${result.counts.products} products) in ${read.toFixed(2)} s; ` +
         `months ${done.monthsDone}/${done.monthsTotal}, stop: ${done.stopReason}`,
       );
       expect(done.productsDecided).toBe(done.productsTracked);

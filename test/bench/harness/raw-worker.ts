@@ -141,7 +141,7 @@ async function run(request: RawRequest): Promise<RawFigures> {
     const v0 = performance.now();
     const rows = documentRows(items, { storeId: 'bench', month: 'bench', page: figures.pages, api: request.api, catalogue, at: 0 });
     figures.validateMs += performance.now() - v0;
-    figures.rows += rows.events.length;
+    figures.rows += rows.rows.length;
     if (accumulator) {
       const a0 = performance.now();
       accumulator.addDocuments(items);
@@ -208,7 +208,7 @@ function memoryClient(api: ApiVersion, products: unknown[], documents: unknown[]
 async function offlinePull(options: { storeId: string; pageSize: number }, api: ApiVersion, products: unknown[], documents: unknown[]): Promise<OfflinePull> {
   const name = `bench-offline-${Date.now()}`;
   const local = await openLocalStore({ name });
-  // Nested calls (afterPage calls flush) are counted once, at the outermost.
+  // Nested calls are counted once, at the outermost.
   let depth = 0;
   const timed = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, add: (ms: number) => void) => async (...args: A): Promise<R> => {
     const t0 = performance.now();
@@ -225,7 +225,6 @@ async function offlinePull(options: { storeId: string; pageSize: number }, api: 
   local.commitProductPage = timed(local.commitProductPage.bind(local), (ms) => (out.commitMs += ms));
   const computation = new StoreComputation(local, options.storeId, api);
   computation.afterPage = timed(computation.afterPage.bind(computation), (ms) => (out.foldMs += ms));
-  computation.flush = timed(computation.flush.bind(computation), (ms) => (out.foldMs += ms));
   computation.load = timed(computation.load.bind(computation), (ms) => (out.foldMs += ms));
   computation.finish = timed(computation.finish.bind(computation), (ms) => (out.finishMs += ms));
   const client = memoryClient(api, products, documents, options.pageSize);
@@ -234,8 +233,7 @@ async function offlinePull(options: { storeId: string; pageSize: number }, api: 
   out.totalMs = performance.now() - t0;
   out.documents = job.documents;
   out.pages = job.pages;
-  const tx = local.db.transaction('events');
-  out.rows = await tx.store.count();
+  out.rows = job.lines;
   local.close();
   await new Promise<void>((resolve) => {
     const r = indexedDB.deleteDatabase(name);

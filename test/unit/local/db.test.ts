@@ -1,6 +1,7 @@
 import { IDBFactory } from 'fake-indexeddb';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { CheckpointConflictError, openLocalStore } from '../../../src/local/db.ts';
+import { CheckpointConflictError, openLocalStore, type LocalStore } from '../../../src/local/db.ts';
+import { encodePage, pageEvent, rowsOfProducts, type PageRecord } from '../../../src/local/page-rows.ts';
 import {
   DB_VERSION, MIGRATIONS, RESERVED_STORE_NAMES,
   type CheckpointRecord, type EventRecord, type JobRecord, type Migration,
@@ -22,7 +23,7 @@ function job(storeId = S): JobRecord {
     storeId, storeName: 'Store', api: 'v2', status: 'running',
     options: { method: 'latest-document', horizonMonths: null, fullPeriod: false, offerAfterMonths: 6, fallbackHorizonMonths: 36, v1HistoryMonths: 6 },
     snapshotAt: 0, horizonSince: 0, horizonSource: 'fallback', coveredSince: null, pages: 0, productPages: 0,
-    documents: 0, quarantined: 0, skipped, productsTracked: 0, productsDecided: 0, resultOfferedAt: null, stopReason: null, error: null,
+    documents: 0, lines: 0, quarantined: 0, skipped, productsTracked: 0, productsDecided: 0, resultOfferedAt: null, stopReason: null, error: null,
     createdAt: 0, startedAt: 0, updatedAt: 0, finishedAt: null,
   };
 }
@@ -38,19 +39,29 @@ function event(docId: string, pk: string, closeTime: number, storeId = S): Event
   };
 }
 const page = (events: EventRecord[], expected: CheckpointRecord, next: CheckpointRecord) => ({
-  storeId: expected.storeId, expected, next, events, inventories: [], quarantine: [], unknownProducts: [],
-  updateJob: (j: JobRecord) => ({ ...j, pages: j.pages + 1, documents: j.documents + events.length }),
+  storeId: expected.storeId, expected, next, inventories: [], quarantine: [], unknownProducts: [],
+  page: events.length > 0 ? encodePage({ storeId: expected.storeId, month: expected.month, seq: expected.pages }, events.map(asRow)) : null,
+  updateJob: (j: JobRecord) => ({ ...j, pages: j.pages + 1, documents: j.documents + events.length, lines: j.lines + events.length }),
 });
+const asRow = ({ storeId: _s, pk, month: _m, ...event }: EventRecord) => ({ pk, event });
+
+/** Every stored row of a store as [document id, product key], in page order. */
+async function storedRows(local: LocalStore, storeId: string): Promise<string[][]> {
+  const rows: string[][] = [];
+  await local.scanPages(storeId, (pages) => {
+    for (const p of pages) for (let i = 0; i < p.rows; i++) rows.push([p.docs[p.doc[i]!]!.id, p.pk[i]!]);
+  });
+  return rows;
+}
 
 describe('schema and migrations', () => {
   it('creates every store at the current version, leaving the journal names free', async () => {
     const local = await openLocalStore({ name: 't' });
     expect(local.db.version).toBe(DB_VERSION);
     expect([...local.db.objectStoreNames].sort()).toEqual(
-      ['checkpoints', 'decisions', 'events', 'inventories', 'jobs', 'products', 'quarantine', 'stores', 'unknownProducts'],
+      ['checkpoints', 'decisions', 'inventories', 'jobs', 'pages', 'products', 'quarantine', 'stores', 'unknownProducts'],
     );
     for (const name of RESERVED_STORE_NAMES) expect(local.db.objectStoreNames.contains(name as never)).toBe(false);
-    expect([...local.db.transaction('events').store.indexNames]).toEqual(['byProduct']);
     local.close();
   });
 
@@ -89,29 +100,50 @@ describe('migration 1 -> 2: decisions, and the method and horizon with every job
     // As version 1 wrote them: options without method and horizon.
     await v1.db.put('jobs', { ...job(), options: v1Options } as unknown as JobRecord);
     await v1.db.put('jobs', { ...job('S2'), status: 'done', options: { ...v1Options, fullPeriod: true } } as unknown as JobRecord);
-    await v1.putCheckpoint(checkpoint('2025-03', 'c7', 7));
-    await v1.commitDocumentPage(page([event('d1', 'p1', 10)], checkpoint('2025-03', 'c7', 7), checkpoint('2025-03', 'c8', 8)));
+    await v1.putCheckpoint(checkpoint('2025-03', 'c8', 8));
+    await v1.db.put('events', event('d1', 'p1', 10));
     v1.close();
 
-    const v2 = await openLocalStore({ name: 'to-v2' });
-    expect(v2.db.version).toBe(DB_VERSION);
-    expect(DB_VERSION).toBe(2);
+    const v2 = await openLocalStore({ name: 'to-v2', migrations: MIGRATIONS.slice(0, 2) });
+    expect(v2.db.version).toBe(2);
     expect(v2.db.objectStoreNames.contains('decisions')).toBe(true);
     expect((await v2.getJob(S))?.options).toEqual({ ...v1Options, method: 'latest-document', horizonMonths: null });
     expect((await v2.getJob('S2'))?.options).toEqual({ ...v1Options, fullPeriod: true, method: 'latest-document', horizonMonths: null });
-    expect((await v2.getJob(S))?.pages).toBe(1);
     expect(await v2.getCheckpoint(S, '2025-03')).toMatchObject({ cursor: 'c8', pages: 8 });
-    expect(await v2.productEvents(S, 'p1')).toHaveLength(1);
+    expect(await v2.db.count('events')).toBe(1);
     expect(await v2.listDecisions(S)).toEqual([]);
     v2.close();
   });
 
   it('an empty version 1 database migrates too', async () => {
     (await openLocalStore({ name: 'empty', migrations: MIGRATIONS.slice(0, 1) })).close();
-    const v2 = await openLocalStore({ name: 'empty' });
+    const v2 = await openLocalStore({ name: 'empty', migrations: MIGRATIONS.slice(0, 2) });
     expect(await v2.listJobs()).toEqual([]);
     expect(v2.db.objectStoreNames.contains('decisions')).toBe(true);
     v2.close();
+  });
+});
+
+describe('migration 2 -> 3: one record per page', () => {
+  it('replaces the per-row events with page records and starts every pull again, keeping stores and decisions', async () => {
+    const v2 = await openLocalStore({ name: 'to-v3', migrations: MIGRATIONS.slice(0, 2) });
+    await v2.putStores([{ id: S, name: 'Store', address: null, api: 'v2', seenAt: 1 }]);
+    await v2.putJob(job());
+    await v2.putCheckpoint(checkpoint('2025-03', 'c8', 8));
+    await v2.db.put('events', event('d1', 'p1', 10));
+    await v2.setManual(S, 'p1', '3', 1);
+    v2.close();
+
+    const v3 = await openLocalStore({ name: 'to-v3' });
+    expect(v3.db.version).toBe(DB_VERSION);
+    expect(DB_VERSION).toBe(3);
+    expect(v3.db.objectStoreNames.contains('events')).toBe(false);
+    expect(v3.db.objectStoreNames.contains('pages')).toBe(true);
+    expect(await v3.listJobs()).toEqual([]);
+    expect(await v3.listCheckpoints(S)).toEqual([]);
+    expect((await v3.listStores()).map((s) => s.id)).toEqual([S]);
+    expect(await v3.listDecisions(S)).toEqual([{ storeId: S, productId: 'p1', manual: '3', approved: true, updatedAt: 1 }]);
+    v3.close();
   });
 });
 
@@ -162,7 +194,8 @@ describe('page commits', () => {
     const start = (await local.getCheckpoint(S, '2025-03'))!;
     const after = await local.commitDocumentPage(page([event('d1', 'a', 10), event('d1', 'b', 10)], start, checkpoint('2025-03', 'c2', 1)));
     expect(after.pages).toBe(1);
-    expect(await local.countEvents(S)).toBe(2);
+    expect(after.lines).toBe(2);
+    expect(await local.countRows(S)).toBe(2);
     expect((await local.getCheckpoint(S, '2025-03'))?.cursor).toBe('c2');
     local.close();
   });
@@ -174,7 +207,7 @@ describe('page commits', () => {
     await local.commitDocumentPage(page([event('d1', 'a', 10)], start, checkpoint('2025-03', 'c2', 1)));
     await expect(local.commitDocumentPage(page([event('d9', 'z', 10)], start, checkpoint('2025-03', 'c2', 1))))
       .rejects.toBeInstanceOf(CheckpointConflictError);
-    expect(await local.countEvents(S)).toBe(1);
+    expect(await storedRows(local, S)).toEqual([['d1', 'a']]);
     expect((await local.getJob(S))?.pages).toBe(1);
     local.close();
   });
@@ -186,7 +219,7 @@ describe('page commits', () => {
     await local.db.delete('jobs', S);
     await expect(local.commitDocumentPage(page([event('d1', 'a', 10)], start, checkpoint('2025-03', 'c', 1))))
       .rejects.toBeInstanceOf(CheckpointConflictError);
-    expect(await local.countEvents(S)).toBe(0);
+    expect(await local.countRows(S)).toBe(0);
     local.close();
   });
 
@@ -208,29 +241,68 @@ describe('page commits', () => {
 });
 
 describe('reads', () => {
-  it('gives one product its rows oldest first, store by store, and reads a range of products at once', async () => {
+  it('scans a store\'s page records in key order, a batch at a time, and deletes them with the store', async () => {
     const local = await openLocalStore({ name: 'r' });
-    await local.resetStore(job(), [checkpoint('2025-03')]);
+    await local.resetStore(job(), [checkpoint('2025-03'), checkpoint('2025-04')]);
     await local.resetStore(job('S2'), [checkpoint('2025-03', null, 0, false, 'S2')]);
-    const start = (await local.getCheckpoint(S, '2025-03'))!;
-    await local.commitDocumentPage(page(
-      [event('d3', 'a', 30), event('d1', 'a', 10), event('d2', 'b', 20), event('d2', 'a', 20)],
-      start, checkpoint('2025-03', 'n', 1),
-    ));
+    // 20 pages over two months, written newest month first as the pull does: more than one read batch.
+    for (const month of ['2025-04', '2025-03']) {
+      let cp = (await local.getCheckpoint(S, month))!;
+      for (let n = 0; n < 10; n++) {
+        const next = checkpoint(month, `c${n}`, n + 1);
+        await local.commitDocumentPage(page([event(`${month}-${n}`, 'a', n)], cp, next));
+        cp = next;
+      }
+    }
     const s2 = (await local.getCheckpoint('S2', '2025-03'))!;
     await local.commitDocumentPage(page([event('x', 'a', 5, 'S2')], s2, checkpoint('2025-03', 'n', 1, false, 'S2')));
 
-    expect((await local.productEvents(S, 'a')).map((e) => e.doc.id)).toEqual(['d1', 'd2', 'd3']);
-    const batch = await local.eventsOfProducts(S, ['a', 'b', 'none']);
-    expect(batch.get('b')?.map((e) => e.doc.id)).toEqual(['d2']);
-    expect(batch.get('none')).toEqual([]);
-    const range = await local.eventsOfProductRange(S, 'a', 'b');
-    expect([...range.keys()]).toEqual(['a', 'b']);
-    expect(range.get('a')?.map((e) => e.doc.id)).toEqual(['d1', 'd2', 'd3']);
+    const batches: number[] = [];
+    const keys: string[] = [];
+    await local.scanPages(S, (pages) => {
+      batches.push(pages.length);
+      for (const p of pages) keys.push(`${p.month}#${p.seq}`);
+    });
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(20);
+    expect(batches.length).toBeGreaterThan(1);
+    expect(keys.slice(0, 3)).toEqual(['2025-03#0', '2025-03#1', '2025-03#2']);
+    expect(keys[19]).toBe('2025-04#9');
+    expect(await local.documentCloseTime(S, '2025-04-7')).toBe(7);
+    expect(await local.documentCloseTime(S, 'nowhere')).toBeNull();
+
+    const aborted = new AbortController();
+    aborted.abort();
+    await expect(local.scanPages(S, () => undefined, aborted.signal)).rejects.toThrow();
 
     await local.deleteStoreData(S);
-    expect(await local.countEvents(S)).toBe(0);
-    expect(await local.countEvents('S2')).toBe(1);
+    expect(await local.countRows(S)).toBe(0);
+    expect(await storedRows(local, 'S2')).toEqual([['x', 'a']]);
     local.close();
+  });
+});
+
+describe('page records', () => {
+  const doc = (id: string, closeTime: number) => ({ id, type: 'SELL' as const, rawType: 'SELL', number: 7, closeTime, deviceId: 'd', timeZoneOffset: 180 });
+  it('give back every event exactly, rows sorted by product key, one DocRef per document', () => {
+    const d1 = doc('d1', 10);
+    const d2 = { ...doc('d2', 20), type: 'INVENTORY' as const, rawType: 'INVENTORY', completeInventory: null };
+    const events = [
+      { pk: 'b', event: { doc: d1, productId: ' B ', rule: 'SELL' as const, decides: true, stockBefore: 9_999_999_999_999 as Milli, movement: -1500 as Milli, setTo: null, handled: 1500 as Milli, lines: 2,
+        settlements: [{ kind: 'full_prepayment' as const, raw: 'PREPAYMENT', moves: false, quantity: 500 as Milli }],
+        warnings: [{ code: 'UNKNOWN_SETTLEMENT_METHOD' as const, count: 1, doc: d1, documentId: 'd1', value: 'X' }] } },
+      { pk: 'a', event: { doc: d1, productId: 'a', rule: 'SELL' as const, decides: true, stockBefore: null, movement: -1 as Milli, setTo: null, handled: 1 as Milli, lines: 1, settlements: [], warnings: [] } },
+      { pk: 'a', event: { doc: d2, productId: 'a', rule: 'INVENTORY' as const, decides: true, stockBefore: -3 as Milli, movement: 0 as Milli, setTo: 0 as Milli, handled: 0 as Milli, lines: 1, settlements: [], warnings: [] } },
+    ];
+    const record: PageRecord = structuredClone(encodePage({ storeId: S, month: '2025-03', seq: 4 }, events));
+    expect(record.pk).toEqual(['a', 'a', 'b']);
+    expect(record.docs).toHaveLength(2);
+    const decoded = [0, 1, 2].map((i) => pageEvent(record, i));
+    expect(decoded).toEqual([events[1]!.event, events[2]!.event, events[0]!.event]);
+    expect(decoded[0]!.doc).toBe(decoded[2]!.doc);
+    const seen: string[] = [];
+    rowsOfProducts(record, 'a', 'a', (pk, i) => seen.push(`${pk}${i}`));
+    rowsOfProducts(record, 'aa', 'z', (pk, i) => seen.push(`${pk}${i}`));
+    rowsOfProducts(record, 'c', 'z', (pk, i) => seen.push(`${pk}${i}`));
+    expect(seen).toEqual(['a0', 'a1', 'b2']);
   });
 });

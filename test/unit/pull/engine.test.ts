@@ -2,8 +2,8 @@ import { IDBFactory } from 'fake-indexeddb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { openLocalStore, type LocalStore } from '../../../src/local/db.ts';
 import { StoreComputation, type ResultRow } from '../../../src/pull/computation.ts';
-import { pullStore, type PullRequest } from '../../../src/pull/engine.ts';
-import { computeStock } from '../../../src/stock/index.ts';
+import { pullStore, type PullHooks, type PullRequest } from '../../../src/pull/engine.ts';
+import { computeStock, createStockAccumulator } from '../../../src/stock/index.ts';
 import type { ProductStock } from '../../../src/stock/types.ts';
 import { fakeCloud, littleStore, type FakeCloud } from './fake-cloud.ts';
 
@@ -15,9 +15,13 @@ beforeEach(() => {
   globalThis.indexedDB = new IDBFactory();
 });
 
-async function pull(local: LocalStore, cloud: FakeCloud, request: Partial<PullRequest> = {}, signal = new AbortController().signal) {
+async function pull(
+  local: LocalStore, cloud: FakeCloud, request: Partial<PullRequest> = {}, signal = new AbortController().signal,
+  setup: (computation: StoreComputation) => void = () => undefined, hooks: PullHooks = {},
+) {
   const computation = new StoreComputation(local, STORE, 'v2');
-  const job = await pullStore({ storeId: STORE, storeName: 'Магазин', ...request }, { local, client: cloud, computation, now }, signal);
+  setup(computation);
+  const job = await pullStore({ storeId: STORE, storeName: 'Магазин', ...request }, { local, client: cloud, computation, now, hooks }, signal);
   return { job, result: await computation.result(), computation };
 }
 
@@ -44,6 +48,51 @@ describe('pullStore', () => {
     expect(cloud.log.filter((l) => /^documents \d/.test(l))).toEqual(
       ['2024-06', '2024-05', '2024-04', '2024-03', '2024-02', '2024-01'].map((m) => `documents ${m}`),
     );
+    local.close();
+  });
+
+  it('folds in several passes over the page records with the same result as in one', async () => {
+    const store = littleStore(12, 7, { completeInventory: true });
+    const local = await openLocalStore({ name: 'passes' });
+    const passes: string[] = [];
+    const { result } = await pull(local, fakeCloud(store.products, store.documents, 4), { options: { fullPeriod: true } }, undefined, (c) => {
+      c.rowsPerPass = 5;
+      const scan = local.scanPages.bind(local);
+      local.scanPages = (...args) => {
+        passes.push('scan');
+        return scan(...args);
+      };
+    });
+    const expected = computeStock({ api: 'v2', products: store.products, documents: store.documents });
+    expect(result.rows.map(core)).toEqual(expected.products);
+    // One scan to load (empty) and at least one per range of about 5 rows: far more than one.
+    expect(passes.length).toBeGreaterThan(5);
+    local.close();
+  });
+
+  it('keeps one row per document and product when the cloud sends a document twice', async () => {
+    const store = littleStore(8, 5);
+    const twice = [...store.documents, ...store.documents.slice(0, 7)];
+    const local = await openLocalStore({ name: 'twice' });
+    const { result } = await pull(local, fakeCloud(store.products, twice, 4), { options: { fullPeriod: true } });
+    const expected = computeStock({ api: 'v2', products: store.products, documents: store.documents });
+    expect(result.rows.map(core)).toEqual(expected.products);
+    local.close();
+  });
+
+  it('while pages arrive, gives the guide\'s answer the core\'s accumulator gives on the same documents', async () => {
+    const store = littleStore(10, 6, { completeInventory: true });
+    const local = await openLocalStore({ name: 'during' });
+    let during: ResultRow[] = [];
+    let computation: StoreComputation | null = null;
+    await pull(local, fakeCloud(store.products, store.documents, 4), { options: { fullPeriod: true } }, undefined, (c) => (computation = c), {
+      onFinishing: () => void computation!.result().then((r) => (during = r.rows)),
+    });
+    const accumulator = createStockAccumulator({ api: 'v2', products: store.products });
+    accumulator.addDocuments(store.documents);
+    const expected = accumulator.result().products;
+    expect(during.map((r) => [r.productId, r.status, r.quantity, r.decidedBy?.id ?? null]))
+      .toEqual(expected.map((p) => [p.productId, p.status, p.quantity, p.decidedBy?.id ?? null]));
     local.close();
   });
 
