@@ -150,45 +150,52 @@ export function countByFilter(rows: readonly ViewRow[], storeId: string | null):
 
 const STATUS_ORDER: Record<RowStatus, number> = { change: 0, undecided: 1, same: 2, 'not-tracked': 3 };
 
-/** Unknown values sort last in both directions. */
-function compareNullable(a: number | null, b: number | null, sign: number): number {
-  if (a === null) return b === null ? 0 : 1;
-  if (b === null) return -1;
-  return (a - b) * sign;
-}
-
-/** Sorts a copy; manual quantities count for the computed and difference columns. */
-export function sortRows(rows: readonly ViewRow[], sort: Sort, manual: ReadonlyMap<string, Milli>): ViewRow[] {
-  const sign = sort.dir === 'asc' ? 1 : -1;
-  const out = rows.slice();
-  let cmp: (a: ViewRow, b: ViewRow) => number;
-  switch (sort.key) {
+/** The number a row sorts by; null: unknown (last in both directions). */
+function sortValue(key: SortKey, manual: ReadonlyMap<string, Milli>): (r: ViewRow) => number | null {
+  switch (key) {
     case 'name':
-      cmp = (a, b) => (a.nameRank - b.nameRank) * sign;
-      break;
+      return (r) => r.nameRank;
     case 'code':
-      cmp = (a, b) => (a.codeRank - b.codeRank) * sign;
-      break;
+      return (r) => r.codeRank;
     case 'cloud':
-      cmp = (a, b) => compareNullable(a.cloud, b.cloud, sign);
-      break;
+      return (r) => r.cloud;
     case 'computed':
-      cmp = (a, b) => compareNullable(effectiveQuantity(a, manual.get(a.key)), effectiveQuantity(b, manual.get(b.key)), sign);
-      break;
+      return (r) => effectiveQuantity(r, manual.get(r.key));
     case 'difference':
       // By size of the change: the biggest discrepancies first when descending.
-      cmp = (a, b) => {
-        const da = difference(a, manual.get(a.key));
-        const db = difference(b, manual.get(b.key));
-        return compareNullable(da === null ? null : Math.abs(da), db === null ? null : Math.abs(db), sign);
+      return (r) => {
+        const d = difference(r, manual.get(r.key));
+        return d === null ? null : Math.abs(d);
       };
-      break;
     case 'status':
-      cmp = (a, b) => (STATUS_ORDER[a.status] - STATUS_ORDER[b.status]) * sign;
-      break;
+      return (r) => STATUS_ORDER[r.status];
   }
-  out.sort((a, b) => cmp(a, b) || a.nameRank - b.nameRank || a.index - b.index);
-  return out;
+}
+
+/**
+ * Sorts a copy; manual quantities count for the computed and difference columns. Each row's key is computed once
+ * and the sort compares numbers in typed arrays (50,000 rows in a few milliseconds, not a manual lookup per compare).
+ * Ties: by name, then by position.
+ */
+export function sortRows(rows: readonly ViewRow[], sort: Sort, manual: ReadonlyMap<string, Milli>): ViewRow[] {
+  const sign = sort.dir === 'asc' ? 1 : -1;
+  const value = sortValue(sort.key, manual);
+  const n = rows.length;
+  const keys = new Float64Array(n);
+  const names = new Float64Array(n);
+  const positions = new Float64Array(n);
+  const order: number[] = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const r = rows[i]!;
+    const v = value(r);
+    // Infinity − Infinity is NaN, which is falsy: two unknowns fall through to the ties.
+    keys[i] = v === null ? Infinity : v * sign;
+    names[i] = r.nameRank;
+    positions[i] = r.index;
+    order[i] = i;
+  }
+  order.sort((a, b) => keys[a]! - keys[b]! || names[a]! - names[b]! || positions[a]! - positions[b]!);
+  return order.map((i) => rows[i]!);
 }
 
 export interface Summary {
