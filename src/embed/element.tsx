@@ -22,7 +22,7 @@ import { createAppState, type AppState } from '../ui/state.ts';
 import type { RunReport } from '../writeback/types.ts';
 import css from '../ui/styles.css?inline';
 import { et, type EmbedText } from './messages.ts';
-import { errorDetail, reviewRows, rowsFingerprint, type ErrorDetail, type ProgressDetail, type ReviewReadyDetail } from './rows.ts';
+import { embedRows, errorDetail, rowsFingerprint, type EmbedRow, type ErrorDetail, type ProgressDetail, type ReviewReadyDetail } from './rows.ts';
 
 export const ELEMENT_NAME = 'evotor-stock-sync';
 export const ATTRIBUTES = ['token', 'api-base', 'store-ids', 'lang'] as const;
@@ -429,8 +429,12 @@ export function createElementClass(deps: ElementDeps): { new (): EvotorStockSync
           this.#rowsDirty.delete(storeId);
           let detail: ReviewReadyDetail;
           try {
-            const result = await conn.backend.reviewRows(storeId);
-            const rows = reviewRows(result);
+            // Converted slice by slice as the rows arrive: 20,000 rows at once would be one long task on the page.
+            let rows: EmbedRow[] = [];
+            const result = await conn.backend.reviewRows(storeId, (slice) => {
+              if (slice.offset === 0) rows = [];
+              for (const row of embedRows(slice.summary, slice.rows)) rows.push(row);
+            });
             detail = { storeId, complete: result.complete, rows };
           } catch (error) {
             if (this.#conn === conn) this.#failWith(toBackendError(error), storeId);

@@ -3,7 +3,7 @@
  * and of `error`. Pure (no DOM), so it is unit-tested directly.
  */
 import { formatQuantity } from '../model/quantity.ts';
-import type { BackendError, PullProgress, ReviewResult, WriteProgress } from '../ui/backend.ts';
+import type { BackendError, PullProgress, ReviewRow, ReviewSummary, WriteProgress } from '../ui/backend.ts';
 import { describeError } from '../ui/errors.ts';
 import { prepareRows, type RowStatus } from '../ui/review-model.ts';
 
@@ -48,9 +48,9 @@ export interface ErrorDetail {
   storeId: string | null;
 }
 
-/** A store's review result as `review-ready` rows (canonical decimals: "7", "0.875", "-2"). */
-export function reviewRows(result: ReviewResult): EmbedRow[] {
-  return prepareRows(result.rows, result.method).map((v) => ({
+/** Review rows of a store's result (all, or a slice as it arrives) as `review-ready` rows (canonical decimals: "7", "0.875", "-2"). */
+export function embedRows(result: Pick<ReviewSummary, 'storeId' | 'method'>, rows: readonly ReviewRow[]): EmbedRow[] {
+  return prepareRows(rows, result.method).map((v) => ({
     storeId: result.storeId,
     productId: v.row.stock.productId,
     name: v.row.stock.name,

@@ -9,7 +9,7 @@
 import type { ApiErrorCode } from '../api/api-error.ts';
 import type { Milli } from '../model/quantity.ts';
 import type { ApiVersion } from '../model/types.ts';
-import type { ProductEvent, ProductStock } from '../stock/types.ts';
+import type { ChainBreak, ProductEvent, ProductStock } from '../stock/types.ts';
 import type { MovedProduct, ProgressInfo, RunKind, RunReport, RunResult } from '../writeback/types.ts';
 import type { Session } from './launch.ts';
 
@@ -122,25 +122,53 @@ export interface ReviewResult {
   rows: ReviewRow[];
 }
 
+/** A result without its rows: what every slice of one read shares. */
+export type ReviewSummary = Omit<ReviewResult, 'rows'>;
+
+/** Rows of a result as they arrive from the worker, one slice per task. */
+export interface ReviewSlice {
+  summary: ReviewSummary;
+  /** Position of the first row in the result. 0 starts the read, or starts it again when the result changed meanwhile. */
+  offset: number;
+  rows: readonly ReviewRow[];
+  /** Rows in the whole result. */
+  total: number;
+}
+
+/**
+ * A product as the review gets it: src/stock's ProductStock without the heavy lists (every chain break, the ledger's
+ * detail), which productHistory brings when the detail opens.
+ */
+export type ReviewStock = Omit<ProductStock, 'chainBreaks' | 'ledger'> & {
+  chainBreakCount: number;
+  /** The newest chain break (the reason in words names it); null when there is none. */
+  lastChainBreak: ChainBreak | null;
+};
+
 export interface ReviewRow {
   storeId: string;
   /**
    * The computation's result for this product (src/stock): quantity, status, deciding document, rule, parts,
-   * chain breaks, warnings, and the cloud's quantity when the products were read. Its reason in words comes from
-   * src/stock's explainProduct.
+   * warnings, how many chain breaks, and the cloud's quantity when the products were read. Its reason in words
+   * comes from src/stock's explainProduct.
    */
-  stock: ProductStock;
+  stock: ReviewStock;
   /** A quantity the user typed for an undecided product; null when none. */
   manualQuantity: DecimalText | null;
   /** Whether the change is approved for writing (every proposed change is approved by default). */
   approved: boolean;
   /** The value may still change: it rests on documents older than the completely fetched months. */
   provisional: boolean;
+  /** The row's place in its store's result ordered by name and by code (ordered in the worker; see review-ranking.ts). */
+  nameOrder: number;
+  codeOrder: number;
 }
 
 export interface ProductHistory {
   storeId: string;
   productId: string;
+  /** The product's whole result (every chain break, the ledger); null when the catalogue no longer has it. */
+  stock: ProductStock | null;
   /** The product's compact rows, one per document, oldest first (the same rows the computation folds). */
   events: ProductEvent[];
   /** False when older months are not fetched (yet, or because they were not needed). */
@@ -216,8 +244,12 @@ export interface SyncBackend {
   /** The latest progress of every store that has one. */
   pullProgress(): Promise<PullProgress[]>;
 
-  /** Every product of a store with its computed stock (50,000 rows is normal). */
-  reviewRows(storeId: string): Promise<ReviewResult>;
+  /**
+   * Every product of a store with its computed stock (50,000 rows is normal). The rows come in slices, each in its
+   * own task, and `onSlice` gets each as it arrives (the first with offset 0, also when there are no rows), so the
+   * caller can build its model without one long task.
+   */
+  reviewRows(storeId: string, onSlice?: (slice: ReviewSlice) => void): Promise<ReviewResult>;
   productHistory(storeId: string, productId: string): Promise<ProductHistory>;
   /** A quantity for an undecided product (decimal text, validated by the UI); null removes it. */
   setManualQuantity(storeId: string, productId: string, quantity: DecimalText | null): Promise<void>;

@@ -1,6 +1,7 @@
 /**
  * The review table's data, pure and fast enough for 50,000 products: rows are prepared once (quantities parsed to
- * exact thousandths, ranks for sorting by text, a lower-case search string), then filtered and sorted by numbers.
+ * exact thousandths, ranks for sorting by text (review-ranking.ts), a lower-case search string), then filtered and
+ * sorted by numbers.
  */
 import { parseQuantity, tryParseQuantity, MAX_API_QUANTITY, type Milli } from '../model/quantity.ts';
 import type { PullMethod, ReviewRow } from './backend.ts';
@@ -34,8 +35,6 @@ export interface ViewRow {
 
 export const rowKey = (storeId: string, productId: string): string => `${storeId}/${productId}`;
 
-const collator = new Intl.Collator('ru', { numeric: true, sensitivity: 'base' });
-
 function statusOf(row: ReviewRow, computed: Milli | null, cloud: Milli | null): RowStatus {
   if (row.stock.status === 'not_tracked') return 'not-tracked';
   if (computed === null) return 'undecided';
@@ -49,38 +48,28 @@ export function proposedText(row: ReviewRow, method: PullMethod): string | null 
   return method === 'ledger' ? row.stock.ledgerQuantity : row.stock.quantity;
 }
 
-/** Prepares the rows of one store. Ranks for sorting are set over all shown rows by rankRows. */
-export function prepareRows(rows: readonly ReviewRow[], method: PullMethod = 'latest-document'): ViewRow[] {
-  return rows.map((row, index) => {
+/**
+ * Prepares rows of one store (`firstIndex`: the first one's position in the store's result, when they are a slice).
+ * Ranks for sorting are set over all shown rows by review-ranking.ts.
+ */
+export function prepareRows(rows: readonly ReviewRow[], method: PullMethod = 'latest-document', firstIndex = 0): ViewRow[] {
+  return rows.map((row, i) => {
     const cloud = tryParseQuantity(row.stock.cloudQuantity);
     const computed = tryParseQuantity(proposedText(row, method));
     return {
       key: rowKey(row.storeId, row.stock.productId),
-      index,
+      index: firstIndex + i,
       row,
       cloud,
       computed,
       status: statusOf(row, computed, cloud),
-      chainBreak: row.stock.chainBreaks.length > 0,
+      chainBreak: row.stock.chainBreakCount > 0,
       warning: row.stock.warnings.length > 0,
       nameRank: 0,
       codeRank: 0,
       search: `${row.stock.name}\u0000${row.stock.code ?? ''}`.toLocaleLowerCase('ru'),
     };
   });
-}
-
-/**
- * Numbers the shown rows (stable order) and ranks them once by name and by code with the Russian collator, so
- * later sorts compare integers only. Mutates the rows (they belong to the state that prepared them).
- */
-export function rankRows(view: ViewRow[]): ViewRow[] {
-  view.forEach((r, i) => (r.index = i));
-  const byName = view.slice().sort((a, b) => collator.compare(a.row.stock.name, b.row.stock.name) || a.index - b.index);
-  byName.forEach((r, i) => (r.nameRank = i));
-  const byCode = view.slice().sort((a, b) => collator.compare(a.row.stock.code ?? '', b.row.stock.code ?? '') || a.index - b.index);
-  byCode.forEach((r, i) => (r.codeRank = i));
-  return view;
 }
 
 /** The quantity that will be written: a manual entry wins for an undecided product. */

@@ -25,8 +25,6 @@ import {
   countByFilter,
   filterRows,
   parseManualQuantity,
-  prepareRows,
-  rankRows,
   rowKey,
   sortRows,
   summarize,
@@ -36,6 +34,7 @@ import {
   type Summary,
   type ViewRow,
 } from './review-model.ts';
+import { rankStores, readStoreRows, type StoreRows } from './review-ranking.ts';
 
 export type Screen = 'stores' | 'progress' | 'review' | 'write';
 
@@ -78,7 +77,7 @@ export function createAppState(backend: SyncBackend, hooks: AppStateHooks = {}) 
 
   // Review ------------------------------------------------------------------------------------------------------
   const reviewStoreIds = signal<readonly string[]>([]);
-  const rowsByStore = signal<ReadonlyMap<string, ViewRow[]>>(new Map());
+  const rowsByStore = signal<ReadonlyMap<string, StoreRows>>(new Map());
   const rowsLoading = signal<ReadonlySet<string>>(new Set());
   const manual = signal<ReadonlyMap<string, Milli>>(new Map());
   const notApproved = signal<ReadonlySet<string>>(new Set());
@@ -95,12 +94,12 @@ export function createAppState(backend: SyncBackend, hooks: AppStateHooks = {}) 
 
   const allRows = computed<ViewRow[]>(() => {
     const byStore = rowsByStore.value;
-    const out: ViewRow[] = [];
+    const shown: StoreRows[] = [];
     for (const id of reviewStoreIds.value) {
       const rows = byStore.get(id);
-      if (rows) for (const r of rows) out.push(r);
+      if (rows) shown.push(rows);
     }
-    return rankRows(out);
+    return rankStores(shown);
   });
   /** Per store: method and whether every month is in. */
   const reviewMeta = signal<ReadonlyMap<string, ReviewMeta>>(new Map());
@@ -240,22 +239,48 @@ export function createAppState(backend: SyncBackend, hooks: AppStateHooks = {}) 
 
   // Review ------------------------------------------------------------------------------------------------------
 
-  async function loadRows(storeId: string): Promise<void> {
-    rowsLoading.value = setOf([...rowsLoading.value, storeId]);
-    try {
-      const result = await backend.reviewRows(storeId);
-      mergeRows(storeId, result);
-    } catch (e) {
-      fail(e, () => void loadRows(storeId));
-    } finally {
-      const next = new Set(rowsLoading.value);
-      next.delete(storeId);
-      rowsLoading.value = next;
+  /** Reads in progress per store; a change announced meanwhile is read once more after it (`again`). */
+  const reading = new Map<string, Promise<void>>();
+  const readAgain = new Set<string>();
+
+  /**
+   * Reads a store's rows, building the model slice by slice as they arrive (no long task), and shows them once all
+   * are in: until then the previous rows stay on screen. Changes announced while reading are read once more after,
+   * rather than each one starting over (during background fetching the result changes every second or so).
+   */
+  function loadRows(storeId: string): Promise<void> {
+    const current = reading.get(storeId);
+    if (current) {
+      readAgain.add(storeId);
+      return current;
     }
+    const run = (async () => {
+      rowsLoading.value = setOf([...rowsLoading.value, storeId]);
+      try {
+        do {
+          readAgain.delete(storeId);
+          await readRows(storeId);
+        } while (readAgain.has(storeId));
+      } catch (e) {
+        fail(e, () => void loadRows(storeId));
+      } finally {
+        reading.delete(storeId);
+        const next = new Set(rowsLoading.value);
+        next.delete(storeId);
+        rowsLoading.value = next;
+      }
+    })();
+    reading.set(storeId, run);
+    return run;
   }
 
-  function mergeRows(storeId: string, result: ReviewResult): void {
-    const view = prepareRows(result.rows, result.method);
+  async function readRows(storeId: string): Promise<void> {
+    const { result, rows } = await readStoreRows((onSlice) => backend.reviewRows(storeId, onSlice));
+    mergeRows(storeId, result, rows);
+  }
+
+  function mergeRows(storeId: string, result: ReviewResult, rows: StoreRows): void {
+    const view = rows.rows;
     const nextManual = new Map([...manual.value].filter(([k]) => !k.startsWith(`${storeId}/`)));
     const nextNot = new Set([...notApproved.value].filter((k) => !k.startsWith(`${storeId}/`)));
     for (const r of view) {
@@ -266,7 +291,7 @@ export function createAppState(backend: SyncBackend, hooks: AppStateHooks = {}) 
     }
     batch(() => {
       const next = new Map(rowsByStore.value);
-      next.set(storeId, view);
+      next.set(storeId, rows);
       rowsByStore.value = next;
       reviewMeta.value = new Map(reviewMeta.value).set(storeId, { method: result.method, complete: result.complete, deviceNames: result.deviceNames });
       manual.value = nextManual;

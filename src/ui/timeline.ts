@@ -18,7 +18,8 @@ export interface TimelinePoint {
   deciding: boolean;
 }
 
-export function buildTimeline(events: readonly ProductEvent[], stock: ProductStock): TimelinePoint[] {
+/** `stock`: the product's full result (its history's), whose chain breaks and deciding document are marked. */
+export function buildTimeline(events: readonly ProductEvent[], stock: Pick<ProductStock, 'chainBreaks' | 'decidedBy'>): TimelinePoint[] {
   const sorted = events.slice().sort(compareEvents);
   const breaks = new Map(stock.chainBreaks.map((b) => [b.next.id, b]));
   const decidingId = stock.decidedBy?.id ?? null;

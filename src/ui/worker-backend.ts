@@ -23,18 +23,19 @@ import {
   type PullOptions,
   type PullPhase,
   type PullProgress,
-  type ReviewResult,
+  type ReviewSummary,
   type StoreSummary,
   type StoreSyncState,
   type SyncBackend,
   type WritePlan,
 } from './backend.ts';
 import { lang as uiLang, type Lang } from './i18n.ts';
+import { readReviewResult } from './review-reader.ts';
 
 /** What the adapter uses of the bridge (the real one, or a fake in tests). */
 export type SyncApiBridge = Pick<
   SyncBridge,
-  | 'configure' | 'listStores' | 'listProgress' | 'start' | 'pause' | 'resume' | 'cancel' | 'getResult' | 'getHistory'
+  | 'configure' | 'listStores' | 'listProgress' | 'start' | 'pause' | 'resume' | 'cancel' | 'getResult' | 'getResultRows' | 'getHistory'
   | 'setManualQuantity' | 'setApproval' | 'planWrite' | 'planUndo' | 'applyRun' | 'pendingRuns' | 'listRuns'
   | 'exportRunCsv' | 'exportReviewCsv' | 'discardRun' | 'onProgress' | 'onWriteProgress' | 'terminate'
 >;
@@ -118,6 +119,18 @@ export function terminalLabels(terminals: StoreTerminals, language: Lang): Recor
   return out;
 }
 
+/** What the review keeps of a result's summary: method, completeness, terminal names in the UI's language. */
+export function reviewSummaryOf(result: SyncResult, language: Lang): ReviewSummary {
+  return {
+    storeId: result.storeId,
+    method: result.method,
+    complete: result.complete,
+    deviceNames: terminalLabels(result.terminals, language),
+    deviceNamesSource: result.terminals.source,
+    deviceNamesError: result.terminals.error ? toBackendError(result.terminals.error) : null,
+  };
+}
+
 function csvName(prefix: string, now: number): string {
   const d = new Date(now);
   const p = (n: number) => String(n).padStart(2, '0');
@@ -185,25 +198,9 @@ export function createWorkerBackend(deps: WorkerBackendDeps): SyncBackend {
     };
   }
 
-  function toReviewResult(storeId: string, result: SyncResult): ReviewResult {
-    const { manual } = result.decisions;
-    const notApproved = new Set(result.decisions.notApproved);
-    completeByStore.set(storeId, result.complete);
-    return {
-      storeId,
-      method: result.method,
-      complete: result.complete,
-      deviceNames: terminalLabels(result.terminals, language()),
-      deviceNamesSource: result.terminals.source,
-      deviceNamesError: result.terminals.error ? toBackendError(result.terminals.error) : null,
-      rows: result.rows.map((row) => ({
-        storeId,
-        stock: row,
-        manualQuantity: manual[row.productId] ?? null,
-        approved: !notApproved.has(row.productId),
-        provisional: row.provisional,
-      })),
-    };
+  function reviewSummary(result: SyncResult): ReviewSummary {
+    completeByStore.set(result.storeId, result.complete);
+    return reviewSummaryOf(result, language());
   }
 
   function describePlan(result: RunResult): WritePlan {
@@ -255,15 +252,17 @@ export function createWorkerBackend(deps: WorkerBackendDeps): SyncBackend {
       return (await progressList()).filter((p) => p.status !== 'idle').map((p) => toPullProgress(p, optionsOf(p)));
     },
 
-    async reviewRows(storeId) {
+    async reviewRows(storeId, onSlice) {
       await ready;
-      return toReviewResult(storeId, await sync.getResult(storeId));
+      return readReviewResult(sync, storeId, { summarize: reviewSummary, ...(onSlice ? { onSlice } : {}) });
     },
     async productHistory(storeId, productId) {
       await ready;
       const h = await sync.getHistory(storeId, productId);
       const unlisted = h.unlistedBy.map((doc) => unlistedEvent({ doc, complete: true, listed: [] }, productId));
-      return { storeId, productId, events: [...h.events, ...unlisted], complete: completeByStore.get(storeId) ?? false } satisfies ProductHistory;
+      return {
+        storeId, productId, stock: h.row, events: [...h.events, ...unlisted], complete: completeByStore.get(storeId) ?? false,
+      } satisfies ProductHistory;
     },
     async setManualQuantity(storeId, productId, quantity) {
       await ready;

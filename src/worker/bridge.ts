@@ -97,6 +97,7 @@ export function createSyncBridge(options: BridgeOptions = {}): SyncBridge {
     resume: (storeId) => call('resume', storeId),
     cancel: (storeId) => call('cancel', storeId),
     getResult: (storeId) => call('getResult', storeId),
+    getResultRows: (storeId, version, offset, limit) => call('getResultRows', storeId, version, offset, limit),
     getHistory: (storeId, productId) => call('getHistory', storeId, productId),
     getDocument: (storeId, documentId) => call('getDocument', storeId, documentId),
     setManualQuantity: (storeId, productId, quantity) => call('setManualQuantity', storeId, productId, quantity),

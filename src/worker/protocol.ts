@@ -8,7 +8,8 @@ import type { StoreInfo } from '../api/client.ts';
 import type { RetryPolicy } from '../api/retry.ts';
 import type { JobOptions, JobRecord, StockMethod } from '../local/schema.ts';
 import type { ApiVersion } from '../model/types.ts';
-import type { ProductHistory, StoreResult } from '../pull/computation.ts';
+import type { ProductHistory, ResultRow, StoreResult } from '../pull/computation.ts';
+import type { ChainBreak } from '../stock/types.ts';
 import type { ProgressInfo, RunKind, RunReport, RunResult } from '../writeback/types.ts';
 
 export type { StockMethod } from '../local/schema.ts';
@@ -123,13 +124,46 @@ export interface StoreTerminals {
   error: SerializedError | null;
 }
 
-/** getResult(): the computation's result plus what the user decided and how the store was pulled. */
-export interface SyncResult extends StoreResult {
+/**
+ * getResult(): the computation's result without its rows, plus what the user decided and how the store was pulled.
+ * The rows come in slices from getResultRows (one postMessage of 20,000 full rows was a main-thread task of ~0.8 s).
+ */
+export interface SyncResult extends Omit<StoreResult, 'rows'> {
+  /** Rows of this version: getResultRows(storeId, version, offset, limit) reads them. */
+  rowCount: number;
   method: StockMethod;
   horizonMonths: number | null;
   decisions: StoreDecisions;
   terminals: StoreTerminals;
 }
+
+/** What a light row keeps of the product's chain breaks: how many, and the newest (the reason in words names it). */
+export interface ChainBreakSummary {
+  chainBreakCount: number;
+  lastChainBreak: ChainBreak | null;
+}
+
+/**
+ * A row's place in its result ordered by name and by code (src/model/text-order.ts; equal texts by product key).
+ * The worker orders, so the page compares no text for a store: a collator sort of 50,000 names is a few hundred
+ * milliseconds.
+ */
+export interface RowOrder {
+  nameOrder: number;
+  codeOrder: number;
+}
+
+/**
+ * A result row as the review page gets it: everything the table, the reason in words, filters, sort, summary and
+ * the embed's rows read, without the heavy lists (every chain break, the ledger's detail). getHistory's `row` has them.
+ */
+export type LightResultRow = Omit<ResultRow, 'chainBreaks' | 'ledger'> & ChainBreakSummary & RowOrder;
+
+/** The most rows one getResultRows call returns. */
+export const MAX_RESULT_SLICE = 5000;
+
+/** The error's name when getResultRows asks for a version the worker no longer holds: read getResult again. */
+export const STALE_RESULT = 'StaleResultError';
 
 /** Progress of a write or undo run (the write-back's ProgressInfo) and which of the two it is. */
 export type WriteProgress = ProgressInfo & { kind: RunKind };
@@ -155,7 +189,13 @@ export interface SyncApi {
    * decisions, the method and horizon of the pull, and the store's terminal names.
    */
   getResult(storeId: string): Promise<SyncResult>;
-  /** One product's rows in time order, for the detail view. */
+  /**
+   * Rows `offset` to `offset + limit` (at most MAX_RESULT_SLICE) of the version getResult returned, in product key
+   * order. The worker keeps the rows of the versions it handed out lately, so a refold while the page reads does not
+   * mix versions; a version no longer kept rejects with an Error named STALE_RESULT.
+   */
+  getResultRows(storeId: string, version: number, offset: number, limit: number): Promise<LightResultRow[]>;
+  /** One product's rows in time order, and its full result row (every chain break, the ledger), for the detail view. */
   getHistory(storeId: string, productId: string): Promise<ProductHistory>;
   /** The original document from Evotor (raw documents are not kept locally). */
   getDocument(storeId: string, documentId: string): Promise<unknown>;
@@ -220,7 +260,7 @@ export type EventMessage =
 /** Every method of SyncApi, for the worker's dispatch (a name not listed is refused; a method not listed fails tsc). */
 const METHOD_TABLE: Record<Method, true> = {
   configure: true, listStores: true, listProgress: true, start: true, pause: true, resume: true, cancel: true,
-  getResult: true, getHistory: true, getDocument: true, setManualQuantity: true, setApproval: true,
+  getResult: true, getResultRows: true, getHistory: true, getDocument: true, setManualQuantity: true, setApproval: true,
   planWrite: true, planUndo: true, applyRun: true, stopRun: true, resumePending: true, pendingRuns: true, listRuns: true,
   runReport: true, exportRunCsv: true, exportReviewCsv: true, discardRun: true,
 };

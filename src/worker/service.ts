@@ -21,9 +21,10 @@ import type { CreatePlanStore, RunKind, RunReport, RunResult } from '../writebac
 import { planStore } from './plan-input.ts';
 import {
   serializeError,
-  type SerializedError, type StartOptions, type StoreDecisions, type StoreProgress, type StoreStatus, type StoreTerminals,
-  type SyncApi, type SyncConfig, type SyncResult, type WriteProgress,
+  type LightResultRow, type SerializedError, type StartOptions, type StoreDecisions, type StoreProgress, type StoreStatus,
+  type StoreTerminals, type SyncApi, type SyncConfig, type SyncResult, type WriteProgress,
 } from './protocol.ts';
+import { ResultSnapshots } from './result-snapshots.ts';
 import { buildTerminals, deviceIdsOf } from './terminals.ts';
 
 export interface ServiceDeps {
@@ -86,6 +87,8 @@ export class SyncService implements SyncApi {
   private readonly applies = new Map<string, { controller: AbortController; done: Promise<unknown> }>();
   /** Device lists per store: one request per store and worker life (transient failures are asked again). */
   private readonly deviceLists = new Map<string, Promise<DeviceList>>();
+  /** The rows of the results handed out lately, read by the page in slices. */
+  private readonly snapshots = new ResultSnapshots();
 
   constructor(private readonly deps: ServiceDeps) {
     this.now = deps.now ?? Date.now;
@@ -103,6 +106,7 @@ export class SyncService implements SyncApi {
     // The write-back's clients hold the token and base URL of the configuration they were made with.
     await this.closeWriteback();
     this.deviceLists.clear();
+    this.snapshots.clear();
     this.config = { ...config };
     this.dbName = config.dbName;
     this.local ??= await openLocalStore(config.dbName ? { name: config.dbName } : {});
@@ -157,6 +161,17 @@ export class SyncService implements SyncApi {
   }
 
   async getResult(storeId: string): Promise<SyncResult> {
+    const { rows, ...summary } = await this.fullResult(storeId);
+    return { ...summary, rowCount: this.snapshots.take(storeId, summary.version, rows) };
+  }
+
+  async getResultRows(storeId: string, version: number, offset: number, limit: number): Promise<LightResultRow[]> {
+    requireId(storeId, 'storeId');
+    return this.snapshots.slice(storeId, version, offset, limit);
+  }
+
+  /** The result with every full row: for the write-back, which runs here in the worker. */
+  private async fullResult(storeId: string): Promise<Omit<SyncResult, 'rowCount'> & { rows: ResultRow[] }> {
     const { local } = this.ready();
     const result = await (await this.computation(storeId)).result();
     const [job, decisions, terminals] = await Promise.all([
@@ -288,7 +303,7 @@ export class SyncService implements SyncApi {
       requireId(storeId, 'storeId');
       const job = await local.getJob(storeId);
       if (!job) throw new Error(`store ${storeId} has no pulled result to write`);
-      const result = await this.getResult(storeId);
+      const result = await this.fullResult(storeId);
       stores.push(planStore({
         storeId,
         storeName: (await local.getStore(storeId))?.name ?? job.storeName,

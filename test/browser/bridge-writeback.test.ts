@@ -5,12 +5,11 @@
  * (a closed tab) is resumed from the journal by the next worker; and the same flow through createBackend().
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ResultRow } from '../../src/pull/computation.ts';
 import { createBackend } from '../../src/ui/create-backend.ts';
 import type { BackendEvent, SyncBackend } from '../../src/ui/backend.ts';
 import { createSyncBridge, type SyncBridge } from '../../src/worker/bridge.ts';
-import type { WriteProgress } from '../../src/worker/protocol.ts';
-import { EMULATOR, TOKEN, createStore, getFaults, progressUntil, requestsOf, setFaults, truth, uniqueDb } from './helpers.ts';
+import type { LightResultRow, WriteProgress } from '../../src/worker/protocol.ts';
+import { EMULATOR, TOKEN, createStore, getFaults, progressUntil, requestsOf, resultWithRows, setFaults, truth, uniqueDb } from './helpers.ts';
 
 let bridges: SyncBridge[] = [];
 let backends: SyncBackend[] = [];
@@ -47,7 +46,7 @@ async function reload(old: SyncBridge, dbName: string, journalName: string): Pro
   return bridge(dbName, journalName);
 }
 
-const differs = (r: ResultRow) => r.status === 'resolved' && r.quantity !== null && r.quantity !== r.cloudQuantity;
+const differs = (r: LightResultRow) => r.status === 'resolved' && r.quantity !== null && r.quantity !== r.cloudQuantity;
 
 describe('write-back through the worker bridge', () => {
   it('pull with a horizon → decisions → reload keeps them → plan → apply → undo, with write progress as events', async () => {
@@ -64,7 +63,7 @@ describe('write-back through the worker bridge', () => {
     expect(done.horizonSince!).toBeGreaterThan(Date.now() - 32 * 86_400_000);
     expect(done.monthsTotal).toBeLessThanOrEqual(2);
 
-    const result = await sync.getResult(store.storeId);
+    const result = await resultWithRows(sync, store.storeId);
     expect(result.terminals.source).toBe('cloud');
     expect(Object.values(result.terminals.byId).map((t) => t.name)).toEqual(['Смарт-терминал 1']);
     const changing = result.rows.filter(differs);
@@ -79,7 +78,7 @@ describe('write-back through the worker bridge', () => {
     // Reload: a new worker, the same databases.
     sync = await reload(sync, db, journal);
     expect((await sync.listProgress())[0]).toMatchObject({ storeId: store.storeId, status: 'done', method: 'latest-document', horizonMonths: 1 });
-    const again = await sync.getResult(store.storeId);
+    const again = await resultWithRows(sync, store.storeId);
     expect(again.decisions).toEqual({ manual: { [manual.productId]: '3.5' }, notApproved: [unticked.productId] });
 
     const before = await cloud(store.storeId);
@@ -121,7 +120,7 @@ describe('write-back through the worker bridge', () => {
     let sync = await bridge(db, journal);
     await sync.start(store.storeId, { fullPeriod: true });
     await progressUntil(sync, store.storeId, (p) => p.status === 'done');
-    const result = await sync.getResult(store.storeId);
+    const result = await resultWithRows(sync, store.storeId);
     const changing = result.rows.filter(differs);
     expect(changing.length).toBeGreaterThan(20);
     const { report: planned } = await sync.planWrite([store.storeId]);

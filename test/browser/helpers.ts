@@ -1,7 +1,7 @@
 /** Browser-test helpers: the emulator's admin API (/__emulator/) and waiting on a sync worker's progress. */
 import { inject } from 'vitest';
 import type { SyncBridge } from '../../src/worker/bridge.ts';
-import type { StoreProgress } from '../../src/worker/protocol.ts';
+import { MAX_RESULT_SLICE, type LightResultRow, type StoreProgress, type SyncResult } from '../../src/worker/protocol.ts';
 
 export const EMULATOR = inject('emulatorUrl');
 export const TOKEN = inject('emulatorToken');
@@ -80,3 +80,13 @@ export function progressUntil(
 }
 
 export const uniqueDb = (name: string) => `test-${name}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+
+/** getResult and every row of it, read slice by slice (getResultRows) as the page reads them. */
+export async function resultWithRows(bridge: Pick<SyncBridge, 'getResult' | 'getResultRows'>, storeId: string): Promise<SyncResult & { rows: LightResultRow[] }> {
+  const result = await bridge.getResult(storeId);
+  const rows: LightResultRow[] = [];
+  for (let offset = 0; offset < result.rowCount; offset += MAX_RESULT_SLICE) {
+    rows.push(...(await bridge.getResultRows(storeId, result.version, offset, MAX_RESULT_SLICE)));
+  }
+  return { ...result, rows };
+}

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { malformation } from '../../src/emulator/faults.ts';
-import type { ResultRow } from '../../src/pull/computation.ts';
 import { createSyncBridge, type SyncBridge } from '../../src/worker/bridge.ts';
+import type { LightResultRow } from '../../src/worker/protocol.ts';
 import {
-  EMULATOR, TOKEN, createStore, documentIds, getFaults, progressUntil, requestsOf, setFaults, truth, uniqueDb,
+  EMULATOR, TOKEN, createStore, documentIds, getFaults, progressUntil, requestsOf, resultWithRows, setFaults, truth, uniqueDb,
 } from './helpers.ts';
 
 let bridges: SyncBridge[] = [];
@@ -23,7 +23,7 @@ async function bridgeFor(dbName: string, api: 'v2' | 'v1' = 'v2', extra: Record<
  * Computed quantities of the products the emulator tracks. A set (комплект) is a NORMAL product in the catalogue;
  * the core sees it only as a set header in documents and flags it (SET_HEADER), while the truth leaves it out.
  */
-function quantities(rows: ResultRow[], truthIds: Record<string, unknown>): Record<string, string | null> {
+function quantities(rows: LightResultRow[], truthIds: Record<string, unknown>): Record<string, string | null> {
   for (const r of rows) {
     if (r.status !== 'not_tracked' && !(r.productId in truthIds)) expect(r.warnings.map((w) => w.code)).toContain('SET_HEADER');
   }
@@ -38,7 +38,7 @@ describe('pull and computation in the worker against the emulator', () => {
     await bridge.start(store.storeId, { fullPeriod: true });
     const done = await progressUntil(bridge, store.storeId, (p) => p.status === 'done');
     const seconds = (performance.now() - started) / 1000;
-    const result = await bridge.getResult(store.storeId);
+    const result = await resultWithRows(bridge, store.storeId);
     const expected = await truth(store.storeId);
     expect(quantities(result.rows, expected)).toEqual(expected);
     expect(result.complete).toBe(true);
@@ -63,7 +63,7 @@ describe('pull and computation in the worker against the emulator', () => {
     const bridge = await bridgeFor(uniqueDb('v1'), 'v1');
     await bridge.start(store.storeId, { fullPeriod: true });
     await progressUntil(bridge, store.storeId, (p) => p.status === 'done');
-    const result = await bridge.getResult(store.storeId);
+    const result = await resultWithRows(bridge, store.storeId);
     const expected = await truth(store.storeId);
     expect(quantities(result.rows, expected)).toEqual(expected);
     // Half-month windows are accepted: no request refused for its period or its age.
@@ -114,7 +114,7 @@ describe('resilience of the pull', () => {
     await progressUntil(bridge, store.storeId, (p) => p.status === 'done');
 
     const expected = await truth(store.storeId);
-    expect(quantities((await bridge.getResult(store.storeId)).rows, expected)).toEqual(expected);
+    expect(quantities((await resultWithRows(bridge, store.storeId)).rows, expected)).toEqual(expected);
     // Only pages not yet committed when the worker died may come twice: the one being committed and the next,
     // fetched meanwhile. At most two per kill; a committed page never.
     const counts = await pageRequests(store.storeId);
@@ -139,7 +139,7 @@ describe('resilience of the pull', () => {
       await bridge.start(store.storeId, { fullPeriod: true });
       await progressUntil(bridge, store.storeId, (p) => p.status === 'done');
       const expected = await truth(store.storeId);
-      expect(quantities((await bridge.getResult(store.storeId)).rows, expected)).toEqual(expected);
+      expect(quantities((await resultWithRows(bridge, store.storeId)).rows, expected)).toEqual(expected);
 
       const faults = new Set((await requestsOf(store.storeId)).map((e) => e.fault).filter(Boolean));
       expect([...faults].sort()).toEqual(['5xx', 'burst429', 'dropped', 'hung']);
@@ -161,7 +161,7 @@ describe('resilience of the pull', () => {
     await bridge.start(store.storeId, { fullPeriod: true });
     const done = await progressUntil(bridge, store.storeId, (p) => p.status === 'done');
     expect(done.quarantined).toBe(corrupted.length);
-    const result = await bridge.getResult(store.storeId);
+    const result = await resultWithRows(bridge, store.storeId);
     expect(result.quarantined).toHaveLength(corrupted.length);
     const withId = result.quarantined.map((q) => q.documentId).filter((id): id is string => id !== null);
     for (const id of withId) expect(corrupted).toContain(id);
@@ -189,7 +189,7 @@ describe('resilience of the pull', () => {
     expect(stopped.productsDecided).toBe(stopped.productsTracked);
     const earlyPages = [...(await pageRequests(store.storeId)).values()].reduce((a, b) => a + b, 0);
     const expected = await truth(store.storeId);
-    expect(quantities((await early.getResult(store.storeId)).rows, expected)).toEqual(expected);
+    expect(quantities((await resultWithRows(early, store.storeId)).rows, expected)).toEqual(expected);
 
     const whole = await bridgeFor(uniqueDb('whole'));
     await whole.start(store.storeId, { fullPeriod: true });

@@ -29,7 +29,7 @@ function History({ row }: { row: ViewRow }) {
       </p>
     );
   }
-  const points = buildTimeline(h.value.events, row.row.stock);
+  const points = buildTimeline(h.value.events, h.value.stock ?? { chainBreaks: [], decidedBy: row.row.stock.decidedBy });
   if (points.length === 0) return <p class="muted">{t('detail.historyEmpty')}</p>;
   const names = s.deviceNames(row.row.storeId);
   const newestFirst = points.slice().reverse();
@@ -88,6 +88,30 @@ function History({ row }: { row: ViewRow }) {
   );
 }
 
+/** The newest chain breaks: from the product's full result once its history is read, the newest one until then. */
+function ChainBreaks({ row }: { row: ViewRow }) {
+  const s = useAppState();
+  const h = s.detailHistory.value;
+  const stock = row.row.stock;
+  const full = h.status === 'ready' ? h.value.stock : null;
+  const breaks = full?.chainBreaks ?? (stock.lastChainBreak ? [stock.lastChainBreak] : []);
+  const count = full?.chainBreaks.length ?? stock.chainBreakCount;
+  if (count === 0) return null;
+  const names = s.deviceNames(row.row.storeId);
+  return (
+    <>
+      <h3>{t('detail.breaks', { n: count })}</h3>
+      <ul class="breaks">
+        {/* The newest breaks matter most; the timeline below marks every one. */}
+        {breaks.slice(-BREAKS_SHOWN).reverse().map((b) => (
+          <li key={`${b.previous.id}-${b.next.id}`}>{breakText(b, stock.measureName, names)}</li>
+        ))}
+      </ul>
+      {count > BREAKS_SHOWN && <p class="muted small">{t('detail.moreBreaks', { n: count - BREAKS_SHOWN })}</p>}
+    </>
+  );
+}
+
 export function ProductDetail({ row }: { row: ViewRow }) {
   const s = useAppState();
   const stock = row.row.stock;
@@ -133,18 +157,7 @@ export function ProductDetail({ row }: { row: ViewRow }) {
       <h3>{t('detail.reason')}</h3>
       <p class="reason-full">{reason}</p>
       {stock.decidedBy && <p class="muted small">{t('detail.decidedBy', { document: docLabel(stock.decidedBy, s.deviceNames(row.row.storeId)) })}</p>}
-      {stock.chainBreaks.length > 0 && (
-        <>
-          <h3>{t('detail.breaks', { n: stock.chainBreaks.length })}</h3>
-          <ul class="breaks">
-            {/* The newest breaks matter most; the timeline below marks every one. */}
-            {stock.chainBreaks.slice(-BREAKS_SHOWN).reverse().map((b) => (
-              <li key={`${b.previous.id}-${b.next.id}`}>{breakText(b, unit, s.deviceNames(row.row.storeId))}</li>
-            ))}
-          </ul>
-          {stock.chainBreaks.length > BREAKS_SHOWN && <p class="muted small">{t('detail.moreBreaks', { n: stock.chainBreaks.length - BREAKS_SHOWN })}</p>}
-        </>
-      )}
+      <ChainBreaks row={row} />
       {row.status === 'undecided' && (
         <section class="card manual-card" aria-labelledby="manual-title">
           <h3 id="manual-title">{t('detail.manualTitle')}</h3>

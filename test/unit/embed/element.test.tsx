@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createElementClass, EVENTS, type EmbedError, type EvotorStockSyncElement } from '../../../src/embed/element.tsx';
-import { reviewRows, rowsFingerprint } from '../../../src/embed/rows.ts';
+import { embedRows, rowsFingerprint } from '../../../src/embed/rows.ts';
 import type { SyncBackend } from '../../../src/ui/backend.ts';
 import { setLang } from '../../../src/ui/i18n.ts';
 import type { Session } from '../../../src/ui/launch.ts';
@@ -210,9 +210,9 @@ describe('<evotor-stock-sync>', () => {
 describe('review-ready rows', () => {
   it('canonical decimals, statuses, and a fingerprint that changes with what a page can see', () => {
     const result = { storeId: 's', method: 'latest-document' as const, complete: false, deviceNames: {}, rows: [reviewRow('s', productStock('a', { quantity: '1.500', cloudQuantity: '1.5' }))] };
-    const rows = reviewRows(result);
+    const rows = embedRows(result, result.rows);
     expect(rows).toEqual([{ storeId: 's', productId: 'a', name: 'Товар a', cloudQuantity: '1.5', quantity: '1.5', status: 'same', chainBreak: false, warning: false }]);
-    expect(rowsFingerprint(false, rows)).toBe(rowsFingerprint(false, reviewRows(result)));
+    expect(rowsFingerprint(false, rows)).toBe(rowsFingerprint(false, embedRows(result, result.rows)));
     expect(rowsFingerprint(true, rows)).not.toBe(rowsFingerprint(false, rows));
     expect(rowsFingerprint(false, [{ ...rows[0]!, quantity: '2' }])).not.toBe(rowsFingerprint(false, rows));
   });

@@ -178,6 +178,7 @@ describe('product detail', () => {
       chainBreaks: [{ previous: sale, next: last, expected: '8', found: '10', size: '2' }],
     });
     backend.rows.set('s1', [reviewRow('s1', stock)]);
+    backend.stocks.set('a', stock);
     backend.histories.set('a', [ev(last, 10_000, -3000), ev(inv, null, 0, 10_000), ev(sale, 10_000, -2000)]);
     const s = await mount(backend);
     await s.openReview(['s1']);

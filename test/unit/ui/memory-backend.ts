@@ -14,11 +14,14 @@ import type {
   PullProgress,
   ReviewResult,
   ReviewRow,
+  ReviewSlice,
   StoreSummary,
   SyncBackend,
   WritePlan,
 } from '../../../src/ui/backend.ts';
 import type { ItemStatus, RunReport, RunResult } from '../../../src/writeback/types.ts';
+import { textRanks } from '../../../src/model/text-order.ts';
+import { lightStock } from '../../../src/worker/result-snapshots.ts';
 
 export const DOC_TIME = Date.UTC(2025, 2, 12, 11, 5); // 12.03.2025 14:05 Moscow
 export const TZ_MSK = 3 * 3_600_000;
@@ -52,8 +55,12 @@ export function productStock(id: string, over: Partial<ProductStock> = {}): Prod
   };
 }
 
+/**
+ * A review row of a computed product (light, as the worker sends it: the chain breaks' count and newest). Its
+ * nameOrder/codeOrder are set by MemoryBackend.reviewRows, as the worker sets them over a whole result.
+ */
 export function reviewRow(storeId: string, stock: ProductStock, over: Partial<ReviewRow> = {}): ReviewRow {
-  return { storeId, stock, manualQuantity: null, approved: true, provisional: false, ...over };
+  return { storeId, stock: lightStock(stock), manualQuantity: null, approved: true, provisional: false, nameOrder: 0, codeOrder: 0, ...over };
 }
 
 export function store(id: string, name: string, over: Partial<StoreSummary> = {}): StoreSummary {
@@ -78,6 +85,13 @@ export function runReport(runId: string, over: Partial<RunReport> = {}): RunRepo
   };
 }
 
+/** Rows with their places by name and by code, as the worker orders a result. */
+export function ordered(rows: readonly ReviewRow[]): ReviewRow[] {
+  const names = textRanks(rows.map((r) => r.stock.name));
+  const codes = textRanks(rows.map((r) => r.stock.code ?? ''));
+  return rows.map((r, i) => ({ ...r, nameOrder: names[i]!, codeOrder: codes[i]! }));
+}
+
 type Call = { method: string; args: unknown[] };
 
 export class MemoryBackend implements SyncBackend {
@@ -88,6 +102,10 @@ export class MemoryBackend implements SyncBackend {
   deviceNames = new Map<string, Record<string, string>>();
   progressList: PullProgress[] = [];
   histories = new Map<string, ProductEvent[]>();
+  /** Full products (every chain break) that productHistory returns, by product id. */
+  stocks = new Map<string, ProductStock>();
+  /** Rows per slice of reviewRows. */
+  sliceSize = 1000;
   pending: PendingWork = { pulls: [], run: null, undoable: null };
   /** Set to make the next call of that method reject with it. */
   failNext = new Map<string, unknown>();
@@ -133,13 +151,20 @@ export class MemoryBackend implements SyncBackend {
     this.record('pullProgress', []);
     return this.progressList;
   }
-  async reviewRows(storeId: string): Promise<ReviewResult> {
+  async reviewRows(storeId: string, onSlice?: (slice: ReviewSlice) => void): Promise<ReviewResult> {
     this.record('reviewRows', [storeId]);
-    return { storeId, method: this.methods.get(storeId) ?? 'latest-document', complete: true, deviceNames: this.deviceNames.get(storeId) ?? {}, rows: this.rows.get(storeId) ?? [] };
+    const summary = { storeId, method: this.methods.get(storeId) ?? 'latest-document', complete: true, deviceNames: this.deviceNames.get(storeId) ?? {} } as const;
+    const rows = ordered(this.rows.get(storeId) ?? []);
+    let offset = 0;
+    do {
+      onSlice?.({ summary, offset, rows: rows.slice(offset, offset + this.sliceSize), total: rows.length });
+      offset += this.sliceSize;
+    } while (offset < rows.length);
+    return { ...summary, rows };
   }
   async productHistory(storeId: string, productId: string): Promise<ProductHistory> {
     this.record('productHistory', [storeId, productId]);
-    return { storeId, productId, events: this.histories.get(productId) ?? [], complete: true };
+    return { storeId, productId, stock: this.stocks.get(productId) ?? null, events: this.histories.get(productId) ?? [], complete: true };
   }
   async setManualQuantity(storeId: string, productId: string, quantity: string | null): Promise<void> {
     this.record('setManualQuantity', [storeId, productId, quantity]);

@@ -6,10 +6,10 @@ import {
   parseManualQuantity,
   prepareRows,
   proposesChange,
-  rankRows,
   sortRows,
   summarize,
 } from '../../../src/ui/review-model.ts';
+import { rankRows } from '../../../src/ui/review-ranking.ts';
 import { manyRows, productStock, reviewRow } from './memory-backend.ts';
 
 const S = 'store-1';

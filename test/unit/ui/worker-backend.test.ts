@@ -2,8 +2,13 @@ import { describe, expect, it, vi } from 'vitest';
 import { milli } from '../../../src/model/quantity.ts';
 import type { ResultRow } from '../../../src/pull/computation.ts';
 import type { BackendEvent } from '../../../src/ui/backend.ts';
+import { prepareRows, sortRows, type ViewRow } from '../../../src/ui/review-model.ts';
+import { rankRows } from '../../../src/ui/review-ranking.ts';
+import { REVIEW_SLICE } from '../../../src/ui/review-reader.ts';
+import { createAppState } from '../../../src/ui/state.ts';
 import { createWorkerBackend, planStores, terminalLabels, type SyncApiBridge } from '../../../src/ui/worker-backend.ts';
 import type { StoreDecisions, StoreProgress, StoreTerminals, SyncResult, WriteProgress } from '../../../src/worker/protocol.ts';
+import { ResultSnapshots } from '../../../src/worker/result-snapshots.ts';
 import type { RunResult } from '../../../src/writeback/types.ts';
 import { productStock, runReport } from './memory-backend.ts';
 
@@ -27,7 +32,7 @@ const CLOUD_TERMINALS: StoreTerminals = { byId: { 'DEV-1': { number: 1, name: '�
 
 function result(rows: ResultRow[], over: Partial<SyncResult> = {}): SyncResult {
   return {
-    storeId: STORE, api: 'v2', version: 1, coveredSince: null, complete: true, rows,
+    storeId: STORE, api: 'v2', version: 1, coveredSince: null, complete: true, rowCount: rows.length,
     counts: { products: rows.length, tracked: rows.length, resolved: rows.length, unresolved: 0, notTracked: 0, decided: rows.length, differing: 0, quarantinedDocuments: 0 },
     skipped: { freePriceLines: 0, serviceLines: 0, notTrackedLines: 0, unknownProductLines: 0, setHeaderLines: 0, noStockEffectDocuments: 0, unknownTypeDocuments: 0, openTareDocuments: 0 },
     unknownProducts: [], quarantined: [], warnings: [],
@@ -45,6 +50,8 @@ function fakes(rows: ResultRow[], progress: StoreProgress[] = [sp()], extra: Par
     }),
     moved: [],
   };
+  // The worker's own snapshots: the fake hands out rows exactly as the worker slices them.
+  const snapshots = new ResultSnapshots();
   const sync = {
     configure: vi.fn(async () => {}),
     listStores: vi.fn(async () => [{ id: STORE, name: 'Ленина', address: 'ул. Ленина, 5' }]),
@@ -53,7 +60,12 @@ function fakes(rows: ResultRow[], progress: StoreProgress[] = [sp()], extra: Par
     pause: vi.fn(async () => {}),
     resume: vi.fn(async () => {}),
     cancel: vi.fn(async () => {}),
-    getResult: vi.fn(async () => result(rows, extra)),
+    getResult: vi.fn(async () => {
+      const r = result(rows, extra);
+      snapshots.take(STORE, r.version, rows);
+      return r;
+    }),
+    getResultRows: vi.fn(async (storeId: string, version: number, offset: number, limit: number) => snapshots.slice(storeId, version, offset, limit)),
     getHistory: vi.fn(async () => ({ storeId: STORE, product: null, events: [], unlistedBy: [productStock('x').decidedBy!], quarantined: [], row: null })),
     setManualQuantity: vi.fn(async () => {}),
     setApproval: vi.fn(async () => {}),
@@ -78,7 +90,7 @@ function fakes(rows: ResultRow[], progress: StoreProgress[] = [sp()], extra: Par
     }),
     terminate: vi.fn(),
   } satisfies SyncApiBridge;
-  return { sync, emitProgress: (p: StoreProgress) => onProgress?.(p) };
+  return { sync, snapshots, emitProgress: (p: StoreProgress) => onProgress?.(p) };
 }
 
 describe('the adapter over the worker bridge', () => {
@@ -163,6 +175,45 @@ describe('the adapter over the worker bridge', () => {
     expect(review.deviceNames).toEqual({ 'DEV-1': 'Касса у входа' });
     expect(review.deviceNamesSource).toBe('cloud');
     expect(review.rows.map((r) => [r.stock.productId, r.approved, r.manualQuantity])).toEqual([['a', true, null], ['b', false, null], ['u', true, '2.5']]);
+  });
+
+  it('reads the rows in slices, one per task, and the review model built from them equals the one-shot model', async () => {
+    const rows = Array.from({ length: 4000 }, (_, i) => row(`p${String(i).padStart(5, '0')}`, { name: `Товар ${(i * 37) % 4000}`, quantity: String(i % 9), cloudQuantity: String(i % 7) }));
+    const f = fakes(rows);
+    const b = createWorkerBackend({ ...CONN, sync: f.sync });
+    const slices: { offset: number; rows: number; total: number }[] = [];
+    const review = await b.reviewRows(STORE, (slice) => slices.push({ offset: slice.offset, rows: slice.rows.length, total: slice.total }));
+    expect(slices).toEqual([0, 1, 2].map((k) => ({ offset: k * REVIEW_SLICE, rows: Math.min(REVIEW_SLICE, 4000 - k * REVIEW_SLICE), total: 4000 })));
+    expect(f.sync.getResultRows.mock.calls.map((c) => c.slice(1))).toEqual([[1, 0, REVIEW_SLICE], [1, REVIEW_SLICE, REVIEW_SLICE], [1, 2 * REVIEW_SLICE, REVIEW_SLICE]]);
+    expect(review.rows.map((r) => r.stock.productId)).toEqual(rows.map((r) => r.productId));
+    // The light rows: counted chain breaks, no ledger detail.
+    expect(review.rows[0]!.stock).toMatchObject({ chainBreakCount: 0, lastChainBreak: null });
+    expect(review.rows[0]!.stock).not.toHaveProperty('ledger');
+
+    const state = createAppState(b);
+    await state.openReview([STORE]);
+    const oneShot = rankRows(prepareRows(review.rows));
+    const fields = (v: readonly ViewRow[]) => v.map(({ key, index, nameRank, codeRank, cloud, computed, status, chainBreak, warning, search }) => ({ key, index, nameRank, codeRank, cloud, computed, status, chainBreak, warning, search }));
+    expect(fields(state.allRows.value)).toEqual(fields(oneShot));
+    expect(state.visibleRows.value.map((r) => r.key)).toEqual(sortRows(oneShot, state.sort.value, new Map()).map((r) => r.key));
+  });
+
+  it('reads again from the start when the worker dropped the version being read', async () => {
+    const rows = Array.from({ length: 2 * REVIEW_SLICE + 1 }, (_, i) => row(`p${i}`));
+    const f = fakes(rows);
+    let newer = 0;
+    // Two later versions taken by other readers while this one reads: the worker keeps only the newest two.
+    f.sync.getResultRows.mockImplementationOnce(async (storeId, version, offset, limit) => {
+      const first = f.snapshots.slice(storeId, version, offset, limit);
+      f.snapshots.take(STORE, 100 + newer++, rows);
+      f.snapshots.take(STORE, 100 + newer++, rows);
+      return first;
+    });
+    const offsets: number[] = [];
+    const review = await createWorkerBackend({ ...CONN, sync: f.sync }).reviewRows(STORE, (slice) => offsets.push(slice.offset));
+    expect(offsets).toEqual([0, 0, REVIEW_SLICE, 2 * REVIEW_SLICE]);
+    expect(f.sync.getResult).toHaveBeenCalledTimes(2);
+    expect(review.rows).toHaveLength(rows.length);
   });
 
   it('numbers terminals visibly when the device list could not be read, and says why', async () => {
