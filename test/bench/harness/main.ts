@@ -8,8 +8,12 @@
  * or reload the page at a chosen point of a pull or a write.
  */
 import type { StoreResult } from '../../../src/pull/computation.ts';
+import { countByFilter, filterRows, sortRows, summarize } from '../../../src/ui/review-model.ts';
+import { rankStores, readStoreRows } from '../../../src/ui/review-ranking.ts';
+import { readReviewResult } from '../../../src/ui/review-reader.ts';
+import { reviewSummaryOf } from '../../../src/ui/worker-backend.ts';
 import { createSyncBridge, type SyncBridge } from '../../../src/worker/bridge.ts';
-import type { RunReport, StoreProgress, SyncConfig, WriteProgress } from '../../../src/worker/protocol.ts';
+import type { RunReport, StoreProgress, SyncConfig, SyncResult, WriteProgress } from '../../../src/worker/protocol.ts';
 import type { RawFigures, RawRequest } from './raw-worker.ts';
 
 declare global {
@@ -205,33 +209,49 @@ const harness = {
     });
   },
 
+  /**
+   * A store's result as the review gets it (src/ui/state.ts loadRows): read in slices by the worker backend's
+   * reader, each slice prepared and ranked as it arrives, then the review's default view computed once, as the
+   * screen does when the rows are shown.
+   */
   async result(storeId: string, withRows = true): Promise<ResultSummary> {
     closeExclusion();
     const t0 = performance.now();
-    const result = await ensureBridge().getResult(storeId);
+    let summary: SyncResult | null = null;
+    const { result, rows: built } = await readStoreRows((onSlice) => readReviewResult(ensureBridge(), storeId, {
+      summarize: (r) => reviewSummaryOf((summary = r), 'ru'),
+      onSlice,
+    }));
+    const view = rankStores([built]);
+    sortRows(filterRows(view, { status: 'all', search: '', storeId: null }), { key: 'difference', dir: 'desc' }, new Map());
+    countByFilter(view, null);
+    summarize(view, new Map(), new Set());
     const ms = performance.now() - t0;
     // The app's part (receiving the result) ends with this task; the tasks after it are the harness's.
     excluded.push({ from: performance.now(), to: NaN });
     await yieldTask();
+    const { counts, quarantined } = summary!;
+    const stocks = result.rows.map((r) => r.stock);
     const fieldBytes = new Map<string, number>();
-    for (const row of result.rows.slice(0, 500)) {
+    for (const row of stocks.slice(0, 500)) {
       for (const [k, v] of Object.entries(row)) fieldBytes.set(k, (fieldBytes.get(k) ?? 0) + (JSON.stringify(v)?.length ?? 0));
     }
     const heaviest = [...fieldBytes].sort((a, b) => b[1] - a[1])[0];
     return {
       ms,
-      jsonBytes: withRows ? JSON.stringify(result).length : 0,
-      heaviestField: heaviest ? { name: heaviest[0], bytes: Math.round((heaviest[1] / Math.min(500, result.rows.length)) * result.rows.length) } : null,
+      // What crossed from the worker: the summary and the light rows.
+      jsonBytes: withRows ? JSON.stringify(summary).length + JSON.stringify(stocks).length : 0,
+      heaviestField: heaviest ? { name: heaviest[0], bytes: Math.round((heaviest[1] / Math.min(500, stocks.length)) * stocks.length) } : null,
       complete: result.complete,
-      rowCount: result.rows.length,
+      rowCount: stocks.length,
       rows: withRows
-        ? result.rows.map((r) => ({
+        ? result.rows.map(({ stock: r, provisional }) => ({
           productId: r.productId, status: r.status, quantity: r.quantity, decidedBy: r.decidedBy?.id ?? null,
-          decidedAt: r.decidedBy?.closeTime ?? null, provisional: r.provisional, warnings: r.warnings.map((w) => w.code),
+          decidedAt: r.decidedBy?.closeTime ?? null, provisional, warnings: r.warnings.map((w) => w.code),
         }))
         : null,
-      counts: result.counts,
-      quarantined: result.quarantined.map((q) => ({ key: q.key, documentId: q.documentId, productIds: q.productIds, reason: q.reason })),
+      counts,
+      quarantined: quarantined.map((q) => ({ key: q.key, documentId: q.documentId, productIds: q.productIds, reason: q.reason })),
     };
   },
 
