@@ -4,6 +4,7 @@
  * either the whole page and the cursor past it, or neither.
  */
 import { openDB, type IDBPDatabase } from 'idb';
+import { PageReader } from './page-rows.ts';
 import {
   DB_NAME, MIGRATIONS, storeRange,
   type CheckpointRecord, type DecisionRecord, type InventoryRecord, type JobRecord, type Migration, type PageRecord, type ProductRecord,
@@ -44,8 +45,8 @@ export interface DocumentPageWrite {
   expected: CheckpointRecord;
   /** The checkpoint after the page. */
   next: CheckpointRecord;
-  /** The page's rows in one record; null when it has none. */
-  page: PageRecord | null;
+  /** The page's rows: one record per part of the products that has rows (page-rows.ts encodePage). */
+  pages: PageRecord[];
   inventories: InventoryRecord[];
   quarantine: QuarantineRecord[];
   unknownProducts: UnknownProductRecord[];
@@ -210,9 +211,10 @@ export class LocalStore {
     const tx = this.db.transaction(['pages', 'inventories', 'quarantine', 'unknownProducts', 'checkpoints', 'jobs'], 'readwrite', PAGE_TX);
     try {
       checkExpected(await tx.objectStore('checkpoints').get([write.storeId, write.expected.month]), write.expected);
-      // One put for the whole page. A document met again (a restarted month) lands in another page record: the
+      // A few puts for the whole page. A document met again (a restarted month) lands in other page records: the
       // readers keep one row per (document, product).
-      if (write.page) void tx.objectStore('pages').put(write.page);
+      const pages = tx.objectStore('pages');
+      for (const page of write.pages) void pages.put(page);
       const inventories = tx.objectStore('inventories');
       for (const inventory of write.inventories) void inventories.put(inventory);
       const quarantine = tx.objectStore('quarantine');
@@ -271,20 +273,21 @@ export class LocalStore {
   }
 
   /**
-   * Every page record of a store, in key order (month, then page), a few at a time: `visit` sees each batch and may
-   * keep nothing, so memory stays bounded by one batch. The next batch is requested before the current one is
-   * visited (each batch in its own transaction, so a long scan never holds up the pull's commits).
+   * Every page record of a store (or of one part of its products), in key order, a few at a time: `visit` sees each
+   * batch and may keep nothing, so memory stays bounded by one batch. The next batch is requested before the current
+   * one is visited (each batch in its own transaction, so a long scan never holds up the pull's commits).
    */
-  async scanPages(storeId: string, visit: (pages: PageRecord[]) => void, signal?: AbortSignal): Promise<void> {
-    const upper = storeRange(storeId).upper as [string, []];
+  async scanPages(storeId: string, visit: (pages: PageRecord[]) => void, options: { part?: number; signal?: AbortSignal } = {}): Promise<void> {
+    const { part, signal } = options;
+    const range = part === undefined ? storeRange(storeId) : IDBKeyRange.bound([storeId, part], [storeId, part, []]);
     const read = (after: IDBValidKey | null) =>
-      this.db.getAll('pages', after === null ? storeRange(storeId) : IDBKeyRange.bound(after, upper, true, false), PAGES_PER_READ);
+      this.db.getAll('pages', after === null ? range : IDBKeyRange.bound(after, range.upper, true, false), PAGES_PER_READ);
     let pending: Promise<PageRecord[]> | null = read(null);
     while (pending) {
       const batch: PageRecord[] = await pending;
       signal?.throwIfAborted();
       const last = batch[batch.length - 1];
-      pending = batch.length === PAGES_PER_READ && last ? read([last.storeId, last.month, last.seq]) : null;
+      pending = batch.length === PAGES_PER_READ && last ? read([last.storeId, last.part, last.month, last.seq]) : null;
       pending?.catch(() => undefined); // awaited above; an abort meanwhile must not go unhandled
       visit(batch);
     }
@@ -298,7 +301,7 @@ export class LocalStore {
     if (quarantined?.closeTime != null) return quarantined.closeTime;
     let found: number | null = null;
     await this.scanPages(storeId, (pages) => {
-      for (const page of pages) for (const doc of page.docs) if (found === null && doc.id === documentId) found = doc.closeTime;
+      for (const page of pages) found ??= new PageReader(page).closeTimeOf(documentId);
     });
     return found;
   }
@@ -313,8 +316,8 @@ export class LocalStore {
   }
 }
 
-/** Page records per read: about 300 kB each at 1,000 documents a page. */
-const PAGES_PER_READ = 8;
+/** Page records per read: a part of a 1,000-document page is about 30 kB. */
+const PAGES_PER_READ = 64;
 
 function checkExpected(actual: CheckpointRecord | undefined, expected: CheckpointRecord): void {
   const same = actual !== undefined && actual.cursor === expected.cursor && actual.done === expected.done && actual.pages === expected.pages;

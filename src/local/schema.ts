@@ -1,8 +1,8 @@
 /**
  * The IndexedDB schema: record types, the typed DBSchema, and the migrations that build it.
  *
- * Raw documents are not kept: a page is reduced to the stock core's rows, one per (document, product), stored as ONE
- * record per page in columns (page-rows.ts); a document can be fetched again by id when someone wants the original.
+ * Raw documents are not kept: a page is reduced to the stock core's rows, one per (document, product), stored as a
+ * few records per page in columns (page-rows.ts); a document can be fetched again by id when someone wants it.
  *
  * Keys are arrays starting with the store id, so one store's rows are the range [storeId] .. [storeId, []]
  * (arrays sort after every string), which deletes or reads a store without extra indexes.
@@ -181,8 +181,8 @@ export interface SyncDB extends DBSchema {
     value: EventRecord;
     indexes: { byProduct: [string, string, number] };
   };
-  /** Version 3: one record per document page, [storeId, month, seq]. */
-  pages: { key: [string, string, number]; value: PageRecord };
+  /** Version 3: a document page's rows, one record per part of the products, [storeId, part, month, seq]. */
+  pages: { key: [string, number, string, number]; value: PageRecord };
   inventories: { key: [string, string]; value: InventoryRecord };
   checkpoints: { key: [string, string]; value: CheckpointRecord };
   jobs: { key: string; value: JobRecord };
@@ -224,11 +224,11 @@ export const MIGRATIONS: readonly Migration[] = [
       return step(await cursor.continue());
     });
   },
-  // 2 -> 3: one record per page instead of one per (document, product) row: the rows of version 2 cannot be
+  // 2 -> 3: a few records per page (page-rows.ts) instead of one per (document, product) row: the rows of version 2 cannot be
   // regrouped into their pages, so every store's pull starts again (the user's decisions and stores are kept).
   (db, tx) => {
     db.deleteObjectStore('events');
-    db.createObjectStore('pages', { keyPath: ['storeId', 'month', 'seq'] });
+    db.createObjectStore('pages', { keyPath: ['storeId', 'part', 'month', 'seq'] });
     for (const name of ['products', 'inventories', 'checkpoints', 'jobs', 'quarantine', 'unknownProducts'] as const) void tx.objectStore(name).clear();
   },
 ];

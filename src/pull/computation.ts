@@ -3,15 +3,15 @@
  * - while pages arrive, the core's guide tracker (O(products) memory, any order) keeps every product's guide answer
  *   up to date from the page's rows in memory: no read from IndexedDB per page;
  * - when the pull ends (and when a finished store is opened again), foldProduct folds every product's whole history
- *   (ledger, chain check). The page records are read in a few passes, each over a range of products sized so that
- *   the histories held at once stay bounded (ROWS_PER_PASS), never the whole store.
+ *   (ledger, chain check), one part of the products at a time (page-rows.ts PARTS): each page record is read once
+ *   and only one part's histories are held at once, never the whole store.
  *
  * It keeps one result row per catalogue product and knows which rows are final: a row is final when every
  * document it rests on is inside the coverage (the completely fetched months, newest first), because older
  * documents can no longer change the newest deciding one. The pull stops early when every tracked row is final.
  */
 import type { LocalStore } from '../local/db.ts';
-import { pageEvent, rowsOfProducts, type PageRecord, type PageRow } from '../local/page-rows.ts';
+import { PageReader, partOf, PARTS, type PageRecord, type PageRow } from '../local/page-rows.ts';
 import type { InventoryRecord, JobRecord, ProductRecord, QuarantineRecord, UnknownProductRecord } from '../local/schema.ts';
 import { parseQuantity, subtractQuantity, formatQuantity } from '../model/quantity.ts';
 import { buildCatalogue, type Catalogue } from '../stock/catalogue.ts';
@@ -78,12 +78,6 @@ export interface ProductHistory {
   row: ResultRow | null;
 }
 
-/**
- * Rows (ProductEvents) held at once by the final fold: it reads every page record once per range of products with
- * about this many rows. Each held row costs roughly 150–250 bytes, so this bounds the fold's memory to tens of MB.
- */
-export const ROWS_PER_PASS = 400_000;
-
 export class StoreComputation {
   version = 0;
   private catalogue = new Map<string, CatalogueProduct>();
@@ -91,15 +85,11 @@ export class StoreComputation {
   private cloudWarnings = new Map<string, string[]>();
   private readonly rows = new Map<string, ResultRow>();
   private tracker: GuideTracker = createGuideTracker([]);
-  /** Stored rows per product key: sizes the passes of the final fold. */
-  private readonly rowCounts = new Map<string, number>();
   private inventories: InventoryRecord[] = [];
   private quarantineByPk = new Map<string, QuarantineRecord[]>();
   private quarantinedCount = 0;
   private coveredSince: number | null = null;
   private complete = false;
-  /** Rows held at once by the final fold (tests make it small to force several passes). */
-  rowsPerPass = ROWS_PER_PASS;
 
   constructor(
     private readonly local: LocalStore,
@@ -108,8 +98,8 @@ export class StoreComputation {
   ) {}
 
   /**
-   * (Re)reads the catalogue, inventories, quarantine and every stored row: the guide tracker is rebuilt in one pass
-   * over the page records; a finished pull is then folded in full (ledger, chain check) as finish() left it.
+   * (Re)reads the catalogue, inventories and quarantine; a finished pull is folded in full (ledger, chain check) as
+   * finish() left it, an unfinished one rebuilds the guide tracker in one pass over the page records.
    */
   async load(job: Pick<JobRecord, 'coveredSince' | 'status'> | null, signal?: AbortSignal): Promise<void> {
     const products = await this.local.listProducts(this.storeId);
@@ -118,15 +108,16 @@ export class StoreComputation {
     this.coveredSince = job?.coveredSince ?? null;
     this.complete = job?.status === 'done';
     this.rows.clear();
-    this.rowCounts.clear();
-    const inventories = await this.local.listInventories(this.storeId);
+    this.inventories = [];
+    this.addInventories(await this.local.listInventories(this.storeId));
+    if (this.complete) {
+      await this.foldAll(signal);
+      return;
+    }
     await this.local.scanPages(this.storeId, (pages) => {
       for (const page of pages) this.trackPage(page);
-    }, signal);
-    this.inventories = [];
-    this.addInventories(inventories);
-    if (this.complete) await this.foldAll(signal);
-    else this.rebuildRows(this.catalogue.keys());
+    }, { signal });
+    this.rebuildRows(this.catalogue.keys());
   }
 
   private setCatalogue(products: ProductRecord[]): void {
@@ -157,13 +148,12 @@ export class StoreComputation {
     this.quarantinedCount = records.filter((r) => !r.key.startsWith(PRODUCT_QUARANTINE_PREFIX)).length;
   }
 
-  /** A stored page's rows into the tracker (only the rows of tracked products become objects). */
-  private trackPage(page: PageRecord): void {
+  /** A stored page's rows into the tracker (only the rows of tracked products are decoded). */
+  private trackPage(record: PageRecord): void {
+    const page = new PageReader(record);
     for (let i = 0; i < page.rows; i++) {
-      const pk = page.pk[i]!;
-      this.rowCounts.set(pk, (this.rowCounts.get(pk) ?? 0) + 1);
-      const state = this.tracker.state(pk);
-      if (state) this.tracker.addEvent(state, pageEvent(page, i));
+      const state = this.tracker.state(page.pk[i]!);
+      if (state) this.tracker.addEvent(state, page.event(i));
     }
   }
 
@@ -177,7 +167,6 @@ export class StoreComputation {
   async afterPage(change: { rows: readonly PageRow[]; inventories: InventoryRecord[]; quarantine: QuarantineRecord[] }): Promise<void> {
     const touched = new Set<string>();
     for (const { pk, event } of change.rows) {
-      this.rowCounts.set(pk, (this.rowCounts.get(pk) ?? 0) + 1);
       const state = this.tracker.state(pk);
       if (state) this.tracker.addEvent(state, event);
       touched.add(pk);
@@ -253,10 +242,10 @@ export class StoreComputation {
     };
   }
 
-  /** One product's stored rows (one pass over the page records: a binary search in each). */
+  /** One product's stored rows (its part's page records: a binary search in each). */
   async history(productId: string, signal?: AbortSignal): Promise<ProductHistory> {
     const pk = productKey(productId);
-    const events = (await this.eventsOf(pk, pk, signal)).get(pk) ?? [];
+    const events = (await this.eventsOfPart(partOf(pk), pk, signal)).get(pk) ?? [];
     return {
       storeId: this.storeId,
       product: this.catalogue.get(pk) ?? null,
@@ -269,40 +258,40 @@ export class StoreComputation {
 
   // ----- internals --------------------------------------------------------------------------------------------
 
-  /**
-   * Every catalogue product, folded with foldProduct over its whole stored history: the products, in key order,
-   * are cut into ranges of about ROWS_PER_PASS rows, and each range is one pass over the page records.
-   */
+  /** Every catalogue product, folded with foldProduct over its whole stored history, one part of the products at a time. */
   private async foldAll(signal?: AbortSignal): Promise<void> {
-    const pks = [...this.catalogue.keys()].sort();
-    let first = 0;
-    while (first < pks.length) {
-      let last = first;
-      let held = this.rowCounts.get(pks[first]!) ?? 0;
-      while (last + 1 < pks.length && held + (this.rowCounts.get(pks[last + 1]!) ?? 0) <= this.rowsPerPass) held += this.rowCounts.get(pks[++last]!) ?? 0;
+    const byPart: string[][] = Array.from({ length: PARTS }, () => []);
+    for (const pk of this.catalogue.keys()) byPart[partOf(pk)]!.push(pk);
+    for (let part = 0; part < PARTS; part++) {
       signal?.throwIfAborted();
-      const events = await this.eventsOf(pks[first]!, pks[last]!, signal);
-      for (let i = first; i <= last; i++) {
-        const pk = pks[i]!;
+      const pks = byPart[part]!;
+      if (pks.length === 0) continue;
+      const events = await this.eventsOfPart(part, null, signal);
+      for (const pk of pks) {
         this.rows.set(pk, this.toRow(pk, foldProduct(this.catalogue.get(pk)!, events.get(pk) ?? [], this.inventories, this.extraWarnings(pk))));
       }
-      first = last + 1;
     }
     this.version++;
   }
 
-  /** The stored rows of the catalogue products with keys in [firstPk, lastPk], one per document, oldest first. */
-  private async eventsOf(firstPk: string, lastPk: string, signal?: AbortSignal): Promise<Map<string, ProductEvent[]>> {
+  /**
+   * The stored rows of one part of the products, by product, one per document, oldest first: every catalogue
+   * product's, or only `onlyPk`'s (found by binary search in each record).
+   */
+  private async eventsOfPart(part: number, onlyPk: string | null, signal?: AbortSignal): Promise<Map<string, ProductEvent[]>> {
     const byPk = new Map<string, ProductEvent[]>();
-    await this.local.scanPages(this.storeId, (pages) => {
-      for (const page of pages) {
-        rowsOfProducts(page, firstPk, lastPk, (pk, i) => {
-          const list = byPk.get(pk);
-          if (list) list.push(pageEvent(page, i));
-          else byPk.set(pk, [pageEvent(page, i)]);
-        });
+    const add = (page: PageReader, pk: string, i: number) => {
+      const list = byPk.get(pk);
+      if (list) list.push(page.event(i));
+      else byPk.set(pk, [page.event(i)]);
+    };
+    await this.local.scanPages(this.storeId, (records) => {
+      for (const record of records) {
+        const page = new PageReader(record);
+        if (onlyPk !== null) page.rowsOf(onlyPk, onlyPk, (pk, i) => add(page, pk, i));
+        else for (let i = 0; i < page.rows; i++) if (this.catalogue.has(page.pk[i]!)) add(page, page.pk[i]!, i);
       }
-    }, signal);
+    }, { part, signal });
     for (const [pk, list] of byPk) byPk.set(pk, oncePerDocument(list).sort(compareEvents));
     return byPk;
   }

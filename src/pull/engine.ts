@@ -156,7 +156,7 @@ async function runPull(request: PullRequest, ctx: PullContext, signal: AbortSign
       const decided = computation.counts();
       job = await local.commitDocumentPage({
         storeId, expected: cp, next, inventories: rows.inventories, quarantine: rows.quarantine,
-        page: rows.rows.length > 0 ? encodePage({ storeId, month: cp.month, seq: cp.pages }, rows.rows) : null,
+        pages: encodePage({ storeId, month: cp.month, seq: cp.pages }, rows.rows),
         unknownProducts: rows.unknownProducts,
         updateJob: (j) => ({
           ...j,

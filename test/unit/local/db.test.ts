@@ -1,7 +1,7 @@
 import { IDBFactory } from 'fake-indexeddb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CheckpointConflictError, openLocalStore, type LocalStore } from '../../../src/local/db.ts';
-import { encodePage, pageEvent, rowsOfProducts, type PageRecord } from '../../../src/local/page-rows.ts';
+import { encodePage, PageReader, partOf, PARTS, type PageRecord } from '../../../src/local/page-rows.ts';
 import {
   DB_VERSION, MIGRATIONS, RESERVED_STORE_NAMES,
   type CheckpointRecord, type EventRecord, type JobRecord, type Migration,
@@ -40,7 +40,7 @@ function event(docId: string, pk: string, closeTime: number, storeId = S): Event
 }
 const page = (events: EventRecord[], expected: CheckpointRecord, next: CheckpointRecord) => ({
   storeId: expected.storeId, expected, next, inventories: [], quarantine: [], unknownProducts: [],
-  page: events.length > 0 ? encodePage({ storeId: expected.storeId, month: expected.month, seq: expected.pages }, events.map(asRow)) : null,
+  pages: encodePage({ storeId: expected.storeId, month: expected.month, seq: expected.pages }, events.map(asRow)),
   updateJob: (j: JobRecord) => ({ ...j, pages: j.pages + 1, documents: j.documents + events.length, lines: j.lines + events.length }),
 });
 const asRow = ({ storeId: _s, pk, month: _m, ...event }: EventRecord) => ({ pk, event });
@@ -49,7 +49,10 @@ const asRow = ({ storeId: _s, pk, month: _m, ...event }: EventRecord) => ({ pk, 
 async function storedRows(local: LocalStore, storeId: string): Promise<string[][]> {
   const rows: string[][] = [];
   await local.scanPages(storeId, (pages) => {
-    for (const p of pages) for (let i = 0; i < p.rows; i++) rows.push([p.docs[p.doc[i]!]!.id, p.pk[i]!]);
+    for (const record of pages) {
+      const p = new PageReader(record);
+      for (let i = 0; i < p.rows; i++) rows.push([p.event(i).doc.id, p.pk[i]!]);
+    }
   });
   return rows;
 }
@@ -245,10 +248,10 @@ describe('reads', () => {
     const local = await openLocalStore({ name: 'r' });
     await local.resetStore(job(), [checkpoint('2025-03'), checkpoint('2025-04')]);
     await local.resetStore(job('S2'), [checkpoint('2025-03', null, 0, false, 'S2')]);
-    // 20 pages over two months, written newest month first as the pull does: more than one read batch.
+    // 80 pages over two months, written newest month first as the pull does: more than one read batch.
     for (const month of ['2025-04', '2025-03']) {
       let cp = (await local.getCheckpoint(S, month))!;
-      for (let n = 0; n < 10; n++) {
+      for (let n = 0; n < 40; n++) {
         const next = checkpoint(month, `c${n}`, n + 1);
         await local.commitDocumentPage(page([event(`${month}-${n}`, 'a', n)], cp, next));
         cp = next;
@@ -263,16 +266,16 @@ describe('reads', () => {
       batches.push(pages.length);
       for (const p of pages) keys.push(`${p.month}#${p.seq}`);
     });
-    expect(batches.reduce((a, b) => a + b, 0)).toBe(20);
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(80);
     expect(batches.length).toBeGreaterThan(1);
     expect(keys.slice(0, 3)).toEqual(['2025-03#0', '2025-03#1', '2025-03#2']);
-    expect(keys[19]).toBe('2025-04#9');
+    expect(keys[79]).toBe('2025-04#39');
     expect(await local.documentCloseTime(S, '2025-04-7')).toBe(7);
     expect(await local.documentCloseTime(S, 'nowhere')).toBeNull();
 
     const aborted = new AbortController();
     aborted.abort();
-    await expect(local.scanPages(S, () => undefined, aborted.signal)).rejects.toThrow();
+    await expect(local.scanPages(S, () => undefined, { signal: aborted.signal })).rejects.toThrow();
 
     await local.deleteStoreData(S);
     expect(await local.countRows(S)).toBe(0);
@@ -293,16 +296,46 @@ describe('page records', () => {
       { pk: 'a', event: { doc: d1, productId: 'a', rule: 'SELL' as const, decides: true, stockBefore: null, movement: -1 as Milli, setTo: null, handled: 1 as Milli, lines: 1, settlements: [], warnings: [] } },
       { pk: 'a', event: { doc: d2, productId: 'a', rule: 'INVENTORY' as const, decides: true, stockBefore: -3 as Milli, movement: 0 as Milli, setTo: 0 as Milli, handled: 0 as Milli, lines: 1, settlements: [], warnings: [] } },
     ];
-    const record: PageRecord = structuredClone(encodePage({ storeId: S, month: '2025-03', seq: 4 }, events));
-    expect(record.pk).toEqual(['a', 'a', 'b']);
-    expect(record.docs).toHaveLength(2);
-    const decoded = [0, 1, 2].map((i) => pageEvent(record, i));
+    // Two products of one part (found by trying keys), so both land in one record.
+    const [a, b] = sameParts();
+    for (const e of events) e.pk = e.pk === 'a' ? a : b;
+    events[1]!.event.productId = a;
+    events[2]!.event.productId = a;
+    events[0]!.event.productId = ` ${b.toUpperCase()} `;
+    const records = structuredClone(encodePage({ storeId: S, month: '2025-03', seq: 4 }, events));
+    expect(records).toHaveLength(1);
+    const record: PageRecord = records[0]!;
+    const page = new PageReader(record);
+    expect(page.pk).toEqual([a, a, b]);
+    expect(record.part).toBe(partOf(a));
+    expect([...record.docs.closeTime]).toEqual([10, 20]);
+    expect(page.closeTimeOf('d2')).toBe(20);
+    expect(page.closeTimeOf('d3')).toBeNull();
+    const decoded = [0, 1, 2].map((i) => page.event(i));
     expect(decoded).toEqual([events[1]!.event, events[2]!.event, events[0]!.event]);
     expect(decoded[0]!.doc).toBe(decoded[2]!.doc);
     const seen: string[] = [];
-    rowsOfProducts(record, 'a', 'a', (pk, i) => seen.push(`${pk}${i}`));
-    rowsOfProducts(record, 'aa', 'z', (pk, i) => seen.push(`${pk}${i}`));
-    rowsOfProducts(record, 'c', 'z', (pk, i) => seen.push(`${pk}${i}`));
-    expect(seen).toEqual(['a0', 'a1', 'b2']);
+    page.rowsOf(a, a, (pk, i) => seen.push(`${pk}${i}`));
+    page.rowsOf(`${a}0`, b, (pk, i) => seen.push(`${pk}${i}`));
+    page.rowsOf(`${b}0`, '~', (pk, i) => seen.push(`${pk}${i}`));
+    expect(seen).toEqual([`${a}0`, `${a}1`, `${b}2`]);
+  });
+
+  it('split a page by part, one record per part that has rows, spread over every part', () => {
+    const rows = Array.from({ length: 400 }, (_, n) => ({ pk: `p${n}`, event: { ...eventOf(`p${n}`) } }));
+    const records = encodePage({ storeId: S, month: '2025-03', seq: 0 }, rows);
+    expect(records).toHaveLength(PARTS);
+    expect(records.reduce((n, r) => n + r.rows, 0)).toBe(400);
+    for (const r of records) expect(new PageReader(r).pk.every((pk) => partOf(pk) === r.part)).toBe(true);
   });
 });
+
+/** Two product keys of one part, the first sorting before the second. */
+function sameParts(): [string, string] {
+  for (let n = 1; ; n++) if (partOf(`b${n}`) === partOf('a')) return ['a', `b${n}`];
+}
+
+function eventOf(pk: string) {
+  const { storeId: _s, pk: _p, month: _m, ...e } = event('d', pk, 1);
+  return e;
+}

@@ -1,6 +1,7 @@
 import { IDBFactory } from 'fake-indexeddb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { openLocalStore, type LocalStore } from '../../../src/local/db.ts';
+import { PARTS } from '../../../src/local/page-rows.ts';
 import { StoreComputation, type ResultRow } from '../../../src/pull/computation.ts';
 import { pullStore, type PullHooks, type PullRequest } from '../../../src/pull/engine.ts';
 import { computeStock, createStockAccumulator } from '../../../src/stock/index.ts';
@@ -51,22 +52,23 @@ describe('pullStore', () => {
     local.close();
   });
 
-  it('folds in several passes over the page records with the same result as in one', async () => {
+  it('folds one part of the products at a time, reading each page record once', async () => {
     const store = littleStore(12, 7, { completeInventory: true });
     const local = await openLocalStore({ name: 'passes' });
-    const passes: string[] = [];
-    const { result } = await pull(local, fakeCloud(store.products, store.documents, 4), { options: { fullPeriod: true } }, undefined, (c) => {
-      c.rowsPerPass = 5;
-      const scan = local.scanPages.bind(local);
-      local.scanPages = (...args) => {
-        passes.push('scan');
-        return scan(...args);
-      };
-    });
+    const scans: (number | undefined)[] = [];
+    const scan = local.scanPages.bind(local);
+    local.scanPages = (storeId, visit, options) => {
+      scans.push(options?.part);
+      return scan(storeId, visit, options);
+    };
+    const { result } = await pull(local, fakeCloud(store.products, store.documents, 4), { options: { fullPeriod: true } });
     const expected = computeStock({ api: 'v2', products: store.products, documents: store.documents });
     expect(result.rows.map(core)).toEqual(expected.products);
-    // One scan to load (empty) and at least one per range of about 5 rows: far more than one.
-    expect(passes.length).toBeGreaterThan(5);
+    // The load before the documents scans everything once (nothing stored yet); the final fold, each part once.
+    const parts = scans.slice(1);
+    expect(scans[0]).toBeUndefined();
+    expect(new Set(parts).size).toBe(parts.length);
+    expect(parts.every((p) => p !== undefined && p >= 0 && p < PARTS)).toBe(true);
     local.close();
   });
 
