@@ -224,7 +224,7 @@ async function benchSize(size: BenchSize, ctx: { emu: RunningEmulator; browser: 
   await new Promise((r) => setTimeout(r, 2000)); // let Chromium account the last writes
   const after = await page.evaluate(() => window.harness.estimate());
   const diskAfter = indexedDbDiskBytes(browser.profile);
-  const storedRows = await page.evaluate(([db, id]) => window.harness.countEvents(db, id), [fullDb, storeId] as const);
+  const storedRows = await page.evaluate(([db, id]) => window.harness.countRows(db, id), [fullDb, storeId] as const);
   const checkpoints = await page.evaluate(([db, id]) => window.harness.checkpoints(db, id), [fullDb, storeId] as const);
   const pullFetchMs = (full.finishingAt ?? full.doneAt!) - full.startedAt;
   const finalFoldMs = full.finishingAt !== null ? full.doneAt! - full.finishingAt : 0;

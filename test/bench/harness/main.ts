@@ -255,10 +255,12 @@ const harness = {
     };
   },
 
-  async countEvents(dbName: string, storeId: string): Promise<number> {
+  async countRows(dbName: string, storeId: string): Promise<number> {
     const db = await openDb(dbName);
     try {
-      return await requestOf(db.transaction('events').objectStore('events').count(storeRange(storeId)));
+      // Rows stored (one per document and product): the job counts them as pages commit.
+      const job = await requestOf(db.transaction('jobs').objectStore('jobs').get(storeId)) as { lines?: number } | undefined;
+      return job?.lines ?? 0;
     } finally {
       db.close();
     }
