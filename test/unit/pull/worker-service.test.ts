@@ -62,7 +62,7 @@ describe('SyncService', () => {
     expect(b.documents).toBeGreaterThan(0);
     const result = await service.getResult(B);
     expect(result.complete).toBe(true);
-    expect(result.rows).toHaveLength(8);
+    expect(result.rowCount).toBe(8);
 
     // The token is nowhere on disk.
     const local = await openLocalStore({ name: 'iso' });
