@@ -5,7 +5,7 @@
 import { formatQuantity, formatQuantityRu, parseQuantity, type Milli } from '../model/quantity.ts';
 import type { DocumentType } from '../model/types.ts';
 import { SETTLEMENT_KINDS } from './settlement.ts';
-import type { DocRef, ProductStock, Warning } from './types.ts';
+import type { ChainBreak, DocRef, ProductStock, Warning } from './types.ts';
 
 export type Lang = 'ru' | 'en';
 
@@ -78,26 +78,35 @@ const times = (count: number, lang: Lang): string => {
 };
 const MINUS = '−';
 
+/**
+ * What the explanation reads: a product's row without the ledger's detail, and of its chain breaks either the list or
+ * (as the page's light rows carry them) only how many there are and the newest.
+ */
+export type ExplainedStock = Omit<ProductStock, 'chainBreaks' | 'ledger'> & (
+  | Pick<ProductStock, 'chainBreaks'>
+  | { chainBreakCount: number; lastChainBreak: ChainBreak | null }
+);
+
 /** The reason for the product's stock in one or a few sentences. */
-export function explainProduct(ps: ProductStock, lang: Lang, options: ExplainOptions = {}): string {
+export function explainProduct(ps: ExplainedStock, lang: Lang, options: ExplainOptions = {}): string {
   const sentences: string[] = [headline(ps, lang, options)];
   for (const warning of ps.warnings) {
     const text = describeWarning(warning, lang, options);
     if (text) sentences.push(text);
   }
-  if (ps.chainBreaks.length > 0) {
-    const last = ps.chainBreaks[ps.chainBreaks.length - 1]!;
+  const [count, last] = 'chainBreaks' in ps ? [ps.chainBreaks.length, ps.chainBreaks.at(-1)] : [ps.chainBreakCount, ps.lastChainBreak];
+  if (count > 0 && last) {
     const size = (last.size.startsWith('-') ? '' : '+') + q(last.size, lang);
     sentences.push(
       lang === 'ru'
-        ? `Остаток менялся вне документов (${times(ps.chainBreaks.length, lang)}); последний раз на ${size} перед документом «${formatDocTitle(last.next, lang, options)}».`
-        : `Stock changed outside documents (${times(ps.chainBreaks.length, lang)}); last by ${size} before "${formatDocTitle(last.next, lang, options)}".`,
+        ? `Остаток менялся вне документов (${times(count, lang)}); последний раз на ${size} перед документом «${formatDocTitle(last.next, lang, options)}».`
+        : `Stock changed outside documents (${times(count, lang)}); last by ${size} before "${formatDocTitle(last.next, lang, options)}".`,
     );
   }
   return sentences.join(' ');
 }
 
-function headline(ps: ProductStock, lang: Lang, options: ExplainOptions): string {
+function headline(ps: ExplainedStock, lang: Lang, options: ExplainOptions): string {
   const ru = lang === 'ru';
   if (ps.status === 'not_tracked') {
     switch (ps.notTrackedReason) {
@@ -133,7 +142,7 @@ function headline(ps: ProductStock, lang: Lang, options: ExplainOptions): string
 }
 
 /** Per-rule wording of "before ± moved = after". */
-function formula(ps: ProductStock, lang: Lang, result: string): string {
+function formula(ps: ExplainedStock, lang: Lang, result: string): string {
   const ru = lang === 'ru';
   const before = ps.stockBefore === null ? '?' : q(ps.stockBefore, lang);
   const moved = q(abs(ps.movement ?? '0'), lang);

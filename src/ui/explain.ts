@@ -3,21 +3,11 @@
  * words rules itself. This only adapts it to a review row and the UI's language.
  */
 import { explainProduct } from '../stock/explain.ts';
-import type { ChainBreak, ProductStock } from '../stock/types.ts';
-import type { ReviewRow, ReviewStock } from './backend.ts';
+import type { ReviewRow } from './backend.ts';
 import type { Lang } from './i18n.ts';
 
 /** `deviceNames`: the store's terminal names by device id (StoreSummary.deviceNames). */
 export function explainRow(row: ReviewRow, lang: Lang, deviceNames?: Readonly<Record<string, string>>): string {
-  return explainProduct(asProductStock(row.stock), lang, deviceNames ? { deviceNames } : {});
-}
-
-/**
- * A review row's product in the shape explainProduct takes. Of the chain breaks it reads only how many there are and
- * the newest, which the light row keeps; it never reads the ledger's detail.
- */
-function asProductStock(stock: ReviewStock): ProductStock {
-  const last = stock.lastChainBreak;
-  const chainBreaks: ChainBreak[] = last ? new Array<ChainBreak>(stock.chainBreakCount).fill(last) : [];
-  return { ...stock, chainBreaks, ledger: null };
+  // A light row: explainProduct reads its chain-break count and newest break.
+  return explainProduct(row.stock, lang, deviceNames ? { deviceNames } : {});
 }
