@@ -1,8 +1,8 @@
 /**
  * A document page's rows as a few IndexedDB records, in columns. Chromium charges about 0.1 ms per put whatever its
  * size, so a handful of records per page (not one per document line) is what lets the pull keep up with the
- * network. Reading is dominated by the structured clone, which costs per object and per string, not per byte: so
- * the columns are typed arrays and strings packed end to end, and a record holds a few dozen objects, not thousands.
+ * network. Reading is dominated by the structured clone, which costs per object, not per byte: so the columns are
+ * typed arrays (views of one buffer), product keys are packed end to end, and a record holds no object per row.
  *
  * A page's rows are split by product into PARTS parts (a hash of the product key), one record each: folding every
  * product reads each part once with only that part's histories in memory, and one product's history reads one
@@ -30,7 +30,11 @@ export interface PackedStrings {
 
 /** The documents of a record, in columns. */
 export interface PackedDocs {
-  id: PackedStrings;
+  /**
+   * Not packed: a slice of a packed string would keep the whole record's text alive for as long as a result row
+   * refers to the document (its deciding document, chain breaks), i.e. a record's text per row.
+   */
+  id: string[];
   /** Index into `kinds`: [type, rawType] pairs (rawType differs from type only for UNKNOWN). */
   kind: Uint16Array;
   kinds: [DocumentType, string][];
@@ -114,14 +118,13 @@ function encodePart(key: Pick<PageRecord, 'storeId' | 'part' | 'month' | 'seq'>,
   const docIndex = rows.map(({ event }) => docs.add(event.doc));
   const d = docs.list.length;
   // Every numeric column is a view of ONE buffer: the structured clone allocates one backing store per record.
-  const arena = new Arena(8 * (4 * n + 3 * d) + 4 * (4 * n + d) + 2 * (2 * d) + (2 * n + d));
+  const arena = new Arena(8 * (4 * n + 3 * d) + 4 * (4 * n) + 2 * (2 * d) + (2 * n + d));
   const column = {
     stockBefore: arena.f64(n), movement: arena.f64(n), setTo: arena.f64(n), handled: arena.f64(n),
   };
   const docColumns = { number: arena.f64(d), closeTime: arena.f64(d), timeZoneOffset: arena.f64(d) };
   const ints = { doc: arena.u32(n), lines: arena.u32(n), extra: arena.u32(n) };
   const pk = packStrings(rows.map((r) => r.pk), arena.u32(n));
-  const docIds = packStrings(docs.list.map((doc) => doc.id), arena.u32(d));
   const docCodes = { kind: arena.u16(d), device: arena.u16(d) };
   const bytes = { rule: arena.u8(n), decides: arena.u8(n), completeInventory: arena.i8(d) };
 
@@ -156,7 +159,7 @@ function encodePart(key: Pick<PageRecord, 'storeId' | 'part' | 'month' | 'seq'>,
 
   return {
     ...key,
-    docs: { id: docIds, ...docCodes, kinds: kinds.list, devices: devices.list, ...docColumns, completeInventory: bytes.completeInventory },
+    docs: { id: docs.list.map((doc) => doc.id), ...docCodes, kinds: kinds.list, devices: devices.list, ...docColumns, completeInventory: bytes.completeInventory },
     rows: n, pk, productId: spelled ? rows.map((r) => r.event.productId) : null,
     doc: ints.doc, rule: bytes.rule, decides: bytes.decides, ...column, lines: ints.lines, extra: ints.extra, extras: extras.list,
   };
@@ -235,7 +238,6 @@ export class PageReader {
   readonly pk: string[];
   private docs: (DocRef | undefined)[];
   private extras: (Extra | undefined)[];
-  private docIds: string[] | null = null;
 
   constructor(readonly record: PageRecord) {
     this.rows = record.rows;
@@ -265,8 +267,7 @@ export class PageReader {
 
   /** The close time of a document of this record, by id, or null. */
   closeTimeOf(documentId: string): number | null {
-    this.docIds ??= unpackStrings(this.record.docs.id);
-    const i = this.docIds.indexOf(documentId);
+    const i = this.record.docs.id.indexOf(documentId);
     return i < 0 ? null : this.record.docs.closeTime[i]!;
   }
 
@@ -286,10 +287,9 @@ export class PageReader {
     const cached = this.docs[d];
     if (cached) return cached;
     const docs = this.record.docs;
-    this.docIds ??= unpackStrings(docs.id);
     const [type, rawType] = docs.kinds[docs.kind[d]!]!;
     const ref: DocRef = {
-      id: this.docIds[d]!, type, rawType, number: nullable(docs.number[d]!), closeTime: docs.closeTime[d]!,
+      id: docs.id[d]!, type, rawType, number: nullable(docs.number[d]!), closeTime: docs.closeTime[d]!,
       deviceId: docs.devices[docs.device[d]!]!, timeZoneOffset: nullable(docs.timeZoneOffset[d]!),
     };
     const complete = docs.completeInventory[d]!;
