@@ -245,7 +245,7 @@ export class StoreComputation {
   /** One product's stored rows (its part's page records: a binary search in each). */
   async history(productId: string, signal?: AbortSignal): Promise<ProductHistory> {
     const pk = productKey(productId);
-    const events = (await this.eventsOfPart(partOf(pk), pk, signal)).get(pk) ?? [];
+    const events = await this.eventsOf(pk, signal);
     return {
       storeId: this.storeId,
       product: this.catalogue.get(pk) ?? null,
@@ -258,42 +258,54 @@ export class StoreComputation {
 
   // ----- internals --------------------------------------------------------------------------------------------
 
-  /** Every catalogue product, folded with foldProduct over its whole stored history, one part of the products at a time. */
+  /**
+   * Every catalogue product, folded with foldProduct over its whole stored history, one part of the products at a
+   * time. A part's records stay compact in memory (columns); a product's rows become objects only while it is folded,
+   * so they die young instead of piling up in the old generation. Records and the part's products are both sorted
+   * by key, so one cursor per record walks it once.
+   */
   private async foldAll(signal?: AbortSignal): Promise<void> {
     const byPart: string[][] = Array.from({ length: PARTS }, () => []);
-    for (const pk of this.catalogue.keys()) byPart[partOf(pk)]!.push(pk);
+    for (const pk of [...this.catalogue.keys()].sort()) byPart[partOf(pk)]!.push(pk);
     for (let part = 0; part < PARTS; part++) {
-      signal?.throwIfAborted();
       const pks = byPart[part]!;
       if (pks.length === 0) continue;
-      const events = await this.eventsOfPart(part, null, signal);
+      const pages = await this.readPart(part, signal);
+      const cursors = new Uint32Array(pages.length);
       for (const pk of pks) {
-        this.rows.set(pk, this.toRow(pk, foldProduct(this.catalogue.get(pk)!, events.get(pk) ?? [], this.inventories, this.extraWarnings(pk))));
+        const events: ProductEvent[] = [];
+        for (let p = 0; p < pages.length; p++) {
+          const page = pages[p]!;
+          let c = cursors[p]!;
+          while (c < page.rows && page.pk[c]! < pk) c++; // rows of products not in the catalogue
+          while (c < page.rows && page.pk[c] === pk) events.push(page.event(c++));
+          cursors[p] = c;
+        }
+        const history = oncePerDocument(events).sort(compareEvents);
+        this.rows.set(pk, this.toRow(pk, foldProduct(this.catalogue.get(pk)!, history, this.inventories, this.extraWarnings(pk))));
       }
     }
     this.version++;
   }
 
-  /**
-   * The stored rows of one part of the products, by product, one per document, oldest first: every catalogue
-   * product's, or only `onlyPk`'s (found by binary search in each record).
-   */
-  private async eventsOfPart(part: number, onlyPk: string | null, signal?: AbortSignal): Promise<Map<string, ProductEvent[]>> {
-    const byPk = new Map<string, ProductEvent[]>();
-    const add = (page: PageReader, pk: string, i: number) => {
-      const list = byPk.get(pk);
-      if (list) list.push(page.event(i));
-      else byPk.set(pk, [page.event(i)]);
-    };
+  private async readPart(part: number, signal?: AbortSignal): Promise<PageReader[]> {
+    const pages: PageReader[] = [];
+    await this.local.scanPages(this.storeId, (records) => {
+      for (const record of records) pages.push(new PageReader(record));
+    }, { part, signal });
+    return pages;
+  }
+
+  /** One product's stored rows, one per document, oldest first: its part's records, a binary search in each. */
+  private async eventsOf(pk: string, signal?: AbortSignal): Promise<ProductEvent[]> {
+    const events: ProductEvent[] = [];
     await this.local.scanPages(this.storeId, (records) => {
       for (const record of records) {
         const page = new PageReader(record);
-        if (onlyPk !== null) page.rowsOf(onlyPk, onlyPk, (pk, i) => add(page, pk, i));
-        else for (let i = 0; i < page.rows; i++) if (this.catalogue.has(page.pk[i]!)) add(page, page.pk[i]!, i);
+        page.rowsOf(pk, pk, (_pk, i) => events.push(page.event(i)));
       }
-    }, { part, signal });
-    for (const [pk, list] of byPk) byPk.set(pk, oncePerDocument(list).sort(compareEvents));
-    return byPk;
+    }, { part: partOf(pk), signal });
+    return oncePerDocument(events).sort(compareEvents);
   }
 
   /** The same warnings computeStock gives for a bad cloud quantity and for quarantined documents listing the product. */
