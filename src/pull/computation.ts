@@ -16,15 +16,15 @@ import type { InventoryRecord, JobRecord, ProductRecord, QuarantineRecord, Unkno
 import { parseQuantity, subtractQuantity, formatQuantity } from '../model/quantity.ts';
 import { buildCatalogue, type Catalogue } from '../stock/catalogue.ts';
 import { emptySkipCounts } from '../stock/events.ts';
-import { foldProduct, lists } from '../stock/fold.ts';
+import { foldProduct, lists, summariseChainBreaks } from '../stock/fold.ts';
 import { createGuideTracker, type GuideTracker } from '../stock/guide-tracker.ts';
 import { compareEvents, productKey } from '../stock/order.ts';
-import type { ProductEvent, ProductStock, SkipCounts, Warning } from '../stock/types.ts';
+import type { ChainBreakSummary, ProductEvent, ProductStock, SkipCounts, Warning } from '../stock/types.ts';
 import { makeWarning } from '../stock/warnings.ts';
 import type { ApiVersion, CatalogueProduct } from '../model/types.ts';
 
-/** One product of the result: the core's explanation plus what the page needs to show it. */
-export interface ResultRow extends ProductStock {
+/** One product with every chain break: what its detail shows (history()). */
+export interface DetailRow extends ProductStock {
   /** productKey(productId): the key of history() and of the events. */
   pk: string;
   /**
@@ -35,6 +35,12 @@ export interface ResultRow extends ProductStock {
   /** computed − cloud as decimal text; null when either is unknown. */
   difference: string | null;
 }
+
+/**
+ * One product of the result as the computation keeps it for every product: its chain breaks counted, the newest
+ * kept (a million documents can bring hundreds of thousands of breaks: ~75 MB as lists).
+ */
+export type ResultRow = Omit<DetailRow, 'chainBreaks'> & ChainBreakSummary;
 
 export interface ResultCounts {
   products: number;
@@ -75,7 +81,8 @@ export interface ProductHistory {
   /** Complete inventories that do not list the product (they set it to 0 as of their time). */
   unlistedBy: InventoryRecord['doc'][];
   quarantined: QuarantineRecord[];
-  row: ResultRow | null;
+  /** The product's row with every chain break; null when the catalogue does not have it. */
+  row: DetailRow | null;
 }
 
 export class StoreComputation {
@@ -187,7 +194,7 @@ export class StoreComputation {
   private rebuildRows(pks: Iterable<string>): void {
     for (const pk of pks) {
       const product = this.catalogue.get(pk);
-      if (product) this.rows.set(pk, this.toRow(pk, this.tracker.productStock(product, this.extraWarnings(pk))));
+      if (product) this.rows.set(pk, summariseChainBreaks(this.toRow(pk, this.tracker.productStock(product, this.extraWarnings(pk)))));
     }
     this.version++;
   }
@@ -242,17 +249,21 @@ export class StoreComputation {
     };
   }
 
-  /** One product's stored rows (its part's page records: a binary search in each). */
+  /**
+   * One product's stored rows (its part's page records: a binary search in each), and its row folded again from them
+   * with every chain break (the result keeps only their count and the newest).
+   */
   async history(productId: string, signal?: AbortSignal): Promise<ProductHistory> {
     const pk = productKey(productId);
     const events = await this.eventsOf(pk, signal);
+    const product = this.catalogue.get(pk) ?? null;
     return {
       storeId: this.storeId,
-      product: this.catalogue.get(pk) ?? null,
+      product,
       events,
       unlistedBy: this.inventories.filter((r) => r.complete === true && !lists(r, pk)).map((r) => r.doc),
       quarantined: this.quarantineByPk.get(pk) ?? [],
-      row: this.rows.get(pk) ?? null,
+      row: product ? this.toRow(pk, foldProduct(product, events, this.inventories, this.extraWarnings(pk))) : null,
     };
   }
 
@@ -282,7 +293,7 @@ export class StoreComputation {
           cursors[p] = c;
         }
         const history = oncePerDocument(events).sort(compareEvents);
-        this.rows.set(pk, this.toRow(pk, foldProduct(this.catalogue.get(pk)!, history, this.inventories, this.extraWarnings(pk))));
+        this.rows.set(pk, summariseChainBreaks(this.toRow(pk, foldProduct(this.catalogue.get(pk)!, history, this.inventories, this.extraWarnings(pk)))));
       }
     }
     this.version++;
@@ -316,13 +327,13 @@ export class StoreComputation {
     ];
   }
 
-  private toRow(pk: string, stock: ProductStock): ResultRow {
-    const row: ResultRow = { ...stock, pk, provisional: false, difference: difference(stock) };
+  private toRow(pk: string, stock: ProductStock): DetailRow {
+    const row: DetailRow = { ...stock, pk, provisional: false, difference: difference(stock) };
     row.provisional = this.provisional(row);
     return row;
   }
 
-  private isFinal(row: ResultRow | undefined): boolean {
+  private isFinal(row: Pick<ResultRow, 'status' | 'derived' | 'decidedBy'> | undefined): boolean {
     if (!row) return false;
     if (row.status === 'not_tracked') return true;
     if (row.status !== 'resolved' || this.coveredSince === null) return false;
@@ -331,7 +342,7 @@ export class StoreComputation {
     return anchor !== null && anchor.closeTime >= this.coveredSince;
   }
 
-  private provisional(row: ResultRow): boolean {
+  private provisional(row: Pick<ResultRow, 'status' | 'derived' | 'decidedBy'>): boolean {
     if (this.complete || row.status === 'not_tracked') return false;
     return !this.isFinal(row);
   }

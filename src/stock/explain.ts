@@ -5,7 +5,7 @@
 import { formatQuantity, formatQuantityRu, parseQuantity, type Milli } from '../model/quantity.ts';
 import type { DocumentType } from '../model/types.ts';
 import { SETTLEMENT_KINDS } from './settlement.ts';
-import type { ChainBreak, DocRef, ProductStock, Warning } from './types.ts';
+import type { ChainBreakSummary, DocRef, ProductStock, Warning } from './types.ts';
 
 export type Lang = 'ru' | 'en';
 
@@ -82,10 +82,7 @@ const MINUS = '−';
  * What the explanation reads: a product's row without the ledger's detail, and of its chain breaks either the list or
  * (as the page's light rows carry them) only how many there are and the newest.
  */
-export type ExplainedStock = Omit<ProductStock, 'chainBreaks' | 'ledger'> & (
-  | Pick<ProductStock, 'chainBreaks'>
-  | { chainBreakCount: number; lastChainBreak: ChainBreak | null }
-);
+export type ExplainedStock = Omit<ProductStock, 'chainBreaks' | 'ledger'> & (Pick<ProductStock, 'chainBreaks'> | ChainBreakSummary);
 
 /** The reason for the product's stock in one or a few sentences. */
 export function explainProduct(ps: ExplainedStock, lang: Lang, options: ExplainOptions = {}): string {

@@ -7,7 +7,7 @@
 import { addQuantity, formatQuantity, MAX_API_QUANTITY, subtractQuantity, ZERO, type Milli } from '../model/quantity.ts';
 import type { CatalogueProduct } from '../model/types.ts';
 import { compareDocs, compareEvents, productKey } from './order.ts';
-import type { ChainBreak, CompleteInventoryRecord, ProductEvent, ProductStock, Warning } from './types.ts';
+import type { ChainBreak, ChainBreakSummary, CompleteInventoryRecord, ProductEvent, ProductStock, Warning } from './types.ts';
 import { makeWarning, WarningBag } from './warnings.ts';
 
 const listedSets = new WeakMap<CompleteInventoryRecord, ReadonlySet<string>>();
@@ -262,6 +262,12 @@ export function findChainBreaks(timeline: readonly ProductEvent[]): ChainBreak[]
     previous = event;
   }
   return breaks;
+}
+
+/** The row with its chain breaks counted and the newest kept (ChainBreakSummary), the list dropped. */
+export function summariseChainBreaks<T extends ProductStock>(stock: T): Omit<T, 'chainBreaks'> & ChainBreakSummary {
+  const { chainBreaks, ...rest } = stock;
+  return { ...rest, chainBreakCount: chainBreaks.length, lastChainBreak: chainBreaks.at(-1) ?? null };
 }
 
 const text = (value: Milli | null): string | null => (value === null ? null : formatQuantity(value));

@@ -5,7 +5,9 @@
 export { computeStock, type ComputeStockInput } from './compute.ts';
 export { createStockAccumulator, type StockAccumulator } from './accumulator.ts';
 export { toProductEvents, emptySkipCounts } from './events.ts';
-export { foldProduct, foldLedger, findChainBreaks, guideResult, isAnchor, stockAfter, type GuideResult, type LedgerResult } from './fold.ts';
+export {
+  foldProduct, foldLedger, findChainBreaks, guideResult, isAnchor, stockAfter, summariseChainBreaks, type GuideResult, type LedgerResult,
+} from './fold.ts';
 export { compareDocs, compareEvents, docRef, productKey } from './order.ts';
 export { buildCatalogue, type Catalogue, type BuiltCatalogue } from './catalogue.ts';
 export { RULES, LINE_RULES, ruleForType, ruleById, type Rule, type Effect } from './rules.ts';
@@ -13,6 +15,7 @@ export { classifySettlement, SETTLEMENT_KINDS, type SettlementInfo } from './set
 export { explainProduct, describeWarning, formatDocTitle, formatDocTime, type ExplainOptions, type Lang } from './explain.ts';
 export type {
   ChainBreak,
+  ChainBreakSummary,
   CompleteInventoryRecord,
   DocRef,
   DocumentEvents,

@@ -167,6 +167,15 @@ export interface DocumentEvents {
   unknownProducts: UnknownProduct[];
 }
 
+/**
+ * A row's chain breaks as a list of a whole store keeps them: how many, and the newest. A big store can have hundreds
+ * of thousands of breaks; the full list of one product comes with its history.
+ */
+export interface ChainBreakSummary {
+  chainBreakCount: number;
+  lastChainBreak: ChainBreak | null;
+}
+
 export interface ChainBreak {
   /** The earlier document, whose stock after was expected. */
   previous: DocRef;

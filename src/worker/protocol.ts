@@ -138,10 +138,7 @@ export interface SyncResult extends Omit<StoreResult, 'rows'> {
 }
 
 /** What a light row keeps of the product's chain breaks: how many, and the newest (the reason in words names it). */
-export interface ChainBreakSummary {
-  chainBreakCount: number;
-  lastChainBreak: ChainBreak | null;
-}
+export type { ChainBreakSummary } from '../stock/types.ts';
 
 /**
  * A row's place in its result ordered by name and by code (src/model/text-order.ts; equal texts by product key).
@@ -157,7 +154,7 @@ export interface RowOrder {
  * A result row as the review page gets it: everything the table, the reason in words, filters, sort, summary and
  * the embed's rows read, without the heavy lists (every chain break, the ledger's detail). getHistory's `row` has them.
  */
-export type LightResultRow = Omit<ResultRow, 'chainBreaks' | 'ledger'> & ChainBreakSummary & RowOrder;
+export type LightResultRow = Omit<ResultRow, 'ledger'> & RowOrder;
 
 /** The most rows one getResultRows call returns. */
 export const MAX_RESULT_SLICE = 5000;

@@ -10,17 +10,16 @@
  * get a StaleResultError and start again from getResult.
  */
 import { textRanks } from '../model/text-order.ts';
-import type { ProductStock } from '../stock/types.ts';
 import type { ResultRow } from '../pull/computation.ts';
-import { MAX_RESULT_SLICE, STALE_RESULT, type ChainBreakSummary, type LightResultRow } from './protocol.ts';
+import { MAX_RESULT_SLICE, STALE_RESULT, type LightResultRow } from './protocol.ts';
 
 /** Versions kept per store. */
 const KEPT = 2;
 
-/** A product without its heavy lists: the chain breaks' count and newest instead of all of them, no ledger detail. */
-export function lightStock<T extends ProductStock>(row: T): Omit<T, 'chainBreaks' | 'ledger'> & ChainBreakSummary {
-  const { chainBreaks, ledger: _ledger, ...rest } = row;
-  return { ...rest, chainBreakCount: chainBreaks.length, lastChainBreak: chainBreaks.at(-1) ?? null };
+/** A row without the ledger's detail (the detail screen gets the full row with the product's history). */
+export function lightStock<T extends { ledger: unknown }>(row: T): Omit<T, 'ledger'> {
+  const { ledger: _ledger, ...rest } = row;
+  return rest;
 }
 
 export class StaleResultError extends Error {

@@ -7,17 +7,16 @@ import type { DeviceInfo } from '../api/client.ts';
 import type { ResultRow } from '../pull/computation.ts';
 import type { SerializedError, StoreTerminals, TerminalInfo } from './protocol.ts';
 
-/** Every device id the result's documents name (deciding, derived-from, ledger, chain breaks). */
+/** Every device id the result's documents name (deciding, derived-from, ledger, the newest chain break). */
 export function deviceIdsOf(rows: readonly ResultRow[]): Set<string> {
   const ids = new Set<string>();
   for (const row of rows) {
     if (row.decidedBy && row.decidedBy.deviceId !== '') ids.add(row.decidedBy.deviceId);
     if (row.derived?.from && row.derived.from.deviceId !== '') ids.add(row.derived.from.deviceId);
     if (row.ledger?.from && row.ledger.from.deviceId !== '') ids.add(row.ledger.from.deviceId);
-    for (const b of row.chainBreaks) {
-      if (b.previous.deviceId !== '') ids.add(b.previous.deviceId);
-      if (b.next.deviceId !== '') ids.add(b.next.deviceId);
-    }
+    const b = row.lastChainBreak;
+    if (b && b.previous.deviceId !== '') ids.add(b.previous.deviceId);
+    if (b && b.next.deviceId !== '') ids.add(b.next.deviceId);
   }
   return ids;
 }

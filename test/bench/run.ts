@@ -168,7 +168,11 @@ interface SizeResult {
     decidedProducts: number; truthNotFound: number; decidedByDiffers: number;
   };
   mainThread: { longTasks: number; longestMs: number; byPhase: Record<string, { count: number; longestMs: number }> };
-  heap: { peakMB: number; peakPageMB: number; peakWorkerMB: number; samples: number; byPhase: Record<string, { peakMB: number; pageMB: number; workerMB: number }> };
+  heap: {
+    peakMB: number; peakPageMB: number; peakWorkerMB: number; samples: number; byPhase: Record<string, { peakMB: number; pageMB: number; workerMB: number }>;
+    /** After the refold, with the result read, after a full GC of page and worker. */
+    retainedPageMB: number; retainedWorkerMB: number;
+  };
   /** navigator.storage.estimate() before/after the whole-period pull, and the IndexedDB folder on disk. */
   storage: { bytes: number; bytesPerLine: number; bytesPerDocument: number; diskBytes: number; diskBytesPerLine: number };
 }
@@ -237,6 +241,9 @@ async function benchSize(size: BenchSize, ctx: { emu: RunningEmulator; browser: 
   const refold = await page.evaluate((id) => window.harness.result(id, false), storeId);
   phases['refold + getResult'] = { from, to: await page.evaluate(() => window.harness.now()) };
   const again = await page.evaluate((id) => window.harness.result(id, false), storeId);
+  // What stays after a full GC with the result on screen: the peaks above include garbage not yet collected.
+  const retained = await browser.heap({ collectGarbage: true });
+  const retainedWorker = retained.workers.filter((w) => !w.url.includes('raw-worker')).reduce((sum, w) => sum + w.used, 0);
   await page.evaluate(() => window.harness.kill());
   log(`[${size.name}] refold of ${storedRows} rows + getResult: ${round(refold.ms / 1000, 2)} s; getResult alone ${round(again.ms / 1000, 2)} s`);
   const heapPeak = await heap.stop();
@@ -332,6 +339,7 @@ async function benchSize(size: BenchSize, ctx: { emu: RunningEmulator; browser: 
     heap: {
       peakMB: round(heapPeak.peakBytes / MB, 1), peakPageMB: round(heapPeak.peakPageBytes / MB, 1),
       peakWorkerMB: round(heapPeak.peakWorkerBytes / MB, 1), samples: heapPeak.samples, byPhase: heapPeak.byPhase,
+      retainedPageMB: round(retained.page / MB, 1), retainedWorkerMB: round(retainedWorker / MB, 1),
     },
     storage: {
       bytes: after.usage - before.usage,
@@ -516,6 +524,7 @@ function printTable(sizes: SizeResult[], writes: WriteResult | null, bundle: Bun
   add('early stop: result offered / done (s)', (s) => `${s.earlyStop.resultOfferedMs === null ? '-' : round(s.earlyStop.resultOfferedMs / 1000, 1)} / ${round(s.earlyStop.totalMs / 1000, 1)}`);
   add('main-thread tasks > 50 ms (longest)', (s) => `${s.mainThread.longTasks} (${s.mainThread.longestMs} ms)`);
   add('peak heap MB page + worker', (s) => `${s.heap.peakMB} (${s.heap.peakPageMB} + ${s.heap.peakWorkerMB})`);
+  add('heap MB retained after GC, result read', (s) => `${round(s.heap.retainedPageMB + s.heap.retainedWorkerMB, 1)} (${s.heap.retainedPageMB} + ${s.heap.retainedWorkerMB})`);
   add('IndexedDB bytes per line (estimate / disk)', (s) => `${s.storage.bytesPerLine} / ${s.storage.diskBytesPerLine}`);
   const widths = [0, ...sizes.map(() => 0)].map((_, i) => Math.max(i === 0 ? 6 : sizes[i - 1]!.size.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;

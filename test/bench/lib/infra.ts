@@ -91,8 +91,11 @@ export interface HarnessBrowser {
   page: Page;
   cdp: CDPSession;
   profile: string;
-  /** JS heap of the page and of each dedicated worker (bytes), from CDP Runtime.getHeapUsage. */
-  heap(): Promise<{ page: number; workers: { url: string; used: number }[] }>;
+  /**
+   * JS heap of the page and of each dedicated worker (bytes), from CDP Runtime.getHeapUsage: what is allocated, garbage
+   * not yet collected included. With `collectGarbage`, a full GC runs first (HeapProfiler.collectGarbage): what is retained.
+   */
+  heap(options?: { collectGarbage?: boolean }): Promise<{ page: number; workers: { url: string; used: number }[] }>;
   /** Chromium's renderer and browser process ids are not needed: everything is read through CDP. */
   close(): Promise<void>;
 }
@@ -133,29 +136,36 @@ export async function launchHarnessBrowser(appUrl: string, options: { onEvent?: 
   await page.goto(`${appUrl}/${HARNESS_PAGE}`);
   await page.waitForFunction(() => (window as unknown as { harness?: unknown }).harness !== undefined);
 
-  const workerHeap = (sessionId: string): Promise<number> =>
-    new Promise<number>((resolve) => {
+  /** One CDP command to a worker; null when it does not answer within `timeoutMs`. */
+  const toWorker = (sessionId: string, method: string, timeoutMs = 2000): Promise<{ result?: { usedSize: number } } | null> =>
+    new Promise((resolve) => {
       const id = nextId++;
       const timer = setTimeout(() => {
         pending.delete(id);
-        resolve(0);
-      }, 2000);
+        resolve(null);
+      }, timeoutMs);
       pending.set(id, (message) => {
         clearTimeout(timer);
-        resolve(message.result?.usedSize ?? 0);
+        resolve(message);
       });
-      cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method: 'Runtime.getHeapUsage' }) }).catch(() => {
+      cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method }) }).catch(() => {
         clearTimeout(timer);
         pending.delete(id);
-        resolve(0);
+        resolve(null);
       });
     });
+  const workerHeap = async (sessionId: string, collectGarbage: boolean): Promise<number> => {
+    if (collectGarbage) await toWorker(sessionId, 'HeapProfiler.collectGarbage', 30_000);
+    return (await toWorker(sessionId, 'Runtime.getHeapUsage'))?.result?.usedSize ?? 0;
+  };
 
   return {
     context, page, cdp, profile,
-    async heap() {
+    async heap(options = {}) {
+      const collectGarbage = options.collectGarbage === true;
+      if (collectGarbage) await cdp.send('HeapProfiler.collectGarbage').catch(() => undefined);
       const own = (await cdp.send('Runtime.getHeapUsage').catch(() => ({ usedSize: 0 }))) as { usedSize: number };
-      const list = await Promise.all([...workers].map(async ([sessionId, url]) => ({ url, used: await workerHeap(sessionId) })));
+      const list = await Promise.all([...workers].map(async ([sessionId, url]) => ({ url, used: await workerHeap(sessionId, collectGarbage) })));
       return { page: own.usedSize, workers: list };
     },
     async close() {

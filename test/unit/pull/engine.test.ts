@@ -4,7 +4,7 @@ import { openLocalStore, type LocalStore } from '../../../src/local/db.ts';
 import { PARTS } from '../../../src/local/page-rows.ts';
 import { StoreComputation, type ResultRow } from '../../../src/pull/computation.ts';
 import { pullStore, type PullHooks, type PullRequest } from '../../../src/pull/engine.ts';
-import { computeStock, createStockAccumulator } from '../../../src/stock/index.ts';
+import { computeStock, createStockAccumulator, summariseChainBreaks } from '../../../src/stock/index.ts';
 import type { ProductStock } from '../../../src/stock/types.ts';
 import { fakeCloud, littleStore, type FakeCloud } from './fake-cloud.ts';
 
@@ -26,10 +26,12 @@ async function pull(
   return { job, result: await computation.result(), computation };
 }
 
-function core(row: ResultRow): ProductStock {
+function core<T extends Pick<ResultRow, 'pk' | 'provisional' | 'difference'>>(row: T): Omit<T, 'pk' | 'provisional' | 'difference'> {
   const { pk: _pk, provisional: _p, difference: _d, ...stock } = row;
   return stock;
 }
+/** computeStock's products as the computation keeps them: chain breaks counted, the newest kept. */
+const summarised = (products: ProductStock[]) => products.map(summariseChainBreaks);
 
 describe('pullStore', () => {
   it('pulled and folded from IndexedDB equals computeStock on the same documents', async () => {
@@ -43,7 +45,7 @@ describe('pullStore', () => {
     expect(job.stopReason).toBe('horizon');
     expect(job.documents).toBe(store.documents.length);
     expect(job.coveredSince).toBe(Date.UTC(2024, 0, 1));
-    expect(result.rows.map(core)).toEqual(expected.products);
+    expect(result.rows.map(core)).toEqual(summarised(expected.products));
     expect(result.rows.every((r) => !r.provisional)).toBe(true);
     // Six months, newest first, each month's first request with its window, later ones only the cursor.
     expect(cloud.log.filter((l) => /^documents \d/.test(l))).toEqual(
@@ -63,7 +65,7 @@ describe('pullStore', () => {
     };
     const { result } = await pull(local, fakeCloud(store.products, store.documents, 4), { options: { fullPeriod: true } });
     const expected = computeStock({ api: 'v2', products: store.products, documents: store.documents });
-    expect(result.rows.map(core)).toEqual(expected.products);
+    expect(result.rows.map(core)).toEqual(summarised(expected.products));
     // The load before the documents scans everything once (nothing stored yet); the final fold, each part once.
     const parts = scans.slice(1);
     expect(scans[0]).toBeUndefined();
@@ -78,7 +80,7 @@ describe('pullStore', () => {
     const local = await openLocalStore({ name: 'twice' });
     const { result } = await pull(local, fakeCloud(store.products, twice, 4), { options: { fullPeriod: true } });
     const expected = computeStock({ api: 'v2', products: store.products, documents: store.documents });
-    expect(result.rows.map(core)).toEqual(expected.products);
+    expect(result.rows.map(core)).toEqual(summarised(expected.products));
     local.close();
   });
 
@@ -167,7 +169,7 @@ describe('pullStore', () => {
 
     expect(job.quarantined).toBe(2);
     expect(result.quarantined.map((q) => q.documentId).sort()).toEqual(['bad-1', 'bad-2']);
-    expect(result.rows.map(core)).toEqual(expected.products);
+    expect(result.rows.map(core)).toEqual(summarised(expected.products));
     expect(result.rows.map((r) => r.quantity)).toEqual(clean.products.map((p) => p.quantity));
     const p2 = result.rows.find((r) => r.productId === 'p2')!;
     expect(p2.warnings).toEqual(expect.arrayContaining([expect.objectContaining({ code: 'QUARANTINED_DOCUMENT', documentId: 'bad-1' })]));
@@ -185,6 +187,31 @@ describe('pullStore', () => {
     expect(times.length).toBeGreaterThan(3);
     expect([...times].sort((a, b) => a - b)).toEqual(times);
     expect(history.row?.productId).toBe('p1');
+    // The row comes with every chain break (the result keeps their count): computeStock's whole row.
+    const expected = computeStock({ api: 'v2', products: store.products, documents: store.documents }).products.find((p) => p.productId === 'p1')!;
+    expect(core(history.row!)).toEqual(expected);
+    local.close();
+  });
+
+  it('gives every chain break with the history, their count and the newest with the result', async () => {
+    const store = littleStore(6, 8);
+    // Stock the documents do not explain: every other document's stock-before is 5 too high, so each product's
+    // chain breaks again and again.
+    const documents = store.documents.map((d) => structuredClone(d) as { body: { positions: { initial_quantity: number }[] } });
+    documents.forEach((d, i) => {
+      if (i % 2 === 1) for (const p of d.body.positions) p.initial_quantity += 5;
+    });
+    const local = await openLocalStore({ name: 'breaks' });
+    const { result, computation } = await pull(local, fakeCloud(store.products, documents, 4), { options: { fullPeriod: true } });
+    const expected = computeStock({ api: 'v2', products: store.products, documents });
+    const broken = expected.products.filter((p) => p.chainBreaks.length > 1);
+    expect(broken.length).toBeGreaterThan(0);
+    for (const product of broken) {
+      const row = result.rows.find((r) => r.productId === product.productId)!;
+      expect(row.chainBreakCount).toBe(product.chainBreaks.length);
+      expect(row.lastChainBreak).toEqual(product.chainBreaks.at(-1));
+      expect((await computation.history(product.productId)).row?.chainBreaks).toEqual(product.chainBreaks);
+    }
     local.close();
   });
 });

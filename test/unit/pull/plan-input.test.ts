@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import type { ResultRow } from '../../../src/pull/computation.ts';
 import { planStore, proposedQuantity } from '../../../src/worker/plan-input.ts';
 import { buildTerminals, deviceIdsOf } from '../../../src/worker/terminals.ts';
-import { productStock } from '../ui/memory-backend.ts';
+import { productStock, resultRow } from '../ui/memory-backend.ts';
 
-const row = (id: string, over: Partial<ResultRow> = {}): ResultRow => ({ ...productStock(id), pk: id, provisional: false, difference: null, ...over });
+const row = resultRow;
 const rows = [
   row('a', { quantity: '7', ledgerQuantity: '6', cloudQuantity: '0' }),
   row('b', { quantity: '3', ledgerQuantity: '3', cloudQuantity: '1' }),

@@ -22,6 +22,8 @@ import type {
 import type { ItemStatus, RunReport, RunResult } from '../../../src/writeback/types.ts';
 import { textRanks } from '../../../src/model/text-order.ts';
 import { lightStock } from '../../../src/worker/result-snapshots.ts';
+import type { DetailRow, ResultRow } from '../../../src/pull/computation.ts';
+import { summariseChainBreaks } from '../../../src/stock/fold.ts';
 
 export const DOC_TIME = Date.UTC(2025, 2, 12, 11, 5); // 12.03.2025 14:05 Moscow
 export const TZ_MSK = 3 * 3_600_000;
@@ -55,12 +57,17 @@ export function productStock(id: string, over: Partial<ProductStock> = {}): Prod
   };
 }
 
+/** A product as the worker's computation keeps it (src/pull/computation.ts ResultRow). */
+export function resultRow(id: string, over: Partial<DetailRow> = {}): ResultRow {
+  return summariseChainBreaks({ ...productStock(id), pk: id, provisional: false, difference: null, ...over });
+}
+
 /**
  * A review row of a computed product (light, as the worker sends it: the chain breaks' count and newest). Its
  * nameOrder/codeOrder are set by MemoryBackend.reviewRows, as the worker sets them over a whole result.
  */
 export function reviewRow(storeId: string, stock: ProductStock, over: Partial<ReviewRow> = {}): ReviewRow {
-  return { storeId, stock: lightStock(stock), manualQuantity: null, approved: true, provisional: false, nameOrder: 0, codeOrder: 0, ...over };
+  return { storeId, stock: lightStock(summariseChainBreaks(stock)), manualQuantity: null, approved: true, provisional: false, nameOrder: 0, codeOrder: 0, ...over };
 }
 
 export function store(id: string, name: string, over: Partial<StoreSummary> = {}): StoreSummary {

@@ -10,7 +10,7 @@ import { createWorkerBackend, planStores, terminalLabels, type SyncApiBridge } f
 import type { StoreDecisions, StoreProgress, StoreTerminals, SyncResult, WriteProgress } from '../../../src/worker/protocol.ts';
 import { ResultSnapshots } from '../../../src/worker/result-snapshots.ts';
 import type { RunResult } from '../../../src/writeback/types.ts';
-import { productStock, runReport } from './memory-backend.ts';
+import { productStock, resultRow, runReport } from './memory-backend.ts';
 
 const TOKEN = 'secret-token-0123456789';
 const CONN = { token: TOKEN, apiBase: 'https://proxy.example/evotor' };
@@ -26,7 +26,7 @@ function sp(over: Partial<StoreProgress> = {}): StoreProgress {
   };
 }
 
-const row = (id: string, over: Partial<ResultRow> = {}): ResultRow => ({ ...productStock(id), pk: id, provisional: false, difference: null, ...over });
+const row = resultRow;
 
 const CLOUD_TERMINALS: StoreTerminals = { byId: { 'DEV-1': { number: 1, name: 'Касса у входа' } }, source: 'cloud', error: null };
 

@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { ResultRow } from '../../../src/pull/computation.ts';
 import { STALE_RESULT } from '../../../src/worker/protocol.ts';
 import { ResultSnapshots, lightStock } from '../../../src/worker/result-snapshots.ts';
-import { productStock } from '../ui/memory-backend.ts';
+import { productStock, resultRow } from '../ui/memory-backend.ts';
 
 const S = 'store-1';
 const doc = (id: string) => productStock(id).decidedBy!;
-const row = (id: string, over: Partial<ResultRow> = {}): ResultRow => ({ ...productStock(id), pk: id, provisional: false, difference: null, ...over });
+const row = resultRow;
 
 describe('light rows', () => {
   it('keep what the review reads, with the chain breaks counted and the newest kept, and drop the heavy lists', () => {
