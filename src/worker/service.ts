@@ -192,8 +192,10 @@ export class SyncService implements SyncApi {
 
   async getDocument(storeId: string, documentId: string): Promise<unknown> {
     const { local } = this.ready();
-    const closeTime = await local.documentCloseTime(storeId, documentId);
-    return this.client().getDocument(storeId, documentId, this.lifetime.signal, closeTime === null ? undefined : { closeTime });
+    const client = this.client();
+    // V1 finds a document by its close time (a scan of the store's page records); V2 by id alone.
+    const closeTime = client.api === 'v1' ? await local.documentCloseTime(storeId, documentId) : null;
+    return client.getDocument(storeId, documentId, this.lifetime.signal, closeTime === null ? undefined : { closeTime });
   }
 
   // ----- the user's decisions ----------------------------------------------------------------------------------
