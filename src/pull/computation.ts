@@ -271,27 +271,28 @@ export class StoreComputation {
 
   /**
    * Every catalogue product, folded with foldProduct over its whole stored history, one part of the products at a
-   * time. A part's records stay compact in memory (columns); a product's rows become objects only while it is folded,
-   * so they die young instead of piling up in the old generation. Records and the part's products are both sorted
-   * by key, so one cursor per record walks it once.
+   * time. A part's records stay compact in memory (columns) with, per product, where its rows are; a product's rows
+   * become objects only while it is folded, so they die young instead of filling the old generation.
    */
   private async foldAll(signal?: AbortSignal): Promise<void> {
     const byPart: string[][] = Array.from({ length: PARTS }, () => []);
-    for (const pk of [...this.catalogue.keys()].sort()) byPart[partOf(pk)]!.push(pk);
+    for (const pk of this.catalogue.keys()) byPart[partOf(pk)]!.push(pk);
     for (let part = 0; part < PARTS; part++) {
       const pks = byPart[part]!;
       if (pks.length === 0) continue;
       const pages = await this.readPart(part, signal);
-      const cursors = new Uint32Array(pages.length);
-      for (const pk of pks) {
-        const events: ProductEvent[] = [];
-        for (let p = 0; p < pages.length; p++) {
-          const page = pages[p]!;
-          let c = cursors[p]!;
-          while (c < page.rows && page.pk[c]! < pk) c++; // rows of products not in the catalogue
-          while (c < page.rows && page.pk[c] === pk) events.push(page.event(c++));
-          cursors[p] = c;
+      // Where each product's rows are: record * ROWS_PER_RECORD + row. Rows are sorted by key, so one lookup per run.
+      const where = new Map<string, number[]>();
+      pages.forEach((page, record) => {
+        for (let i = 0; i < page.rows; ) {
+          const pk = page.pk[i]!;
+          let refs = where.get(pk);
+          if (!refs) where.set(pk, (refs = []));
+          for (; i < page.rows && page.pk[i] === pk; i++) refs.push(record * ROWS_PER_RECORD + i);
         }
+      });
+      for (const pk of pks) {
+        const events = (where.get(pk) ?? []).map((ref) => pages[Math.floor(ref / ROWS_PER_RECORD)]!.event(ref % ROWS_PER_RECORD));
         const history = oncePerDocument(events).sort(compareEvents);
         this.rows.set(pk, summariseChainBreaks(this.toRow(pk, foldProduct(this.catalogue.get(pk)!, history, this.inventories, this.extraWarnings(pk)))));
       }
@@ -364,6 +365,9 @@ function oncePerDocument(events: ProductEvent[]): ProductEvent[] {
   }
   return kept.length === events.length ? events : kept;
 }
+
+/** A row's place in a part read for the final fold: record * ROWS_PER_RECORD + row (a page has far fewer lines). */
+const ROWS_PER_RECORD = 2 ** 24;
 
 /** Quarantine keys of catalogue entries that failed validation (documents use their id). */
 export const PRODUCT_QUARANTINE_PREFIX = 'product:';
