@@ -152,7 +152,9 @@ async function runPull(request: PullRequest, ctx: PullContext, signal: AbortSign
       prefetched = page.nextCursor === null ? null : client.documentPage(storeId, { cursor: page.nextCursor }, signal);
       prefetched?.catch(() => undefined); // handled when awaited above; an abort meanwhile must not go unhandled
       const rows = documentRows(page.items, { storeId, month: cp.month, page: cp.pages, api: client.api, catalogue, at: now() });
-      const next = advance(cp, page.nextCursor, page.items.length, now());
+      // Nothing below refers to the raw page, so it is garbage before the commit's await (a page is ~10 MB of objects).
+      const itemCount = page.items.length;
+      const next = advance(cp, page.nextCursor, itemCount, now());
       const decided = computation.counts();
       job = await local.commitDocumentPage({
         storeId, expected: cp, next, inventories: rows.inventories, quarantine: rows.quarantine,
@@ -164,7 +166,7 @@ async function runPull(request: PullRequest, ctx: PullContext, signal: AbortSign
           productsTracked: decided.tracked,
           productsDecided: decided.decided,
           pages: j.pages + 1,
-          documents: j.documents + page.items.length,
+          documents: j.documents + itemCount,
           lines: j.lines + rows.rows.length,
           quarantined: j.quarantined + rows.quarantine.length,
           skipped: sumSkips(j.skipped, rows.skipped),
@@ -176,7 +178,7 @@ async function runPull(request: PullRequest, ctx: PullContext, signal: AbortSign
       cp = next;
       await computation.afterPage({ rows: rows.rows, inventories: rows.inventories, quarantine: rows.quarantine });
       if (next.done) computation.setCoverage(job.coveredSince);
-      ctx.hooks?.onCommit?.(job, { phase: 'documents', month: cp.month, items: page.items.length, monthDone: next.done });
+      ctx.hooks?.onCommit?.(job, { phase: 'documents', month: cp.month, items: itemCount, monthDone: next.done });
     }
     monthsDone++;
     if (job.resultOfferedAt === null && (computation.allTrackedDecided() || monthsDone >= job.options.offerAfterMonths)) {
