@@ -2,6 +2,7 @@
  * What the element tells the embedding page, as plain data: the rows of `review-ready`, the detail of `progress`
  * and of `error`. Pure (no DOM), so it is unit-tested directly.
  */
+import { fnv1a } from '../model/hash.ts';
 import { formatQuantity } from '../model/quantity.ts';
 import type { BackendError, PullProgress, ReviewRow, ReviewSummary, WriteProgress } from '../ui/backend.ts';
 import { describeError } from '../ui/errors.ts';
@@ -64,12 +65,9 @@ export function embedRows(result: Pick<ReviewSummary, 'storeId' | 'method'>, row
 
 /** A cheap fingerprint of rows: `review-ready` fires again only when something a page can see has changed. */
 export function rowsFingerprint(complete: boolean, rows: readonly EmbedRow[]): string {
-  let h = 0x811c9dc5;
-  const add = (s: string) => {
-    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  };
-  for (const r of rows) add(`${r.productId}|${r.cloudQuantity}|${r.quantity}|${r.status}|${r.chainBreak}|${r.warning}\n`);
-  return `${complete ? 1 : 0}:${rows.length}:${(h >>> 0).toString(16)}`;
+  let h = fnv1a('');
+  for (const r of rows) h = fnv1a(`${r.productId}|${r.cloudQuantity}|${r.quantity}|${r.status}|${r.chainBreak}|${r.warning}\n`, h);
+  return `${complete ? 1 : 0}:${rows.length}:${h.toString(16)}`;
 }
 
 export function errorDetail(error: BackendError, storeId: string | null = null): ErrorDetail {

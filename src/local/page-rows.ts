@@ -8,6 +8,7 @@
  * product reads each part once with only that part's histories in memory, and one product's history reads one
  * part. Within a record rows are sorted by product key, so a product's rows are found by binary search.
  */
+import { fnv1a } from '../model/hash.ts';
 import type { Milli } from '../model/quantity.ts';
 import type { DocumentType } from '../model/types.ts';
 import type { DocRef, ProductEvent, RuleId, SettlementNote, Warning } from '../stock/types.ts';
@@ -17,9 +18,7 @@ export const PARTS = 16;
 
 /** The part of a product's rows: FNV-1a of its key. */
 export function partOf(pk: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < pk.length; i++) hash = Math.imul(hash ^ pk.charCodeAt(i), 0x01000193);
-  return (hash >>> 0) % PARTS;
+  return fnv1a(pk) % PARTS;
 }
 
 /** Strings end to end: string i is text.slice(ends[i - 1] ?? 0, ends[i]). One string to clone instead of many. */

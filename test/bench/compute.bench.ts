@@ -26,6 +26,7 @@ import { pathToFileURL } from 'node:url';
 import vm from 'node:vm';
 import v8 from 'node:v8';
 import { normaliseDocument, normaliseProduct } from '../../src/model/normalise.ts';
+import { rngFrom } from './lib/random.ts';
 import type { ApiVersion, CatalogueProduct, NormalisedDocument } from '../../src/model/types.ts';
 import {
   buildCatalogue,
@@ -44,18 +45,6 @@ const gc = vm.runInNewContext('gc') as () => void;
 // ---------------------------------------------------------------------------------------------------------------
 // Deterministic synthetic stores
 // ---------------------------------------------------------------------------------------------------------------
-
-/** mulberry32: a small seeded PRNG, so every run benchmarks the same documents. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface Scenario {
   name: string;
@@ -116,7 +105,7 @@ export interface Store {
 interface RawLine { product: string; quantity: number; before: number | null; weighted: boolean; settlement: unknown; free: boolean; sub?: RawLine[] }
 
 export function generate(s: Scenario): Store {
-  const random = rng(s.products * 7919 + s.documents + (s.mix === 'sell' ? 1 : 0) + (s.api === 'v1' ? 2 : 0));
+  const random = rngFrom(s.products * 7919 + s.documents + (s.mix === 'sell' ? 1 : 0) + (s.api === 'v1' ? 2 : 0));
   const int = (n: number) => Math.floor(random() * n);
   const ids = Array.from({ length: s.products }, (_, i) => uuid(1, i));
   const weighted = ids.map((_, i) => s.mix === 'mixed' && i % 20 === 7);

@@ -12,28 +12,8 @@
  * - on a stock document, a product position's `quantity` removed or null.
  * Mixed with noise that does not matter (unknown fields, unicode in names) so the documents also look odd.
  */
-
-/** FNV-1a, 32 bits: a stable hash of text (independent of the emulator's own PRNG). */
-export function fnv1a(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-/** mulberry32 over a 32-bit seed. */
-export function rngFrom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { fnv1a } from '../../src/model/hash.ts';
+import { rngFrom } from '../bench/lib/random.ts';
 
 export interface FuzzRule {
   seed: string;

@@ -17,7 +17,8 @@ import type { RunningEmulator } from '../../src/emulator/server.ts';
 import { startEmulator } from '../../src/emulator/server.ts';
 import type { CompactRow } from '../bench/harness/main.ts';
 import { buildHarness, launchHarnessBrowser, serveStatic, type HarnessBrowser } from '../bench/lib/infra.ts';
-import { fnv1a, rngFrom } from './fuzz.ts';
+import { fnv1a } from '../../src/model/hash.ts';
+import { rngFrom } from '../bench/lib/random.ts';
 import { startFaultProxy, type CorruptedDocument, type FaultProxy } from './proxy.ts';
 
 export const TRIAL_KINDS = [
