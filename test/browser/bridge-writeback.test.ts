@@ -9,7 +9,7 @@ import { createBackend } from '../../src/ui/create-backend.ts';
 import type { BackendEvent, SyncBackend } from '../../src/ui/backend.ts';
 import { createSyncBridge, type SyncBridge } from '../../src/worker/bridge.ts';
 import type { LightResultRow, WriteProgress } from '../../src/worker/protocol.ts';
-import { EMULATOR, TOKEN, createStore, getFaults, progressUntil, requestsOf, resultWithRows, setFaults, truth, uniqueDb } from './helpers.ts';
+import { EMULATOR, TOKEN, admin, cloud, createStore, getFaults, progressUntil, requestsOf, resultWithRows, setFaults, truth, uniqueDb } from './helpers.ts';
 
 let bridges: SyncBridge[] = [];
 let backends: SyncBackend[] = [];
@@ -19,19 +19,6 @@ afterEach(() => {
   bridges = [];
   backends = [];
 });
-
-async function admin<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${EMULATOR}/__emulator${path}`, {
-    method, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
-  });
-  if (!response.ok) throw new Error(`emulator admin ${method} ${path}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
-}
-
-/** The cloud's quantities now, by product id. */
-async function cloud(storeId: string): Promise<Record<string, string | null>> {
-  return (await admin<{ quantities: Record<string, string | null> }>('GET', `/stores/${storeId}/cloud`)).quantities;
-}
 
 async function bridge(dbName: string, journalName: string, token = TOKEN): Promise<SyncBridge> {
   const b = createSyncBridge();

@@ -5,7 +5,7 @@
  * Under /__nocors/ it plays an API whose CORS policy refuses browser calls.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from '../lib/listen.ts';
 
 export interface CrossOriginProxy {
   url: string;
@@ -59,13 +59,5 @@ export async function startCrossOriginProxy(): Promise<CrossOriginProxy> {
     upstream.on('error', (error) => res.writeHead(502, cors).end(String(error)));
     req.pipe(upstream);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
+  return listenOnLoopback(server);
 }

@@ -1,5 +1,6 @@
 /** Browser-test helpers: the emulator's admin API (/__emulator/) and waiting on a sync worker's progress. */
 import { inject } from 'vitest';
+import { emulatorAdmin } from '../lib/emulator-admin.ts';
 import type { SyncBridge } from '../../src/worker/bridge.ts';
 import { MAX_RESULT_SLICE, type LightResultRow, type StoreProgress, type SyncResult } from '../../src/worker/protocol.ts';
 
@@ -15,24 +16,7 @@ export interface LogEntry {
   fault?: string;
 }
 
-async function admin<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${EMULATOR}/__emulator${path}`, {
-    method,
-    ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
-  });
-  if (!response.ok) throw new Error(`emulator admin ${method} ${path}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
-}
-
-/** A new store from generator options (see src/emulator/generator/options.ts). */
-export async function createStore(options: Record<string, unknown>): Promise<{ storeId: string; documentCount: number; trackedProducts: number }> {
-  return admin('POST', '/stores', options);
-}
-
-/** The true stock of every tracked product, as decimal text by product id. */
-export async function truth(storeId: string): Promise<Record<string, string>> {
-  return (await admin<{ truth: Record<string, string> }>('GET', `/stores/${storeId}/truth`)).truth;
-}
+export const { admin, createStore, cloud, truth } = emulatorAdmin(EMULATOR);
 
 /** Every document of a store (id, type, close date), from the ground truth. */
 export async function documentIds(storeId: string): Promise<string[]> {

@@ -4,8 +4,8 @@
  * which would break browser tests of other files running in parallel; this keeps the damage to one store.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { corrupt, malformation } from '../../src/emulator/faults.ts';
+import { listenOnLoopback } from '../lib/listen.ts';
 
 export interface MalformingProxy {
   url: string;
@@ -57,13 +57,5 @@ export async function startMalformingProxy(emulatorUrl: string): Promise<Malform
     upstream.on('error', (error) => res.writeHead(502).end(String(error)));
     req.pipe(upstream);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
+  return listenOnLoopback(server);
 }

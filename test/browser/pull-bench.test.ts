@@ -5,6 +5,7 @@
  */
 import { describe, expect, inject, it } from 'vitest';
 import { createSyncBridge } from '../../src/worker/bridge.ts';
+import { emulatorAdmin } from '../lib/emulator-admin.ts';
 import { progressUntil, uniqueDb } from './helpers.ts';
 
 const env = import.meta.env as Record<string, string | undefined>;
@@ -18,8 +19,7 @@ describe.skipIf(!env.VITE_PULL_BENCH)('pull benchmark', () => {
       docsPerDay: Number(env.VITE_PULL_BENCH_DOCS_PER_DAY ?? 300), terminals: 1, endTime: 'now',
     };
     const created = performance.now();
-    const response = await fetch(`${BENCH}/__emulator/stores`, { method: 'POST', body: JSON.stringify(options), headers: { 'content-type': 'application/json' } });
-    const store = (await response.json()) as { storeId: string; documentCount: number };
+    const store = await emulatorAdmin(BENCH).createStore(options);
     const generated = (performance.now() - created) / 1000;
 
     for (const fullPeriod of [true, false]) {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { inject } from 'vitest';
 import { chromiumArgs, chromiumPath } from '../../vite.config.ts';
+import { emulatorAdmin } from '../lib/emulator-admin.ts';
 
 export const EMULATOR = inject('e2eEmulatorUrl');
 export const TOKEN = inject('e2eToken');
@@ -95,18 +96,7 @@ export async function checkScreen(page: Page, name: string): Promise<AxeViolatio
 
 // ----- emulator admin -------------------------------------------------------------------------------------------
 
-export async function admin<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${EMULATOR}/__emulator${path}`, {
-    method,
-    ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
-  });
-  if (!response.ok) throw new Error(`emulator admin ${method} ${path}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
-}
-
-export const createStore = (options: Record<string, unknown>) => admin<{ storeId: string }>('POST', '/stores', options);
-export const truth = async (storeId: string) => (await admin<{ truth: Record<string, string> }>('GET', `/stores/${storeId}/truth`)).truth;
-export const cloud = async (storeId: string) => (await admin<{ quantities: Record<string, string | null> }>('GET', `/stores/${storeId}/cloud`)).quantities;
+export const { admin, createStore, truth, cloud } = emulatorAdmin(EMULATOR);
 
 export interface LogEntry {
   seq: number;

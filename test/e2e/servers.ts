@@ -7,14 +7,11 @@
  * - a recorder that plays a hostile API base and records every request it gets (a crafted link must send nothing there).
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
+import { listenOnLoopback, type LocalServer } from '../lib/listen.ts';
 
-export interface Server {
-  url: string;
-  close(): Promise<void>;
-}
+export type Server = LocalServer;
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -24,19 +21,6 @@ const TYPES: Record<string, string> = {
   '.json': 'application/json',
   '.png': 'image/png',
 };
-
-async function listen(server: http.Server): Promise<Server> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 /** dist/ as a static host: `/` is index.html; nothing outside the folder. */
 export function startStaticServer(root: string): Promise<Server> {
@@ -57,7 +41,7 @@ export function startStaticServer(root: string): Promise<Server> {
       }
     })();
   });
-  return listen(server);
+  return listenOnLoopback(server);
 }
 
 /**
@@ -97,7 +81,7 @@ export function startPartnerServer(options: { examplePage: string; scriptOrigin:
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp, 'cache-control': 'no-store' }).end(html);
     })();
   });
-  return listen(server);
+  return listenOnLoopback(server);
 }
 
 export interface RecordedRequest {
@@ -126,5 +110,5 @@ export async function startRecorder(): Promise<Server> {
       'access-control-allow-methods': '*',
     }).end('{"items":[]}');
   });
-  return listen(server);
+  return listenOnLoopback(server);
 }

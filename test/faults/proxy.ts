@@ -6,8 +6,8 @@
  * Everything else passes through untouched (CORS preflights included: the emulator answers them).
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fuzzDocument, fuzzStream, productIdsOf, type FuzzRule } from './fuzz.ts';
+import { listenOnLoopback } from '../lib/listen.ts';
 
 export interface PatchRecord {
   seq: number;
@@ -112,12 +112,6 @@ export async function startFaultProxy(emulatorUrl: string): Promise<FaultProxy> 
       upstream.end(body);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  proxy.url = `http://127.0.0.1:${port}`;
-  proxy.close = () => new Promise<void>((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
+  Object.assign(proxy, await listenOnLoopback(server));
   return proxy;
 }

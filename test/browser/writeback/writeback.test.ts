@@ -10,24 +10,11 @@ import { computeStock } from '../../../src/stock/index.ts';
 import { fetchDocumentsSince } from '../../../src/writeback/guard.ts';
 import { createWriteback, type Writeback } from '../../../src/writeback/index.ts';
 import type { CreatePlanStore, ProgressInfo, RunReport } from '../../../src/writeback/types.ts';
-import { EMULATOR, TOKEN, createStore, requestsOf, truth, uniqueDb } from '../helpers.ts';
+import { EMULATOR, TOKEN, admin, cloud, createStore, requestsOf, truth, uniqueDb } from '../helpers.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------------------------
-
-async function admin<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${EMULATOR}/__emulator${path}`, {
-    method, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
-  });
-  if (!response.ok) throw new Error(`emulator admin ${method} ${path}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
-}
-
-/** The cloud's quantities now (what GET products would show), by product id. */
-async function cloud(storeId: string): Promise<Record<string, string | null>> {
-  return (await admin<{ quantities: Record<string, string | null> }>('GET', `/stores/${storeId}/cloud`)).quantities;
-}
 
 async function zeroCloud(storeId: string): Promise<void> {
   await admin('PUT', `/stores/${storeId}/cloud`, { mode: 'zeroed' });

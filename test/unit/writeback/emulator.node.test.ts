@@ -13,6 +13,7 @@ import { fetchDocumentsSince } from '../../../src/writeback/guard.ts';
 import { createWriteback } from '../../../src/writeback/index.ts';
 import type { CreatePlanStore } from '../../../src/writeback/types.ts';
 import { freshName } from './fake-cloud.ts';
+import { emulatorAdmin } from '../../lib/emulator-admin.ts';
 
 let emulator: RunningEmulator;
 
@@ -23,13 +24,7 @@ afterAll(async () => {
   await emulator?.close();
 });
 
-async function admin<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${emulator.url}/__emulator${path}`, {
-    method, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
-  });
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
-}
+const admin = <T>(method: string, path: string, body?: unknown) => emulatorAdmin(emulator.url).admin<T>(method, path, body);
 
 const client = (api: ApiVersion, extra: { fetch?: typeof fetch; timeoutMs?: number } = {}) =>
   createEvotorClient({ api, token: emulator.token, baseUrl: emulator.url, timeoutMs: extra.timeoutMs ?? 10_000, ...(extra.fetch ? { fetch: extra.fetch } : {}) });
