@@ -118,6 +118,18 @@ export function guideResult(anchor: ProductEvent | null, later: readonly Product
   return { quantity: addQuantity(stockAfter(anchor)!, laterMovement), decidedBy: newest, anchor, later, laterMovement, warnings };
 }
 
+/** The guide's answer over a product's sorted timeline: the newest anchor plus whatever deciding events follow it. */
+export function guideOfTimeline(timeline: readonly ProductEvent[]): GuideResult {
+  let anchorIndex = -1;
+  for (let i = timeline.length - 1; i >= 0; i--) {
+    if (isAnchor(timeline[i]!)) {
+      anchorIndex = i;
+      break;
+    }
+  }
+  return guideResult(anchorIndex >= 0 ? timeline[anchorIndex]! : null, timeline.slice(anchorIndex + 1));
+}
+
 export interface LedgerResult {
   quantity: Milli;
   base: 'inventory' | 'complete_inventory' | 'first_stock_before';
@@ -182,15 +194,7 @@ export function foldProduct(
   }
   while (next < own.length) timeline.push(own[next++]!);
 
-  // Guide: newest anchor plus whatever deciding events follow it.
-  let anchorIndex = -1;
-  for (let i = timeline.length - 1; i >= 0; i--) {
-    if (isAnchor(timeline[i]!)) {
-      anchorIndex = i;
-      break;
-    }
-  }
-  const guide = guideResult(anchorIndex >= 0 ? timeline[anchorIndex]! : null, timeline.slice(anchorIndex + 1));
+  const guide = guideOfTimeline(timeline);
   bag.addAll(guide.warnings);
   addUnstatedInventoryWarning(bag, key, guide, newestUnstated);
 

@@ -22,8 +22,7 @@ import {
   findChainBreaks,
   foldLedger,
   foldProduct,
-  guideResult,
-  isAnchor,
+  guideOfTimeline,
   lists,
   unlistedEvent,
 } from '../../../src/stock/fold.ts';
@@ -180,14 +179,7 @@ function referenceFold(
     if (record.complete === null && (newestUnstated === null || compareDocs(record.doc, newestUnstated.doc) > 0)) newestUnstated = record;
   }
   timeline.sort(compareEvents);
-  let anchorIndex = -1;
-  for (let i = timeline.length - 1; i >= 0; i--) {
-    if (isAnchor(timeline[i]!)) {
-      anchorIndex = i;
-      break;
-    }
-  }
-  const guide = guideResult(anchorIndex >= 0 ? timeline[anchorIndex]! : null, timeline.slice(anchorIndex + 1));
+  const guide = guideOfTimeline(timeline);
   bag.addAll(guide.warnings);
   addUnstatedInventoryWarning(bag, key, guide, newestUnstated);
   const ledger = foldLedger(timeline);
@@ -277,20 +269,26 @@ describe('toProductEvents = the straightforward version', () => {
   });
 });
 
+/** Every document's rows grouped by product key, and its inventories; each given `times` times. */
+function readAll(docs: readonly NormalisedDocument[], cat: Catalogue, times: number) {
+  const byKey = new Map<string, ProductEvent[]>();
+  const inventories: CompleteInventoryRecord[] = [];
+  for (const doc of docs) {
+    const read = toProductEvents(doc, cat);
+    for (const event of read.events) {
+      const key = productKey(event.productId);
+      byKey.set(key, [...(byKey.get(key) ?? []), ...Array<ProductEvent>(times).fill(event)]);
+    }
+    if (read.inventory) inventories.push(...Array<CompleteInventoryRecord>(times).fill(read.inventory));
+  }
+  return { byKey, inventories };
+}
+
 describe('foldProduct = the straightforward version', () => {
   it('on random histories, with complete and unstated inventories, the index reused and rebuilt', () => {
     fc.assert(
       fc.property(fc.array(document, { maxLength: 25 }), catalogue, fc.nat(), (docs, cat, seed) => {
-        const byKey = new Map<string, ProductEvent[]>();
-        const inventories: CompleteInventoryRecord[] = [];
-        for (const doc of docs) {
-          const read = toProductEvents(doc, cat);
-          for (const event of read.events) {
-            const key = productKey(event.productId);
-            byKey.set(key, [...(byKey.get(key) ?? []), event]);
-          }
-          if (read.inventory) inventories.push(read.inventory);
-        }
+        const { byKey, inventories } = readAll(docs, cat, 1);
         const extra = [makeWarning('QUARANTINED_DOCUMENT', null, 'bad')];
         for (const product of cat.values()) {
           const events = byKey.get(productKey(product.id)) ?? [];
@@ -351,16 +349,7 @@ describe('foldProduct with many complete inventories', () => {
     const cat = buildCatalogue(['p1', 'p2', 'p3', 'p4'].map((id) => catalogueEntry(id, 0))).catalogue;
     fc.assert(
       fc.property(inventoryHeavy, fc.boolean(), (docs, twice) => {
-        const byKey = new Map<string, ProductEvent[]>();
-        const inventories: CompleteInventoryRecord[] = [];
-        for (const doc of docs) {
-          const read = toProductEvents(doc, cat);
-          for (const event of read.events) {
-            const key = productKey(event.productId);
-            byKey.set(key, [...(byKey.get(key) ?? []), ...(twice ? [event, event] : [event])]);
-          }
-          if (read.inventory) inventories.push(read.inventory, ...(twice ? [read.inventory] : []));
-        }
+        const { byKey, inventories } = readAll(docs, cat, twice ? 2 : 1);
         for (const product of cat.values()) {
           const events = byKey.get(productKey(product.id)) ?? [];
           expect(foldProduct(product, events, inventories)).toStrictEqual(referenceFold(product, events, inventories));
