@@ -4,7 +4,7 @@
  * either the whole page and the cursor past it, or neither.
  */
 import { openDB, type IDBPDatabase } from 'idb';
-import { PageReader } from './page-rows.ts';
+import { closeTimeIn } from './page-rows.ts';
 import {
   DB_NAME, MIGRATIONS, storeRange,
   type CheckpointRecord, type DecisionRecord, type InventoryRecord, type JobRecord, type Migration, type PageRecord, type ProductRecord,
@@ -301,18 +301,9 @@ export class LocalStore {
     if (quarantined?.closeTime != null) return quarantined.closeTime;
     let found: number | null = null;
     await this.scanPages(storeId, (pages) => {
-      for (const page of pages) found ??= new PageReader(page).closeTimeOf(documentId);
+      for (const page of pages) found ??= closeTimeIn(page, documentId);
     });
     return found;
-  }
-
-  /** Rows stored for a store (one per document and product). */
-  async countRows(storeId: string): Promise<number> {
-    let rows = 0;
-    await this.scanPages(storeId, (pages) => {
-      for (const page of pages) rows += page.rows;
-    });
-    return rows;
   }
 }
 

@@ -110,8 +110,8 @@ export function encodePage(key: { storeId: string; month: string; seq: number },
 }
 
 function encodePart(key: Pick<PageRecord, 'storeId' | 'part' | 'month' | 'seq'>, input: readonly PageRow[]): PageRecord {
-  // Stable sort by key: a product's rows keep the page's order.
-  const rows = input.map((row, i) => ({ row, i })).sort((a, b) => (a.row.pk < b.row.pk ? -1 : a.row.pk > b.row.pk ? 1 : a.i - b.i)).map((x) => x.row);
+  // Array.prototype.sort is stable: a product's rows keep the page's order.
+  const rows = [...input].sort((a, b) => (a.pk < b.pk ? -1 : a.pk > b.pk ? 1 : 0));
   const n = rows.length;
   const docs = new Dictionary<DocRef>((d) => d.id);
   const docIndex = rows.map(({ event }) => docs.add(event.doc));
@@ -228,6 +228,12 @@ function unpackStrings(packed: PackedStrings): string[] {
 
 // ----- reading ----------------------------------------------------------------------------------------------------
 
+/** The close time of one of a record's documents, by id, or null. */
+export function closeTimeIn(record: PageRecord, documentId: string): number | null {
+  const i = record.docs.id.indexOf(documentId);
+  return i < 0 ? null : record.docs.closeTime[i]!;
+}
+
 /**
  * One record opened for reading: its keys unpacked at once (a few hundred), documents and settlements decoded on
  * first use and shared by the rows that refer to them (read-only: nobody may change them).
@@ -262,12 +268,6 @@ export class PageReader {
       settlements: extra.s ?? NONE,
       warnings: extra.w ?? NONE,
     };
-  }
-
-  /** The close time of a document of this record, by id, or null. */
-  closeTimeOf(documentId: string): number | null {
-    const i = this.record.docs.id.indexOf(documentId);
-    return i < 0 ? null : this.record.docs.closeTime[i]!;
   }
 
   /** Calls visit(pk, i) for every row whose key is in [firstPk, lastPk] (binary search for the first). */

@@ -93,6 +93,8 @@ export class StoreComputation {
   private readonly rows = new Map<string, ResultRow>();
   private tracker: GuideTracker = createGuideTracker([]);
   private inventories: InventoryRecord[] = [];
+  /** The store's quarantine by key, as stored (a page's records replace those of the same key). */
+  private readonly quarantine = new Map<string, QuarantineRecord>();
   private quarantineByPk = new Map<string, QuarantineRecord[]>();
   private quarantinedCount = 0;
   private coveredSince: number | null = null;
@@ -111,7 +113,8 @@ export class StoreComputation {
   async load(job: Pick<JobRecord, 'coveredSince' | 'status'> | null, signal?: AbortSignal): Promise<void> {
     const products = await this.local.listProducts(this.storeId);
     this.setCatalogue(products);
-    this.setQuarantine(await this.local.listQuarantine(this.storeId));
+    this.quarantine.clear();
+    this.addQuarantine(await this.local.listQuarantine(this.storeId));
     this.coveredSince = job?.coveredSince ?? null;
     this.complete = job?.status === 'done';
     this.rows.clear();
@@ -142,7 +145,9 @@ export class StoreComputation {
     return this.catalogue;
   }
 
-  private setQuarantine(records: QuarantineRecord[]): void {
+  private addQuarantine(added: readonly QuarantineRecord[]): void {
+    for (const record of added) this.quarantine.set(record.key, record);
+    const records = this.quarantinedRecords();
     this.quarantineByPk.clear();
     for (const record of records) {
       for (const id of record.productIds) {
@@ -153,6 +158,11 @@ export class StoreComputation {
       }
     }
     this.quarantinedCount = records.filter((r) => !r.key.startsWith(PRODUCT_QUARANTINE_PREFIX)).length;
+  }
+
+  /** In key order, as IndexedDB lists them. */
+  private quarantinedRecords(): QuarantineRecord[] {
+    return [...this.quarantine.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
   /** A stored page's rows into the tracker (only the rows of tracked products are decoded). */
@@ -171,7 +181,7 @@ export class StoreComputation {
   }
 
   /** After a committed page: its rows update the guide answers of the products they touch, in memory. */
-  async afterPage(change: { rows: readonly PageRow[]; inventories: InventoryRecord[]; quarantine: QuarantineRecord[] }): Promise<void> {
+  afterPage(change: { rows: readonly PageRow[]; inventories: InventoryRecord[]; quarantine: QuarantineRecord[] }): void {
     const touched = new Set<string>();
     for (const { pk, event } of change.rows) {
       const state = this.tracker.state(pk);
@@ -179,7 +189,7 @@ export class StoreComputation {
       touched.add(pk);
     }
     if (change.quarantine.length > 0) {
-      this.setQuarantine(await this.local.listQuarantine(this.storeId));
+      this.addQuarantine(change.quarantine);
       for (const q of change.quarantine) for (const id of q.productIds) touched.add(productKey(id));
     }
     if (change.inventories.length > 0) {
@@ -244,7 +254,7 @@ export class StoreComputation {
       storeId: this.storeId, api: this.api, version: this.version, coveredSince: this.coveredSince, complete: this.complete,
       rows, counts: this.counts(), skipped: job?.skipped ?? emptySkipCounts(),
       unknownProducts: await this.local.listUnknownProducts(this.storeId),
-      quarantined: await this.local.listQuarantine(this.storeId),
+      quarantined: this.quarantinedRecords(),
       warnings: this.storeWarnings,
     };
   }

@@ -176,7 +176,7 @@ async function runPull(request: PullRequest, ctx: PullContext, signal: AbortSign
         }),
       });
       cp = next;
-      await computation.afterPage({ rows: rows.rows, inventories: rows.inventories, quarantine: rows.quarantine });
+      computation.afterPage({ rows: rows.rows, inventories: rows.inventories, quarantine: rows.quarantine });
       if (next.done) computation.setCoverage(job.coveredSince);
       ctx.hooks?.onCommit?.(job, { phase: 'documents', month: cp.month, items: itemCount, monthDone: next.done });
     }

@@ -210,7 +210,7 @@ async function offlinePull(options: { storeId: string; pageSize: number }, api: 
   const local = await openLocalStore({ name });
   // Nested calls are counted once, at the outermost.
   let depth = 0;
-  const timed = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, add: (ms: number) => void) => async (...args: A): Promise<R> => {
+  const timed = <A extends unknown[], R>(fn: (...args: A) => R | Promise<R>, add: (ms: number) => void) => async (...args: A): Promise<R> => {
     const t0 = performance.now();
     depth++;
     try {

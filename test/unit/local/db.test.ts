@@ -1,7 +1,7 @@
 import { IDBFactory } from 'fake-indexeddb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CheckpointConflictError, openLocalStore, type LocalStore } from '../../../src/local/db.ts';
-import { encodePage, PageReader, partOf, PARTS, type PageRecord } from '../../../src/local/page-rows.ts';
+import { closeTimeIn, encodePage, PageReader, partOf, PARTS, type PageRecord } from '../../../src/local/page-rows.ts';
 import {
   DB_VERSION, MIGRATIONS, RESERVED_STORE_NAMES,
   type CheckpointRecord, type EventRecord, type JobRecord, type Migration,
@@ -198,7 +198,7 @@ describe('page commits', () => {
     const after = await local.commitDocumentPage(page([event('d1', 'a', 10), event('d1', 'b', 10)], start, checkpoint('2025-03', 'c2', 1)));
     expect(after.pages).toBe(1);
     expect(after.lines).toBe(2);
-    expect(await local.countRows(S)).toBe(2);
+    expect(await storedRows(local, S)).toHaveLength(2);
     expect((await local.getCheckpoint(S, '2025-03'))?.cursor).toBe('c2');
     local.close();
   });
@@ -222,7 +222,7 @@ describe('page commits', () => {
     await local.db.delete('jobs', S);
     await expect(local.commitDocumentPage(page([event('d1', 'a', 10)], start, checkpoint('2025-03', 'c', 1))))
       .rejects.toBeInstanceOf(CheckpointConflictError);
-    expect(await local.countRows(S)).toBe(0);
+    expect(await storedRows(local, S)).toEqual([]);
     local.close();
   });
 
@@ -278,7 +278,7 @@ describe('reads', () => {
     await expect(local.scanPages(S, () => undefined, { signal: aborted.signal })).rejects.toThrow();
 
     await local.deleteStoreData(S);
-    expect(await local.countRows(S)).toBe(0);
+    expect(await storedRows(local, S)).toEqual([]);
     expect(await storedRows(local, 'S2')).toEqual([['x', 'a']]);
     local.close();
   });
@@ -309,8 +309,8 @@ describe('page records', () => {
     expect(page.pk).toEqual([a, a, b]);
     expect(record.part).toBe(partOf(a));
     expect([...record.docs.closeTime]).toEqual([10, 20]);
-    expect(page.closeTimeOf('d2')).toBe(20);
-    expect(page.closeTimeOf('d3')).toBeNull();
+    expect(closeTimeIn(record, 'd2')).toBe(20);
+    expect(closeTimeIn(record, 'd3')).toBeNull();
     const decoded = [0, 1, 2].map((i) => page.event(i));
     expect(decoded).toEqual([events[1]!.event, events[2]!.event, events[0]!.event]);
     expect(decoded[0]!.doc).toBe(decoded[2]!.doc);
