@@ -7,7 +7,7 @@
  * own job failed. The token lives in `config` (memory) only.
  */
 import { createEvotorClient, type ClientOptions, type DeviceInfo, type EvotorClient, type StoreInfo } from '../api/client.ts';
-import { isAbortError, isApiError } from '../api/errors.ts';
+import { ApiError, isAbortError, isApiError } from '../api/errors.ts';
 import { RateLimitPacer } from '../api/pacing.ts';
 import type { WaitInfo } from '../api/transport.ts';
 import { openLocalStore, type LocalStore } from '../local/db.ts';
@@ -89,6 +89,15 @@ export class SyncService implements SyncApi {
   private readonly deviceLists = new Map<string, Promise<DeviceList>>();
   /** The rows of the results handed out lately, read by the page in slices. */
   private readonly snapshots = new ResultSnapshots();
+  /**
+   * The stores this configuration's token may see: its own store list, read once per configuration. Jobs, results,
+   * decisions and the journal belong to the origin, not to the account: anything of a store outside this list (a
+   * store of another account that used this browser) is neither shown, resumed, exported nor undone, and it stays
+   * on disk untouched.
+   */
+  private visible: Promise<ReadonlySet<string>> | null = null;
+  /** The same list once read, so that a pause or cancel stops the pull at once, with no turn in between. */
+  private visibleNow: ReadonlySet<string> | null = null;
 
   constructor(private readonly deps: ServiceDeps) {
     this.now = deps.now ?? Date.now;
@@ -107,22 +116,78 @@ export class SyncService implements SyncApi {
     await this.closeWriteback();
     this.deviceLists.clear();
     this.snapshots.clear();
+    this.visible = null;
+    this.visibleNow = null;
     this.config = { ...config };
     this.dbName = config.dbName;
     this.local ??= await openLocalStore(config.dbName ? { name: config.dbName } : {});
   }
 
-  async listStores(): Promise<StoreInfo[]> {
+  /** The cloud's store list; calls made while it is being read share the one request. */
+  listStores(): Promise<StoreInfo[]> {
+    this.ready();
+    this.storeList ??= this.readStoreList().finally(() => {
+      this.storeList = null;
+    });
+    return this.storeList;
+  }
+
+  private storeList: Promise<StoreInfo[]> | null = null;
+
+  private async readStoreList(): Promise<StoreInfo[]> {
     const { local } = this.ready();
+    const config = this.config;
     const stores = await this.client().listStores(this.lifetime.signal);
+    if (this.config === config) {
+      this.visibleNow = new Set(stores.map((s) => storeKey(s.id)));
+      this.visible = Promise.resolve(this.visibleNow);
+    }
     const api = this.config!.api;
     await local.putStores(stores.map((s) => ({ ...s, api, seenAt: this.now() })));
     return stores;
   }
 
+  /** The ids (lower case) of the stores the current token lists; a failure is asked again next time. */
+  private visibleStores(): Promise<ReadonlySet<string>> {
+    if (!this.visible) {
+      const reading = this.listStores().then((stores) => new Set(stores.map((s) => storeKey(s.id))));
+      reading.catch(() => {
+        if (this.visible === reading) this.visible = null;
+      });
+      this.visible = reading;
+    }
+    return this.visible;
+  }
+
+  /**
+   * Refuses a store the current token does not list, as the cloud would (404): its local data stays unseen.
+   * Synchronous once the list is known (undefined: seen), else a promise.
+   */
+  private mustSee(storeId: string): Promise<void> | undefined {
+    requireId(storeId, 'storeId');
+    const check = (visible: ReadonlySet<string>) => {
+      if (!visible.has(storeKey(storeId))) throw notListed(storeId);
+    };
+    if (this.visibleNow) return void check(this.visibleNow);
+    return this.visibleStores().then(check);
+  }
+
+  /** A run is the current account's when the token lists every store it names. */
+  private async ownRuns(runs: readonly RunReport[]): Promise<RunReport[]> {
+    const visible = await this.visibleStores();
+    return runs.filter((r) => r.stores.every((s) => visible.has(storeKey(s.storeId))));
+  }
+
+  private async mustSeeRun(runId: string): Promise<RunReport> {
+    const report = await (await this.writeback()).report(runId);
+    if ((await this.ownRuns([report])).length === 0) throw notListed(report.stores.map((s) => s.storeId).join(', '));
+    return report;
+  }
+
   async listProgress(): Promise<StoreProgress[]> {
     const { local } = this.ready();
-    const jobs = await local.listJobs();
+    const visible = await this.visibleStores();
+    const jobs = (await local.listJobs()).filter((j) => visible.has(storeKey(j.storeId)));
     const result: StoreProgress[] = [];
     for (const job of jobs) {
       const runner = this.runners.get(job.storeId) ?? (await this.runnerFromDisk(job));
@@ -134,6 +199,7 @@ export class SyncService implements SyncApi {
   async start(storeId: string, options: StartOptions = {}): Promise<void> {
     this.ready();
     if (typeof storeId !== 'string' || storeId === '') throw new Error('start: a store id is required');
+    await this.mustSee(storeId);
     const given = plainName(options.storeName);
     const runner = this.runner(storeId, given ?? undefined);
     if (runner.running || runner.status === 'queued') return;
@@ -153,20 +219,25 @@ export class SyncService implements SyncApi {
   }
 
   async pause(storeId: string): Promise<void> {
+    const seeing = this.mustSee(storeId);
+    if (seeing) await seeing;
     await this.stop(storeId, 'pause');
   }
 
   async cancel(storeId: string): Promise<void> {
+    const seeing = this.mustSee(storeId);
+    if (seeing) await seeing;
     await this.stop(storeId, 'cancel');
   }
 
   async getResult(storeId: string): Promise<SyncResult> {
+    await this.mustSee(storeId);
     const { rows, ...summary } = await this.fullResult(storeId);
     return { ...summary, rowCount: this.snapshots.take(storeId, summary.version, rows) };
   }
 
   async getResultRows(storeId: string, version: number, offset: number, limit: number): Promise<LightResultRow[]> {
-    requireId(storeId, 'storeId');
+    await this.mustSee(storeId);
     return this.snapshots.slice(storeId, version, offset, limit);
   }
 
@@ -187,11 +258,13 @@ export class SyncService implements SyncApi {
   }
 
   async getHistory(storeId: string, productId: string): Promise<ProductHistory> {
+    await this.mustSee(storeId);
     return (await this.computation(storeId)).history(productId);
   }
 
   async getDocument(storeId: string, documentId: string): Promise<unknown> {
     const { local } = this.ready();
+    await this.mustSee(storeId);
     const client = this.client();
     // V1 finds a document by its close time (a scan of the store's page records); V2 by id alone.
     const closeTime = client.api === 'v1' ? await local.documentCloseTime(storeId, documentId) : null;
@@ -202,7 +275,7 @@ export class SyncService implements SyncApi {
 
   async setManualQuantity(storeId: string, productId: string, quantity: string | null): Promise<void> {
     const { local } = this.ready();
-    requireId(storeId, 'storeId');
+    await this.mustSee(storeId);
     requireId(productId, 'productId');
     let value: string | null = null;
     if (quantity !== null) {
@@ -214,7 +287,7 @@ export class SyncService implements SyncApi {
 
   async setApproval(storeId: string, productIds: readonly string[], approved: boolean): Promise<void> {
     const { local } = this.ready();
-    requireId(storeId, 'storeId');
+    await this.mustSee(storeId);
     if (!Array.isArray(productIds)) throw new TypeError('setApproval: productIds must be an array');
     for (const id of productIds) requireId(id, 'productId');
     await local.setApproval(storeId, productIds, approved === true, this.now());
@@ -228,13 +301,14 @@ export class SyncService implements SyncApi {
   }
 
   async planUndo(runId: string): Promise<RunResult> {
+    await this.mustSeeRun(runId);
     return (await this.writeback()).planUndo(runId, this.lifetime.signal);
   }
 
   async applyRun(runId: string): Promise<RunResult> {
     const wb = await this.writeback();
     if (this.applies.has(runId)) throw new WritebackBusyError(runId);
-    const kind: RunKind = (await wb.report(runId)).kind;
+    const kind: RunKind = (await this.mustSeeRun(runId)).kind;
     const controller = new AbortController();
     const onLifetimeAbort = () => controller.abort(this.lifetime.signal.reason);
     this.lifetime.signal.addEventListener('abort', onLifetimeAbort, { once: true });
@@ -260,7 +334,7 @@ export class SyncService implements SyncApi {
 
   async resumePending(): Promise<RunResult[]> {
     const results: RunResult[] = [];
-    for (const run of await (await this.writeback()).pending()) {
+    for (const run of await this.pendingRuns()) {
       try {
         results.push(await this.applyRun(run.runId));
       } catch (error) {
@@ -273,18 +347,19 @@ export class SyncService implements SyncApi {
   }
 
   async pendingRuns(): Promise<RunReport[]> {
-    return (await this.writeback()).pending();
+    return this.ownRuns(await (await this.writeback()).pending());
   }
 
   async listRuns(): Promise<RunReport[]> {
-    return (await this.writeback()).listRuns();
+    return this.ownRuns(await (await this.writeback()).listRuns());
   }
 
   async runReport(runId: string): Promise<RunReport> {
-    return (await this.writeback()).report(runId);
+    return this.mustSeeRun(runId);
   }
 
   async exportRunCsv(runId: string): Promise<Blob> {
+    await this.mustSeeRun(runId);
     return new Blob([await (await this.writeback()).exportCsv(runId)], { type: CSV_TYPE });
   }
 
@@ -293,6 +368,7 @@ export class SyncService implements SyncApi {
   }
 
   async discardRun(runId: string): Promise<void> {
+    await this.mustSeeRun(runId);
     await (await this.writeback()).discard(runId);
   }
 
@@ -302,7 +378,7 @@ export class SyncService implements SyncApi {
     if (!Array.isArray(storeIds) || storeIds.length === 0) throw new TypeError('a plan needs at least one store id');
     const stores: CreatePlanStore[] = [];
     for (const storeId of storeIds) {
-      requireId(storeId, 'storeId');
+      await this.mustSee(storeId);
       const job = await local.getJob(storeId);
       if (!job) throw new Error(`store ${storeId} has no pulled result to write`);
       const result = await this.fullResult(storeId);
@@ -361,18 +437,12 @@ export class SyncService implements SyncApi {
     const known = plainName((await local.getStore(storeId))?.name);
     if (known !== null) return known;
     try {
-      // Several stores started at once share one request.
-      this.storeList ??= this.listStores().finally(() => {
-        this.storeList = null;
-      });
-      const stores = await this.storeList;
+      const stores = await this.listStores();
       return plainName(stores.find((s) => s.id.toLowerCase() === storeId.toLowerCase())?.name);
     } catch {
       return null;
     }
   }
-
-  private storeList: Promise<StoreInfo[]> | null = null;
 
   private deviceList(storeId: string, api: ApiVersion): Promise<DeviceList> {
     const key = `${api} ${storeId.toLowerCase()}`;
@@ -690,6 +760,17 @@ function plainName(value: unknown): string | null {
   if (typeof value !== 'string') return null;
   const name = value.trim();
   return name === '' || name.length > 500 ? null : name;
+}
+
+/** Store ids are compared as the cloud does, without regard to case. */
+const storeKey = (id: string): string => id.toLowerCase();
+
+/** What a store the token does not list looks like from here: not found, as the cloud would answer. */
+function notListed(storeId: string): ApiError {
+  return new ApiError({
+    code: 'not-found', status: 404, operation: 'listStores', params: { resource: `store ${storeId}` },
+    message: `store ${storeId} is not in this account's store list`,
+  });
 }
 
 function requireId(value: unknown, what: string): asserts value is string {

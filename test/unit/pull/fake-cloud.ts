@@ -1,5 +1,5 @@
 /** An in-memory Evotor V2 cloud behind the EvotorClient interface, with a request log, for engine tests. */
-import type { DocumentPageRequest, EvotorClient, RawPage } from '../../../src/api/client.ts';
+import type { DocumentPageRequest, EvotorClient, RawPage, StoreInfo } from '../../../src/api/client.ts';
 import { parseCloseDate } from '../../../src/model/time.ts';
 
 export interface FakeCloud extends EvotorClient {
@@ -7,6 +7,8 @@ export interface FakeCloud extends EvotorClient {
   /** Throws this from the n-th documentPage call (1-based) when set. */
   failAt?: { call: number; error: unknown };
   calls: number;
+  /** What listStores answers: the stores this token may see. */
+  stores: StoreInfo[];
 }
 
 export function fakeCloud(products: unknown[], documents: unknown[], pageSize = 3): FakeCloud {
@@ -22,8 +24,9 @@ export function fakeCloud(products: unknown[], documents: unknown[], pageSize = 
     baseUrl: 'fake://',
     log: [],
     calls: 0,
+    stores: [],
     async listStores() {
-      return [];
+      return cloud.stores;
     },
     async productPage(_storeId, cursor, signal) {
       signal.throwIfAborted();

@@ -20,6 +20,7 @@ function setup(shared?: ReturnType<typeof fakeCloud>) {
   const store = littleStore(8, 21);
   // Cursors live in the cloud: a second service (after a reload) must talk to the same one.
   const cloud = shared ?? fakeCloud(store.products, store.documents, 3);
+  cloud.stores = [{ id: A, name: 'А', address: null }, { id: B, name: 'Б', address: null }];
   const events: StoreProgress[] = [];
   const waiters: Array<() => void> = [];
   const service = new SyncService({

@@ -200,10 +200,65 @@ describe('the write-back inside the worker', () => {
     expect(await second.service.pendingRuns()).toEqual([]);
   });
 
-  it('a plan needs a pulled store', async () => {
-    const { service } = await pulled(cloudWithStock());
+  it('a plan needs a pulled store of this account', async () => {
+    const cloud = cloudWithStock();
+    const { service } = await pulled(cloud);
     await expect(service.planWrite([])).rejects.toThrow(/store/);
+    await expect(service.planWrite(['20240101-NOPE'])).rejects.toMatchObject({ code: 'not-found' });
+    cloud.stores.push({ id: '20240101-NOPE', name: 'Пусто', address: null });
+    await service.configure({ api: 'v2', token: TOKEN, dbName: 'db', journalName: 'journal' });
     await expect(service.planWrite(['20240101-NOPE'])).rejects.toThrow(/no pulled result/);
+  });
+});
+
+describe('data per account (issue 12, item 1)', () => {
+  it('a second account in the same browser sees, resumes, exports and undoes nothing of the first one\'s stores; their data stays', async () => {
+    const cloud = cloudWithStock();
+    const { service } = await pulled(cloud);
+    await service.setApproval(STORE, [p(2)], false);
+    const plan = await service.planWrite([STORE]);
+    await service.applyRun(plan.report.runId);
+    const runId = plan.report.runId;
+    // A planned undo of account A (what «Отменить» would confirm).
+    const unfinished = await service.planUndo(runId);
+    const written = cloud.writes.length;
+
+    // Account B: its token lists another store only.
+    const OTHER = '20240101-BBBB-4BBB-8CCC-000000000002';
+    const b = new SyncService({
+      emit: () => {},
+      createClient: (options) => ({ ...cloud.client(), listStores: async () => options.token === 'token-b' ? [{ id: OTHER, name: 'Чужой', address: null }] : cloud.stores }),
+      now: () => NOW,
+    });
+    await b.configure({ api: 'v2', token: 'token-b', dbName: 'db', journalName: 'journal' });
+    expect(await b.listProgress()).toEqual([]);
+    expect(await b.listRuns()).toEqual([]);
+    expect(await b.pendingRuns()).toEqual([]);
+    expect(await b.resumePending()).toEqual([]);
+    const notFound = { code: 'not-found' };
+    await expect(b.getResult(STORE)).rejects.toMatchObject(notFound);
+    await expect(b.getResultRows(STORE, 1, 0, 10)).rejects.toMatchObject(notFound);
+    await expect(b.getHistory(STORE, p(1))).rejects.toMatchObject(notFound);
+    await expect(b.exportReviewCsv([STORE])).rejects.toMatchObject(notFound);
+    await expect(b.exportRunCsv(runId)).rejects.toMatchObject(notFound);
+    await expect(b.runReport(runId)).rejects.toMatchObject(notFound);
+    await expect(b.planUndo(runId)).rejects.toMatchObject(notFound);
+    await expect(b.applyRun(unfinished.report.runId)).rejects.toMatchObject(notFound);
+    await expect(b.discardRun(runId)).rejects.toMatchObject(notFound);
+    await expect(b.planWrite([STORE])).rejects.toMatchObject(notFound);
+    await expect(b.setApproval(STORE, [p(2)], true)).rejects.toMatchObject(notFound);
+    await expect(b.setManualQuantity(STORE, p(3), '1')).rejects.toMatchObject(notFound);
+    await expect(b.start(STORE, { restart: true })).rejects.toMatchObject(notFound);
+    await expect(b.cancel(STORE)).rejects.toMatchObject(notFound);
+    expect(cloud.writes.length).toBe(written);
+
+    // Account A again, on the same disk: everything is where it was.
+    const a = setup(cloud);
+    await a.service.configure({ api: 'v2', token: TOKEN, dbName: 'db', journalName: 'journal' });
+    expect((await a.service.listProgress()).map((e) => [e.storeId, e.status])).toEqual([[STORE, 'done']]);
+    expect((await a.service.getResult(STORE)).decisions.notApproved).toEqual([p(2)]);
+    expect((await a.service.listRuns()).map((r) => r.runId)).toEqual(expect.arrayContaining([runId, unfinished.report.runId]));
+    expect((await a.service.runReport(unfinished.report.runId)).status).toBe('planned');
   });
 });
 
@@ -222,22 +277,18 @@ describe('store and terminal names', () => {
     expect((await reloaded.service.listProgress())[0]!.storeName).toBe('Магазин');
   });
 
-  it('the store id when the store list cannot be read; a given name wins', async () => {
+  it('without the store list nothing is started or shown (it says which store may be seen); a given name wins', async () => {
     const cloud = cloudWithStock();
-    const s = setup(cloud);
+    const s = await pulled(cloud, {}, 'n2');
     const client = cloud.client();
     client.listStores = async () => {
       throw new ApiError({ code: 'missing-scope', status: 403, operation: 'listStores', params: { scope: 'store:read' }, message: '403' });
     };
-    await s.service.configure({ api: 'v2', token: TOKEN, dbName: 'n2' });
-    const unnamed = new SyncService({ emit: () => {}, createClient: () => client, now: () => NOW });
-    await unnamed.configure({ api: 'v2', token: TOKEN, dbName: 'n2' });
-    await unnamed.start(STORE, { fullPeriod: true });
-    await unnamed.pause(STORE);
-    expect((await unnamed.listProgress())[0]).toMatchObject({ storeName: STORE });
-    // Resumed where the list can be read: the job learns the name.
-    await s.service.start(STORE, {});
-    expect((await s.until((e) => e.status === 'done')).storeName).toBe('Магазин');
+    const unlisted = new SyncService({ emit: () => {}, createClient: () => client, now: () => NOW });
+    await unlisted.configure({ api: 'v2', token: TOKEN, dbName: 'n2' });
+    await expect(unlisted.start(STORE, { fullPeriod: true })).rejects.toMatchObject({ code: 'missing-scope' });
+    await expect(unlisted.listProgress()).rejects.toMatchObject({ code: 'missing-scope' });
+    await expect(unlisted.getResult(STORE)).rejects.toMatchObject({ code: 'missing-scope' });
     await s.service.start(STORE, { storeName: '  Склад  ', restart: true });
     expect((await s.until((e) => e.status === 'done' && e.storeName !== 'Магазин')).storeName).toBe('Склад');
   });

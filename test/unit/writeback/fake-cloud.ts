@@ -30,6 +30,8 @@ export class FakeCloud {
   /** Stores whose document requests answer 404 (a store removed meanwhile). */
   goneStores = new Set<string>();
   productReads = 0;
+  /** What listStores answers. */
+  stores: StoreInfo[] = [{ id: STORE, name: 'Магазин', address: null }];
 
   constructor(readonly api: ApiVersion = 'v2') {}
 
@@ -77,7 +79,7 @@ export class FakeCloud {
       api,
       baseUrl: 'fake://',
       async listStores(): Promise<StoreInfo[]> {
-        return [{ id: STORE, name: 'Магазин', address: null }];
+        return structuredClone(cloud.stores);
       },
       async productPage(_storeId: string, cursor: string | null, signal: AbortSignal): Promise<RawPage> {
         signal.throwIfAborted();
