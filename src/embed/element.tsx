@@ -2,12 +2,14 @@
  * <evotor-stock-sync>: the whole app as a custom element for partner portals, its styles isolated in a shadow root.
  *
  *   attributes  token, api-base, store-ids (comma-separated), lang (ru | en)
- *   methods     start(), apply(), undo()
+ *   methods     start(), apply({ approveAll? }), undo()
  *   events      progress, review-ready, applied, error   (CustomEvent on the element; all but error bubble; README.md)
  *
  * The element is a thin driver over the same app state the screens use (src/ui/state.ts): start() selects the stores
- * and starts their pulls as the «Загрузить» button does; apply() approves every proposed change and confirms the
- * plan as the «Записать» button and its confirmation do; undo() confirms the undo of the last write. The screens stay
+ * and starts their pulls as the «Загрузить» button does; apply() confirms the plan of what the review approves (what
+ * the user unticked stays unticked; `approveAll: true` ticks every row first) as the «Записать» button and its
+ * confirmation do; undo() confirms the undo of the last write. The host page holds the token and is trusted: it
+ * must have the user's consent before it calls apply() or undo() (README.md). The screens stay
  * usable inside the element in the meantime. The backend comes from the composition root (index.ts), so this file is
  * tested with an in-memory backend.
  */
@@ -51,10 +53,18 @@ export class EmbedError extends Error {
 export interface EvotorStockSyncElement extends HTMLElement {
   /** Selects the stores (store-ids, else those ticked in the element, else all) and starts their pulls. */
   start(): Promise<void>;
-  /** Approves and writes every proposed change of the started (or reviewed) stores; resolves with the report. */
-  apply(): Promise<RunReport>;
+  /**
+   * Writes what the review of the started (or reviewed) stores approves; with `approveAll: true`, every proposed
+   * change (each row ticked first). Resolves with the report.
+   */
+  apply(options?: ApplyOptions): Promise<RunReport>;
   /** Restores the quantities from before the last write; resolves with the undo run's report. */
   undo(): Promise<RunReport>;
+}
+
+export interface ApplyOptions {
+  /** Tick every row before writing (as «Отметить все» would), overriding what the user unticked. Default false. */
+  approveAll?: boolean;
 }
 
 export interface ElementDeps {
@@ -181,7 +191,8 @@ export function createElementClass(deps: ElementDeps): { new (): EvotorStockSync
       await state.startPull();
     }
 
-    async apply(): Promise<RunReport> {
+    async apply(options: ApplyOptions = {}): Promise<RunReport> {
+      const approveAll = options !== null && typeof options === 'object' && options.approveAll === true;
       const state = await this.#ready();
       this.#enter();
       try {
@@ -189,8 +200,8 @@ export function createElementClass(deps: ElementDeps): { new (): EvotorStockSync
         if (ids.length === 0) throw this.#fail('not-ready', 'notReady', 'notReadyAction');
         if (state.screen.value !== 'review' || !sameIds(state.reviewStoreIds.value, ids)) await state.openReview(ids);
         else await when(() => state.rowsLoading.value.size === 0);
-        // Every proposed change, as after the review with nothing unticked.
-        await state.setApproved(state.allRows.peek().map((r) => r.key), true);
+        // What the review approves; every proposed change only when the page asks for it in so many words.
+        if (approveAll) await state.setApproved(state.allRows.peek().map((r) => r.key), true);
         await state.prepareApply();
         return await this.#confirm(state);
       } finally {

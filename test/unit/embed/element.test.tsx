@@ -110,7 +110,7 @@ describe('<evotor-stock-sync>', () => {
     expect(sessions[0]!.apiBase).toBe('https://api.evotor.example');
   });
 
-  it('start() pulls the store-ids; review-ready carries the rows once per change; apply() approves everything and writes; undo() restores', async () => {
+  it('start() pulls the store-ids; review-ready carries the rows once per change; apply() writes what the review approves; undo() restores', async () => {
     const backend = shopBackend();
     next = () => backend;
     const { el, events } = mount({ token: TOKEN, 'store-ids': 's1' });
@@ -143,14 +143,11 @@ describe('<evotor-stock-sync>', () => {
     await until(() => events.filter((e) => e.type === 'review-ready').length === 2, 'second review-ready');
     expect(events.filter((e) => e.type === 'review-ready')[1]!.detail.rows[2]).toMatchObject({ productId: 'c', quantity: '5', status: 'change' });
 
-    // The user unticked a product in the table; apply() still approves and writes every proposed change.
+    // The user unticked a product in the table; apply() writes what the review approves: it stays unticked.
     await backend.setApproval('s1', ['a'], false);
     const report = await el.apply();
     expect(report.runId).toBe('run-1');
-    const approvals = backend.callsOf('setApproval');
-    expect(approvals.at(-1)).toEqual(['s1', ['a', 'b', 'c'], true]);
-    const order = backend.calls.map((c) => c.method);
-    expect(order.lastIndexOf('setApproval')).toBeLessThan(order.indexOf('planWrite'));
+    expect(backend.callsOf('setApproval')).toEqual([['s1', ['a'], false]]);
     expect(backend.callsOf('planWrite')).toEqual([[['s1']]]);
     expect(backend.callsOf('runWrite')).toEqual([['run-1']]);
     expect(events.filter((e) => e.type === 'applied').map((e) => e.detail.runId)).toEqual(['run-1']);
@@ -163,6 +160,22 @@ describe('<evotor-stock-sync>', () => {
     expect(backend.callsOf('planUndo')).toEqual([['run-1']]);
     expect(events.filter((e) => e.type === 'applied').map((e) => e.detail.kind)).toEqual(['write', 'undo']);
     expect(events.filter((e) => e.type === 'error')).toEqual([]);
+  });
+
+  it('apply({ approveAll: true }) ticks every row before the plan; anything else is not that', async () => {
+    const backend = shopBackend();
+    next = () => backend;
+    const { el } = mount({ token: TOKEN, 'store-ids': 's1' });
+    await until(() => text(el).includes('Мира'), 'stores listed');
+    await el.start();
+    backend.emit({ type: 'pull-progress', progress: progress('s1', { phase: 'done', resultReady: true }) });
+    await backend.setApproval('s1', ['a'], false);
+    await el.apply({ approveAll: 'yes' } as never);
+    expect(backend.callsOf('setApproval')).toEqual([['s1', ['a'], false]]);
+    await el.apply({ approveAll: true });
+    expect(backend.callsOf('setApproval').at(-1)).toEqual(['s1', ['a', 'b', 'c'], true]);
+    const order = backend.calls.map((c) => c.method);
+    expect(order.lastIndexOf('setApproval')).toBeLessThan(order.lastIndexOf('planWrite'));
   });
 
   it('a failing write is one error event and a rejection with the same detail', async () => {
