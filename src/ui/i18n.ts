@@ -5,6 +5,7 @@
  * Components call `t()` / `tn()` during render; both read the `lang` signal, so switching the language re-renders.
  * Formatting of quantities, numbers, dates and durations is here too, driven by the same signal.
  */
+import { isolated } from '../model/bidi.ts';
 import { signal } from '@preact/signals';
 import { formatQuantity, type Milli } from '../model/quantity.ts';
 import { ru } from './messages.ru.ts';
@@ -42,7 +43,8 @@ function interpolate(template: string, params: Params | undefined, l: Lang): str
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
     const value = params[name];
     if (value === undefined) return whole;
-    return typeof value === 'number' ? formatInt(value, l) : value;
+    // Text put into a sentence is often a name from the cloud: it cannot reorder or disguise the words around it.
+    return typeof value === 'number' ? formatInt(value, l) : isolated(value);
   });
 }
 

@@ -8,8 +8,15 @@
  * they are emitted from Milli through formatQuantity, which can only produce `-?digits(.digits)?`, so a negative
  * quantity stays a number ("-2"), and no text ever goes through the number path.
  *
+ * Names that pose as others (src/model/bidi.ts): text cells lose the invisible formatting characters (bidi
+ * embeddings, overrides, isolates and marks, zero-width characters), so «photo\u202Egnp.exe» is exported as
+ * «photognp.exe». They are not wrapped in isolates (U+2068…U+2069) as the screens do: a spreadsheet lays out each
+ * cell on its own, so a cell cannot reorder its neighbours, and the invisible characters would stay in the cell's
+ * value (a lookup by name would then miss). This runs before the formula check.
+ *
  * Pure: no DOM, no I/O; the caller makes the Blob (or the worker posts the string).
  */
+import { plainText } from '../model/bidi.ts';
 import { formatQuantity, type Milli } from '../model/quantity.ts';
 import type { DocumentRef, ItemReason, ItemStatus } from './types.ts';
 
@@ -81,7 +88,8 @@ export function toCsv(rows: Iterable<CsvRow>, columns: readonly CsvColumn[] = CS
 
 function renderCell(cell: Cell): string {
   if ('quantity' in cell) return cell.quantity === null ? '""' : quote(formatQuantity(cell.quantity));
-  return quote(neutralise(cell.text));
+  // Invisible formatting characters go first, so that none can hide a leading «=» from neutralise.
+  return quote(neutralise(plainText(cell.text)));
 }
 
 /** Characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection). */

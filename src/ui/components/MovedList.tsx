@@ -2,6 +2,7 @@
 import type { MovedProduct } from '../../writeback/types.ts';
 import { docLabel } from '../docs.ts';
 import { formatQty, formatSignedQty, t } from '../i18n.ts';
+import { Name } from './Name.tsx';
 
 export function MovedList({ moved, open = true }: { moved: readonly MovedProduct[]; open?: boolean }) {
   if (moved.length === 0) return null;
@@ -13,7 +14,7 @@ export function MovedList({ moved, open = true }: { moved: readonly MovedProduct
       <ul>
         {shown.map((m) => (
           <li key={m.productId}>
-            <strong>{m.name}</strong>: {formatQty(m.from)} → {formatQty(m.to)}
+            <strong><Name text={m.name} /></strong>: {formatQty(m.from)} → {formatQty(m.to)}
             {m.adjustments.map((a) => (
               <span key={a.document.id} class="muted small">
                 {' '}

@@ -9,6 +9,7 @@ import { formatQty, formatSignedQty, t, tn } from '../i18n.ts';
 import { Dialog } from './Dialog.tsx';
 import { ErrorPanel } from './ErrorPanel.tsx';
 import { MovedList } from './MovedList.tsx';
+import { Name } from './Name.tsx';
 
 export interface PlanTotals {
   products: number;
@@ -91,7 +92,7 @@ export function PlanDialog() {
               <tbody>
                 {plan.stores.map((store) => (
                   <tr key={store.storeId}>
-                    <th scope="row">{store.storeName}</th>
+                    <th scope="row"><Name text={store.storeName} /></th>
                     <td class="num">{t('progress.number', { n: store.products })}</td>
                     <td class="num up">{formatSignedQty(store.increase)}</td>
                     <td class="num down">{formatQty(store.decrease)}</td>

@@ -13,6 +13,7 @@ import { ManualInput } from './ManualInput.tsx';
 import { StatusBadges } from './StatusBadges.tsx';
 import { StockChart } from './StockChart.tsx';
 import { describeError } from '../errors.ts';
+import { Name } from './Name.tsx';
 
 const BREAKS_SHOWN = 5;
 
@@ -124,7 +125,7 @@ export function ProductDetail({ row }: { row: ViewRow }) {
   return (
     <Dialog titleId="detail-title" onClose={s.closeDetail} variant="side" initialFocus={row.status === 'undecided' ? '#detail-manual' : '.detail-close'}>
       <div class="detail-head">
-        <h2 id="detail-title">{stock.name}</h2>
+        <h2 id="detail-title"><Name text={stock.name} /></h2>
         <button type="button" class="button quiet detail-close" onClick={s.closeDetail} aria-label={t('detail.close')}>
           ✕
         </button>

@@ -11,6 +11,8 @@ import { difference, proposesChange, type Sort, type SortKey, type ViewRow } fro
 import { useVirtualRows } from '../virtual.ts';
 import { ManualInput } from './ManualInput.tsx';
 import { StatusBadges } from './StatusBadges.tsx';
+import { Name } from './Name.tsx';
+import { plainText } from '../../model/bidi.ts';
 
 export const ROW_HEIGHT = 48;
 export const HEADER_HEIGHT = 40;
@@ -143,10 +145,10 @@ export function ReviewTable() {
           )}
         </div>
         <div role="gridcell" class="c-name">
-          <button type="button" class="link name" tabIndex={-1} onClick={() => void s.openDetail(r.key)} title={stock.name}>
-            {stock.name}
+          <button type="button" class="link name" tabIndex={-1} onClick={() => void s.openDetail(r.key)} title={plainText(stock.name)}>
+            <Name text={stock.name} />
           </button>
-          {multiStore && <span class="sub">{s.storeName(r.row.storeId)}</span>}
+          {multiStore && <span class="sub"><Name text={s.storeName(r.row.storeId)} /></span>}
         </div>
         <div role="gridcell" class="c-code" title={stock.code ?? undefined}>
           {stock.code ?? ''}

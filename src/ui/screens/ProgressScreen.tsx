@@ -8,6 +8,7 @@ import { useAppState } from '../context.ts';
 import { formatDuration, formatMonth, t } from '../i18n.ts';
 import { ProgressBar } from '../components/ProgressBar.tsx';
 import { describeError } from '../errors.ts';
+import { Name } from '../components/Name.tsx';
 
 function phaseText(p: PullProgress): string {
   switch (p.phase) {
@@ -39,7 +40,7 @@ export function StoreProgress({ progress: p, name }: { progress: PullProgress; n
   return (
     <section class={`card store-progress phase-${p.phase}`} aria-labelledby={titleId}>
       <header class="card-head">
-        <h2 id={titleId}>{name}</h2>
+        <h2 id={titleId}><Name text={name} /></h2>
         <p class="phase" aria-live="polite">
           {phaseText(p)}
         </p>

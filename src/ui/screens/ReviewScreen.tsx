@@ -10,6 +10,7 @@ import { STATUS_FILTERS, type StatusFilter } from '../review-model.ts';
 import { ReviewTable } from '../components/ReviewTable.tsx';
 import { ProductDetail } from '../components/ProductDetail.tsx';
 import { PlanDialog } from '../components/PlanDialog.tsx';
+import { isolated } from '../../model/bidi.ts';
 
 const FILTER_LABEL: Record<StatusFilter, () => string> = {
   all: () => t('filter.all'),
@@ -113,7 +114,7 @@ function Toolbar() {
               <option value="">{t('review.allStores')}</option>
               {storeIds.map((id) => (
                 <option key={id} value={id}>
-                  {s.storeName(id)}
+                  {isolated(s.storeName(id))}
                 </option>
               ))}
             </select>

@@ -4,6 +4,7 @@ import { useAppState } from '../context.ts';
 import { formatDate, formatDateTime, t, tn } from '../i18n.ts';
 import { OptionsPanel } from '../components/OptionsPanel.tsx';
 import { ErrorPanel } from '../components/ErrorPanel.tsx';
+import { Name } from '../components/Name.tsx';
 
 function StoreState({ store }: { store: StoreSummary }) {
   switch (store.state) {
@@ -74,8 +75,8 @@ export function StoresScreen() {
                 <label class="choice">
                   <input type="checkbox" checked={selected.has(store.id)} onChange={(e) => s.toggleStore(store.id, (e.currentTarget as HTMLInputElement).checked)} />
                   <span class="store-main">
-                    <strong class="store-name">{store.name}</strong>
-                    {store.address && <span class="muted">{store.address}</span>}
+                    <strong class="store-name"><Name text={store.name} /></strong>
+                    {store.address && <span class="muted"><Name text={store.address} /></span>}
                     <span class="muted small">
                       {store.createdAt !== null && t('stores.created', { date: formatDate(store.createdAt, null) })}
                       {store.apiVersion === 'v1' && ` · ${t('stores.apiV1')}`}

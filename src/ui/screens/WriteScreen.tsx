@@ -10,6 +10,7 @@ import { ProgressBar } from '../components/ProgressBar.tsx';
 import { scopeName } from '../errors.ts';
 import { PlanDialog } from '../components/PlanDialog.tsx';
 import { MovedList } from '../components/MovedList.tsx';
+import { Name } from '../components/Name.tsx';
 
 const REASON_KEYS: Record<ItemReason, MessageKey> = {
   'not-approved': 'reason.notApproved',
@@ -71,10 +72,10 @@ function IssueList({ title, items }: { title: string; items: ItemSummary[] }) {
       <ul>
         {shown.map((i) => (
           <li key={i.productId}>
-            <strong>{i.name}</strong>
+            <strong><Name text={i.name} /></strong>
             {i.code ? <span class="muted"> · {i.code}</span> : null}: {reasonText(i)}
             {i.target !== null && <span class="muted"> · {t('report.target', { value: formatQty(i.target) })}</span>}
-            {i.message && <span class="muted"> · {i.message}</span>}
+            {i.message && <span class="muted"> · <Name text={i.message} /></span>}
           </li>
         ))}
       </ul>
@@ -132,7 +133,7 @@ function Report({ result }: { result: RunResult }) {
         <tbody>
           {stores.map((r) => (
             <tr key={r.storeId}>
-              <th scope="row">{r.storeName}</th>
+              <th scope="row"><Name text={r.storeName} /></th>
               <td class="num">{t('progress.number', { n: r.written })}</td>
               <td class="num">{t('progress.number', { n: r.unchanged })}</td>
               <td class={`num${r.failed > 0 ? ' down' : ''}`}>{t('progress.number', { n: r.failed })}</td>
