@@ -174,6 +174,7 @@ export class SyncService implements SyncApi {
 
   /** A run is the current account's when the token lists every store it names. */
   private async ownRuns(runs: readonly RunReport[]): Promise<RunReport[]> {
+    if (runs.length === 0) return [];
     const visible = await this.visibleStores();
     return runs.filter((r) => r.stores.every((s) => visible.has(storeKey(s.storeId))));
   }
@@ -186,8 +187,10 @@ export class SyncService implements SyncApi {
 
   async listProgress(): Promise<StoreProgress[]> {
     const { local } = this.ready();
-    const visible = await this.visibleStores();
-    const jobs = (await local.listJobs()).filter((j) => visible.has(storeKey(j.storeId)));
+    const all = await local.listJobs();
+    // Nothing on disk: nothing to keep from anybody, and no store list to ask for.
+    const visible = all.length === 0 ? new Set<string>() : await this.visibleStores();
+    const jobs = all.filter((j) => visible.has(storeKey(j.storeId)));
     const result: StoreProgress[] = [];
     for (const job of jobs) {
       const runner = this.runners.get(job.storeId) ?? (await this.runnerFromDisk(job));

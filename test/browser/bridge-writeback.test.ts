@@ -189,20 +189,16 @@ describe('write-back through the worker bridge', () => {
     expect((await backend.pendingWork()).undoable?.runId).toBe(plan.runId);
   });
 
-  it('terminal names fall back to numbers when the token may not read the store (403), and say so', async () => {
+  it('a token that may not read the store list pulls and sees nothing of the store (403 names the scope)', async () => {
     const store = await createStore({ seed: 'no-store-read', products: 20, months: 1, docsPerDay: 10, terminals: 2, endTime: 'now' });
     const token = `no-store-read-${Math.random().toString(36).slice(2)}`;
     await admin('POST', '/tokens', { token, scopes: ['product:read', 'product.quantity:read', 'document:read'] });
     const backend = createBackend({ apiBase: EMULATOR, token, dbName: uniqueDb('nsr'), journalName: uniqueDb('nsr-j'), lang: 'ru' });
     backends.push(backend);
-    const events: BackendEvent[] = [];
-    backend.subscribe((e) => events.push(e));
-    await backend.startPull(store.storeId, { method: 'latest-document', horizonMonths: null, fullPeriod: true });
-    await waitFor(() => events.some((e) => e.type === 'pull-progress' && e.progress.storeId === store.storeId && e.progress.phase === 'done'));
-    const review = await backend.reviewRows(store.storeId);
-    expect(review.deviceNamesSource).toBe('numbered');
-    expect(review.deviceNamesError).toMatchObject({ code: 'missing-scope', params: { scope: 'store:read' } });
-    expect(Object.values(review.deviceNames).sort()).toEqual(['№ 1', '№ 2']);
+    const refused = { code: 'missing-scope', params: { scope: 'store:read' } };
+    await expect(backend.startPull(store.storeId, { method: 'latest-document', horizonMonths: null, fullPeriod: true })).rejects.toMatchObject(refused);
+    await expect(backend.reviewRows(store.storeId)).rejects.toMatchObject(refused);
+    expect(await backend.pullProgress()).toEqual([]);
   });
 });
 
