@@ -1,7 +1,8 @@
 /// <reference types="vitest/config" />
-import { defineConfig, build, type Plugin } from 'vite';
+import { defineConfig, build, loadEnv, type Plugin } from 'vite';
 import preact from '@preact/preset-vite';
 import { playwright } from '@vitest/browser-playwright';
+import { contentSecurityPolicy } from './deploy/csp.ts';
 
 /** Flags that let Debian's Chromium run headless as root in a sandbox with no network (shared/docs/stack.md). */
 export const chromiumArgs = [
@@ -65,6 +66,28 @@ function inlineWorkerUrls(mode: string): Plugin {
   };
 }
 
+/**
+ * The built index.html carries the policy nginx sends (deploy/csp.ts) as a meta tag, for hosts that send none. A direct
+ * build may also connect to its API base. Build only: the dev server injects inline scripts and styles.
+ */
+function cspMeta(mode: string): Plugin {
+  const env = loadEnv(mode, process.cwd(), 'VITE_');
+  const direct = [env.VITE_EVOTOR_API_BASE, env.VITE_DEMO_API_BASE].flatMap((base) => {
+    try {
+      return base ? [new URL(base).origin] : [];
+    } catch {
+      return [];
+    }
+  });
+  return {
+    name: 'evotor:csp-meta',
+    apply: 'build',
+    transformIndexHtml: () => [
+      { tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: contentSecurityPolicy({ connect: direct }) }, injectTo: 'head-prepend' },
+    ],
+  };
+}
+
 export default defineConfig(({ mode }) => {
   // `vite build --mode embed`: the custom element <evotor-stock-sync> as one classic script (dist/evotor-stock-sync.js),
   // styles and worker inside. It runs second and adds to the app's dist/.
@@ -88,7 +111,7 @@ export default defineConfig(({ mode }) => {
     };
   }
   return {
-    plugins: [preact()],
+    plugins: [preact(), cspMeta(mode)],
     worker: { format: 'es' },
     server: { host: '127.0.0.1' },
     preview: { host: '127.0.0.1' },

@@ -8,6 +8,7 @@ import { Root } from './ui/App.tsx';
 import { backendFactory } from './ui/create-backend.ts';
 import { setLang } from './ui/i18n.ts';
 import { launch, type LaunchEnv } from './ui/launch.ts';
+import './page.css';
 import './ui/styles.css';
 
 function sessionStorageOrNull(): Storage | null {

@@ -326,7 +326,7 @@ export function createElementClass(deps: ElementDeps): { new (): EvotorStockSync
       }
       const token = this.getAttribute('token');
       const apiBase = this.getAttribute('api-base');
-      const session = embeddedSession(token, apiBase, deps.env);
+      const session = embeddedSession(token, apiBase, deps.env, location.origin);
       const key = session ? `${session.apiBase}\n${session.token}` : '';
       if (this.#conn && this.#conn.key === key) return;
       this.#disconnect();

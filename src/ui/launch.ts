@@ -8,12 +8,16 @@
  * - it lives in memory, and at most in sessionStorage so that a reload of the same tab keeps working;
  *   never localStorage, never IndexedDB, never logs;
  * - the API base URL never comes from the app's own URL (a crafted link must not send the token elsewhere):
- *   it is fixed by the build, or given by the page that embeds the app, or, in demo mode, by the build's demo emulator.
+ *   it is fixed by the build, or given by the page that embeds the app, or, in demo mode, by the build's demo emulator;
+ *   by default it is the page's own origin + `/evotor`, the pass-through of deploy/ (no CORS, no preflight).
  *
  * Everything here is pure or takes its environment (URL, History, Storage) as arguments, so it is tested directly.
  */
 
+/** Evotor Cloud itself (shared/docs/evotor-api.md §1). */
 export const DEFAULT_API_BASE = 'https://api.evotor.ru';
+/** Where deploy/site.conf.template forwards to the cloud, on the page's own origin. */
+export const PASS_THROUGH_PATH = '/evotor';
 
 /** Names in the URL the launch consumes and removes from the address bar. */
 export const TOKEN_PARAMS = ['token'] as const;
@@ -153,9 +157,14 @@ export function normaliseApiBase(value: string | null | undefined): string | nul
   return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
 }
 
-/** The production API base: the build's VITE_EVOTOR_API_BASE when valid, else api.evotor.ru. */
-export function buildApiBase(env: LaunchEnv): string {
-  return normaliseApiBase(env.VITE_EVOTOR_API_BASE) ?? DEFAULT_API_BASE;
+/**
+ * The production API base: the build's VITE_EVOTOR_API_BASE when valid (a direct build), else the pass-through on
+ * the page's origin (`https://host/evotor`); a page without an http(s) origin (a file) can only call the cloud directly.
+ */
+export function buildApiBase(env: LaunchEnv, pageOrigin: string): string {
+  const direct = normaliseApiBase(env.VITE_EVOTOR_API_BASE);
+  if (direct !== null) return direct;
+  return /^https?:\/\//.test(pageOrigin) ? `${pageOrigin}${PASS_THROUGH_PATH}` : DEFAULT_API_BASE;
 }
 
 /** The demo emulator, when the build configured one (`npm start`). */
@@ -220,7 +229,7 @@ export function launch(input: LaunchInput): LaunchResult {
       // A sandboxed frame may refuse; the token is still never shown or stored anywhere else.
     }
   }
-  const apiBase = buildApiBase(input.env);
+  const apiBase = buildApiBase(input.env, new URL(input.href).origin);
   if (fromUrl.token !== null) {
     writeStored(input.sessionStorage, { token: fromUrl.token, uid: fromUrl.uid });
     return { kind: 'session', session: { token: fromUrl.token, uid: fromUrl.uid, apiBase, demo: false, source: 'url' } };
@@ -246,11 +255,12 @@ export function startDemo(env: LaunchEnv, sessionStorage: Storage | null): Sessi
 
 /**
  * A session given by an embedding page (custom element attributes `token` and `api-base`).
- * The page is trusted to choose the API base; it is still validated. Nothing is stored.
+ * The page is trusted to choose the API base; it is still validated. Without one, the build's (by default the
+ * pass-through on the embedding page's origin). Nothing is stored.
  */
-export function embeddedSession(token: string | null, apiBaseAttr: string | null, env: LaunchEnv): Session | null {
+export function embeddedSession(token: string | null, apiBaseAttr: string | null, env: LaunchEnv, pageOrigin: string): Session | null {
   if (token === null || !isPlausibleToken(token.trim())) return null;
-  const apiBase = apiBaseAttr === null ? buildApiBase(env) : normaliseApiBase(apiBaseAttr);
+  const apiBase = apiBaseAttr === null ? buildApiBase(env, pageOrigin) : normaliseApiBase(apiBaseAttr);
   if (apiBase === null) return null;
   return { token: token.trim(), uid: null, apiBase, demo: false, source: 'embed' };
 }

@@ -3,6 +3,7 @@
  * The module worker's entry: message plumbing around SyncService. Started by spawn.ts (directly, or through a
  * same-origin blob when the script comes from another origin).
  */
+import './jitless.ts'; // first: before any zod schema is built
 import { SyncService } from './service.ts';
 import { METHODS, serializeError, type Method, type RequestMessage, type WorkerMessage } from './protocol.ts';
 

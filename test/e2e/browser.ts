@@ -17,6 +17,7 @@ export const PARTNER = inject('e2ePartnerUrl');
 export const RECORDER = inject('e2eRecorderUrl');
 export const DIST = inject('e2eDist');
 export const STORES = inject('e2eStores');
+export const NGINX_LOGS = inject('e2eNginxLogs');
 
 /** Every host name but 127.0.0.1 fails to resolve: nothing the app does can leave this machine. */
 const ONLY_LOOPBACK = '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1';

@@ -1,6 +1,5 @@
 /**
- * The e2e tests' web servers, all on 127.0.0.1:
- * - the app's host: the built dist/ as static files (no CORS headers: a classic <script src> needs none);
+ * The e2e tests' web servers besides the app's host (nginx with deploy/, global-setup.ts), all on 127.0.0.1:
  * - a partner portal on another port (another origin) serving the embed example page, its script tag pointing at
  *   the app's host, under a strict Content-Security-Policy; and, at /lk, a page that plays the personal account
  *   (the app in its iframe);
@@ -8,45 +7,13 @@
  */
 import http from 'node:http';
 import { readFile } from 'node:fs/promises';
-import { extname, join, normalize, sep } from 'node:path';
 import { listenOnLoopback, type LocalServer } from '../lib/listen.ts';
 
 export type Server = LocalServer;
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.json': 'application/json',
-  '.png': 'image/png',
-};
-
-/** dist/ as a static host: `/` is index.html; nothing outside the folder. */
-export function startStaticServer(root: string): Promise<Server> {
-  const base = normalize(root + sep);
-  const server = http.createServer((req, res) => {
-    void (async () => {
-      const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-      const file = normalize(join(base, path === '/' ? 'index.html' : path));
-      if (!file.startsWith(base)) {
-        res.writeHead(403).end();
-        return;
-      }
-      try {
-        const body = await readFile(file);
-        res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' }).end(body);
-      } catch {
-        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
-      }
-    })();
-  });
-  return listenOnLoopback(server);
-}
-
 /**
- * A partner portal: `/` is the embed example page with its script taken from `scriptOrigin` (our host), served with
- * a CSP a careful portal would have: scripts only from itself (inline, for the example's own code) and our host,
+ * A partner portal: `/` is the embed example page with its scripts taken from `scriptOrigin` (our host), served with
+ * a CSP a careful portal would have: scripts only from our host (none inline),
  * workers only from blob: (the inlined worker), connections only to the API, no eval, nothing else loaded.
  */
 export function startPartnerServer(options: { examplePage: string; scriptOrigin: string; apiOrigin: string }): Promise<Server> {
@@ -64,13 +31,11 @@ export function startPartnerServer(options: { examplePage: string; scriptOrigin:
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
         return;
       }
-      const html = (await readFile(options.examplePage, 'utf8')).replace(
-        /src="\.\/evotor-stock-sync\.js"/,
-        `src="${options.scriptOrigin}/evotor-stock-sync.js"`,
-      );
+      // Both scripts (the embed and the example's own code) come from our host, as a portal would include them.
+      const html = (await readFile(options.examplePage, 'utf8')).replaceAll('<script src="./', `<script src="${options.scriptOrigin}/`);
       const csp = [
         "default-src 'none'",
-        `script-src 'unsafe-inline' ${options.scriptOrigin}`,
+        `script-src ${options.scriptOrigin}`,
         'worker-src blob:',
         `connect-src ${options.apiOrigin}`,
         "style-src 'unsafe-inline'",
@@ -88,9 +53,13 @@ export interface RecordedRequest {
   method: string;
   url: string;
   authorization: boolean;
+  /** Headers that must never cross a pass-through: present or not. */
+  cookie: boolean;
+  origin: boolean;
+  referer: boolean;
 }
 
-/** Answers everything with 200 `{}` and open CORS (a hostile API would), recording each request; `/__recorded` lists them. */
+/** Answers everything with 200 `{}`, open CORS and a cookie (a hostile API would), recording each request; `/__recorded` lists them. */
 export async function startRecorder(): Promise<Server> {
   const seen: RecordedRequest[] = [];
   const server = http.createServer((req, res) => {
@@ -102,12 +71,16 @@ export async function startRecorder(): Promise<Server> {
       method: req.method ?? '',
       url: req.url ?? '',
       authorization: req.headers.authorization !== undefined || req.headers['x-authorization'] !== undefined,
+      cookie: req.headers.cookie !== undefined,
+      origin: req.headers.origin !== undefined,
+      referer: req.headers.referer !== undefined,
     });
     res.writeHead(200, {
       'content-type': 'application/json',
       'access-control-allow-origin': '*',
       'access-control-allow-headers': '*',
       'access-control-allow-methods': '*',
+      'set-cookie': 'session=hostile; Path=/',
     }).end('{"items":[]}');
   });
   return listenOnLoopback(server);

@@ -46,6 +46,13 @@ describe('readUrlCredentials', () => {
     expect(r.cleanedUrl).toBe('https://partner.org/#/?tab=2');
   });
 
+  it('reads the recommended frame URL #/?token=…&user_id=… (manifest.json: the token never reaches a server)', () => {
+    const r = readUrlCredentials(`https://stock.example/#/?token=${TOKEN}&user_id=01-42`);
+    expect(r.token).toBe(TOKEN);
+    expect(r.uid).toBe('01-42');
+    expect(r.cleanedUrl).toBe('https://stock.example/#/');
+  });
+
   it('reads a bare hash #token=…&uid=… and leaves no hash behind', () => {
     const r = readUrlCredentials(`https://partner.org/app#token=${TOKEN}&uid=9`);
     expect(r.token).toBe(TOKEN);
@@ -95,7 +102,8 @@ describe('launch', () => {
     const result = launch({ href: `https://app.example/?token=${TOKEN}&uid=u1&lang=ru`, history, sessionStorage: session, env: {} });
     expect(result.kind).toBe('session');
     if (result.kind !== 'session') return;
-    expect(result.session).toMatchObject({ token: TOKEN, uid: 'u1', apiBase: DEFAULT_API_BASE, demo: false, source: 'url' });
+    // The API is the pass-through on the app's own origin (deploy/): same origin, so no CORS preflight.
+    expect(result.session).toMatchObject({ token: TOKEN, uid: 'u1', apiBase: 'https://app.example/evotor', demo: false, source: 'url' });
     expect(history.replaceState).toHaveBeenCalledTimes(1);
     expect(history.replaceState).toHaveBeenCalledWith({ keep: 1 }, '', 'https://app.example/?lang=ru');
     expect(JSON.parse(session.getItem(SESSION_KEY)!)).toEqual({ token: TOKEN, uid: 'u1' });
@@ -138,7 +146,7 @@ describe('launch', () => {
     expect(reload.kind === 'session' && reload.session.demo).toBe(true);
     // A real token in the URL replaces the demo, against the production base.
     const real = launch({ href: `https://app.example/?token=${TOKEN}`, history: fakeHistory(), sessionStorage: session, env });
-    expect(real.kind === 'session' && real.session).toMatchObject({ demo: false, apiBase: DEFAULT_API_BASE });
+    expect(real.kind === 'session' && real.session).toMatchObject({ demo: false, apiBase: 'https://app.example/evotor' });
   });
 
   it('keeps working when storage throws (blocked third-party storage) and forgets the token on request', () => {
@@ -171,15 +179,19 @@ describe('API base rules', () => {
     expect(normaliseApiBase('')).toBeNull();
   });
 
-  it('falls back to api.evotor.ru when the build value is missing or invalid', () => {
-    expect(buildApiBase({})).toBe(DEFAULT_API_BASE);
-    expect(buildApiBase({ VITE_EVOTOR_API_BASE: 'ftp://x' })).toBe(DEFAULT_API_BASE);
+  it('defaults to the pass-through on the page\'s origin; a direct build names the cloud; a file page can only go direct', () => {
+    expect(buildApiBase({}, 'https://stock.example')).toBe('https://stock.example/evotor');
+    expect(buildApiBase({ VITE_EVOTOR_API_BASE: 'ftp://x' }, 'http://127.0.0.1:8080')).toBe('http://127.0.0.1:8080/evotor');
+    expect(buildApiBase({ VITE_EVOTOR_API_BASE: 'https://api.evotor.ru/' }, 'https://stock.example')).toBe(DEFAULT_API_BASE);
+    expect(buildApiBase({}, 'null')).toBe(DEFAULT_API_BASE);
   });
 
-  it('an embedding page may choose the base (validated); nothing is stored', () => {
-    expect(embeddedSession(TOKEN, 'https://proxy.partner.example', {})).toMatchObject({ apiBase: 'https://proxy.partner.example', source: 'embed' });
-    expect(embeddedSession(TOKEN, 'http://evil.example', {})).toBeNull();
-    expect(embeddedSession(TOKEN, null, {})?.apiBase).toBe(DEFAULT_API_BASE);
-    expect(embeddedSession('x', null, {})).toBeNull();
+  it('an embedding page may choose the base (validated), else the pass-through on its own origin; nothing is stored', () => {
+    const portal = 'https://portal.partner.example';
+    expect(embeddedSession(TOKEN, 'https://proxy.partner.example', {}, portal)).toMatchObject({ apiBase: 'https://proxy.partner.example', source: 'embed' });
+    expect(embeddedSession(TOKEN, 'http://evil.example', {}, portal)).toBeNull();
+    expect(embeddedSession(TOKEN, null, {}, portal)?.apiBase).toBe(`${portal}/evotor`);
+    expect(embeddedSession(TOKEN, null, { VITE_EVOTOR_API_BASE: DEFAULT_API_BASE }, portal)?.apiBase).toBe(DEFAULT_API_BASE);
+    expect(embeddedSession('x', null, {}, portal)).toBeNull();
   });
 });
