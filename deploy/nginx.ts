@@ -56,8 +56,9 @@ export function normaliseUpstream(value: string): string {
 }
 
 export interface SiteValues {
-  /** nginx `listen`: a port, or host:port. */
-  listen: string;
+  /** The address and port nginx listens on (`listen HOST:PORT`). */
+  host: string;
+  port: string;
   /** The folder with the built app (dist/). */
   root: string;
   /** EVOTOR_API_UPSTREAM, already normalised. */
@@ -69,7 +70,8 @@ export interface SiteValues {
 /** site.conf.template with every value filled in. */
 export function renderSite(values: SiteValues): string {
   return renderTemplate(readFileSync(SITE_TEMPLATE, 'utf8'), {
-    LISTEN: values.listen,
+    HOST: values.host,
+    PORT: values.port,
     ROOT: values.root,
     EVOTOR_API_UPSTREAM: values.upstream,
     CSP_APP: contentSecurityPolicy({ frameAncestors: values.frameAncestors }),
@@ -121,7 +123,7 @@ export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
   const nginx = options.nginx ?? findNginx();
   if (nginx === null) throw new Error('nginx is not installed: sudo apt-get install nginx');
   const root = resolve(options.root);
-  const site = renderSite({ listen: `${options.host}:${options.port}`, root, upstream: normaliseUpstream(options.upstream), frameAncestors: options.frameAncestors ?? [] });
+  const site = renderSite({ host: options.host, port: String(options.port), root, upstream: normaliseUpstream(options.upstream), frameAncestors: options.frameAncestors ?? [] });
   const user = userLine(root);
   const temp = mkdtempSync(join(tmpdir(), 'evotor-nginx-'));
   writeFileSync(join(temp, 'site.conf'), site);

@@ -18,6 +18,16 @@ or point CHROMIUM_PATH at another Chromium binary. No browser is ever downloaded
   process.exit(1);
 }
 
+// The e2e tests serve the app with Debian's nginx, as deployed (deploy/); nothing installs it for them.
+const nginxFound = [...(process.env.PATH ?? '').split(':'), '/usr/sbin'].some((dir) => dir !== '' && existsSync(`${dir}/nginx`));
+const e2eRuns = projects.length === 0 || projects.includes('e2e');
+if (e2eRuns && !nginxFound) {
+  console.error(`nginx was not found (PATH, /usr/sbin); the e2e tests serve the app with it.
+Install Debian's package:   sudo apt-get update && sudo apt-get install -y nginx`);
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+
 let passed = 0;
 let failed = 0;
 

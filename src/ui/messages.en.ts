@@ -337,7 +337,7 @@ export const en: Messages = {
   'error.missingScope.admin': 'For the developer: enable the {scope} permission under “Интеграция” at dev.evotor.ru.',
   'error.blocked.title': 'The browser could not reach Evotor Cloud',
   'error.blocked.action': 'Check the internet connection and press Retry. If the internet works, the Cloud does not accept calls straight from the browser, and the app needs a proxy server.',
-  'error.blocked.admin': 'For the administrator: a request from {origin} to {baseUrl} got no answer (CORS or network). Set the address of a proxy that forwards to https://api.evotor.ru and answers CORS: at build time in VITE_EVOTOR_API_BASE, when embedding in the api-base attribute.',
+  'error.blocked.admin': 'For the administrator: a request from {origin} to {baseUrl} got no answer (CORS or network). Serve the app with the nginx of deploy/ (its /evotor/ forwards to https://api.evotor.ru on the app’s own origin, so no CORS is needed), or name a proxy that forwards there and answers CORS: at build time in VITE_EVOTOR_API_BASE, when embedding in the api-base attribute.',
   'error.rateLimited.title': 'Evotor Cloud asks to wait',
   'error.rateLimited.action': 'Too many requests in a row. Wait a couple of minutes and press Retry: work continues where it stopped.',
   'error.server.title': 'Evotor Cloud is not answering (error {status})',

@@ -8,7 +8,9 @@ import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { contentSecurityPolicy } from '../../deploy/csp.ts';
-import { startNginx } from '../../deploy/nginx.ts';
+import { SITE_TEMPLATE, startNginx } from '../../deploy/nginx.ts';
+import manifest from '../../manifest.json' with { type: 'json' };
+import { PASS_THROUGH_PATH, readUrlCredentials } from '../../src/ui/launch.ts';
 import { freePort } from '../lib/listen.ts';
 import { startRecorder, type RecordedRequest } from './servers.ts';
 import {
@@ -198,5 +200,17 @@ describe('hosted by nginx with the pass-through', () => {
       await nginx.stop();
       await upstream.close();
     }
+  });
+
+  test('manifest.json agrees: the frame URL keeps the token in the hash, the pass-through\'s path and methods', () => {
+    const frame = manifest.webApp.frameUrl.replace('${token}', TOKEN).replace('${uid}', 'u1');
+    expect(new URL(frame).search).toBe('');
+    const read = readUrlCredentials(frame);
+    expect([read.token, read.uid]).toEqual([TOKEN, 'u1']);
+    expect(read.cleanedUrl).not.toContain(TOKEN);
+    expect(manifest.hosting.passThrough).toBe(`${PASS_THROUGH_PATH}/`);
+    const template = readFileSync(SITE_TEMPLATE, 'utf8');
+    const methods = new Set([...template.matchAll(/"~\^\(?([A-Z|]+)\)? \/evotor\//g)].flatMap((m) => m[1]!.split('|')));
+    expect([...methods].sort()).toEqual([...manifest.hosting.methods].sort());
   });
 });
