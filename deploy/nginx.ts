@@ -98,13 +98,21 @@ export interface RunningNginx {
   stop(): Promise<number | null>;
 }
 
-/** As root, nginx's workers would run as `nobody`, who may not read a checkout under /root: they run as its owner. */
+/**
+ * As root, nginx's workers would run as `nobody`, who may not read a checkout under /root: they run as the folder's
+ * owner (root itself when the owner has no name here, as with files from another machine in a container).
+ */
 function userLine(root: string): string {
   if (process.getuid?.() !== 0) return '';
   const { uid, gid } = statSync(root);
-  const name = (args: string[]) => execFileSync('id', args, { encoding: 'utf8' }).trim();
-  const group = execFileSync('getent', ['group', String(gid)], { encoding: 'utf8' }).split(':')[0]!;
-  return `user ${name(['-nu', String(uid)])} ${group};`;
+  const lookup = (database: string, id: number) => {
+    try {
+      return execFileSync('getent', [database, String(id)], { encoding: 'utf8' }).split(':')[0] || null;
+    } catch {
+      return null;
+    }
+  };
+  return `user ${lookup('passwd', uid) ?? 'root'} ${lookup('group', gid) ?? 'root'};`;
 }
 
 function portOpen(host: string, port: number): Promise<boolean> {
