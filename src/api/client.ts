@@ -49,7 +49,7 @@ export interface RawPage {
   nextCursor: string | null;
 }
 
-/** A time window of close dates, epoch ms, both ends inclusive. */
+/** A time window of close dates, epoch ms: since inclusive, until exclusive (evotor-api.md §10 DOCSRC rest_documents). */
 export interface TimeWindow {
   since: number;
   until: number;
@@ -196,11 +196,11 @@ class V2Client implements EvotorClient {
   }
 
   async documentPage(storeId: string, request: DocumentPageRequest, signal: AbortSignal): Promise<RawPage> {
-    // Whether since/until are inclusive is undocumented: widen each by 1 ms so no document on a window's edge is
-    // lost either way. A document met twice is stored once (rows are keyed per document).
+    // since inclusive, until exclusive (evotor-api.md §10), so windows [since, until) are sent as they are; later
+    // pages send the cursor alone. A document met twice is still stored once (rows are keyed per document).
     const searchParams: Record<string, string> = request.cursor !== undefined
       ? { cursor: request.cursor }
-      : { since: String(request.window.since - 1), until: String(request.window.until + 1) };
+      : { since: String(request.window.since), until: String(request.window.until) };
     const { body } = await this.transport.request({
       operation: 'listDocuments', method: 'GET', path: `stores/${seg(storeId)}/documents`, resource: `store ${storeId}`,
       searchParams,
@@ -236,11 +236,11 @@ class V2Client implements EvotorClient {
 /** Longest V1 request window: 16 days, safely under one month however a server counts it. */
 export const V1_MAX_SPAN_MS = 16 * 86_400_000;
 
-/** Consecutive sub-windows of at most `span` ms covering `window` exactly (both ends inclusive). */
+/** Consecutive sub-windows [since, until) of at most `span` ms tiling `window` exactly. */
 export function splitWindow(window: TimeWindow, span: number): TimeWindow[] {
   const parts: TimeWindow[] = [];
-  for (let since = window.since; since <= window.until; since += span) {
-    parts.push({ since, until: Math.min(window.until, since + span - 1) });
+  for (let since = window.since; since < window.until; since += span) {
+    parts.push({ since, until: Math.min(window.until, since + span) });
   }
   return parts;
 }
@@ -294,11 +294,12 @@ class V1Client implements EvotorClient {
     // 30 days...): half-month requests are within every reading.
     const items: unknown[] = [];
     for (const part of splitWindow(request.window, V1_MAX_SPAN_MS)) {
-      // gt/lt are strict: widen by 1 ms each side so documents exactly on the window's ends are included.
+      // gt/lt are strict (DOCAPI gtCloseDate/ltCloseDate) and times are whole milliseconds: [since, until) is
+      // "after since − 1 ms and before until".
       const { body } = await this.transport.request({
         operation: 'listDocuments', method: 'GET', path: `api/v1/inventories/stores/${seg(storeId)}/documents`,
         resource: `store ${storeId}`,
-        searchParams: { gtCloseDate: formatV1Date(part.since - 1), ltCloseDate: formatV1Date(part.until + 1) },
+        searchParams: { gtCloseDate: formatV1Date(part.since - 1), ltCloseDate: formatV1Date(part.until) },
       }, signal);
       items.push(...validate(rawArraySchema, body ?? [], 'listDocuments'));
     }
@@ -308,7 +309,7 @@ class V1Client implements EvotorClient {
   async getDocument(storeId: string, documentId: string, signal: AbortSignal, hint?: { closeTime: number }): Promise<unknown> {
     // V1 has no by-id route: ask for the moment the document closed and pick it out of that answer.
     if (hint) {
-      const page = await this.documentPage(storeId, { window: { since: hint.closeTime, until: hint.closeTime } }, signal);
+      const page = await this.documentPage(storeId, { window: { since: hint.closeTime, until: hint.closeTime + 1 } }, signal);
       const found = page.items.find((item) => {
         const uuid = (item as { uuid?: unknown } | null)?.uuid;
         return typeof uuid === 'string' && uuid.toLowerCase() === documentId.toLowerCase();

@@ -85,6 +85,7 @@ export interface CheckpointRecord {
   done: boolean;
   pages: number;
   documents: number;
+  /** Epoch ms: since inclusive, until exclusive (version 4; until was inclusive before). */
   since: number;
   until: number;
   updatedAt: number;
@@ -230,6 +231,15 @@ export const MIGRATIONS: readonly Migration[] = [
     db.deleteObjectStore('events');
     db.createObjectStore('pages', { keyPath: ['storeId', 'part', 'month', 'seq'] });
     for (const name of ['products', 'inventories', 'checkpoints', 'jobs', 'quarantine', 'unknownProducts'] as const) void tx.objectStore(name).clear();
+  },
+  // 3 -> 4: a month checkpoint's until is exclusive, as the documents query reads it (evotor-api.md §10); it was
+  // inclusive, so a pull in progress keeps exactly the documents it asked for.
+  (_db, tx) => {
+    void tx.objectStore('checkpoints').openCursor().then(async function step(cursor): Promise<void> {
+      if (!cursor) return;
+      if (cursor.value.month !== PRODUCTS_PHASE) await cursor.update({ ...cursor.value, until: cursor.value.until + 1 });
+      return step(await cursor.continue());
+    });
   },
 ];
 

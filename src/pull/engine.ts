@@ -237,7 +237,8 @@ async function prepareJob(request: PullRequest, ctx: PullContext): Promise<JobRe
   });
   const checkpoints = [
     fresh(PRODUCTS_PHASE, 0, now),
-    ...monthWindows(horizon.since, now).map((w) => fresh(w.month, w.since, w.until)),
+    // Every document closed at or before the snapshot instant (the write-back guard takes those after it).
+    ...monthWindows(horizon.since, now + 1).map((w) => fresh(w.month, w.since, w.until)),
   ];
   await local.resetStore(job, checkpoints);
   return job;

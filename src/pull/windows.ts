@@ -8,7 +8,7 @@ import type { ApiVersion } from '../model/types.ts';
 export interface MonthWindow {
   /** 'YYYY-MM' (UTC): the checkpoint key. */
   month: string;
-  /** Epoch ms, both inclusive. */
+  /** Epoch ms: since inclusive, until exclusive, as the documents query reads them (evotor-api.md §10). */
   since: number;
   until: number;
 }
@@ -87,18 +87,19 @@ export function monthKey(ms: number): string {
 }
 
 /**
- * Calendar months covering [since, until], newest first, each clipped to the range. Every window is at most one
- * calendar month (V1's per-request limit) and windows neither overlap nor leave gaps.
+ * Calendar months covering [since, until), newest first, each clipped to the range: [month start, next month start).
+ * Every window is at most one calendar month (V1's per-request limit); one window's until is the next one's since,
+ * so they tile time with no gap and no overlap (evotor-api.md §10: since inclusive, until exclusive).
  */
 export function monthWindows(since: number, until: number): MonthWindow[] {
   const windows: MonthWindow[] = [];
-  if (until < since) return windows;
-  const u = new Date(until);
+  if (until <= since) return windows;
+  const u = new Date(until - 1);
   let monthStart = Date.UTC(u.getUTCFullYear(), u.getUTCMonth(), 1);
   let windowEnd = until;
-  while (windowEnd >= since) {
+  while (windowEnd > since) {
     windows.push({ month: monthKey(monthStart), since: Math.max(monthStart, since), until: windowEnd });
-    windowEnd = monthStart - 1;
+    windowEnd = monthStart;
     const s = new Date(monthStart);
     monthStart = Date.UTC(s.getUTCFullYear(), s.getUTCMonth() - 1, 1);
   }

@@ -173,14 +173,15 @@ export function guardUntil(now: number): number {
 const V1_WINDOW_MS = 28 * 24 * 3600_000;
 
 /**
- * Every document of the store closed in [since, until] (epoch ms), raw. V2 pages by cursor; V1 in windows of at most
- * 28 days. Duplicates across pages are harmless (applyNewDocuments skips seen ids).
+ * Every document of the store closed in [since, until) (epoch ms; the documents query's reading, evotor-api.md §10),
+ * raw. V2 pages by cursor; V1 in windows of at most 28 days. Duplicates across pages are harmless (applyNewDocuments
+ * skips seen ids).
  */
 export async function fetchDocumentsSince(
   client: EvotorClient, storeId: string, since: number, until: number, signal: AbortSignal,
 ): Promise<unknown[]> {
   const docs: unknown[] = [];
-  if (since > until) return docs;
+  if (since >= until) return docs;
   if (client.api === 'v2') {
     let page = await client.documentPage(storeId, { window: { since, until } }, signal);
     docs.push(...page.items);
@@ -190,8 +191,8 @@ export async function fetchDocumentsSince(
     }
     return docs;
   }
-  for (let from = since; from <= until; from += V1_WINDOW_MS) {
-    const page = await client.documentPage(storeId, { window: { since: from, until: Math.min(until, from + V1_WINDOW_MS - 1) } }, signal);
+  for (let from = since; from < until; from += V1_WINDOW_MS) {
+    const page = await client.documentPage(storeId, { window: { since: from, until: Math.min(until, from + V1_WINDOW_MS) } }, signal);
     docs.push(...page.items);
   }
   return docs;

@@ -60,7 +60,8 @@ describe('V2 client', () => {
     const second = await c.documentPage('S1', { cursor: 'c2' }, signal());
     expect(second.nextCursor).toBeNull();
     expect(calls[0]!.url.pathname).toBe('/stores/S1/documents');
-    expect(Object.fromEntries(calls[0]!.url.searchParams)).toEqual({ since: '99', until: '201' });
+    // evotor-api.md §10 (DOCSRC rest_documents): since inclusive, until exclusive; the window is sent as it is.
+    expect(Object.fromEntries(calls[0]!.url.searchParams)).toEqual({ since: '100', until: '200' });
     expect(Object.fromEntries(calls[1]!.url.searchParams)).toEqual({ cursor: 'c2' });
     expect(calls[0]!.headers.get('authorization')).toBe(`Bearer ${TOKEN}`);
     expect(calls[0]!.headers.get('accept')).toBe('application/vnd.evotor.v2+json');
@@ -176,11 +177,11 @@ describe('V2 client', () => {
 });
 
 describe('V1 client', () => {
-  it('uses X-Authorization and gt/lt close dates in Evotor format, widened by 1 ms, in half-month requests', async () => {
+  it('uses X-Authorization and strict gt/lt close dates in Evotor format for [since, until), in half-month requests', async () => {
     const { fetch, calls } = scripted(json([{ uuid: 'd1' }]), json([{ uuid: 'd2' }]));
     const c = createEvotorClient({ api: 'v1', token: TOKEN, baseUrl: 'http://127.0.0.1:9', fetch, retry: fast });
     const since = Date.UTC(2025, 0, 1);
-    const page = await c.documentPage('S', { window: { since, until: Date.UTC(2025, 1, 1) - 1 } }, signal());
+    const page = await c.documentPage('S', { window: { since, until: Date.UTC(2025, 1, 1) } }, signal());
     expect(page).toEqual({ items: [{ uuid: 'd1' }, { uuid: 'd2' }], nextCursor: null });
     expect(calls).toHaveLength(2);
     expect(calls[0]!.url.pathname).toBe('/api/v1/inventories/stores/S/documents');
@@ -194,8 +195,9 @@ describe('V1 client', () => {
   });
 
   it('splits a window into contiguous parts of at most the span', () => {
-    expect(splitWindow({ since: 0, until: 9 }, 4)).toEqual([{ since: 0, until: 3 }, { since: 4, until: 7 }, { since: 8, until: 9 }]);
-    expect(splitWindow({ since: 5, until: 5 }, 4)).toEqual([{ since: 5, until: 5 }]);
+    expect(splitWindow({ since: 0, until: 10 }, 4)).toEqual([{ since: 0, until: 4 }, { since: 4, until: 8 }, { since: 8, until: 10 }]);
+    expect(splitWindow({ since: 5, until: 6 }, 4)).toEqual([{ since: 5, until: 6 }]);
+    expect(splitWindow({ since: 5, until: 5 }, 4)).toEqual([]);
   });
 
   it('writes quantities by posting the full products back with only quantity changed', async () => {

@@ -137,9 +137,8 @@ describe('migration 2 -> 3: one record per page', () => {
     await v2.setManual(S, 'p1', '3', 1);
     v2.close();
 
-    const v3 = await openLocalStore({ name: 'to-v3' });
-    expect(v3.db.version).toBe(DB_VERSION);
-    expect(DB_VERSION).toBe(3);
+    const v3 = await openLocalStore({ name: 'to-v3', migrations: MIGRATIONS.slice(0, 3) });
+    expect(v3.db.version).toBe(3);
     expect(v3.db.objectStoreNames.contains('events')).toBe(false);
     expect(v3.db.objectStoreNames.contains('pages')).toBe(true);
     expect(await v3.listJobs()).toEqual([]);
@@ -147,6 +146,23 @@ describe('migration 2 -> 3: one record per page', () => {
     expect((await v3.listStores()).map((s) => s.id)).toEqual([S]);
     expect(await v3.listDecisions(S)).toEqual([{ storeId: S, productId: 'p1', manual: '3', approved: true, updatedAt: 1 }]);
     v3.close();
+  });
+});
+
+describe('migration 3 -> 4: a checkpoint\'s until is exclusive', () => {
+  // evotor-api.md §10: the documents query reads until as exclusive; version 3 stored it inclusive.
+  it('moves every month checkpoint\'s until one millisecond on, so a pull in progress asks for the same documents', async () => {
+    const v3 = await openLocalStore({ name: 'to-v4', migrations: MIGRATIONS.slice(0, 3) });
+    await v3.putCheckpoint({ ...checkpoint('2025-03', 'c8', 8), since: Date.UTC(2025, 2, 1), until: Date.UTC(2025, 3, 1) - 1 });
+    await v3.putCheckpoint({ ...checkpoint('products', null, 1), since: 0, until: 500 });
+    v3.close();
+
+    const v4 = await openLocalStore({ name: 'to-v4' });
+    expect(v4.db.version).toBe(DB_VERSION);
+    expect(DB_VERSION).toBe(4);
+    expect(await v4.getCheckpoint(S, '2025-03')).toMatchObject({ cursor: 'c8', since: Date.UTC(2025, 2, 1), until: Date.UTC(2025, 3, 1) });
+    expect(await v4.getCheckpoint(S, 'products')).toMatchObject({ since: 0, until: 500 });
+    v4.close();
   });
 });
 

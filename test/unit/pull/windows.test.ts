@@ -70,32 +70,37 @@ describe('addMonthsUTC', () => {
 });
 
 describe('monthWindows', () => {
-  it('runs newest first, clipped at both ends', () => {
+  // evotor-api.md §10 (DOCSRC rest_documents): since inclusive, until exclusive, so [since, until) windows tile time.
+  it('runs newest first, clipped at both ends, each [month start, next month start)', () => {
     const w = monthWindows(Date.UTC(2024, 11, 20), now);
     expect(w.map((x) => x.month)).toEqual(['2025-03', '2025-02', '2025-01', '2024-12']);
     expect(w[0]).toEqual({ month: '2025-03', since: Date.UTC(2025, 2, 1), until: now });
-    expect(w[1]).toEqual({ month: '2025-02', since: Date.UTC(2025, 1, 1), until: Date.UTC(2025, 2, 1) - 1 });
-    expect(w[3]).toEqual({ month: '2024-12', since: Date.UTC(2024, 11, 20), until: Date.UTC(2025, 0, 1) - 1 });
+    expect(w[1]).toEqual({ month: '2025-02', since: Date.UTC(2025, 1, 1), until: Date.UTC(2025, 2, 1) });
+    expect(w[3]).toEqual({ month: '2024-12', since: Date.UTC(2024, 11, 20), until: Date.UTC(2025, 0, 1) });
   });
 
-  it('is empty for an empty range and one window inside a month', () => {
+  it('is empty for an empty range and one window inside a month; an until on a month start opens no empty month', () => {
     expect(monthWindows(now, now - 1)).toEqual([]);
+    expect(monthWindows(now, now)).toEqual([]);
     expect(monthWindows(now - 1000, now)).toEqual([{ month: '2025-03', since: now - 1000, until: now }]);
+    expect(monthWindows(Date.UTC(2025, 1, 10), Date.UTC(2025, 2, 1))).toEqual([{ month: '2025-02', since: Date.UTC(2025, 1, 10), until: Date.UTC(2025, 2, 1) }]);
   });
 
   it('partitions any range: contiguous, no overlap, each inside one calendar month', () => {
     const t = fc.integer({ min: Date.UTC(2015, 0, 1), max: Date.UTC(2030, 0, 1) });
     fc.assert(fc.property(t, t, (a, b) => {
-      const [since, until] = a <= b ? [a, b] : [b, a];
+      if (a === b) return;
+      const [since, until] = a < b ? [a, b] : [b, a];
       const w = monthWindows(since, until);
       expect(w[0]!.until).toBe(until);
       expect(w.at(-1)!.since).toBe(since);
       for (let i = 0; i < w.length; i++) {
         const x = w[i]!;
-        expect(x.since).toBeLessThanOrEqual(x.until);
+        expect(x.since).toBeLessThan(x.until);
         expect(monthKey(x.since)).toBe(x.month);
-        expect(monthKey(x.until)).toBe(x.month);
-        if (i > 0) expect(x.until).toBe(w[i - 1]!.since - 1);
+        expect(monthKey(x.until - 1)).toBe(x.month);
+        // No gap, no overlap: the newer window starts exactly where this one ends.
+        if (i > 0) expect(x.until).toBe(w[i - 1]!.since);
       }
     }));
   });
