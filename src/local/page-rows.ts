@@ -86,7 +86,7 @@ export interface PageRow {
 /** Every RuleId has a code; the compiler makes sure a new rule gets one. */
 const RULE_CODES: Record<RuleId, number> = {
   SELL: 0, BUYBACK: 1, WRITE_OFF: 2, RETURN: 3, PAYBACK: 4, BUY: 5, ACCEPT: 6, INVENTORY: 7,
-  INVENTORY_UNLISTED: 8, OPEN_TARE: 9, NO_STOCK_EFFECT: 10, UNKNOWN_TYPE: 11,
+  INVENTORY_UNLISTED: 8, OPEN_TARE: 9, NO_STOCK_EFFECT: 10, UNKNOWN_TYPE: 11, CORRECTION: 12,
 };
 const RULES = Object.keys(RULE_CODES).sort((a, b) => RULE_CODES[a as RuleId] - RULE_CODES[b as RuleId]) as RuleId[];
 

@@ -81,23 +81,28 @@ function normaliseV2Document(raw: unknown): NormaliseDocumentResult {
   const meta = documentMeta({
     id: d.id.trim(), rawType: d.type, closeTime: parseCloseDate(d.close_date)!, timeZoneOffset: parseTimeZoneOffset(d.time_zone_offset),
     deviceId: d.device_id, number: d.number, storeId: d.store_id, complete: d.body?.complete_inventory, baseDocumentId: d.body?.base_document_id,
+    createdAt: d.created_at, payments: d.body?.payments,
   });
   const type = meta.type;
 
   const needsQuantity = NEEDS_QUANTITY.has(type);
   const lines: DocumentLine[] = [];
   const problems: string[] = [];
-  const walk = (position: V2Position, path: string, parentIndex: number | undefined, inherited: string | null) => {
+  const walk = (item: V2Position, itemPath: string, parentIndex: number | undefined, inherited: string | null) => {
+    // The documentation's wrapped form {"position": {...}} (§10): the wrapped position counts.
+    const position = item.position ?? item;
+    const path = item.position ? `${itemPath}.position` : itemPath;
     const index = lines.length;
     const productId = cleanId(position.product_id);
-    if (position.quantity == null && needsQuantity && productId !== null) problems.push(`${path}.quantity: missing`);
+    if (position.quantity == null && needsQuantity && !isFreePrice(productId)) problems.push(`${path}.quantity: missing`);
     const settlement = settlementText(position.settlement_method) ?? inherited;
     const subs = position.sub_positions ?? [];
+    const quantity = position.quantity == null ? (0 as Milli) : parseQuantity(position.quantity);
     const line: DocumentLine = {
       index,
       productId,
       productType: position.product_type ?? null,
-      quantity: position.quantity == null ? (0 as Milli) : parseQuantity(position.quantity),
+      quantity,
       stockBefore: position.initial_quantity == null ? null : parseQuantity(position.initial_quantity),
       settlementMethod: settlement,
     };
@@ -106,6 +111,8 @@ function normaliseV2Document(raw: unknown): NormaliseDocumentResult {
     if (position.product_name) line.productName = position.product_name;
     if (position.code != null && position.code !== '') line.code = String(position.code);
     if (position.measure_name) line.measureName = position.measure_name;
+    const allowed = excessPrecision(quantity, position.measure_precision);
+    if (allowed !== undefined) line.allowedDecimals = allowed;
     lines.push(line);
     // A component inherits the set's settlement method: a prepaid set hands over none of its components.
     subs.forEach((sub, i) => walk(sub, `${path}.sub_positions[${i}]`, index, settlement));
@@ -272,9 +279,10 @@ function newLine(
   index: number, productId: string | null, productType: string | null, quantity: Milli, stockBefore: Milli | null,
   settlementMethod: string | null, parentIndex: number, hasSubPositions: boolean,
   productName: string | null | undefined, code: string | number | null | undefined, measureName: string | null | undefined,
+  allowedDecimals: number | undefined,
 ): DocumentLine {
   const hasCode = code != null && code !== '';
-  if (parentIndex < 0 && !hasSubPositions) {
+  if (parentIndex < 0 && !hasSubPositions && allowedDecimals === undefined) {
     if (productName && measureName) {
       if (hasCode) {
         return { index, productId, productType, quantity, stockBefore, settlementMethod, productName, code: String(code), measureName };
@@ -289,6 +297,7 @@ function newLine(
   if (productName) line.productName = productName;
   if (hasCode) line.code = String(code);
   if (measureName) line.measureName = measureName;
+  if (allowedDecimals !== undefined) line.allowedDecimals = allowedDecimals;
   return line;
 }
 
@@ -304,6 +313,7 @@ function fastV2Document(raw: unknown): NormalisedDocument | null {
   if (!optString(raw['session_id']) || !optLooseNumber(raw['session_number']) || !optString(raw['close_user_id'])
     || !optString(raw['user_id']) || !optString(raw['version'])) return null;
   let positions: unknown[] | null | undefined;
+  let payments: unknown[] | null | undefined;
   let complete: boolean | 'true' | 'false' | null | undefined;
   let baseDocumentId: string | null | undefined;
   if (body !== undefined && body !== null) {
@@ -313,6 +323,7 @@ function fastV2Document(raw: unknown): NormalisedDocument | null {
     const b = body['base_document_id'];
     if (!optArray(p) || !optFlag(c) || !optString(b) || !optLooseNumber(body['base_document_number']) || !optArray(body['payments'])) return null;
     positions = p;
+    payments = body['payments'] as unknown[] | null | undefined;
     complete = c;
     baseDocumentId = b;
     touchAll(body);
@@ -322,7 +333,7 @@ function fastV2Document(raw: unknown): NormalisedDocument | null {
   // Fields spelled out: spreading `head` into this literal made the whole fast path 20× slower in V8.
   const meta = documentMeta({
     id: head.id, rawType: head.rawType, closeTime: head.closeTime, timeZoneOffset: parseTimeZoneOffset(raw['time_zone_offset']),
-    deviceId, number, storeId, complete, baseDocumentId,
+    deviceId, number, storeId, complete, baseDocumentId, createdAt: raw['created_at'], payments,
   });
   const type = meta.type;
 
@@ -342,7 +353,8 @@ function fastV2Document(raw: unknown): NormalisedDocument | null {
 function countPositions(positions: readonly unknown[]): number {
   let n = positions.length;
   for (let i = 0; i < positions.length; i++) {
-    const position = positions[i];
+    const item = positions[i];
+    const position = isObject(item) && isObject(item['position']) ? item['position'] : item;
     if (isObject(position)) {
       const subs = position['sub_positions'];
       if (Array.isArray(subs)) n += countPositions(subs);
@@ -356,9 +368,10 @@ function countPositions(positions: readonly unknown[]): number {
  * The index after the last line written, or -1 when not sure (then zod decides).
  */
 function fastV2Position(
-  position: unknown, lines: DocumentLine[], at: number, parentIndex: number, inherited: string | null, needsQuantity: boolean,
+  item: unknown, lines: DocumentLine[], at: number, parentIndex: number, inherited: string | null, needsQuantity: boolean,
 ): number {
-  if (!isObject(position)) return -1;
+  const position = unwrapped(item);
+  if (position === null) return -1;
   const rawProductId = position['product_id'];
   const quantity = position['quantity'];
   const initial = position['initial_quantity'];
@@ -368,20 +381,21 @@ function fastV2Position(
   const measureName = position['measure_name'];
   const settlementMethod = position['settlement_method'];
   const subs = position['sub_positions'];
+  const precision = position['measure_precision'];
   if (!optString(rawProductId) || !optString(productType) || !optString(productName) || !optLooseNumber(code)
-    || !optString(measureName) || !optLooseNumber(position['measure_precision']) || !optSettlement(settlementMethod)
+    || !optString(measureName) || !optLooseNumber(precision) || !optSettlement(settlementMethod)
     || !optArray(subs)) return -1;
   const productId = cleanId(rawProductId);
-  if (quantity == null && needsQuantity && productId !== null) return -1; // "quantity: missing": zod path words it
+  if (quantity == null && needsQuantity && !isFreePrice(productId)) return -1; // "quantity: missing": zod path words it
   touchAll(position);
   const index = at;
   const settlement = settlementText(settlementMethod) ?? inherited;
+  // quantityValueSchema fails exactly when parseQuantity throws; the caller's catch then sends the payload to zod.
+  const milli = quantity == null ? (0 as Milli) : quantityOf(quantity);
   const line = newLine(
-    index, productId, productType ?? null,
-    // quantityValueSchema fails exactly when parseQuantity throws; the caller's catch then sends the payload to zod.
-    quantity == null ? (0 as Milli) : quantityOf(quantity),
+    index, productId, productType ?? null, milli,
     initial == null ? null : quantityOf(initial),
-    settlement, parentIndex, subs != null && subs.length > 0, productName, code, measureName,
+    settlement, parentIndex, subs != null && subs.length > 0, productName, code, measureName, excessPrecision(milli, precision),
   );
   if (index >= lines.length) return -1;
   lines[index] = line;
@@ -432,7 +446,7 @@ function fastV1Document(raw: unknown): NormalisedDocument | null {
         at, cleanId(rawProductId), productType ?? null,
         quantityOf(t['quantity']), // required: throws (so zod decides) when absent or malformed
         balance == null ? null : quantityOf(balance),
-        settlementText(settlementMethod), -1, false, productName, code, measureName,
+        settlementText(settlementMethod), -1, false, productName, code, measureName, undefined,
       );
       at++;
     }
@@ -504,6 +518,48 @@ function cleanId(value: string | null | undefined): string | null {
   return id === '' ? null : id;
 }
 
+/** A free-price line (позиция по свободной цене): no product id, or the reserved one (§4, §10). */
+function isFreePrice(productId: string | null): boolean {
+  return productId === null || productId.toLowerCase() === FREE_PRICE_PRODUCT_ID;
+}
+
+/**
+ * The position an item of `positions` / `sub_positions` stands for, on the fast path: the item itself (real JSON is
+ * flat) or, for the documentation's `{"position": {...}}`, the wrapped one when the wrapper holds nothing else
+ * (anything less plain, and null: the zod path decides).
+ */
+function unwrapped(item: unknown): Loose | null {
+  if (!isObject(item)) return null;
+  const inner = item['position'];
+  if (inner === undefined || inner === null) return item;
+  if (!isObject(inner) || (inner['position'] !== undefined && inner['position'] !== null)) return null;
+  for (const key in item) if (key !== 'position') return null;
+  return inner;
+}
+
+/**
+ * measure_precision read as the decimals a product's quantity may have (§3, §10: 0 for pieces): that number when
+ * `quantity` has more decimals, undefined when it fits or the precision is absent or not a whole number 0..3.
+ */
+function excessPrecision(quantity: Milli, precision: unknown): number | undefined {
+  const digits = typeof precision === 'string' && /^\s*\d\s*$/.test(precision) ? Number(precision) : precision;
+  if (typeof digits !== 'number' || !Number.isInteger(digits) || digits < 0 || digits >= 3) return undefined;
+  return quantity % 10 ** (3 - digits) === 0 ? undefined : digits;
+}
+
+/** Whether a payment of the body is an ADVANCE («По предоплате», §10), flat or wrapped as {"payment": {...}}. */
+function paidByAdvance(payments: readonly unknown[] | null | undefined): boolean {
+  if (!payments) return false;
+  for (let i = 0; i < payments.length; i++) {
+    const item = payments[i];
+    if (!isObject(item)) continue;
+    const payment = isObject(item['payment']) ? item['payment'] : item;
+    const type = payment['type'];
+    if (typeof type === 'string' && type.trim().toUpperCase() === 'ADVANCE') return true;
+  }
+  return false;
+}
+
 /** What both versions, on both paths, read into a document's meta. */
 interface MetaFields {
   id: string;
@@ -515,6 +571,9 @@ interface MetaFields {
   storeId: string | null | undefined;
   complete: boolean | 'true' | 'false' | null | undefined;
   baseDocumentId?: string | null | undefined;
+  /** V2 created_at as sent (any value: unreadable is left out). */
+  createdAt?: unknown;
+  payments?: readonly unknown[] | null | undefined;
 }
 
 /** The one place a document's meta is built: ids trimmed, completeness kept only on an inventory. */
@@ -527,6 +586,9 @@ function documentMeta(f: MetaFields): DocumentMeta {
   const complete = parseBooleanFlag(f.complete);
   if (type === 'INVENTORY' && complete !== undefined) meta.completeInventory = complete;
   if (f.baseDocumentId) meta.baseDocumentId = f.baseDocumentId;
+  const created = typeof f.createdAt === 'string' || typeof f.createdAt === 'number' ? parseCloseDate(f.createdAt) : null;
+  if (created !== null) meta.createdTime = created;
+  if (paidByAdvance(f.payments)) meta.paidByAdvance = true;
   return meta;
 }
 

@@ -38,8 +38,9 @@ export const closeDateSchema = z.union([z.string(), z.number()]).superRefine((va
 const looseNumber = z.union([z.number(), z.string()]);
 
 /**
- * Position settlement method (признак способа расчёта). DENAL shows `{ "type": string, "amount": int }` on the
- * position; the values are unknown ([?] §8), so we also accept a bare string or an FFD number (1..7).
+ * Position settlement method (признак способа расчёта): `{ "type": "CHECKOUT_FULL", "amount": null }` on the position
+ * (§10 real V2 documents; DENAL). A bare string or an FFD number (1..7) is accepted too; src/stock/settlement.ts reads
+ * the value.
  */
 export const settlementMethodSchema = z.union([
   z.looseObject({ type: z.union([z.string(), z.number()]).nullish(), amount: looseNumber.nullish() }),
@@ -124,9 +125,16 @@ export type V2Product = z.infer<typeof v2ProductSchema>;
 // Documents
 // ---------------------------------------------------------------------------------------------------------------
 
-/** One position (JSDK BasicPosition + Position, DENAL Position/SubPosition). Sub-positions have the same shape. */
+/**
+ * One position (JSDK BasicPosition + Position, DENAL Position/SubPosition; the 2025 fields of §10). Sub-positions have
+ * the same shape. Real JSON is flat; the documentation's samples wrap each item as `{"position": {...}}` (§10): an item
+ * whose `position` is an object is that wrapper, and the wrapped position is what counts (positionOf in normalise.ts).
+ */
 export const v2PositionSchema = z.looseObject({
-  /** null or 390067bf-… for a free-price line. */
+  get position() {
+    return v2PositionSchema.nullish();
+  },
+  /** Absent, null or 390067bf-… on a free-price line (§10 [C], §4). */
   product_id: z.string().nullish(),
   /** Required for stock documents; normalise.ts checks that, because REVALUATION positions carry none. */
   quantity: quantityValueSchema.nullish(),
@@ -136,6 +144,7 @@ export const v2PositionSchema = z.looseObject({
   product_name: z.string().nullish(),
   code: looseNumber.nullish(),
   measure_name: z.string().nullish(),
+  /** Decimals a quantity of this product may have (0 for pieces; §3, §10). Read by normalise.ts, never rejected. */
   measure_precision: looseNumber.nullish(),
   settlement_method: settlementMethodSchema.nullish(),
   price: z.unknown().optional(),
@@ -155,6 +164,7 @@ export const v2DocumentBodySchema = z.looseObject({
   base_document_number: looseNumber.nullish(),
   sum: z.unknown().optional(),
   result_sum: z.unknown().optional(),
+  /** Flat `{type, sum, app_info}` or wrapped `{"payment": {...}}` (§10). Only an ADVANCE type is read (normalise.ts). */
   payments: z.array(z.unknown()).nullish(),
 });
 export type V2DocumentBody = z.infer<typeof v2DocumentBodySchema>;
@@ -176,6 +186,8 @@ export const v2DocumentSchema = z.looseObject({
   user_id: z.string().nullish(),
   version: z.string().nullish(),
   extras: z.unknown().optional(),
+  /** When the cloud received the document (§10 [S]: seconds after close_date, later for an offline terminal). Kept when readable, never rejected. */
+  created_at: z.unknown().optional(),
   body: v2DocumentBodySchema.nullish(),
 });
 export type V2Document = z.infer<typeof v2DocumentSchema>;

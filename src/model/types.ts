@@ -6,10 +6,14 @@ import type { Milli } from './quantity.ts';
 
 export type ApiVersion = 'v2' | 'v1';
 
-/** Every document type named in the reference (shared/docs/evotor-api.md §3, JSDK DocumentType). */
+/**
+ * Every document type named in the reference (shared/docs/evotor-api.md §3, JSDK DocumentType), and CORRECTION
+ * (чек коррекции), seen in real documents (§10 [S]).
+ */
 export const DOCUMENT_TYPES = [
   'SELL', 'PAYBACK', 'BUY', 'BUYBACK', 'ACCEPT', 'RETURN', 'WRITE_OFF', 'INVENTORY', 'REVALUATION', 'OPEN_TARE',
   'CASH_INCOME', 'CASH_OUTCOME', 'OPEN_SESSION', 'CLOSE_SESSION', 'FPRINT', 'X_REPORT', 'Z_REPORT', 'POS_OPEN_SESSION',
+  'CORRECTION',
 ] as const;
 export type KnownDocumentType = (typeof DOCUMENT_TYPES)[number];
 /** A type the reference does not name is kept as UNKNOWN (its raw name is in DocumentMeta.rawType). */
@@ -37,6 +41,10 @@ export interface DocumentMeta {
   completeInventory?: boolean;
   /** PAYBACK/BUYBACK: the document it refers to, when given. */
   baseDocumentId?: string;
+  /** V2 created_at (when the cloud received it), epoch ms; absent when not sent or unreadable. */
+  createdTime?: number;
+  /** A payment of type ADVANCE («По предоплате»): the final receipt of a prepaid order (§10). */
+  paidByAdvance?: true;
 }
 
 /** One product line of a document, as far as stock is concerned. */
@@ -61,6 +69,8 @@ export interface DocumentLine {
   /** Product code and unit as printed on the line, for reports about products missing from the catalogue. */
   code?: string;
   measureName?: string;
+  /** Set only when the quantity has more decimals than the line's measure_precision allows: that precision. */
+  allowedDecimals?: number;
 }
 
 export interface NormalisedDocument {

@@ -62,9 +62,10 @@ function productEvents(doc: NormalisedDocument, catalogue: Catalogue | undefined
   const skipped = emptySkipCounts();
   const result: DocumentEvents = { doc: ref, rule: rule.id, events: [], inventory: null, skipped, unknownProducts: [] };
   const effect = rule.effect;
-  if (effect === 'none') {
+  if (effect === 'none' || effect === 'mention') {
     skipped.noStockEffectDocuments = 1;
-    return result;
+    // 'mention' still makes its listed products' rows, so their history says in words why nothing moved.
+    if (effect === 'none') return result;
   }
   if (effect === 'ignore') skipped.unknownTypeDocuments = 1;
   if (effect === 'flag') skipped.openTareDocuments = 1;
@@ -140,7 +141,8 @@ function productEvents(doc: NormalisedDocument, catalogue: Catalogue | undefined
   sortGroups(groups, count);
   if (count > 0) {
     const events = new Array<ProductEvent>(count);
-    for (let i = 0; i < count; i++) events[i] = makeEvent(ref, rule.id, effect, rule.settlementApplies, groups[i]!);
+    const byAdvance = meta.paidByAdvance === true;
+    for (let i = 0; i < count; i++) events[i] = makeEvent(ref, rule.id, effect, rule.settlementApplies, byAdvance, groups[i]!);
     if (entries !== null) for (let i = 0; i < count; i++) entries.push(groups[i]!.entry!);
     result.events = events;
   }
@@ -195,7 +197,7 @@ function isServiceType(type: string | null): boolean {
 
 function makeEvent(
   doc: DocRef, ruleId: ProductEvent['rule'], effect: ReturnType<typeof ruleForType>['effect'],
-  settlementApplies: boolean, group: ProductLines,
+  settlementApplies: boolean, byAdvance: boolean, group: ProductLines,
 ): ProductEvent {
   const warnings: Warning[] = [];
   if (group.setHeaders > 0) warnings.push(makeWarning('SET_HEADER', doc, null, group.setHeaders));
@@ -217,12 +219,18 @@ function makeEvent(
       const line = i === 0 ? first : more![i - 1]!;
       const quantity = absQuantity(line.quantity);
       handled = addQuantity(handled, quantity);
+      if (line.allowedDecimals !== undefined) warnings.push(makeWarning('QUANTITY_PRECISION', doc, String(line.allowedDecimals)));
       const settlement = settlementApplies ? classifySettlement(line.settlementMethod) : null;
       if (!settlement || settlement.moves) moved = addQuantity(moved, quantity);
-      if (settlement && line.settlementMethod !== null) {
-        const raw = line.settlementMethod;
+      // Noted when the line states a method, or when the receipt was paid by an advance (its words say so).
+      if (settlement && (line.settlementMethod !== null || byAdvance)) {
+        const raw = line.settlementMethod ?? '';
         notes ??= new Map();
-        const note = notes.get(raw) ?? { kind: settlement.kind, raw, moves: settlement.moves, quantity: ZERO };
+        let note = notes.get(raw);
+        if (note === undefined) {
+          note = { kind: settlement.kind, raw, moves: settlement.moves, quantity: ZERO };
+          if (byAdvance) note.byAdvance = true;
+        }
         note.quantity = addQuantity(note.quantity, quantity);
         notes.set(raw, note);
         if (settlement.kind === 'unknown') warnings.push(makeWarning('UNKNOWN_SETTLEMENT_METHOD', doc, raw));
@@ -238,6 +246,7 @@ function makeEvent(
   let counted: Milli = ZERO;
   for (let i = 0; i < lineCount; i++) {
     const line = i === 0 ? first : more![i - 1]!;
+    if (line.allowedDecimals !== undefined && effect === 'count') warnings.push(makeWarning('QUANTITY_PRECISION', doc, String(line.allowedDecimals)));
     handled = addQuantity(handled, absQuantity(line.quantity));
     counted = addQuantity(counted, line.quantity);
   }
@@ -249,7 +258,7 @@ function makeEvent(
     if (lineCount > 1) warnings.push(makeWarning('REPEATED_INVENTORY_LINE', doc, null, lineCount));
   } else if (effect === 'flag') {
     warnings.push(makeWarning('OPEN_TARE_IGNORED', doc));
-  } else {
+  } else if (effect === 'ignore') {
     warnings.push(makeWarning('UNKNOWN_DOCUMENT_TYPE', doc, doc.rawType));
   }
   return event;

@@ -4,8 +4,8 @@
  */
 import { formatQuantity, formatQuantityRu, parseQuantity, type Milli } from '../model/quantity.ts';
 import type { DocumentType } from '../model/types.ts';
-import { SETTLEMENT_KINDS } from './settlement.ts';
-import type { ChainBreakSummary, DocRef, ProductStock, Warning } from './types.ts';
+import { SETTLEMENT_KINDS, type Handover } from './settlement.ts';
+import type { ChainBreakSummary, DocRef, ProductEvent, ProductStock, SettlementKind, Warning } from './types.ts';
 
 export type Lang = 'ru' | 'en';
 
@@ -35,6 +35,7 @@ const TYPE_NAMES: Record<DocumentType, { ru: string; en: string }> = {
   FPRINT: { ru: 'Фискальный документ', en: 'Fiscal document' },
   X_REPORT: { ru: 'X-отчёт', en: 'X report' },
   Z_REPORT: { ru: 'Z-отчёт', en: 'Z report' },
+  CORRECTION: { ru: 'Чек коррекции', en: 'Correction receipt' },
   UNKNOWN: { ru: 'Документ', en: 'Document' },
 };
 
@@ -162,13 +163,7 @@ function formula(ps: ExplainedStock, lang: Lang, result: string): string {
   const words = MOVE_WORDS[ps.rule ?? 'SELL'] ?? MOVE_WORDS.SELL!;
   const sign = words.sign === '-' ? MINUS : '+';
   const held = ps.settlements.filter((s) => !s.moves);
-  const heldText = held.map((s) => {
-    const kind = SETTLEMENT_KINDS[s.kind];
-    const why = s.kind === 'credit_payment'
-      ? (ru ? 'товар был передан раньше' : 'the goods were handed over earlier')
-      : (ru ? 'товар не передан' : 'no goods were handed over');
-    return `${kind[lang]} (${q(s.quantity, lang)}): ${why}`;
-  });
+  const heldText = held.map((s) => `${settlementName(s, lang)} (${q(s.quantity, lang)}): ${HANDOVER_WORDS[SETTLEMENT_KINDS[s.kind].handover][lang]}`);
   if (ps.movement === '0' && held.length > 0) {
     return ru
       ? `${heldText.join('; ')}, остаток не меняется; остаток до ${before} = ${result}`
@@ -178,6 +173,51 @@ function formula(ps: ExplainedStock, lang: Lang, result: string): string {
     ? `остаток до ${before} ${sign} ${words.ru} ${moved} = ${result}`
     : `stock before ${before} ${sign} ${words.en} ${moved} = ${result}`;
   return held.length > 0 ? `${main} (${ru ? 'ещё' : 'also'} ${heldText.join('; ')})` : main;
+}
+
+/** What the FFD wording says about the goods (settlement.ts `handover`). */
+const HANDOVER_WORDS: Record<Handover, { ru: string; en: string }> = {
+  not_yet: { ru: 'товар не передан', en: 'no goods were handed over' },
+  now: { ru: 'товар передан', en: 'the goods were handed over' },
+  earlier: { ru: 'товар передан раньше', en: 'the goods were handed over earlier' },
+  unknown: { ru: 'считаем, что товар передан', en: 'counted as goods handed over' },
+};
+
+/** «полный расчёт», or «полный расчёт по предоплате» on the final receipt of a prepaid order. */
+function settlementName(s: { kind: SettlementKind; byAdvance?: true }, lang: Lang): string {
+  const name = SETTLEMENT_KINDS[s.kind][lang];
+  if (!s.byAdvance || !SETTLEMENT_KINDS[s.kind].moves) return name;
+  return lang === 'ru' ? `${name} по предоплате` : `${name} of a prepaid order`;
+}
+
+/**
+ * What one document did to one product, in words, for its row in the product's history; null when the numbers say it
+ * all (an ordinary sale, acceptance or count). Receipts with a settlement method other than an ordinary full
+ * settlement, final receipts of prepaid orders and documents that move nothing say why.
+ */
+export function explainEvent(event: ProductEvent, lang: Lang): string | null {
+  const ru = lang === 'ru';
+  if (event.rule === 'CORRECTION') {
+    return ru
+      ? 'Чек коррекции исправляет фискальные данные, а не товар: остаток не меняется.'
+      : 'A correction receipt fixes fiscal data, not goods: stock unchanged.';
+  }
+  if (event.rule === 'OPEN_TARE') {
+    return ru ? 'Вскрытие тары не учитывается: его влияние на остаток неизвестно.' : 'Opening of tare is not counted: its effect on stock is unknown.';
+  }
+  if (event.rule === 'UNKNOWN_TYPE') {
+    return ru ? `Документ неизвестного типа «${event.doc.rawType}» не учитывается.` : `A document of unknown type "${event.doc.rawType}" is not counted.`;
+  }
+  const told = event.settlements.filter((s) => s.kind !== 'full_settlement' || s.byAdvance);
+  if (told.length === 0) return null;
+  const parts = told.map((s) => {
+    const handover = HANDOVER_WORDS[SETTLEMENT_KINDS[s.kind].handover][lang];
+    const quantity = told.length > 1 || event.settlements.length > 1 ? ` (${q(s.quantity, lang)})` : '';
+    return `${settlementName(s, lang)}${quantity}: ${handover}`;
+  });
+  const unchanged = event.movement === 0 ? (ru ? ', остаток не меняется' : ', stock unchanged') : '';
+  const text = parts.join('; ') + unchanged + '.';
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 const MOVE_WORDS: Partial<Record<string, { sign: '-' | '+'; ru: string; en: string }>> = {
@@ -227,6 +267,10 @@ export function describeWarning(w: Warning, lang: Lang, options: ExplainOptions 
       return ru
         ? `По всем документам начиная с документа «${doc}» получается ${q(w.value ?? '0', lang)} — расхождение с остатком по последнему документу.`
         : `All documents since "${doc}" add up to ${q(w.value ?? '0', lang)}, which differs from the newest document.`;
+    case 'QUANTITY_PRECISION':
+      return ru
+        ? `В документе «${doc}» количество дробнее, чем допускает единица товара (знаков после запятой: ${w.value})${repeated}; проверьте документ.`
+        : `"${doc}" has a quantity with more decimals than the product's unit allows (${w.value})${repeated}; check the document.`;
     case 'QUANTITY_OUT_OF_RANGE':
       return ru
         ? `Остаток больше, чем принимает Облако Эвотор (до 7 знаков до запятой).`

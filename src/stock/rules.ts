@@ -14,6 +14,8 @@ export type Effect =
   | 'count'
   /** listed products are flagged; nothing moves and nothing is decided */
   | 'flag'
+  /** listed products get a row that moves and decides nothing, with no flag (the history says why in words) */
+  | 'mention'
   /** no stock effect at all */
   | 'none'
   /** type unknown: ignored, counted, listed products flagged */
@@ -79,6 +81,11 @@ export const RULES: readonly Rule[] = [
     source: 'evotor-api.md §9: whether OPEN_TARE moves stock is [?]; its initial_quantity text is copied from sales',
   },
   {
+    id: 'CORRECTION', types: ['CORRECTION'], effect: 'mention', settlementApplies: false,
+    rule: 'nothing moves and nothing is decided; listed products show it in their history, not flagged',
+    source: 'evotor-api.md §10 [S]: a CORRECTION (чек коррекции) fixes fiscal data, not goods',
+  },
+  {
     id: 'NO_STOCK_EFFECT',
     types: ['REVALUATION', 'CASH_INCOME', 'CASH_OUTCOME', 'OPEN_SESSION', 'CLOSE_SESSION', 'POS_OPEN_SESSION', 'FPRINT', 'X_REPORT', 'Z_REPORT'],
     effect: 'none', settlementApplies: false,
@@ -118,20 +125,27 @@ export function decidesStock(effect: Effect): boolean {
 export const LINE_RULES = [
   {
     id: 'settlement',
-    rule: 'receipt lines (SELL, PAYBACK, BUY, BUYBACK): prepayment 100%, partial prepayment, advance, credit payment move '
-      + 'nothing; full settlement, partial settlement and credit, handover on credit move; absent = full settlement; '
-      + 'unknown value moves and is flagged',
-    source: 'Guide (top note "учитывайте settelment_method"); evotor-api.md §8 (FFD tag 1214, legal wording)',
+    rule: 'receipt lines (SELL, PAYBACK, BUY, BUYBACK): PREPAYMENT_FULL, PREPAYMENT_PARTIAL, ADVANCE, CREDIT_CHECKOUT move '
+      + 'nothing; CHECKOUT_FULL, CHECKOUT_PARTIAL, CREDIT_PASS move; Evotor\'s names exact, other spellings read as words, '
+      + 'never against an exact name; absent = full settlement; a value nobody knows moves and is flagged (settlement.ts)',
+    source: 'Guide (top note "учитывайте settelment_method"); evotor-api.md §10 (Evotor\'s names, terminal SDK reading of '
+      + 'a missing value), §8 (FFD tag 1214, legal wording)',
   },
   {
     id: 'sign',
     rule: 'the sign of quantity is never trusted: |quantity| with the direction from the document type',
-    source: 'evotor-api.md §4: V1 PAYBACK and BUY carry negative quantities; §3 "[I] Use abs(quantity)"',
+    source: 'evotor-api.md §10: V2 quantity "always positive" (a real PAYBACK has 1); §4: V1 PAYBACK and BUY carry negative quantities',
   },
   {
     id: 'free-price',
-    rule: 'lines with no product id or 390067bf-e8d3-4fcc-8c30-fbfd77a0a70d are skipped and counted',
-    source: 'evotor-api.md §4/§9 (DOCAPI pos-docs comments: "Позиция по свободной цене")',
+    rule: 'lines with no product id (absent, null or empty) or 390067bf-e8d3-4fcc-8c30-fbfd77a0a70d are skipped and '
+      + 'counted; they need no quantity',
+    source: 'evotor-api.md §10 ("product_id is absent on free-price lines"), §4/§9 (DOCAPI pos-docs: "Позиция по свободной цене")',
+  },
+  {
+    id: 'precision',
+    rule: 'a quantity with more decimals than the line\'s measure_precision allows is counted as sent and flagged',
+    source: 'evotor-api.md §10, §3: measure_precision gives the decimals a product\'s quantity may have (0 for pieces)',
   },
   {
     id: 'service',

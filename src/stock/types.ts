@@ -14,6 +14,8 @@ export type RuleId =
   /** A complete inventory that does not list the product: stock set to 0. */
   | 'INVENTORY_UNLISTED'
   | 'OPEN_TARE'
+  /** A correction receipt (чек коррекции): fiscal data only. */
+  | 'CORRECTION'
   | 'NO_STOCK_EFFECT'
   | 'UNKNOWN_TYPE';
 
@@ -50,6 +52,8 @@ export interface SettlementNote {
   moves: boolean;
   /** Total |quantity| of the lines with this value. */
   quantity: Milli;
+  /** The receipt was paid (partly) by an ADVANCE payment («По предоплате»): the final receipt of a prepaid order. */
+  byAdvance?: true;
 }
 
 export type WarningCode =
@@ -73,6 +77,8 @@ export type WarningCode =
   | 'REPEATED_INVENTORY_LINE'
   /** The ledger (inventory or first stock-before plus all movements) disagrees with the guide's result. */
   | 'LEDGER_DIFFERS'
+  /** A line's quantity has more decimals than its measure_precision allows (value: the allowed decimals). */
+  | 'QUANTITY_PRECISION'
   /** The catalogue's current quantity is not an exact quantity. */
   | 'BAD_CLOUD_QUANTITY'
   /** The result is beyond what Evotor stores (7 integer digits). */
@@ -209,7 +215,7 @@ export interface ProductStock {
   movement: string | null;
   handled: string | null;
   setTo: string | null;
-  settlements: { kind: SettlementKind; raw: string; moves: boolean; quantity: string }[];
+  settlements: { kind: SettlementKind; raw: string; moves: boolean; quantity: string; byAdvance?: true }[];
   /** Set when the deciding document had no stock-before: the result is anchored on an earlier document. */
   derived: { from: DocRef; rule: RuleId; stock: string; laterMovement: string; laterDocuments: number } | null;
   /** Ledger: latest inventory (or else the oldest stock-before) plus every later movement. */

@@ -17,7 +17,7 @@ const TYPE_KEYS: Record<DocumentType, MessageKey> = {
   RETURN: 'doc.RETURN', WRITE_OFF: 'doc.WRITE_OFF', INVENTORY: 'doc.INVENTORY', REVALUATION: 'doc.REVALUATION',
   OPEN_TARE: 'doc.OPEN_TARE', CASH_INCOME: 'doc.CASH_INCOME', CASH_OUTCOME: 'doc.CASH_OUTCOME',
   OPEN_SESSION: 'doc.OPEN_SESSION', CLOSE_SESSION: 'doc.CLOSE_SESSION', POS_OPEN_SESSION: 'doc.OPEN_SESSION',
-  FPRINT: 'doc.FPRINT', X_REPORT: 'doc.X_REPORT', Z_REPORT: 'doc.Z_REPORT', UNKNOWN: 'doc.UNKNOWN',
+  FPRINT: 'doc.FPRINT', X_REPORT: 'doc.X_REPORT', Z_REPORT: 'doc.Z_REPORT', CORRECTION: 'doc.CORRECTION', UNKNOWN: 'doc.UNKNOWN',
 };
 
 export function docTypeName(doc: Pick<DocLike, 'type' | 'rawType'>): string {

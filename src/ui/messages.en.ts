@@ -221,6 +221,7 @@ export const en: Messages = {
   'doc.FPRINT': 'Fiscal document',
   'doc.X_REPORT': 'X report',
   'doc.Z_REPORT': 'Z report',
+  'doc.CORRECTION': 'Correction receipt',
   'doc.UNKNOWN': 'Document',
 
   'plan.preparing': 'Preparing the write…',

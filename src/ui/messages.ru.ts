@@ -223,6 +223,7 @@ export const ru = {
   'doc.FPRINT': 'Фискальный документ',
   'doc.X_REPORT': 'X-отчёт',
   'doc.Z_REPORT': 'Z-отчёт',
+  'doc.CORRECTION': 'Чек коррекции',
   'doc.UNKNOWN': 'Документ',
 
   'plan.preparing': 'Готовим запись…',

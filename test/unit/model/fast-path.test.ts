@@ -169,11 +169,21 @@ const goodQuantity = fc.oneof(
   fc.constantFrom('1.000', '1,5', ' 2 ', '1e3', '0.0001', 'abc', '-0'),
 );
 const settlement = fc.oneof(
-  fc.constantFrom('FULL_PREPAYMENT', 'FullSettlement', ' ', '', 4, 7, 1.5),
-  fc.record({ type: maybe(fc.constantFrom('FULL_PREPAYMENT', 'ADVANCE', 4, ' ', '')), amount: maybe(fc.constantFrom(0, '10', 2.5)) }, { requiredKeys: [] }),
+  fc.constantFrom('FULL_PREPAYMENT', 'FullSettlement', 'CHECKOUT_FULL', ' ', '', 4, 7, 1.5),
+  fc.record({ type: maybe(fc.constantFrom('CHECKOUT_FULL', 'CREDIT_CHECKOUT', 'FULL_PREPAYMENT', 'ADVANCE', 4, ' ', '')), amount: maybe(fc.constantFrom(0, '10', 2.5, null)) }, { requiredKeys: [] }),
 );
 
+/** A position as real JSON sends it (flat) or as the documentation's samples wrap it ({"position": …}, §10), or a broken wrapper. */
 const position = (depth: number): fc.Arbitrary<Record<string, unknown>> =>
+  fc.oneof(
+    { weight: 6, arbitrary: flatPosition(depth) },
+    { weight: 2, arbitrary: flatPosition(depth).map((inner) => ({ position: inner })) },
+    { weight: 1, arbitrary: fc.tuple(flatPosition(depth), flatPosition(0)).map(([inner, outer]) => ({ ...outer, position: inner })) },
+    { weight: 1, arbitrary: fc.tuple(flatPosition(depth), junk).map(([inner, odd]) => ({ position: { position: inner } , ...(odd === undefined ? {} : { note: odd }) })) },
+    { weight: 1, arbitrary: junk.map((odd) => ({ position: odd })) },
+  );
+
+const flatPosition = (depth: number): fc.Arbitrary<Record<string, unknown>> =>
   fc.record(
     {
       product_id: maybe(productIds),
@@ -183,7 +193,7 @@ const position = (depth: number): fc.Arbitrary<Record<string, unknown>> =>
       product_name: maybe(fc.constantFrom('Товар', '')),
       code: maybe(fc.constantFrom('17', 17, '')),
       measure_name: maybe(fc.constantFrom('шт', 'кг', '')),
-      measure_precision: maybe(fc.constantFrom(0, 3, '3')),
+      measure_precision: maybe(fc.constantFrom(0, 0, 1, 2, 3, '0', '3', -1, 7, 0.5)),
       settlement_method: maybe(settlement),
       price: maybe(fc.constantFrom(100, '100', { before: 1 })),
       extra_field: maybe(fc.constantFrom('kept', 1)),
@@ -213,6 +223,8 @@ const v2Document = fc.record(
     user_id: maybe(fc.constant('U')),
     version: maybe(fc.constant('V2')),
     extras: maybe(fc.constant({})),
+    created_at: maybe(fc.constantFrom('2025-02-02T10:18:10.007+0000', 1_738_491_490_007, 'soon', '')),
+    counterparties: maybe(fc.constant(null)),
     body: maybe(
       fc.record(
         {
@@ -220,7 +232,10 @@ const v2Document = fc.record(
           complete_inventory: maybe(fc.constantFrom(true, false, 'true', 'false', 'yes')),
           base_document_id: maybe(fc.constantFrom('B', '')),
           base_document_number: maybe(fc.constantFrom(3, '3')),
-          payments: maybe(fc.constant([{ sum: 1 }])),
+          payments: maybe(fc.constantFrom(
+            [{ sum: 1 }], [{ type: 'CASH', sum: 190 }], [{ type: 'ADVANCE', sum: 1, app_info: { name: 'По предоплате' } }, { type: 'CASH' }],
+            [{ payment: { type: 'ADVANCE', sum: 1 } }], [{ payment: { type: 'CASH' } }], [null, 'x', { type: ' advance ' }],
+          )),
           sum: maybe(fc.constant(10)),
         },
         { requiredKeys: [] },

@@ -27,8 +27,46 @@ describe('normaliseDocument V2', () => {
     ]);
   });
 
+  // evotor-api.md §10: measure_precision gives the decimals a product's quantity may have (0 for pieces).
+  it('marks a quantity with more decimals than measure_precision allows, and only then', () => {
+    const doc = ok(v2Doc('SELL', [
+      line('p1', 1.5, 10, { measure_precision: 0 }), line('p2', 1, 10, { measure_precision: 0 }),
+      line('p3', 0.25, 10, { measure_precision: 2 }), line('p4', 0.125, 10, { measure_precision: 2 }),
+      line('p5', 0.125, 10, { measure_precision: 3 }), line('p6', 1.5, 10), line('p7', 1.5, 10, { measure_precision: 'x' }),
+    ]));
+    expect(doc.lines.map((l) => l.allowedDecimals)).toEqual([0, undefined, undefined, 2, undefined, undefined, undefined]);
+  });
+
+  // evotor-api.md §10 [C]: "product_id is absent on free-price lines"; §4: or the reserved id.
+  it('free-price lines need no product id and no quantity', () => {
+    const doc = ok(v2Doc('SELL', [{ product_name: 'Свободная цена', price: 50 }, { product_id: FREE_PRICE_PRODUCT_ID, product_name: 'Свободная цена' }, line('p', 1, 2)]));
+    expect(doc.lines.map((l) => [l.productId, l.quantity])).toEqual([[null, 0], [FREE_PRICE_PRODUCT_ID, 0], ['p', 1000]]);
+  });
+
+  // evotor-api.md §10 [C]: the documentation's samples wrap items, {"position": …} and {"payment": …}; real JSON is flat.
+  it('reads wrapped positions (and their sub-positions) and wrapped payments like flat ones', () => {
+    const flat = v2Doc('SELL', [line('set', 1, 0, { sub_positions: [line('c1', 2, 5)] }), line('p', 1, 3)], { id: 'W', body: { payments: [{ type: 'ADVANCE', sum: 1 }] } });
+    const wrapped = {
+      ...flat,
+      body: {
+        positions: flat.body.positions.map((p) => ({ position: p.sub_positions ? { ...p, sub_positions: p.sub_positions.map((c) => ({ position: c })) } : p })),
+        payments: [{ payment: { type: 'ADVANCE', sum: 1, app_info: { name: 'По предоплате' } } }],
+      },
+    };
+    expect(ok(wrapped)).toEqual(ok(flat));
+    expect(ok(wrapped).meta.paidByAdvance).toBe(true);
+    expect(bad({ ...flat, body: { positions: [{ position: { product_id: 'p', quantity: 'abc' } }] } }).reason).toMatch(/^body\.positions\[0\]\.position\.quantity: /);
+  });
+
+  it('keeps created_at when it is readable, and never rejects a document for it', () => {
+    expect(ok({ ...v2Doc('SELL', []), created_at: '2025-02-02T10:18:10.007+0000' }).meta.createdTime).toBe(Date.UTC(2025, 1, 2, 10, 18, 10, 7));
+    expect(ok({ ...v2Doc('SELL', []), created_at: 'later' }).meta.createdTime).toBeUndefined();
+  });
+
   it('unknown type is kept as UNKNOWN with its raw name; lower case types are read', () => {
-    expect(ok(v2Doc('CORRECTION', [])).meta).toMatchObject({ type: 'UNKNOWN', rawType: 'CORRECTION' });
+    expect(ok(v2Doc('MOVE', [])).meta).toMatchObject({ type: 'UNKNOWN', rawType: 'MOVE' });
+    // evotor-api.md §10 [S]: CORRECTION (чек коррекции) is seen in real documents, so it is a known type.
+    expect(ok(v2Doc('CORRECTION', [])).meta).toMatchObject({ type: 'CORRECTION', rawType: 'CORRECTION' });
     expect(ok(v2Doc('sell', [])).meta).toMatchObject({ type: 'SELL', rawType: 'sell' });
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { computeStock, type StockResult } from '../../../src/stock/index.ts';
+import { computeStock, toProductEvents, type StockResult } from '../../../src/stock/index.ts';
+import { normaliseDocument } from '../../../src/model/normalise.ts';
 import { FREE_PRICE_PRODUCT_ID } from '../../../src/model/types.ts';
 import { line, minutes, shuffled, stock, v1Doc, v1Product, v2Doc, v2Product } from './fixtures.ts';
 
@@ -124,15 +125,30 @@ describe('what is skipped and counted', () => {
   it('unknown document types are ignored, counted by raw name, and flag the products they list', () => {
     const result = v2([v2Product('p')], [
       v2Doc('SELL', [line('p', 1, 5)], { time: minutes(0) }),
-      v2Doc('CORRECTION', [line('p', 100, 100)], { time: minutes(5) }),
-      v2Doc('CORRECTION', [], { time: minutes(6) }),
-      v2Doc('MOVE', [], { time: minutes(7) }),
+      v2Doc('MOVE', [line('p', 100, 100)], { time: minutes(5) }),
+      v2Doc('MOVE', [], { time: minutes(6) }),
+      v2Doc('TELEPORT', [], { time: minutes(7) }),
     ]);
     expect(stock(result, 'p').quantity).toBe('4');
     expect(result.skipped.unknownTypeDocuments).toBe(3);
-    expect(result.skipped.unknownTypes).toEqual({ CORRECTION: 2, MOVE: 1 });
-    expect(stock(result, 'p').warnings).toContainEqual(expect.objectContaining({ code: 'UNKNOWN_DOCUMENT_TYPE', value: 'CORRECTION' }));
-    expect(result.counts.byType).toEqual({ CORRECTION: 2, MOVE: 1, SELL: 1 });
+    expect(result.skipped.unknownTypes).toEqual({ MOVE: 2, TELEPORT: 1 });
+    expect(stock(result, 'p').warnings).toContainEqual(expect.objectContaining({ code: 'UNKNOWN_DOCUMENT_TYPE', value: 'MOVE' }));
+    expect(result.counts.byType).toEqual({ MOVE: 2, TELEPORT: 1, SELL: 1 });
+  });
+
+  // evotor-api.md §10 [S]: a CORRECTION (чек коррекции) fixes fiscal data, not goods.
+  it('a correction receipt moves nothing, decides nothing and flags nothing; its row is there for the history', () => {
+    const docs = [
+      v2Doc('SELL', [line('p', 1, 5)], { time: minutes(0) }),
+      v2Doc('CORRECTION', [line('p', 100, 100)], { time: minutes(5) }),
+    ];
+    const result = v2([v2Product('p')], docs);
+    expect(stock(result, 'p')).toMatchObject({ quantity: '4', rule: 'SELL', warnings: [] });
+    expect(result.skipped).toMatchObject({ unknownTypeDocuments: 0, noStockEffectDocuments: 1 });
+    const read = normaliseDocument(docs[1]!, 'v2');
+    if (!read.ok) throw new Error('not read');
+    const events = toProductEvents(read.doc);
+    expect(events.events).toMatchObject([{ productId: 'p', rule: 'CORRECTION', decides: false, movement: 0, warnings: [] }]);
   });
 
   it('OPEN_TARE moves nothing, does not decide, and flags the product', () => {

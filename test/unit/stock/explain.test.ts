@@ -44,10 +44,10 @@ describe('explainProduct', () => {
 
   it('prepayment: no goods handed over, stock unchanged', () => {
     const result = one('SELL', [line('p', 2, 10, { settlement_method: { type: 'FULL_PREPAYMENT' } })]);
-    expect(ru(result)).toContain('предоплата 100% (2): товар не передан, остаток не меняется; остаток до 10 = 10 шт');
+    expect(ru(result)).toContain('полная предоплата (2): товар не передан, остаток не меняется; остаток до 10 = 10 шт');
     expect(en(result)).toContain('full prepayment (2): no goods were handed over, stock unchanged; stock before 10 = 10');
-    const credit = one('SELL', [line('p', 2, 10, { settlement_method: { type: 'CREDIT_PAYMENT' } })]);
-    expect(ru(credit)).toContain('оплата кредита (2): товар был передан раньше');
+    const credit = one('SELL', [line('p', 2, 10, { settlement_method: { type: 'CREDIT_CHECKOUT' } })]);
+    expect(ru(credit)).toContain('оплата кредита (2): товар передан раньше');
     const mixed = one('SELL', [line('p', 2, 10), line('p', 1, 10, { settlement_method: { type: 'ADVANCE' } })]);
     expect(ru(mixed)).toContain('остаток до 10 − продано 2 = 8 шт (ещё аванс (1): товар не передан)');
   });

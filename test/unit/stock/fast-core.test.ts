@@ -57,10 +57,8 @@ function referenceEvents(doc: NormalisedDocument, catalogue?: Catalogue): Docume
   const rule = ruleForType(doc.meta.type);
   const skipped = emptySkipCounts();
   const result: DocumentEvents = { doc: ref, rule: rule.id, events: [], inventory: null, skipped, unknownProducts: [] };
-  if (rule.effect === 'none') {
-    skipped.noStockEffectDocuments = 1;
-    return result;
-  }
+  if (rule.effect === 'none' || rule.effect === 'mention') skipped.noStockEffectDocuments = 1;
+  if (rule.effect === 'none') return result;
   if (rule.effect === 'ignore') skipped.unknownTypeDocuments = 1;
   if (rule.effect === 'flag') skipped.openTareDocuments = 1;
   const counting = decidesStock(rule.effect);
@@ -112,7 +110,7 @@ function referenceEvents(doc: NormalisedDocument, catalogue?: Catalogue): Docume
     }
     groupOf(id).lines.push(line);
   }
-  for (const group of byProduct.values()) result.events.push(referenceEvent(ref, rule.id, rule.effect, rule.settlementApplies, group));
+  for (const group of byProduct.values()) result.events.push(referenceEvent(ref, rule.id, rule.effect, rule.settlementApplies, doc.meta.paidByAdvance === true, group));
   result.events.sort((a, b) => (productKey(a.productId) < productKey(b.productId) ? -1 : 1));
   result.unknownProducts = [...unknown.values()].sort((a, b) => (a.productId < b.productId ? -1 : 1));
   if (doc.meta.type === 'INVENTORY' && doc.meta.completeInventory !== false) {
@@ -122,7 +120,8 @@ function referenceEvents(doc: NormalisedDocument, catalogue?: Catalogue): Docume
 }
 
 function referenceEvent(
-  doc: DocRef, ruleId: ProductEvent['rule'], effect: ReturnType<typeof ruleForType>['effect'], settlementApplies: boolean, group: ProductLines,
+  doc: DocRef, ruleId: ProductEvent['rule'], effect: ReturnType<typeof ruleForType>['effect'], settlementApplies: boolean,
+  byAdvance: boolean, group: ProductLines,
 ): ProductEvent {
   const warnings: Warning[] = [];
   if (group.setHeaders > 0) warnings.push(makeWarning('SET_HEADER', doc, null, group.setHeaders));
@@ -137,11 +136,12 @@ function referenceEvent(
     const notes = new Map<string, SettlementNote>();
     for (const line of group.lines) {
       const quantity = absQuantity(line.quantity);
+      if (line.allowedDecimals !== undefined) warnings.push(makeWarning('QUANTITY_PRECISION', doc, String(line.allowedDecimals)));
       const settlement = settlementApplies ? classifySettlement(line.settlementMethod) : null;
       if (!settlement || settlement.moves) moved = addQuantity(moved, quantity);
-      if (settlement && line.settlementMethod !== null) {
-        const raw = line.settlementMethod;
-        const note = notes.get(raw) ?? { kind: settlement.kind, raw, moves: settlement.moves, quantity: ZERO };
+      if (settlement && (line.settlementMethod !== null || byAdvance)) {
+        const raw = line.settlementMethod ?? '';
+        const note = notes.get(raw) ?? { kind: settlement.kind, raw, moves: settlement.moves, quantity: ZERO, ...(byAdvance ? { byAdvance: true as const } : {}) };
         note.quantity = addQuantity(note.quantity, quantity);
         notes.set(raw, note);
         if (settlement.kind === 'unknown') warnings.push(makeWarning('UNKNOWN_SETTLEMENT_METHOD', doc, raw));
@@ -152,13 +152,16 @@ function referenceEvent(
     event.settlements = [...notes.values()].sort((a, b) => (a.raw < b.raw ? -1 : 1));
   } else if (effect === 'count') {
     let counted: Milli = ZERO;
-    for (const line of group.lines) counted = addQuantity(counted, line.quantity);
+    for (const line of group.lines) {
+      if (line.allowedDecimals !== undefined) warnings.push(makeWarning('QUANTITY_PRECISION', doc, String(line.allowedDecimals)));
+      counted = addQuantity(counted, line.quantity);
+    }
     event.decides = true;
     event.setTo = counted;
     if (group.lines.length > 1) warnings.push(makeWarning('REPEATED_INVENTORY_LINE', doc, null, group.lines.length));
   } else if (effect === 'flag') {
     warnings.push(makeWarning('OPEN_TARE_IGNORED', doc));
-  } else {
+  } else if (effect === 'ignore') {
     warnings.push(makeWarning('UNKNOWN_DOCUMENT_TYPE', doc, doc.rawType));
   }
   return event;
@@ -202,7 +205,8 @@ const line = fc.record({
   productType: fc.constantFrom('NORMAL', 'NORMAL', 'SERVICE', ' service ', null, 'ALCOHOL_MARKED'),
   quantity: fc.integer({ min: -50_000, max: 50_000 }),
   stockBefore: fc.option(fc.integer({ min: -50_000, max: 500_000 }), { nil: null }),
-  settlementMethod: fc.constantFrom(null, null, null, 'FULL_PREPAYMENT', 'ADVANCE', 'FullSettlement', 'weird', '4', '7'),
+  settlementMethod: fc.constantFrom(null, null, null, 'CHECKOUT_FULL', 'PREPAYMENT_FULL', 'CREDIT_CHECKOUT', 'FULL_PREPAYMENT', 'ADVANCE', 'FullSettlement', 'weird', '4', '7'),
+  allowedDecimals: fc.constantFrom(undefined, undefined, undefined, 0, 2),
   hasSubPositions: fc.constantFrom(undefined, undefined, undefined, true),
   productName: fc.constantFrom(undefined, 'Товар'),
   code: fc.constantFrom(undefined, '17'),
@@ -218,14 +222,16 @@ const document = fc
     deviceId: fc.constantFrom('', 'DEV', 'dev', 'B'),
     number: fc.option(fc.nat(20), { nil: null }),
     completeInventory: fc.constantFrom(undefined, true, false),
+    paidByAdvance: fc.boolean(),
     lines: fc.array(line, { maxLength: 22 }),
   })
   .map(({ lines, ...m }): NormalisedDocument => {
     const meta: DocumentMeta = {
-      id: m.id, type: m.type, rawType: m.type === 'UNKNOWN' ? 'CORRECTION' : m.type, closeTime: m.closeTime, timeZoneOffset: null,
+      id: m.id, type: m.type, rawType: m.type === 'UNKNOWN' ? 'RECEIPT_OF_THE_FUTURE' : m.type, closeTime: m.closeTime, timeZoneOffset: null,
       deviceId: m.deviceId, number: m.number, storeId: '',
     };
     if (m.type === 'INVENTORY' && m.completeInventory !== undefined) meta.completeInventory = m.completeInventory;
+    if (m.paidByAdvance) meta.paidByAdvance = true;
     return {
       meta,
       lines: lines.map((l, index) => {
@@ -235,6 +241,7 @@ const document = fc
         if (l.hasSubPositions) out.hasSubPositions = true;
         if (l.productName) out.productName = l.productName;
         if (l.code) out.code = l.code;
+        if (l.allowedDecimals !== undefined) out.allowedDecimals = l.allowedDecimals;
         return out;
       }),
     };

@@ -1,9 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { classifySettlement, SETTLEMENT_KINDS } from '../../../src/stock/settlement.ts';
+import { classifySettlement, EVOTOR_NAMES, OTHER_SPELLINGS, SETTLEMENT_KINDS } from '../../../src/stock/settlement.ts';
 import type { SettlementKind } from '../../../src/stock/types.ts';
 
 /** Every spelling we expect in the wild, and what it means. */
 const SPELLINGS: [string | number | null | undefined, SettlementKind][] = [
+  // Evotor's own names (evotor-api.md §10), and other spellings of them (read as words).
+  ['PREPAYMENT_FULL', 'full_prepayment'], ['PREPAYMENT_PARTIAL', 'partial_prepayment'], ['ADVANCE', 'advance'],
+  ['CHECKOUT_FULL', 'full_settlement'], ['CHECKOUT_PARTIAL', 'partial_settlement'], ['CREDIT_PASS', 'credit'], ['CREDIT_CHECKOUT', 'credit_payment'],
+  [' CHECKOUT_FULL ', 'full_settlement'], ['checkout_full', 'full_settlement'], ['Checkout Partial', 'partial_settlement'],
+  ['credit-pass', 'credit'], ['CreditCheckout', 'credit_payment'], ['CHECKOUT', 'unknown'], ['PASS', 'unknown'],
   // Full prepayment (FFD 1): no goods.
   ['FULL_PREPAYMENT', 'full_prepayment'], ['PREPAYMENT_FULL', 'full_prepayment'], ['FullPrepayment', 'full_prepayment'],
   ['full-prepayment', 'full_prepayment'], ['full prepayment', 'full_prepayment'], ['fullprepayment', 'full_prepayment'],
@@ -57,10 +62,47 @@ describe('classifySettlement: words in any order, case and separator', () => {
     expect(moving).toEqual(['absent', 'credit', 'full_settlement', 'partial_settlement', 'unknown']);
   });
 
-  it('FFD codes and Evotor SDK names agree', () => {
+  it('FFD codes, Evotor\'s names and the terminal SDK names agree', () => {
     for (const info of Object.values(SETTLEMENT_KINDS)) {
       if (info.ffd !== null) expect(classifySettlement(info.ffd).kind).toBe(info.kind);
       if (info.evotorName !== null) expect(classifySettlement(info.evotorName).kind).toBe(info.kind);
+      if (info.sdkName !== null) expect(classifySettlement(info.sdkName).kind).toBe(info.kind);
+    }
+  });
+});
+
+// evotor-api.md §10: integration-library PaymentFeature.kt / SettlementMethod.kt, and CHECKOUT_FULL on real V2 positions.
+describe('Evotor\'s seven names: the exact table', () => {
+  it('holds the seven names with their FFD value, handover and movement', () => {
+    expect([...EVOTOR_NAMES].map(([name, info]) => [name, info.ffd, info.handover, info.moves])).toEqual([
+      ['PREPAYMENT_FULL', 1, 'not_yet', false], ['PREPAYMENT_PARTIAL', 2, 'not_yet', false], ['ADVANCE', 3, 'not_yet', false],
+      ['CHECKOUT_FULL', 4, 'now', true], ['CHECKOUT_PARTIAL', 5, 'now', true], ['CREDIT_PASS', 6, 'now', true],
+      ['CREDIT_CHECKOUT', 7, 'earlier', false],
+    ]);
+  });
+
+  it('the review words: «полный расчёт», «оплата кредита»', () => {
+    expect(classifySettlement('CHECKOUT_FULL').ru).toBe('полный расчёт');
+    expect(classifySettlement('CREDIT_CHECKOUT').ru).toBe('оплата кредита');
+    expect(classifySettlement('CREDIT_PASS').ru).toBe('передача в кредит');
+  });
+
+  it('is read before the words and never as unknown', () => {
+    for (const [name, info] of EVOTOR_NAMES) {
+      expect(classifySettlement(name)).toBe(info);
+      expect(classifySettlement(name).kind).not.toBe('unknown');
+    }
+  });
+
+  it('every other known spelling reads to its kind, with a source', () => {
+    expect(OTHER_SPELLINGS.length).toBe(21);
+    for (const { spelling, kind, source } of OTHER_SPELLINGS) {
+      expect(classifySettlement(spelling).kind, `${spelling} (${source})`).toBe(kind);
+      expect(source).toMatch(/evotor-api\.md §(8|10)/);
+    }
+    // The bridge's names are not Evotor's cloud names: they go through the words.
+    for (const name of ['FULL_PREPAYMENT', 'PARTIAL_PREPAYMENT', 'ADVANCE_PAYMENT', 'FULL_SETTLEMENT', 'PARTIAL_SETTLEMENT', 'LEND', 'LOAN_PAYMENT']) {
+      expect(EVOTOR_NAMES.has(name)).toBe(false);
     }
   });
 });
