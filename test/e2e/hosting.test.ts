@@ -140,6 +140,8 @@ describe('hosted by nginx with the pass-through', () => {
     expect(responses.embed.headers.get('cache-control')).toBe('no-cache');
     expect(responses.api.headers.get('cache-control')).toBe('no-store');
     expect(responses.api.headers.get('access-control-allow-origin')).toBeNull();
+    // Same origin: the rate-limit headers the pacing reads need no CORS exposure (§6).
+    expect(responses.api.headers.get('x-ratelimit-remaining')).toMatch(/^\d+$/);
     expect(responses.asset.headers.get('content-encoding')).toBe('gzip');
     expect(responses.embed.headers.get('content-encoding')).toBe('gzip');
     // For hosts that send no header, index.html says the same (but frame-ancestors, which a meta tag cannot carry).
