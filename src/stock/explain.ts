@@ -39,6 +39,11 @@ const TYPE_NAMES: Record<DocumentType, { ru: string; en: string }> = {
   UNKNOWN: { ru: 'Документ', en: 'Document' },
 };
 
+/** A document type as the merchant calls it ("Продажа", "Приёмка"). */
+export function documentTypeName(type: DocumentType, lang: Lang): string {
+  return (TYPE_NAMES[type] ?? TYPE_NAMES.UNKNOWN)[lang];
+}
+
 /** dd.MM.yyyy HH:mm (ru) or yyyy-MM-dd HH:mm (en) in the terminal's time zone; "UTC" appended when it is unknown. */
 export function formatDocTime(doc: Pick<DocRef, 'closeTime' | 'timeZoneOffset'>, lang: Lang, options: ExplainOptions = {}): string {
   const offset = doc.timeZoneOffset ?? options.defaultTimeZoneOffset ?? null;

@@ -12,7 +12,7 @@ export { compareDocs, compareEvents, docRef, productKey } from './order.ts';
 export { buildCatalogue, type Catalogue, type BuiltCatalogue } from './catalogue.ts';
 export { RULES, LINE_RULES, ruleForType, ruleById, type Rule, type Effect } from './rules.ts';
 export { classifySettlement, EVOTOR_NAMES, OTHER_SPELLINGS, SETTLEMENT_KINDS, type Handover, type SettlementInfo } from './settlement.ts';
-export { explainProduct, explainEvent, describeWarning, formatDocTitle, formatDocTime, type ExplainOptions, type Lang } from './explain.ts';
+export { explainProduct, explainEvent, describeWarning, documentTypeName, formatDocTitle, formatDocTime, type ExplainOptions, type Lang } from './explain.ts';
 export type {
   ChainBreak,
   ChainBreakSummary,

@@ -15,7 +15,7 @@ import type { EvotorClient } from '../api/client.ts';
 import { addQuantity, formatQuantity, type Milli } from '../model/quantity.ts';
 import { normaliseDocument } from '../model/normalise.ts';
 import type { ApiVersion, CatalogueProduct, NormalisedDocument } from '../model/types.ts';
-import { buildCatalogue, compareDocs, docRef, productKey, toProductEvents } from '../stock/index.ts';
+import { buildCatalogue, compareDocs, docRef, documentTypeName, productKey, toProductEvents } from '../stock/index.ts';
 import { formatDateTime } from './csv.ts';
 import { markForReview, retarget } from './state.ts';
 import type { DocumentRef, GuardAdjustment, JournalItem, MovedProduct } from './types.ts';
@@ -48,8 +48,8 @@ function signed(q: Milli): string {
 
 export function describeMovement(doc: DocumentRef, kind: 'delta' | 'set', quantity: Milli): string {
   const number = doc.number !== null ? ` №${doc.number}` : '';
-  const what = kind === 'set' ? `= ${formatQuantity(quantity)}` : signed(quantity);
-  return `${doc.type}${number} от ${formatDateTime(doc.closeTime, doc.timeZoneOffset)}: ${what}`;
+  const what = (kind === 'set' ? `= ${formatQuantity(quantity)}` : signed(quantity)).replace('.', ',');
+  return `${documentTypeName(doc.type, 'ru')}${number} от ${formatDateTime(doc.closeTime, doc.timeZoneOffset)}: ${what}`;
 }
 
 /**

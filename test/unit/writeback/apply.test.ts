@@ -406,9 +406,9 @@ describe('journal and export', () => {
     const lines = csv.slice(1).trimEnd().split('\r\n');
     expect(lines).toHaveLength(4);
     expect(lines[1]).toContain('"Магазин";"' + p(1) + '"');
-    expect(lines[2]).toContain('"0";"2";"2"');
+    expect(lines[2]).toContain(';0;2;2;');
     expect(lines[3]).toContain('"пропущено"');
-    expect(lines[3]).toContain('undecided');
+    expect(lines[3]).toContain('"нет данных об остатке"');
     wb.close();
   });
 });

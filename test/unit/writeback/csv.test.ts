@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CSV_BOM, describeDocument, neutralise, toCsv, type CsvRow } from '../../../src/writeback/csv.ts';
+import { CSV_BOM, describeDocument, neutralise, REASON_RU, RULE_RU, toCsv, type CsvRow } from '../../../src/writeback/csv.ts';
+import type { ItemReason } from '../../../src/writeback/types.ts';
 import { milli } from '../../../src/model/quantity.ts';
 
 function row(over: Partial<CsvRow> = {}): CsvRow {
@@ -8,28 +9,37 @@ function row(over: Partial<CsvRow> = {}): CsvRow {
     productId: '0b3c8f7e-1111-4222-8333-444455556666', code: '17', name: 'Молоко 3,2% "Домик"',
     before: milli(0), computed: milli(7000), written: milli(7000),
     decidingDocument: { id: 'd1', type: 'SELL', number: 15, closeTime: Date.UTC(2025, 2, 12, 11, 5), deviceId: 'dev', timeZoneOffset: 3 * 3600_000 },
-    rule: 'sell', warnings: [], status: 'verified', reason: null, message: null,
+    rule: 'SELL', warnings: [], status: 'verified', reason: null, message: null,
     ...over,
   };
 }
 
-/** Splits the CSV text into cells (handles quoted fields with `;`, doubled quotes and CRLF inside). */
-function parse(csv: string): string[][] {
-  const out: string[][] = [];
-  let cells: string[] = [];
+/**
+ * Reads the CSV back as a spreadsheet would (RFC 4180 with `;`): quoted cells are text (inner quotes doubled, `;`
+ * and CRLF allowed inside), unquoted cells are read as they stand. Returns each cell with whether it was quoted.
+ */
+function parseCells(csv: string): { value: string; quoted: boolean }[][] {
+  const out: { value: string; quoted: boolean }[][] = [];
+  let cells: { value: string; quoted: boolean }[] = [];
   let i = 0;
   while (i < csv.length) {
-    expect(csv[i]).toBe('"');
-    let j = i + 1;
     let value = '';
-    for (;;) {
-      if (csv[j] === '"' && csv[j + 1] === '"') { value += '"'; j += 2; continue; }
-      if (csv[j] === '"') break;
-      value += csv[j];
+    let j = i;
+    const quoted = csv[i] === '"';
+    if (quoted) {
+      j = i + 1;
+      for (;;) {
+        if (csv[j] === '"' && csv[j + 1] === '"') { value += '"'; j += 2; continue; }
+        if (csv[j] === '"') break;
+        value += csv[j];
+        j += 1;
+      }
       j += 1;
+    } else {
+      while (j < csv.length && csv[j] !== ';' && csv[j] !== '\r') value += csv[j++];
+      expect(value).not.toContain('"');
     }
-    cells.push(value);
-    j += 1;
+    cells.push({ value, quoted });
     if (csv[j] === ';') { i = j + 1; continue; }
     expect(csv.slice(j, j + 2)).toBe('\r\n');
     out.push(cells);
@@ -39,8 +49,16 @@ function parse(csv: string): string[][] {
   return out;
 }
 
+const parse = (csv: string): string[][] => parseCells(csv).map((line) => line.map((c) => c.value));
+
+/** How Russian Excel reads an unquoted cell: a number with a decimal comma, else text (a dot would make a date). */
+function asNumber(cell: { value: string; quoted: boolean }): number | null {
+  if (cell.quoted || !/^-?\d+(,\d+)?$/.test(cell.value)) return null;
+  return Number(cell.value.replace(',', '.'));
+}
+
 describe('toCsv', () => {
-  it('starts with a UTF-8 BOM, uses ; and CRLF, quotes every field, ends with CRLF', () => {
+  it('starts with a UTF-8 BOM, uses ; and CRLF, quotes every text field, ends with CRLF', () => {
     const csv = toCsv([row()]);
     expect(csv.startsWith(CSV_BOM)).toBe(true);
     expect(csv.charCodeAt(0)).toBe(0xfeff);
@@ -48,7 +66,7 @@ describe('toCsv', () => {
     expect(body.endsWith('\r\n')).toBe(true);
     expect(body.replace(/\r\n/g, '')).not.toMatch(/\n|\r/);
     const [header, line] = parse(body);
-    expect(header).toHaveLength(12);
+    expect(header).toHaveLength(14);
     expect(header?.[0]).toBe('Магазин');
     expect(line?.[3]).toBe('Молоко 3,2% "Домик"');
     expect(body).toContain('"Молоко 3,2% ""Домик"""');
@@ -60,15 +78,15 @@ describe('toCsv', () => {
     expect(new TextDecoder('utf-8').decode(bytes)).toContain('Магазин на Ленина');
   });
 
-  it('writes quantities with a decimal point and no grouping, including weighted goods and 7-digit values', () => {
-    const [, line] = parse(toCsv([row({ before: milli(875), computed: milli(9_999_999_999), written: milli(1500) })]).slice(1));
-    expect(line?.slice(4, 7)).toEqual(['0.875', '9999999.999', '1.5']);
+  it('writes quantities unquoted with a decimal comma and no grouping, so Russian Excel reads numbers, not dates', () => {
+    const [, line] = parseCells(toCsv([row({ before: milli(10_120), computed: milli(9_999_999_999), written: milli(20_200) })]).slice(1));
+    expect(line?.slice(4, 7).map((c) => c.value)).toEqual(['10,12', '9999999,999', '20,2']);
+    expect(line?.slice(4, 7).map(asNumber)).toEqual([10.12, 9999999.999, 20.2]);
   });
 
   it('keeps a negative quantity a plain number, not neutralised', () => {
-    const [, line] = parse(toCsv([row({ before: milli(-2000), computed: milli(-125) })]).slice(1));
-    expect(line?.[4]).toBe('-2');
-    expect(line?.[5]).toBe('-0.125');
+    const [, line] = parseCells(toCsv([row({ before: milli(-2000), computed: milli(-125) })]).slice(1));
+    expect(line?.slice(4, 6).map(asNumber)).toEqual([-2, -0.125]);
   });
 
   it('leaves empty cells for unknown quantities', () => {
@@ -96,16 +114,51 @@ describe('toCsv', () => {
     expect(line?.[3]).toBe('a;b\r\nc');
   });
 
-  it('describes the deciding document in the terminal local time', () => {
-    expect(describeDocument(row().decidingDocument)).toBe('SELL №15 от 12.03.2025 14:05 (id d1)');
+  it('describes the deciding document as the screens do, in the terminal local time; its id has a column of its own', () => {
+    expect(describeDocument(row().decidingDocument)).toBe('Продажа №15 от 12.03.2025 14:05');
     expect(describeDocument(null)).toBe('');
+    const [header, line] = parse(toCsv([row()]).slice(1));
+    expect(line?.[header!.indexOf('ID документа')]).toBe('d1');
   });
 
-  it('joins warnings and shows status and reason in Russian', () => {
-    const [, line] = parse(toCsv([row({ warnings: ['chain break', 'unknown settlement'], status: 'failed', reason: 'rejected', message: '400 quantity' })]).slice(1));
-    expect(line?.[9]).toBe('chain break; unknown settlement');
-    expect(line?.[10]).toBe('ошибка');
-    expect(line?.[11]).toBe('rejected: 400 quantity');
+  it('words warnings, rule, status and reason as the screens do; the cloud\'s answer has a column of its own', () => {
+    const [header, line] = parse(toCsv([row({ warnings: ['LEDGER_DIFFERS: 4.5', 'UNKNOWN_SETTLEMENT_METHOD: barter', 'Продажа №3 от 01.12.2026 10:00: -1'], status: 'failed', reason: 'rejected', message: '400 quantity' })]).slice(1));
+    const cell = (name: string) => line?.[header!.indexOf(name)];
+    expect(cell('Предупреждения')).toBe('по журналу движений получается 4,5; неизвестный признак способа расчёта «barter»: считаем, что товар передан; Продажа №3 от 01.12.2026 10:00: -1');
+    expect(cell('Как рассчитан')).toBe('остаток до продажи минус продано');
+    expect(cell('Статус')).toBe('ошибка');
+    expect(cell('Причина')).toBe('Облако отклонило запись');
+    expect(cell('Ответ Облака')).toBe('400 quantity');
+  });
+
+  it('read back, holds numbers as numbers and no code a merchant would not know, for every rule, reason and warning', () => {
+    const rules = [...Object.keys(RULE_RU)];
+    const reasons = Object.keys(REASON_RU) as ItemReason[];
+    const warnings = ['UNKNOWN_SETTLEMENT_METHOD: x', 'MISSING_STOCK_BEFORE', 'NO_STOCK_BEFORE', 'OPEN_TARE_IGNORED', 'UNKNOWN_DOCUMENT_TYPE: MOVE',
+      'QUARANTINED_DOCUMENT: bad', 'SET_HEADER', 'INVENTORY_COMPLETENESS_UNKNOWN', 'REPEATED_INVENTORY_LINE', 'LEDGER_DIFFERS: 2952',
+      'BAD_CLOUD_QUANTITY: 1e3', 'QUANTITY_OUT_OF_RANGE'];
+    const types = ['SELL', 'PAYBACK', 'ACCEPT', 'WRITE_OFF', 'INVENTORY', 'RETURN', 'BUY', 'BUYBACK'] as const;
+    const rows = rules.map((rule, i) => row({
+      rule, reason: reasons[i % reasons.length]!, warnings, status: 'skipped', before: milli(10_120), computed: milli(-2952_000),
+      decidingDocument: { ...row().decidingDocument!, type: types[i % types.length]! },
+    }));
+    const [header, ...lines] = parseCells(toCsv(rows).slice(1));
+    const names = header!.map((c) => c.value);
+    const idColumns = new Set(['ID товара', 'ID документа', 'Ответ Облака']);
+    for (const line of lines) {
+      line.forEach((cell, i) => {
+        const column = names[i]!;
+        if (['Остаток до', 'Рассчитано', 'Записано'].includes(column)) {
+          expect(cell.value === '' || asNumber(cell) !== null, `${column}: ${cell.value}`).toBe(true);
+          return;
+        }
+        if (idColumns.has(column)) return;
+        // A code: a word in capitals with an underscore or of Latin capitals only (SELL, LEDGER_DIFFERS, not-approved).
+        // A value the document itself sent is quoted «…» (an unknown type or settlement method), as on screen.
+        expect(cell.value.replace(/«[^»]*»/g, '«»'), column).not.toMatch(/\b[A-Z]{3,}(_[A-Z]+)*\b|\b[a-z]+-[a-z]+\b/);
+      });
+    }
+    expect(lines).toHaveLength(rules.length);
   });
 
   it('gives only the header for no rows', () => {

@@ -83,7 +83,7 @@ describe('guard: documents after the cut-off move the targets', () => {
     expect(a.adjustments.map((x) => [x.document.id, x.kind, x.quantity, x.from, x.to])).toEqual([
       ['s1', 'delta', -2000, 7000, 5000], ['r1', 'delta', 1000, 5000, 6000],
     ]);
-    expect(a.adjustments[0]!.note).toMatch(/^SELL №10 от .*: -2$/);
+    expect(a.adjustments[0]!.note).toMatch(/^Продажа №10 от .*: -2$/);
     expect(out.moved).toEqual([expect.objectContaining({ productId: 'a', from: 7000, to: 6000 })]);
     expect(out.seenIds.sort()).toEqual(['r1', 's1']);
     expect(out.changed).toHaveLength(1);
@@ -159,6 +159,6 @@ describe('review CSV (before any plan)', () => {
       ['d', 1000, 3500, 'pending', null, 'manual'],
     ]);
     const csv = exportReviewCsv([store([{ ...resolved('a', '-7'), cloudQuantity: '0', name: '=cmd' }])]);
-    expect(csv).toContain(`"'=cmd";"0";"-7";""`);
+    expect(csv).toContain(`"'=cmd";0;-7;;`);
   });
 });
