@@ -14,6 +14,11 @@ export interface ExplainOptions {
   deviceNames?: Readonly<Record<string, string>>;
   /** Offset (ms) for documents without time_zone_offset (V1); without it such times are shown in UTC. */
   defaultTimeZoneOffset?: number;
+  /**
+   * The method whose value the screen shows (default 'latest-document'). With 'ledger' the reason leads with the
+   * ledger's value, so the text gives the number the column gives.
+   */
+  method?: 'latest-document' | 'ledger';
 }
 
 const TYPE_NAMES: Record<DocumentType, { ru: string; en: string }> = {
@@ -67,13 +72,21 @@ export function formatDocTitle(doc: DocRef, lang: Lang, options: ExplainOptions 
   const number = doc.number === null ? '' : lang === 'ru' ? ` №${doc.number}` : ` No. ${doc.number}`;
   const time = formatDocTime(doc, lang, options);
   const device = doc.deviceId ? (options.deviceNames?.[doc.deviceId] ?? doc.deviceId) : '';
-  const terminal = device ? (lang === 'ru' ? `, терминал ${device}` : `, terminal ${device}`) : '';
+  const terminal = device ? `, ${terminalName(device, lang)}` : '';
   return lang === 'ru' ? `${name}${number} от ${time}${terminal}` : `${name}${number} of ${time}${terminal}`;
 }
 
+/** "терминал 2", but a name that already says so ("Смарт-терминал 1") as it is. */
+export function terminalName(name: string, lang: Lang): string {
+  if (/терминал|terminal/i.test(name)) return name;
+  return lang === 'ru' ? `терминал ${name}` : `terminal ${name}`;
+}
+
+/** A quantity with the screens' grouping: ru "2 952,5" (no-break space), en "2,952.5". */
 const q = (value: string | Milli, lang: Lang): string => {
   const milli = typeof value === 'string' ? parseQuantity(value) : value;
-  return lang === 'ru' ? formatQuantityRu(milli) : formatQuantity(milli);
+  const text = lang === 'ru' ? formatQuantityRu(milli) : formatQuantity(milli);
+  return text.replace(/\d+/, (whole) => whole.replace(/\B(?=(\d{3})+(?!\d))/g, lang === 'ru' ? '\u00a0' : ','));
 };
 const abs = (value: string): string => value.replace(/^-/, '');
 /** "(3 раза)" / "(5 раз)" / "(2 times)". */
@@ -92,8 +105,10 @@ export type ExplainedStock = Omit<ProductStock, 'chainBreaks' | 'ledger'> & (Pic
 
 /** The reason for the product's stock in one or a few sentences. */
 export function explainProduct(ps: ExplainedStock, lang: Lang, options: ExplainOptions = {}): string {
-  const sentences: string[] = [headline(ps, lang, options)];
+  const ledger = options.method === 'ledger' ? ledgerHeadline(ps, lang, options) : null;
+  const sentences: string[] = ledger ? ledger : [headline(ps, lang, options)];
   for (const warning of ps.warnings) {
+    if (ledger && warning.code === 'LEDGER_DIFFERS') continue;
     const text = describeWarning(warning, lang, options);
     if (text) sentences.push(text);
   }
@@ -107,6 +122,23 @@ export function explainProduct(ps: ExplainedStock, lang: Lang, options: ExplainO
     );
   }
   return sentences.join(' ');
+}
+
+/**
+ * With the ledger method, when the ledger's value is not the newest document's: the ledger's value first (the one the
+ * column shows), then what the newest document says. null when both agree (the usual headline says it all).
+ */
+function ledgerHeadline(ps: ExplainedStock, lang: Lang, options: ExplainOptions): string[] | null {
+  if (ps.status === 'not_tracked' || ps.ledgerQuantity === null || ps.ledgerQuantity === ps.quantity) return null;
+  const ru = lang === 'ru';
+  const unit = ps.measureName ? ` ${ps.measureName}` : '';
+  const value = `${q(ps.ledgerQuantity, lang)}${unit}`;
+  const from = ps.warnings.find((w) => w.code === 'LEDGER_DIFFERS')?.doc ?? null;
+  const first = from
+    ? (ru ? `По журналу движений: все документы начиная с «${formatDocTitle(from, lang, options)}» дают ${value}.` : `By the movement ledger: all documents since "${formatDocTitle(from, lang, options)}" add up to ${value}.`)
+    : (ru ? `По журналу движений: ${value}.` : `By the movement ledger: ${value}.`);
+  if (ps.quantity === null || !ps.decidedBy) return [first];
+  return [first, ru ? `По последнему документу было бы иначе — ${headline(ps, lang, options)}` : `The newest document says otherwise — ${headline(ps, lang, options)}`];
 }
 
 function headline(ps: ExplainedStock, lang: Lang, options: ExplainOptions): string {
@@ -160,8 +192,8 @@ function formula(ps: ExplainedStock, lang: Lang, result: string): string {
         : `the product is not listed in this complete inventory count, so its stock is reset to ${result}`;
     case 'ACCEPT':
       return ru
-        ? `остаток до приёмки ${before} (initial_quantity в приёмке — это остаток до неё) + принято ${moved} = ${result}`
-        : `stock before acceptance ${before} (an acceptance's initial_quantity is the stock before it) + accepted ${moved} = ${result}`;
+        ? `остаток до приёмки ${before} + принято ${moved} = ${result}`
+        : `stock before acceptance ${before} + accepted ${moved} = ${result}`;
     default:
       break;
   }

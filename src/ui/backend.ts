@@ -10,7 +10,8 @@ import type { ApiErrorCode } from '../api/api-error.ts';
 import type { Milli } from '../model/quantity.ts';
 import type { ApiVersion } from '../model/types.ts';
 import type { ChainBreak, ProductEvent, ProductStock } from '../stock/types.ts';
-import type { MovedProduct, ProgressInfo, RunKind, RunReport, RunResult } from '../writeback/types.ts';
+import type { MovedProduct, ProgressInfo, RunKind, RunReport, RunResult, UnitTotal } from '../writeback/types.ts';
+export type { UnitTotal } from '../writeback/types.ts';
 import type { Session } from './launch.ts';
 
 /** Decimal text with a dot and at most 3 decimals ("7", "-2", "0.875"), as formatQuantity writes it. */
@@ -183,9 +184,8 @@ export interface PlanStore {
   storeName: string;
   /** Products that will be written (target differs from the cloud). */
   products: number;
-  /** Sums of the positive and of the negative differences (decrease is negative or 0). */
-  increase: Milli;
-  decrease: Milli;
+  /** Sums of the positive and of the negative differences per unit (kilograms and pieces are never added together). */
+  byUnit: UnitTotal[];
 }
 
 /** What a confirmation shows: a journaled run, not started. Nothing is sent yet. */

@@ -1,8 +1,9 @@
 /** Documents and chain breaks in words, with the glossary's names ("Продажа №123 от 12.03.2025 14:05"). */
 import { tryParseQuantity } from '../model/quantity.ts';
 import type { DocumentType } from '../model/types.ts';
+import { terminalName } from '../stock/explain.ts';
 import type { ChainBreak } from '../stock/types.ts';
-import { formatDateTime, formatQty, formatSignedQty, t, type MessageKey } from './i18n.ts';
+import { formatDateTime, formatQty, formatSignedQty, lang, t, type MessageKey } from './i18n.ts';
 
 interface DocLike {
   type: DocumentType;
@@ -27,14 +28,14 @@ export function docTypeName(doc: Pick<DocLike, 'type' | 'rawType'>): string {
 
 /**
  * "Продажа №123 от 12.03.2025 14:05" in the terminal's time zone, with ", терминал 2" when the store's terminal
- * names are given.
+ * names are given (a name that already says «терминал» is not prefixed again).
  */
 export function docLabel(doc: DocLike & { deviceId?: string }, deviceNames?: Readonly<Record<string, string>>): string {
   const date = formatDateTime(doc.closeTime, doc.timeZoneOffset);
   const type = docTypeName(doc);
   const label = doc.number === null ? t('doc.labelNoNumber', { type, date }) : t('doc.label', { type, number: String(doc.number), date });
   const terminal = doc.deviceId ? deviceNames?.[doc.deviceId] : undefined;
-  return terminal === undefined ? label : t('doc.withTerminal', { label, terminal });
+  return terminal === undefined ? label : t('doc.withTerminal', { label, terminal: terminalName(terminal, lang.value) });
 }
 
 /** Decimal text from the core ("0.875") for people ("0,875 кг"); unreadable text is shown as is. */

@@ -116,27 +116,35 @@ export function formatSignedQty(value: Milli, unit?: string | null, l: Lang = la
   return value > 0 ? `+${text}` : text;
 }
 
+/** Totals per unit for people: "+12 / −4 шт; +3,5 / −1,25 кг" (pieces and kilograms are never added). "0" when none. */
+export function formatUnitTotals(list: readonly { unit: string | null; increase: Milli; decrease: Milli }[], l: Lang = lang.value): string {
+  if (list.length === 0) return '0';
+  return list.map((u) => `${formatSignedQty(u.increase, null, l)} / ${formatQty(u.decrease, u.unit, l)}`).join('; ');
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Dates
 
 const pad2 = (n: number): string => String(n).padStart(2, '0');
 
 /**
- * dd.MM.yyyy HH:mm in the terminal's time zone (`tzOffsetMs`, from the document's time_zone_offset).
- * Without an offset, the browser's own zone is used.
+ * One date format per language, the same as the reasons' (src/stock formatDocTime): ru dd.MM.yyyy HH:mm, en
+ * yyyy-MM-dd HH:mm, in the terminal's time zone (`tzOffsetMs`, from the document's time_zone_offset). Without an
+ * offset, the browser's own zone is used.
  */
-export function formatDateTime(epochMs: number, tzOffsetMs: number | null): string {
-  if (tzOffsetMs !== null) {
-    const d = new Date(epochMs + tzOffsetMs);
-    return `${pad2(d.getUTCDate())}.${pad2(d.getUTCMonth() + 1)}.${d.getUTCFullYear()} ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}`;
-  }
-  const d = new Date(epochMs);
-  return `${pad2(d.getDate())}.${pad2(d.getMonth() + 1)}.${d.getFullYear()} ${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+export function formatDateTime(epochMs: number, tzOffsetMs: number | null, l: Lang = lang.value): string {
+  const d = new Date(tzOffsetMs !== null ? epochMs + tzOffsetMs : epochMs);
+  const utc = tzOffsetMs !== null;
+  const [year, month, day, hours, minutes] = utc
+    ? [d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes()]
+    : [d.getFullYear(), d.getMonth() + 1, d.getDate(), d.getHours(), d.getMinutes()];
+  const date = l === 'ru' ? `${pad2(day)}.${pad2(month)}.${year}` : `${year}-${pad2(month)}-${pad2(day)}`;
+  return `${date} ${pad2(hours)}:${pad2(minutes)}`;
 }
 
-/** dd.MM.yyyy (time zone as in formatDateTime). */
-export function formatDate(epochMs: number, tzOffsetMs: number | null): string {
-  return formatDateTime(epochMs, tzOffsetMs).slice(0, 10);
+/** The date alone, in the same format. */
+export function formatDate(epochMs: number, tzOffsetMs: number | null, l: Lang = lang.value): string {
+  return formatDateTime(epochMs, tzOffsetMs, l).slice(0, 10);
 }
 
 const MONTHS: Record<Lang, readonly string[]> = {

@@ -4,7 +4,7 @@
  * sorted by numbers.
  */
 import { parseQuantity, tryParseQuantity, MAX_API_QUANTITY, type Milli } from '../model/quantity.ts';
-import type { PullMethod, ReviewRow } from './backend.ts';
+import type { PullMethod, ReviewRow, UnitTotal } from './backend.ts';
 
 /** What the computation proposes for a product (before any manual entry). */
 export type RowStatus = 'change' | 'same' | 'undecided' | 'not-tracked';
@@ -94,7 +94,7 @@ export function proposesChange(r: ViewRow, manual: Milli | null | undefined): bo
 
 export interface FilterInput {
   status: StatusFilter;
-  /** Free text; matched case-insensitively against name and code. */
+  /** Free text; every word must occur (case-insensitively) in the name or the code: «сыр луговое». */
   search: string;
   /** null: every store. */
   storeId: string | null;
@@ -114,12 +114,12 @@ export function matchesFilter(r: ViewRow, status: StatusFilter): boolean {
 }
 
 export function filterRows(rows: readonly ViewRow[], f: FilterInput): ViewRow[] {
-  const needle = f.search.trim().toLocaleLowerCase('ru');
+  const words = f.search.toLocaleLowerCase('ru').split(/\s+/).filter((w) => w !== '');
   const out: ViewRow[] = [];
   for (const r of rows) {
     if (f.storeId !== null && r.row.storeId !== f.storeId) continue;
     if (!matchesFilter(r, f.status)) continue;
-    if (needle !== '' && !r.search.includes(needle)) continue;
+    if (!words.every((w) => r.search.includes(w))) continue;
     out.push(r);
   }
   return out;
@@ -193,9 +193,8 @@ export interface Summary {
   changes: number;
   /** Proposed changes the user did not approve. */
   notApproved: number;
-  /** Sum of the positive and of the negative differences of the approved changes. */
-  increase: Milli;
-  decrease: Milli;
+  /** Sums of the positive and of the negative differences of the approved changes, per unit of measure (kilograms and pieces are never added together). */
+  byUnit: UnitTotal[];
   /** Undecided products without a manual quantity. */
   undecided: number;
   manual: number;
@@ -210,8 +209,9 @@ export function summarize(
   manual: ReadonlyMap<string, Milli>,
   notApproved: ReadonlySet<string>,
 ): Summary {
-  const s: Summary = { products: rows.length, changes: 0, notApproved: 0, increase: 0 as Milli, decrease: 0 as Milli, undecided: 0, manual: 0, chainBreaks: 0, warnings: 0, stores: 0 };
+  const s: Summary = { products: rows.length, changes: 0, notApproved: 0, byUnit: [], undecided: 0, manual: 0, chainBreaks: 0, warnings: 0, stores: 0 };
   const stores = new Set<string>();
+  const byUnit = new Map<string | null, UnitTotal>();
   for (const r of rows) {
     const m = manual.get(r.key);
     if (r.status === 'undecided') {
@@ -228,11 +228,28 @@ export function summarize(
     s.changes += 1;
     stores.add(r.row.storeId);
     const d = difference(r, m);
-    if (d !== null && d > 0) s.increase = (s.increase + d) as Milli;
-    if (d !== null && d < 0) s.decrease = (s.decrease + d) as Milli;
+    if (d === null || d === 0) continue;
+    const unit = r.row.stock.measureName?.trim() || null;
+    const u = byUnit.get(unit) ?? { unit, increase: 0 as Milli, decrease: 0 as Milli };
+    if (d > 0) u.increase = (u.increase + d) as Milli;
+    else u.decrease = (u.decrease + d) as Milli;
+    byUnit.set(unit, u);
   }
   s.stores = stores.size;
+  s.byUnit = [...byUnit.values()];
   return s;
+}
+
+/** Per-unit totals of several stores added up per unit (the plan's stores), in the order units first appear. */
+export function mergeUnitTotals(lists: readonly (readonly UnitTotal[])[]): UnitTotal[] {
+  const out = new Map<string | null, UnitTotal>();
+  for (const list of lists) {
+    for (const t of list) {
+      const u = out.get(t.unit) ?? { unit: t.unit, increase: 0 as Milli, decrease: 0 as Milli };
+      out.set(t.unit, { unit: t.unit, increase: (u.increase + t.increase) as Milli, decrease: (u.decrease + t.decrease) as Milli });
+    }
+  }
+  return [...out.values()];
 }
 
 export type ManualParse = { ok: true; value: Milli } | { ok: false; error: 'format' | 'negative' | 'too-large' };

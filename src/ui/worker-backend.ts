@@ -106,7 +106,7 @@ export function toPullProgress(p: StoreProgress, options: PullOptions = optionsO
 
 /** What a planned run will change per store (the write-back sums target − before where before is known). */
 export function planStores(report: RunReport): PlanStore[] {
-  return report.stores.map((s) => ({ storeId: s.storeId, storeName: s.storeName, products: s.remaining, increase: s.increase, decrease: s.decrease }));
+  return report.stores.map((s) => ({ storeId: s.storeId, storeName: s.storeName, products: s.remaining, byUnit: s.byUnit }));
 }
 
 /**

@@ -3,7 +3,7 @@ import type { Milli } from '../model/quantity.ts';
 import { parseQuantity } from '../model/quantity.ts';
 import type { CsvRow } from './csv.ts';
 import { isOutstanding, mayHaveWritten } from './state.ts';
-import type { CreatePlanStore, ItemStatus, ItemSummary, JournalItem, JournalRun, MovedProduct, RunReport, StoreReport } from './types.ts';
+import type { CreatePlanStore, ItemStatus, ItemSummary, JournalItem, JournalRun, MovedProduct, RunReport, StoreReport, UnitTotal } from './types.ts';
 
 export const ITEM_STATUSES: readonly ItemStatus[] = ['pending', 'sent', 'written', 'verified', 'mismatch', 'failed', 'skipped', 'unchanged'];
 
@@ -27,17 +27,26 @@ export function movedOf(item: JournalItem): MovedProduct | null {
   };
 }
 
-/** Increase and decrease over the products a run writes (or wrote). */
-function sums(items: readonly JournalItem[]): { increase: Milli; decrease: Milli } {
+/** Increase and decrease over the products a run writes (or wrote), in all and per unit. */
+function sums(items: readonly JournalItem[]): { increase: Milli; decrease: Milli; byUnit: UnitTotal[] } {
   let increase = 0;
   let decrease = 0;
+  const byUnit = new Map<string | null, UnitTotal>();
   for (const i of items) {
     if (i.status === 'skipped' || i.status === 'unchanged' || i.target === null || i.before === null) continue;
     const d = i.target - i.before;
-    if (d > 0) increase += d;
-    else decrease += d;
+    const unit = i.measureName?.trim() || null;
+    const u = byUnit.get(unit) ?? { unit, increase: 0 as Milli, decrease: 0 as Milli };
+    if (d > 0) {
+      increase += d;
+      u.increase = (u.increase + d) as Milli;
+    } else {
+      decrease += d;
+      u.decrease = (u.decrease + d) as Milli;
+    }
+    byUnit.set(unit, u);
   }
-  return { increase: increase as Milli, decrease: decrease as Milli };
+  return { increase: increase as Milli, decrease: decrease as Milli, byUnit: [...byUnit.values()] };
 }
 
 const ATTENTION = new Set(['needs-review', 'not-in-cloud', 'out-of-range']);

@@ -273,12 +273,21 @@ export interface StoreReport {
   /** Sums over the products to write (target − before, where before is known): what the plan adds and removes. */
   increase: Milli;
   decrease: Milli;
+  /** The same sums per unit (kilograms and pieces are never added together), in the order units first appear. */
+  byUnit: UnitTotal[];
   /** Failures and mismatches, each with its reason. */
   failures: ItemSummary[];
   /** Skipped products that need the user's attention (needs-review, not-in-cloud, out-of-range). */
   attention: ItemSummary[];
   moved: MovedProduct[];
   error: JournalStore['error'];
+}
+
+/** What changes in one unit of measure ("шт", "кг"; null: the product names none). */
+export interface UnitTotal {
+  unit: string | null;
+  increase: Milli;
+  decrease: Milli;
 }
 
 export interface RunReport {

@@ -2,10 +2,10 @@
  * The confirmation before anything is written (or restored): how many products, in how many stores, by how much.
  * The numbers come from the journaled plan, not from the table, so they are exactly what will be sent.
  */
-import { addQuantity, ZERO, type Milli } from '../../model/quantity.ts';
-import type { WritePlan } from '../backend.ts';
+import type { UnitTotal, WritePlan } from '../backend.ts';
 import { useAppState } from '../context.ts';
-import { formatQty, formatSignedQty, t, tn } from '../i18n.ts';
+import { formatUnitTotals, t, tn } from '../i18n.ts';
+import { mergeUnitTotals } from '../review-model.ts';
 import { Dialog } from './Dialog.tsx';
 import { ErrorPanel } from './ErrorPanel.tsx';
 import { MovedList } from './MovedList.tsx';
@@ -14,22 +14,18 @@ import { Name } from './Name.tsx';
 export interface PlanTotals {
   products: number;
   stores: number;
-  increase: Milli;
-  decrease: Milli;
+  /** What is added and removed per unit (kilograms and pieces are never added together). */
+  byUnit: UnitTotal[];
 }
 
 export function planTotals(plan: WritePlan): PlanTotals {
   let products = 0;
-  let increase: Milli = ZERO;
-  let decrease: Milli = ZERO;
   let stores = 0;
   for (const store of plan.stores) {
     products += store.products;
     if (store.products > 0) stores += 1;
-    increase = addQuantity(increase, store.increase);
-    decrease = addQuantity(decrease, store.decrease);
   }
-  return { products, stores, increase, decrease };
+  return { products, stores, byUnit: mergeUnitTotals(plan.stores.map((s) => s.byUnit)) };
 }
 
 /** The sentence that says what will change: "Будут записаны остатки 1 234 товаров в 2 магазинах." */
@@ -42,7 +38,7 @@ export function planSentence(plan: WritePlan): string {
 
 export function differenceSentence(plan: WritePlan): string {
   const totals = planTotals(plan);
-  return t('plan.difference', { increase: formatSignedQty(totals.increase), decrease: formatQty(totals.decrease) });
+  return t('plan.difference', { totals: formatUnitTotals(totals.byUnit) });
 }
 
 export function PlanDialog() {
@@ -82,10 +78,7 @@ export function PlanDialog() {
                     {t('plan.col.products')}
                   </th>
                   <th scope="col" class="num">
-                    {t('plan.col.increase')}
-                  </th>
-                  <th scope="col" class="num">
-                    {t('plan.col.decrease')}
+                    {t('plan.col.difference')}
                   </th>
                 </tr>
               </thead>
@@ -94,8 +87,7 @@ export function PlanDialog() {
                   <tr key={store.storeId}>
                     <th scope="row"><Name text={store.storeName} /></th>
                     <td class="num">{t('progress.number', { n: store.products })}</td>
-                    <td class="num up">{formatSignedQty(store.increase)}</td>
-                    <td class="num down">{formatQty(store.decrease)}</td>
+                    <td class="num">{formatUnitTotals(store.byUnit)}</td>
                   </tr>
                 ))}
               </tbody>

@@ -121,7 +121,7 @@ export function ProductDetail({ row }: { row: ViewRow }) {
   const diff = difference(row, m);
   const proposes = proposesChange(row, m);
   const approved = proposes && !s.notApproved.value.has(row.key);
-  const reason = explainRow(row.row, lang.value, s.deviceNames(row.row.storeId));
+  const reason = explainRow(row.row, lang.value, s.deviceNames(row.row.storeId), s.reviewMeta.value.get(row.row.storeId)?.method);
   return (
     <Dialog titleId="detail-title" onClose={s.closeDetail} variant="side" initialFocus={row.status === 'undecided' ? '#detail-manual' : '.detail-close'}>
       <div class="detail-head">

@@ -120,7 +120,7 @@ export function ReviewTable() {
     const diff = difference(r, m);
     const proposes = proposesChange(r, m);
     const approved = proposes && !notApproved.has(r.key);
-    const reason = explainRow(r.row, l, s.deviceNames(r.row.storeId));
+    const reason = explainRow(r.row, l, s.deviceNames(r.row.storeId), s.reviewMeta.value.get(r.row.storeId)?.method);
     rendered.push(
       <div
         key={r.key}

@@ -36,9 +36,15 @@ function Summary() {
       </div>
       <div class="figure">
         <span class="figure-label">{t('summary.difference')}</span>
-        <span class="figure-value">
-          <span class="up">{formatSignedQty(sum.increase)}</span> / <span class="down">{formatQty(sum.decrease)}</span>
-        </span>
+        {sum.byUnit.length === 0 ? (
+          <span class="figure-value">0</span>
+        ) : (
+          sum.byUnit.map((u) => (
+            <span class="figure-value" key={u.unit ?? ''}>
+              <span class="up">{formatSignedQty(u.increase)}</span> / <span class="down">{formatQty(u.decrease, u.unit)}</span>
+            </span>
+          ))
+        )}
         <span class="figure-note">{t('summary.differenceNote')}</span>
       </div>
       <div class="figure">

@@ -26,7 +26,7 @@ describe('explainProduct', () => {
     ['BUYBACK', 'остаток до 10 − возвращено по возврату выкупа 3 = 7', 'stock before 10 − returned on buy-back 3 = 7'],
     ['RETURN', 'остаток до 10 − возвращено поставщику 3 = 7', 'stock before 10 − returned to supplier 3 = 7'],
     ['WRITE_OFF', 'остаток до 10 − списано 3 = 7', 'stock before 10 − written off 3 = 7'],
-    ['ACCEPT', 'остаток до приёмки 10 (initial_quantity в приёмке — это остаток до неё) + принято 3 = 13', 'an acceptance\'s initial_quantity is the stock before it'],
+    ['ACCEPT', 'остаток до приёмки 10 + принято 3 = 13', 'stock before acceptance 10 + accepted 3 = 13'],
     ['INVENTORY', 'по итогам инвентаризации остаток 3 шт (до неё было 10)', 'counted 3 шт (the stock before the count was 10)'],
   ])('%s', (type, ruText, enText) => {
     const result = one(type, [line('p', 3, 10)]);
@@ -115,5 +115,33 @@ describe('explainProduct', () => {
     expect(formatDocTime({ closeTime: newYear, timeZoneOffset: 3 * 3_600_000 }, 'ru')).toBe('01.01.2025 01:30');
     expect(formatDocTime({ closeTime: newYear, timeZoneOffset: -5 * 3_600_000 }, 'en')).toBe('2024-12-31 17:30');
     expect(formatDocTime({ closeTime: BASE_TIME, timeZoneOffset: null }, 'ru')).toBe('12.03.2025 11:05 UTC');
+  });
+
+  it('groups thousands as the screens do (issue 16 item 4)', () => {
+    const result = one('SELL', [line('p', 1, 2953)]);
+    expect(ru(result)).toContain('остаток до 2\u00a0953 − продано 1 = 2\u00a0952 шт');
+    expect(en(result)).toContain('stock before 2,953 − sold 1 = 2,952 шт');
+  });
+
+  it('says «терминал» once when the terminal\'s name already says it (issue 16 item 19)', () => {
+    const result = one('SELL', [line('p', 1, 2)]);
+    expect(explainProduct(stock(result, 'p'), 'ru', { deviceNames: { 'DEVICE-0001': 'Смарт-терминал 1' } })).toContain('14:05, Смарт-терминал 1:');
+    expect(explainProduct(stock(result, 'p'), 'ru', { deviceNames: { 'DEVICE-0001': '2' } })).toContain('14:05, терминал 2:');
+  });
+
+  it('with the ledger method, the reason gives the ledger\'s value, the one the column shows (issue 16 item 2)', () => {
+    // Ledger: the oldest stock-before 2953 − 1 − 1 = 2951; the newest document says 2953 − 1 = 2952.
+    const result = computeStock({ api: 'v2', products: [v2Product('p')], documents: [
+      v2Doc('SELL', [line('p', 1, 2953)], { number: 1, time: minutes(0) }),
+      v2Doc('SELL', [line('p', 1, 2953)], { number: 2, time: minutes(10) }),
+    ] });
+    const ps = stock(result, 'p');
+    expect(ps.ledgerQuantity).toBe('2951');
+    const text = explainProduct(ps, 'ru', { method: 'ledger' });
+    expect(text).toMatch(/^По журналу движений: все документы начиная с «Продажа №1 от [^»]+» дают 2\u00a0951 шт\./);
+    expect(text).toContain('По последнему документу было бы иначе');
+    expect(text).not.toContain('получается 2');
+    // The default (latest document) still leads with the newest document and names the ledger's value as a warning.
+    expect(explainProduct(ps, 'ru')).toMatch(/^Продажа №2 .*= 2\u00a0952 шт\. По всем документам .* получается 2\u00a0951/);
   });
 });

@@ -9,17 +9,17 @@ import { createAppState, type AppState } from '../../../src/ui/state.ts';
 import type { ItemStatus, StoreReport } from '../../../src/writeback/types.ts';
 import { MemoryBackend, manyRows, productStock, reviewRow, runReport, store } from './memory-backend.ts';
 
-const plan = (stores: [string, number, number, number][], kind: WritePlan['kind'] = 'write'): WritePlan => ({
+const plan = (stores: [string, number, number, number, string?][], kind: WritePlan['kind'] = 'write'): WritePlan => ({
   runId: 'run-1',
   kind,
-  stores: stores.map(([name, products, inc, dec], i) => ({ storeId: `s${i + 1}`, storeName: name, products, increase: milli(inc), decrease: milli(dec) })),
+  stores: stores.map(([name, products, inc, dec, unit], i) => ({ storeId: `s${i + 1}`, storeName: name, products, byUnit: [{ unit: unit ?? null, increase: milli(inc), decrease: milli(dec) }] })),
   moved: [],
 });
 
 const COUNTS: Record<ItemStatus, number> = { pending: 0, sent: 0, written: 0, verified: 0, mismatch: 0, failed: 0, skipped: 0, unchanged: 0 };
 
 function storeReport(storeId: string, storeName: string, over: Partial<StoreReport> = {}): StoreReport {
-  return { storeId, storeName, api: 'v2', counts: { ...COUNTS }, written: 0, unchanged: 0, failed: 0, skipped: 0, remaining: 0, increase: milli(0), decrease: milli(0), failures: [], attention: [], moved: [], error: null, ...over };
+  return { storeId, storeName, api: 'v2', counts: { ...COUNTS }, written: 0, unchanged: 0, failed: 0, skipped: 0, remaining: 0, increase: milli(0), decrease: milli(0), byUnit: [], failures: [], attention: [], moved: [], error: null, ...over };
 }
 
 let state: AppState | null = null;
@@ -33,7 +33,10 @@ describe('the confirmation says what will change', () => {
   it('N products in M stores with the total difference, in correct Russian', () => {
     const p = plan([['Ленина', 1000, 100_000, -45_500], ['Мира', 234, 20_000, 0]]);
     expect(planSentence(p)).toBe('Будут записаны остатки 1\u00a0234 товаров в 2 магазинах.');
-    expect(differenceSentence(p)).toBe('Суммарное расхождение: +120 / −45,5 (прибавится / убавится, в единицах товаров).');
+    expect(differenceSentence(p)).toBe('Суммарное расхождение: +120 / −45,5 (прибавится / убавится, по единицам измерения).');
+    // Kilograms and pieces are never added together (issue 16 item 3).
+    expect(differenceSentence(plan([['Ленина', 2, 13_000, -2_000, 'шт'], ['Мира', 2, 878_939, 0, 'кг'], ['Мира', 1, 1_000, 0, 'шт']])))
+      .toBe('Суммарное расхождение: +14 / −2\u00a0шт; +878,939 / 0\u00a0кг (прибавится / убавится, по единицам измерения).');
     expect(planSentence(plan([['Ленина', 1, 1000, 0]]))).toBe('Будут записаны остатки 1 товара в 1 магазине.');
     expect(planSentence(plan([['Ленина', 21, 1000, 0], ['Мира', 0, 0, 0]]))).toBe('Будут записаны остатки 21 товара в 1 магазине.');
     expect(planSentence(plan([['Ленина', 3, 0, -875]], 'undo'))).toBe('Для 3 товаров в 1 магазине будут восстановлены остатки, которые были в Облаке до записи.');

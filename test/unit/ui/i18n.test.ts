@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { formatDocTime } from '../../../src/stock/explain.ts';
 import { milli } from '../../../src/model/quantity.ts';
 import {
   formatDateTime,
@@ -125,6 +126,10 @@ describe('dates and durations', () => {
     expect(formatDateTime(t0, 3 * 3_600_000)).toBe('12.03.2025 14:05');
     expect(formatDateTime(t0, 10 * 3_600_000)).toBe('12.03.2025 21:05');
     expect(formatDateTime(Date.UTC(2024, 11, 31, 22, 30), 3 * 3_600_000)).toBe('01.01.2025 01:30');
+    // One format per language, the same as the reasons' (src/stock formatDocTime): issue 16 item 19.
+    expect(formatDateTime(t0, 3 * 3_600_000, 'en')).toBe('2025-03-12 14:05');
+    expect(formatDocTime({ closeTime: t0, timeZoneOffset: 3 * 3_600_000 }, 'en')).toBe('2025-03-12 14:05');
+    expect(formatDocTime({ closeTime: t0, timeZoneOffset: 3 * 3_600_000 }, 'ru')).toBe(formatDateTime(t0, 3 * 3_600_000, 'ru'));
   });
 
   it('months and durations in words', () => {

@@ -59,6 +59,15 @@ describe('filters and search', () => {
     expect(filterRows(rows, { status: 'all', search: '20', storeId: null }).map((r) => r.row.stock.productId)).toEqual(['b']);
     expect(filterRows(rows, { status: 'change', search: 'а', storeId: null }).map((r) => r.row.stock.productId)).toEqual(['c', 'f']);
   });
+
+  it('with several words, matches every word, in any order, in the name or the code (issue 16 item 21)', () => {
+    const rows = sample();
+    const ids = (search: string) => filterRows(rows, { status: 'all', search, storeId: null }).map((r) => r.row.stock.productId);
+    expect(ids('бананы весовые')).toEqual(['c']);
+    expect(ids('  Весовые   БАНАНЫ ')).toEqual(['c']);
+    expect(ids('бананы 3')).toEqual(['c']);
+    expect(ids('бананы вода')).toEqual([]);
+  });
 });
 
 describe('sorting', () => {
@@ -98,11 +107,11 @@ describe('summary', () => {
     const rows = sample();
     let s = summarize(rows, new Map(), new Set());
     expect(s).toMatchObject({ products: 6, changes: 3, undecided: 1, manual: 0, chainBreaks: 1, stores: 1, notApproved: 0 });
-    expect(s.increase).toBe(7000 + 2000);
-    expect(s.decrease).toBe(875 - 2000);
+    // Per unit: pieces and kilograms are never added together (issue 16 item 3).
+    expect(s.byUnit).toEqual([{ unit: 'шт', increase: 7000 + 2000, decrease: 0 }, { unit: 'кг', increase: 0, decrease: 875 - 2000 }]);
     s = summarize(rows, new Map([['store-1/d', milli(4500)]]), new Set(['store-1/a']));
     expect(s).toMatchObject({ changes: 3, notApproved: 1, undecided: 0, manual: 1 });
-    expect(s.increase).toBe(2000 + 500);
+    expect(s.byUnit).toEqual([{ unit: 'кг', increase: 0, decrease: 875 - 2000 }, { unit: 'шт', increase: 500 + 2000, decrease: 0 }]);
   });
 
   it('a manual value equal to the cloud proposes nothing', () => {

@@ -46,7 +46,7 @@ function fakes(rows: ResultRow[], progress: StoreProgress[] = [sp()], extra: Par
   const planned: RunResult = {
     report: runReport('run-1', {
       status: 'planned',
-      stores: [{ storeId: STORE, storeName: 'Ленина', api: 'v2', counts: {} as never, written: 0, unchanged: 0, failed: 0, skipped: 0, remaining: 2, increase: milli(6000), decrease: milli(-1500), failures: [], attention: [], moved: [], error: null }],
+      stores: [{ storeId: STORE, storeName: 'Ленина', api: 'v2', counts: {} as never, written: 0, unchanged: 0, failed: 0, skipped: 0, remaining: 2, increase: milli(6000), decrease: milli(-1500), byUnit: [{ unit: 'шт', increase: milli(6000), decrease: milli(-1500) }], failures: [], attention: [], moved: [], error: null }],
     }),
     moved: [],
   };
@@ -234,7 +234,7 @@ describe('the adapter over the worker bridge', () => {
     const b = createWorkerBackend({ ...CONN, sync: f.sync });
     const plan = await b.planWrite([STORE]);
     expect(f.sync.planWrite).toHaveBeenCalledWith([STORE]);
-    expect(plan).toEqual({ runId: 'run-1', kind: 'write', moved: [], stores: [{ storeId: STORE, storeName: 'Ленина', products: 2, increase: 6000, decrease: -1500 }] });
+    expect(plan).toEqual({ runId: 'run-1', kind: 'write', moved: [], stores: [{ storeId: STORE, storeName: 'Ленина', products: 2, byUnit: [{ unit: 'шт', increase: 6000, decrease: -1500 }] }] });
   });
 
   it('applies with progress events from the worker, undoes, discards, and finds unfinished and undoable runs', async () => {
@@ -277,8 +277,8 @@ describe('the adapter over the worker bridge', () => {
   });
 
   it('describes a planned run per store from the write-back report', () => {
-    const report = runReport('r', { stores: [{ storeId: 's', storeName: 'S', remaining: 2, increase: milli(500), decrease: milli(0) } as never] });
-    expect(planStores(report)).toEqual([{ storeId: 's', storeName: 'S', products: 2, increase: 500, decrease: 0 }]);
+    const report = runReport('r', { stores: [{ storeId: 's', storeName: 'S', remaining: 2, increase: milli(500), decrease: milli(0), byUnit: [{ unit: 'кг', increase: milli(500), decrease: milli(0) }] } as never] });
+    expect(planStores(report)).toEqual([{ storeId: 's', storeName: 'S', products: 2, byUnit: [{ unit: 'кг', increase: 500, decrease: 0 }] }]);
   });
 
   it('dispose stops listening and terminates the worker', () => {
