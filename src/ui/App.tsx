@@ -37,11 +37,12 @@ function Screens() {
   if (fatal) {
     return (
       <main class="screen">
-        <ErrorPanel error={fatal} fatal />
+        <ErrorPanel error={fatal} fatal reached={s.cloudReached.value} />
       </main>
     );
   }
   const shown = s.error.value;
+  const failedPulls = [...s.progress.value.values()].some((p) => p.phase === 'failed');
   let screen;
   switch (s.screen.value) {
     case 'stores':
@@ -59,7 +60,7 @@ function Screens() {
   }
   return (
     <>
-      {shown && <ErrorPanel error={shown.error} onRetry={shown.retry && (() => (s.dismissError(), shown.retry!()))} onDismiss={s.dismissError} />}
+      {shown && <ErrorPanel error={shown.error} reached={s.cloudReached.value} onRetry={shown.retry || failedPulls ? s.retryShown : null} onDismiss={s.dismissError} />}
       <ResumeBanner />
       {screen}
     </>

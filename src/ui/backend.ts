@@ -71,6 +71,8 @@ export type PullPhase = 'queued' | 'products' | 'documents' | 'background' | 'do
 
 export interface PullProgress {
   storeId: string;
+  /** The store's name as the worker knows it (so a card is named even when the store list could not be read). */
+  storeName: string | null;
   phase: PullPhase;
   options: PullOptions;
   monthsDone: number;

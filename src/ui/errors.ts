@@ -36,12 +36,18 @@ export function scopeName(scope: string, l?: Lang): string {
 
 const str = (v: string | number | undefined, fallback = ''): string => (v === undefined ? fallback : String(v));
 
-export function describeError(e: BackendError, l?: Lang): ErrorText {
+/**
+ * `reached`: the cloud answered this session before (the store list came). Then a 401 means the access expired and
+ * a failed call means the connection was lost, not a token that never worked or a CORS setup to fix.
+ */
+export function describeError(e: BackendError, l?: Lang, reached = false): ErrorText {
   const p = e.params;
   const base = { admin: null, detail: e.message, reopen: false, retryable: true };
   switch (e.code) {
     case 'unauthorized':
-      return { ...base, title: t('error.unauthorized.title', undefined, l), action: t('error.unauthorized.action', undefined, l), reopen: true, retryable: false };
+      return reached
+        ? { ...base, title: t('error.unauthorized.title', undefined, l), action: t('error.unauthorized.action', undefined, l), reopen: true, retryable: false }
+        : { ...base, title: t('error.rejectedToken.title', undefined, l), action: t('error.rejectedToken.action', undefined, l), reopen: true, retryable: false };
     case 'payment-required':
       return { ...base, title: t('error.paymentRequired.title', undefined, l), action: t('error.paymentRequired.action', undefined, l), reopen: true, retryable: false };
     case 'missing-scope': {
@@ -57,9 +63,9 @@ export function describeError(e: BackendError, l?: Lang): ErrorText {
     case 'blocked':
       return {
         ...base,
-        title: t('error.blocked.title', undefined, l),
+        title: t(reached ? 'error.lost.title' : 'error.blocked.title', undefined, l),
         action: t('error.blocked.action', undefined, l),
-        admin: t('error.blocked.admin', { baseUrl: str(p['baseUrl'], 'https://api.evotor.ru'), origin: str(p['origin'], '?') }, l),
+        admin: reached ? null : t('error.blocked.admin', { baseUrl: str(p['baseUrl'], 'https://api.evotor.ru'), origin: str(p['origin'], '?') }, l),
       };
     case 'rate-limited':
       return { ...base, title: t('error.rateLimited.title', undefined, l), action: t('error.rateLimited.action', undefined, l) };

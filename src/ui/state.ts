@@ -53,6 +53,9 @@ export interface ShownError {
   retry: (() => void) | null;
 }
 
+/** Errors that pass by themselves: one is cleared as soon as the cloud answers again. */
+const TRANSIENT: ReadonlySet<BackendError['code']> = new Set(['blocked', 'server-error', 'timeout', 'rate-limited']);
+
 export const DEFAULT_OPTIONS: PullOptions = { method: 'latest-document', horizonMonths: null, fullPeriod: false };
 
 export interface AppStateHooks {
@@ -126,7 +129,10 @@ export function createAppState(backend: SyncBackend, hooks: AppStateHooks = {}) 
     const s = stores.value;
     return new Map(s.status === 'ready' ? s.value.map((x) => [x.id, x]) : []);
   });
-  const storeName = (id: string): string => storeById.value.get(id)?.name ?? id;
+  /** A store's name: from the store list, else from its pull (the list may have failed to load, e.g. disk full). */
+  const storeName = (id: string): string => storeById.value.get(id)?.name ?? progress.value.get(id)?.storeName ?? id;
+  /** The cloud answered this session (the store list came): a later 401 is an expired access, a failed call a lost connection. */
+  const cloudReached = signal(false);
   const NO_NAMES: Readonly<Record<string, string>> = {};
   /** Terminal names of a store for reasons and timelines. */
   const deviceNames = (id: string): Readonly<Record<string, string>> => reviewMeta.value.get(id)?.deviceNames ?? NO_NAMES;
@@ -150,6 +156,8 @@ export function createAppState(backend: SyncBackend, hooks: AppStateHooks = {}) 
       const list = await backend.listStores();
       batch(() => {
         stores.value = { status: 'ready', value: list };
+        cloudReached.value = true;
+        if (error.value && TRANSIENT.has(error.value.error.code)) error.value = null;
         // Keep the selection to stores that exist; preselect the only store.
         const ids = new Set(list.map((s) => s.id));
         const kept = [...selected.value].filter((id) => ids.has(id));
@@ -549,6 +557,9 @@ export function createAppState(backend: SyncBackend, hooks: AppStateHooks = {}) 
         applyProgress(event.progress);
         const e = event.progress.error;
         if (e && (e.code === 'unauthorized' || e.code === 'payment-required')) fail(e);
+        // A pull that moves again means the cloud answers: a passing error shown above the screen has recovered.
+        const moving = event.progress.phase === 'products' || event.progress.phase === 'documents' || event.progress.phase === 'background';
+        if (moving && e === null && event.progress.waiting === null && error.value && TRANSIENT.has(error.value.error.code)) error.value = null;
         break;
       }
       case 'review-changed':
@@ -581,6 +592,17 @@ export function createAppState(backend: SyncBackend, hooks: AppStateHooks = {}) 
     ]);
   }
 
+  /**
+   * The «Повторить» above the screen: what failed there, and every pull that failed meanwhile (the same outage stops
+   * them all; the cards then do not repeat the error).
+   */
+  function retryShown(): void {
+    const shown = error.value;
+    error.value = null;
+    shown?.retry?.();
+    for (const p of progress.value.values()) if (p.phase === 'failed') void control(p.storeId, 'resume');
+  }
+
   function dispose(): void {
     unsubscribe?.();
     unsubscribe = null;
@@ -596,6 +618,7 @@ export function createAppState(backend: SyncBackend, hooks: AppStateHooks = {}) 
     pending: pending as ReadonlySignal<PendingWork | null>,
     error: error as ReadonlySignal<ShownError | null>,
     fatal: fatal as ReadonlySignal<BackendError | null>,
+    cloudReached: cloudReached as ReadonlySignal<boolean>,
     readyStoreIds,
     reviewStoreIds: reviewStoreIds as ReadonlySignal<readonly string[]>,
     rowsLoading: rowsLoading as ReadonlySignal<ReadonlySet<string>>,
@@ -649,6 +672,7 @@ export function createAppState(backend: SyncBackend, hooks: AppStateHooks = {}) 
     dismissPending,
     showUndoable,
     dismissError: () => void (error.value = null),
+    retryShown,
   };
 }
 

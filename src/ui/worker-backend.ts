@@ -87,6 +87,7 @@ export function toPullProgress(p: StoreProgress, options: PullOptions = optionsO
   }
   return {
     storeId: p.storeId,
+    storeName: p.storeName && p.storeName !== p.storeId ? p.storeName : null,
     phase,
     options,
     monthsDone: p.monthsDone,

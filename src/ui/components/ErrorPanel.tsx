@@ -11,10 +11,12 @@ export interface ErrorPanelProps {
   onDismiss?: (() => void) | null;
   /** A whole-screen problem (401, 402): larger, no dismiss. */
   fatal?: boolean;
+  /** The cloud answered this session before (describeError). */
+  reached?: boolean;
 }
 
-export function ErrorPanel({ error, onRetry, onDismiss, fatal = false }: ErrorPanelProps) {
-  const text = describeError(error);
+export function ErrorPanel({ error, onRetry, onDismiss, fatal = false, reached = false }: ErrorPanelProps) {
+  const text = describeError(error, undefined, reached);
   return (
     <section class={`error-panel${fatal ? ' error-fatal' : ''}`} role="alert" aria-labelledby="error-title">
       <h2 id="error-title" class="error-title">{text.title}</h2>

@@ -5,12 +5,19 @@
  */
 import type { PullProgress } from '../backend.ts';
 import { useAppState } from '../context.ts';
-import { formatDuration, formatMonth, t } from '../i18n.ts';
+import { formatDuration, formatMonth, t, type MessageKey } from '../i18n.ts';
 import { ProgressBar } from '../components/ProgressBar.tsx';
 import { describeError } from '../errors.ts';
 import { Name } from '../components/Name.tsx';
 
-function phaseText(p: PullProgress): string {
+const WAITING: Record<string, MessageKey> = { server: 'progress.waitingServer', timeout: 'progress.waitingServer', network: 'progress.waitingNetwork', body: 'progress.waitingServer' };
+
+/** What a wait is for: a 429 asks us to wait, a 5xx or a timeout is the cloud not answering, a lost network is ours. */
+function waitingKey(reason: string): MessageKey {
+  return WAITING[reason] ?? 'progress.waiting';
+}
+
+function phaseText(p: PullProgress, repeated: boolean): string {
   switch (p.phase) {
     case 'queued':
       return t('progress.phase.queued');
@@ -27,7 +34,7 @@ function phaseText(p: PullProgress): string {
     case 'cancelled':
       return t(p.resultReady ? 'progress.phase.stoppedWithResult' : 'progress.phase.cancelled');
     case 'failed':
-      return p.error ? describeError(p.error).title : t('progress.phase.failed');
+      return p.error && !repeated ? describeError(p.error, undefined, true).title : t('progress.phase.failed');
   }
 }
 
@@ -37,12 +44,14 @@ export function StoreProgress({ progress: p, name }: { progress: PullProgress; n
   const monthsText = p.monthsTotal === null ? t('progress.monthsOpen', { done: p.monthsDone }) : t('progress.months', { done: p.monthsDone, total: p.monthsTotal });
   const decidedText = t('progress.decided', { done: p.productsDecided, total: p.productsTotal });
   const titleId = `progress-${p.storeId}`;
+  // The same error is already above the screen, with its «Повторить»: the card does not say it again.
+  const repeated = p.error !== null && s.error.value?.error.code === p.error.code;
   return (
     <section class={`card store-progress phase-${p.phase}`} aria-labelledby={titleId}>
       <header class="card-head">
         <h2 id={titleId}><Name text={name} /></h2>
         <p class="phase" aria-live="polite">
-          {phaseText(p)}
+          {phaseText(p, repeated)}
         </p>
       </header>
       <ProgressBar
@@ -83,9 +92,9 @@ export function StoreProgress({ progress: p, name }: { progress: PullProgress; n
         )}
       </dl>
       {p.phase === 'background' && <p class="hint">{t('progress.backgroundHint')}</p>}
-      {p.waiting && p.phase !== 'failed' && <p class="hint">{t('progress.waiting')}</p>}
-      {p.error && p.phase !== 'failed' && <p class="hint warning">{describeError(p.error).title}</p>}
-      {p.phase === 'failed' && p.error && <p class="hint">{describeError(p.error).action}</p>}
+      {p.waiting && p.phase !== 'failed' && <p class="hint">{t(waitingKey(p.waiting.reason))}</p>}
+      {p.error && p.phase !== 'failed' && <p class="hint warning">{describeError(p.error, undefined, true).title}</p>}
+      {p.phase === 'failed' && p.error && !repeated && <p class="hint">{describeError(p.error, undefined, true).action}</p>}
       <div class="actions">
         {active && p.phase !== 'background' && (
           <button type="button" class="button" onClick={() => void s.pausePull(p.storeId)} aria-label={t('progress.pauseStore', { store: name })}>

@@ -13,8 +13,12 @@ afterEach(() => {
 });
 
 describe('describeError', () => {
-  it('401: reopen from the personal account, no retry', () => {
-    const d = describeError(err('unauthorized'));
+  it('401: reopen from the personal account, no retry; «истёк» only for an access that worked before (issue 16 item 14)', () => {
+    const never = describeError(err('unauthorized'));
+    expect(never.title).toBe('Облако Эвотор не принимает ссылку, по которой открыто приложение');
+    expect(never.title + never.action).not.toContain('истёк');
+    expect(never.reopen).toBe(true);
+    const d = describeError(err('unauthorized'), 'ru', true);
     expect(d.title).toBe('Доступ к Облаку Эвотор истёк');
     expect(d.action).toContain('Откройте приложение заново из личного кабинета Эвотор');
     expect(d.reopen).toBe(true);
@@ -37,14 +41,22 @@ describe('describeError', () => {
     expect(describeError(err('missing-scope', { scope: 'weird:scope' })).title).toContain('weird:scope');
   });
 
-  it('blocked (CORS or network): what to check, and the proxy base URL for the administrator', () => {
+  it('blocked (network or CORS): the merchant is told about the connection; the proxy only in the note for the administrator', () => {
     const d = describeError(err('blocked', { baseUrl: 'https://api.evotor.ru', origin: 'https://app.example' }));
-    expect(d.title).toBe('Браузер не смог связаться с Облаком Эвотор');
-    expect(d.action).toContain('прокси');
+    expect(d.title).toBe('Нет связи с Облаком Эвотор');
+    expect(d.title + d.action).not.toMatch(/CORS|прокси/);
+    expect(d.action).toContain('временно недоступно');
     expect(d.admin).toContain('https://app.example');
     expect(d.admin).toContain('VITE_EVOTOR_API_BASE');
     expect(d.admin).toContain('api-base');
     expect(d.retryable).toBe(true);
+  });
+
+  it('blocked after the cloud answered this session: the connection was lost, no CORS talk at all (issue 16 item 14)', () => {
+    const d = describeError(err('blocked', { baseUrl: 'https://api.evotor.ru', origin: 'https://app.example' }), 'ru', true);
+    expect(d.title).toBe('Связь с Облаком Эвотор прервалась');
+    expect(d.admin).toBeNull();
+    expect(JSON.stringify(d)).not.toMatch(/CORS|прокси/);
   });
 
   it('5xx and rate limits say that work continues where it stopped', () => {
@@ -55,7 +67,7 @@ describe('describeError', () => {
 
   it('speaks English when switched', () => {
     setLang('en');
-    expect(describeError(err('unauthorized')).title).toBe('Access to Evotor Cloud has expired');
+    expect(describeError(err('unauthorized'), 'en', true).title).toBe('Access to Evotor Cloud has expired');
   });
 });
 
@@ -76,7 +88,7 @@ describe('toBackendError', () => {
 describe('ErrorPanel', () => {
   it('shows what to do, a link to the personal account for 401, and server text only as text', () => {
     const onRetry = vi.fn();
-    render(<ErrorPanel error={err('unauthorized', {}, '<img src=x onerror="alert(1)">')} onRetry={onRetry} />);
+    render(<ErrorPanel error={err('unauthorized', {}, '<img src=x onerror="alert(1)">')} onRetry={onRetry} reached />);
     expect(screen.getByRole('alert')).toBeTruthy();
     expect(screen.getByRole('heading', { name: 'Доступ к Облаку Эвотор истёк' })).toBeTruthy();
     const link = screen.getByRole('link', { name: 'Открыть личный кабинет' }) as HTMLAnchorElement;

@@ -107,6 +107,51 @@ describe('progress', () => {
     expect(screen.queryByRole('button', { name: /Загрузить документы/ })).toBeNull();
   });
 
+  it('a wait for a 5xx says the cloud is not answering, not the 429 wording (issue 16 item 14)', async () => {
+    const backend = new MemoryBackend();
+    backend.stores = [store('s1', 'Ленина')];
+    await mount(backend);
+    state!.showProgress();
+    backend.emit({ type: 'pull-progress', progress: progress('s1', { waiting: { reason: 'server', until: Date.now() + 5000 } }) });
+    expect(await screen.findByText(/Облако Эвотор временно не отвечает/)).toBeTruthy();
+    expect(screen.queryByText(/попросило подождать/)).toBeNull();
+    backend.emit({ type: 'pull-progress', progress: progress('s1', { waiting: { reason: 'rate-limit', until: Date.now() + 5000 } }) });
+    expect(await screen.findByText(/попросило подождать/)).toBeTruthy();
+  });
+
+  it('the top «Повторить» retries the failed pulls, the error is shown once, and leaves when the cloud answers again (issue 16 item 12)', async () => {
+    const backend = new MemoryBackend();
+    backend.stores = [store('s1', 'Ленина')];
+    await mount(backend);
+    state!.showProgress();
+    const down = { name: 'ApiError', code: 'blocked', params: {}, status: null, message: 'fetch failed' };
+    backend.failNext.set('listStores', down);
+    void state!.loadStores();
+    backend.emit({ type: 'pull-progress', progress: progress('s1', { phase: 'failed', error: { code: 'blocked', params: {}, status: null, message: '' } }) });
+    expect(await screen.findByRole('heading', { name: 'Связь с Облаком Эвотор прервалась' })).toBeTruthy();
+    // Once: the card does not repeat the title and what to do.
+    expect(screen.getAllByText('Связь с Облаком Эвотор прервалась')).toHaveLength(1);
+    expect(screen.getAllByText(/Проверьте подключение к интернету/)).toHaveLength(1);
+    const retries = screen.getAllByRole('button', { name: /Повторить/ });
+    fireEvent.click(retries[0]!);
+    await waitFor(() => expect(backend.callsOf('resumePull')).toEqual([['s1']]));
+    expect(backend.callsOf('listStores').length).toBeGreaterThanOrEqual(3);
+    // The store list came again: the error has recovered and leaves the screen.
+    await waitFor(() => expect(screen.queryByRole('heading', { name: 'Связь с Облаком Эвотор прервалась' })).toBeNull());
+  });
+
+  it('a recovered pull clears a passing error shown above the screen; cards are named without the store list (issue 16 items 12, 13)', async () => {
+    const backend = new MemoryBackend();
+    backend.failNext.set('listStores', { name: 'ApiError', code: 'server-error', params: { status: 503 }, status: 503, message: '503' });
+    await mount(backend);
+    state!.showProgress();
+    expect(await screen.findByRole('heading', { name: /временно не отвечает/ })).toBeTruthy();
+    backend.emit({ type: 'pull-progress', progress: progress('s-raw-id', { storeName: 'Кофейня на Мира' }) });
+    expect(await screen.findByRole('heading', { name: 'Кофейня на Мира' })).toBeTruthy();
+    expect(screen.queryByText(/s-raw-id/)).toBeNull();
+    await waitFor(() => expect(screen.queryByRole('heading', { name: /временно не отвечает/ })).toBeNull());
+  });
+
   it('a 403 on the store list names the permission and can be retried', async () => {
     const backend = new MemoryBackend();
     backend.failNext.set('listStores', { name: 'ApiError', code: 'missing-scope', params: { scope: 'store:read' }, status: 403, message: '403' });
