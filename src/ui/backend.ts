@@ -95,6 +95,8 @@ export interface PullProgress {
   waiting: { reason: string; until: number } | null;
   /** Why the pull failed, when phase is 'failed'. */
   error: BackendError | null;
+  /** Paused because the page went away mid-pull, not by the user: the app resumes it by itself. */
+  interrupted: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

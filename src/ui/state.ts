@@ -74,6 +74,8 @@ export function createAppState(backend: SyncBackend, hooks: AppStateHooks = {}) 
   const options = signal<PullOptions>(DEFAULT_OPTIONS);
   const progress = signal<ReadonlyMap<string, PullProgress>>(new Map());
   const pending = signal<PendingWork | null>(null);
+  /** Pulls the page's going away interrupted, resumed by themselves at start (the banner says where they stopped). */
+  const resumedPulls = signal<readonly PullProgress[]>([]);
   const error = signal<ShownError | null>(null);
   /** A 401/402 stops everything: the screens show only what to do next. */
   const fatal = signal<BackendError | null>(null);
@@ -583,9 +585,21 @@ export function createAppState(backend: SyncBackend, hooks: AppStateHooks = {}) 
       loadStores(),
       refreshProgress(),
       backend.pendingWork().then(
-        (work) => {
+        (found) => {
+          // A pull the page's going away interrupted goes on by itself (the progress screen promised so); one the
+          // user paused, or that failed, waits for them.
+          const resumed = found.pulls.filter((p) => p.interrupted);
+          const work = { ...found, pulls: found.pulls.filter((p) => !p.interrupted) };
           const offer = work.pulls.length > 0 || work.run !== null || work.undoable !== null;
-          pending.value = offer ? work : null;
+          batch(() => {
+            pending.value = offer ? work : null;
+            resumedPulls.value = resumed;
+            if (resumed.length > 0 && work.run === null) {
+              selected.value = setOf(resumed.map((p) => p.storeId));
+              screen.value = 'progress';
+            }
+          });
+          for (const p of resumed) void control(p.storeId, 'resume');
         },
         (e: unknown) => void fail(e),
       ),
@@ -616,6 +630,7 @@ export function createAppState(backend: SyncBackend, hooks: AppStateHooks = {}) 
     options: options as ReadonlySignal<PullOptions>,
     progress: progress as ReadonlySignal<ReadonlyMap<string, PullProgress>>,
     pending: pending as ReadonlySignal<PendingWork | null>,
+    resumedPulls: resumedPulls as ReadonlySignal<readonly PullProgress[]>,
     error: error as ReadonlySignal<ShownError | null>,
     fatal: fatal as ReadonlySignal<BackendError | null>,
     cloudReached: cloudReached as ReadonlySignal<boolean>,
@@ -670,6 +685,7 @@ export function createAppState(backend: SyncBackend, hooks: AppStateHooks = {}) 
     backToStores,
     resumePending,
     dismissPending,
+    dismissResumed: () => void (resumedPulls.value = []),
     showUndoable,
     dismissError: () => void (error.value = null),
     retryShown,

@@ -102,6 +102,7 @@ export function toPullProgress(p: StoreProgress, options: PullOptions = optionsO
     stopReason: p.stopReason,
     waiting: p.waiting ? { reason: p.waiting.reason, until: p.waiting.until } : null,
     error: p.error ? toBackendError(p.error) : null,
+    interrupted: p.status === 'interrupted',
   };
 }
 
@@ -194,7 +195,8 @@ export function createWorkerBackend(deps: WorkerBackendDeps): SyncBackend {
       apiVersion: p?.api ?? api,
       createdAt: creationDateFromStoreId(info.id, now()),
       state,
-      lastSyncedAt: p && p.resultReady ? p.updatedAt : null,
+      // When the store was pulled (the documents are as of then), not when the job row was last touched.
+      lastSyncedAt: p && p.resultReady ? (p.snapshotAt ?? p.updatedAt) : null,
       error: p?.error ? toBackendError(p.error) : null,
     };
   }

@@ -173,7 +173,7 @@ describe('resume', () => {
     await mount(backend);
     const banner = screen.getByRole('region', { name: 'Есть незавершённая работа' });
     expect(within(banner).getByText('Запись остатков прервалась: записано 40 из 120. Продолжить с того же места?')).toBeTruthy();
-    expect(within(banner).getByText(/Загрузка магазина «Ленина» остановилась на месяце «март 2024», загружено страниц: 17/)).toBeTruthy();
+    expect(within(banner).getByText(/Загрузка магазина «Ленина» остановилась на месяце 4 из 36 \(март 2024\), загружено страниц: 17/)).toBeTruthy();
     fireEvent.click(within(banner).getByRole('button', { name: 'Продолжить запись' }));
     await waitFor(() => expect(backend.callsOf('runWrite')).toEqual([['run-7']]));
     // The write comes first; the pull is not resumed at the same time.
@@ -188,6 +188,25 @@ describe('resume', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Продолжить загрузку' }));
     await waitFor(() => expect(backend.callsOf('resumePull')).toEqual([['s1'], ['s2']]));
     expect(screen.getByRole('heading', { level: 1, name: 'Загрузка документов' })).toBeTruthy();
+  });
+
+  it('a pull a reload interrupted goes on by itself and the notice says where it stopped; a paused one waits (issue 16 item 7)', async () => {
+    const backend = new MemoryBackend();
+    backend.stores = [store('s1', 'Ленина'), store('s2', 'Мира')];
+    backend.pending = {
+      pulls: [
+        progress('s1', { phase: 'paused', interrupted: true, monthsDone: 5, monthsTotal: 13, currentMonth: null, pages: 40 }),
+        progress('s2', { phase: 'paused', monthsDone: 0, pages: 0, currentMonth: null }),
+      ],
+      run: null, undoable: null,
+    };
+    await mount(backend);
+    await waitFor(() => expect(backend.callsOf('resumePull')).toEqual([['s1']]));
+    expect(screen.getByRole('heading', { level: 1, name: 'Загрузка документов' })).toBeTruthy();
+    expect(screen.getByText('Загрузка магазина «Ленина» прервалась на месяце 6 из 13, загружено страниц: 40 и продолжается сама с того же места.')).toBeTruthy();
+    // The paused one is offered, and said to be at the very start because it is.
+    expect(screen.getByText(/Загрузка магазина «Мира» остановилась в самом начале/)).toBeTruthy();
+    expect(screen.queryByText(/«Ленина» остановилась/)).toBeNull();
   });
 
   it('keeps the undo of a finished write available after a reload', async () => {

@@ -78,7 +78,7 @@ export function progress(storeId: string, over: Partial<PullProgress> = {}): Pul
   return {
     storeId, storeName: null, phase: 'documents', options: { method: 'latest-document', horizonMonths: null, fullPeriod: false },
     monthsDone: 3, monthsTotal: 36, currentMonth: '2025-01', pages: 12, documents: 3456, productsTotal: 100,
-    productsDecided: 40, etaMs: 5 * 60_000, resultReady: false, stopReason: null, waiting: null, error: null, ...over,
+    productsDecided: 40, etaMs: 5 * 60_000, resultReady: false, stopReason: null, waiting: null, error: null, interrupted: false, ...over,
   };
 }
 

@@ -104,6 +104,12 @@ describe('the adapter over the worker bridge', () => {
     ]);
   });
 
+  it('says a store was pulled at its snapshot time, not when the list was read or the job last touched (issue 16 item 6)', async () => {
+    const f = fakes([], [sp({ status: 'done', resultReady: true, snapshotAt: Date.UTC(2026, 11, 1, 17, 44), updatedAt: Date.UTC(2026, 11, 1, 20, 44) })]);
+    const b = createWorkerBackend({ ...CONN, sync: f.sync, now: () => Date.UTC(2026, 11, 2) });
+    expect((await b.listStores())[0]).toMatchObject({ state: 'done', lastSyncedAt: Date.UTC(2026, 11, 1, 17, 44) });
+  });
+
   it('passes the API version and the database names through', async () => {
     const f = fakes([]);
     createWorkerBackend({ ...CONN, sync: f.sync, api: 'v1', dbName: 'db-x', journalName: 'journal-x' });
