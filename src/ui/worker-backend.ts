@@ -223,8 +223,10 @@ export function createWorkerBackend(deps: WorkerBackendDeps): SyncBackend {
       await ready;
       const p = lastProgress.get(storeId);
       const hasJob = p !== undefined && p.status !== 'idle';
-      // A finished pull starts again from now; so does one laid out for another horizon (its months differ).
-      const restart = hasJob && (p.status === 'done' || p.status === 'cancelled' || p.horizonMonths !== options.horizonMonths);
+      // A finished pull starts again from now (so does one whose background fetching was stopped, or one laid out for
+      // another horizon: its months differ). A pull cancelled before its result keeps its pages: it continues from them.
+      const finished = p?.status === 'done' || (p?.status === 'cancelled' && p.resultReady);
+      const restart = hasJob && (finished || p.horizonMonths !== options.horizonMonths);
       const horizon = options.horizonMonths;
       requested.set(storeId, options);
       const name = storeNames.get(storeId);

@@ -6,6 +6,8 @@
 import type { PullProgress } from '../backend.ts';
 import { useAppState } from '../context.ts';
 import { formatDuration, formatMonth, t, type MessageKey } from '../i18n.ts';
+import { useState } from 'preact/hooks';
+import { Dialog } from '../components/Dialog.tsx';
 import { ProgressBar } from '../components/ProgressBar.tsx';
 import { describeError } from '../errors.ts';
 import { Name } from '../components/Name.tsx';
@@ -38,8 +40,27 @@ function phaseText(p: PullProgress, repeated: boolean): string {
   }
 }
 
+/** Cancelling asks first, and says what is kept: the pages already loaded (the next start continues from them). */
+function CancelDialog({ name, onConfirm, onClose }: { name: string; onConfirm: () => void; onClose: () => void }) {
+  return (
+    <Dialog titleId="cancel-title" descriptionId="cancel-body" onClose={onClose} initialFocus=".cancel-keep">
+      <h2 id="cancel-title">{t('progress.cancelTitle', { store: name })}</h2>
+      <p id="cancel-body">{t('progress.cancelBody')}</p>
+      <div class="actions">
+        <button type="button" class="button" onClick={onConfirm}>
+          {t('progress.cancelConfirm')}
+        </button>
+        <button type="button" class="button primary cancel-keep" onClick={onClose}>
+          {t('progress.cancelKeep')}
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
 export function StoreProgress({ progress: p, name }: { progress: PullProgress; name: string }) {
   const s = useAppState();
+  const [confirming, setConfirming] = useState(false);
   const active = p.phase === 'queued' || p.phase === 'products' || p.phase === 'documents' || p.phase === 'background';
   const monthsText = p.monthsTotal === null ? t('progress.monthsOpen', { done: p.monthsDone }) : t('progress.months', { done: p.monthsDone, total: p.monthsTotal });
   const decidedText = t('progress.decided', { done: p.productsDecided, total: p.productsTotal });
@@ -114,11 +135,27 @@ export function StoreProgress({ progress: p, name }: { progress: PullProgress; n
           </button>
         )}
         {(active || p.phase === 'paused') && (
-          <button type="button" class="button quiet" onClick={() => void s.cancelPull(p.storeId)} aria-label={t(p.phase === 'background' ? 'progress.stopBackgroundStore' : 'progress.cancelStore', { store: name })}>
+          <button
+            type="button"
+            class="button quiet"
+            // Stopping background fetching keeps the result: nothing to confirm. Cancelling a pull asks first.
+            onClick={() => (p.phase === 'background' ? void s.cancelPull(p.storeId) : setConfirming(true))}
+            aria-label={t(p.phase === 'background' ? 'progress.stopBackgroundStore' : 'progress.cancelStore', { store: name })}
+          >
             {t(p.phase === 'background' ? 'progress.stopBackground' : 'progress.cancel')}
           </button>
         )}
       </div>
+      {confirming && (
+        <CancelDialog
+          name={name}
+          onClose={() => setConfirming(false)}
+          onConfirm={() => {
+            setConfirming(false);
+            void s.cancelPull(p.storeId);
+          }}
+        />
+      )}
     </section>
   );
 }

@@ -86,6 +86,19 @@ describe('progress', () => {
     fireEvent.click(await within(lenina).findByRole('button', { name: 'Продолжить загрузку магазина «Ленина»' }));
     await waitFor(() => expect(backend.callsOf('resumePull')).toEqual([['s1']]));
 
+    // Cancel asks first and says the loaded pages are kept (issue 16 item 8).
+    backend.emit({ type: 'pull-progress', progress: progress('s1') });
+    fireEvent.click(await within(lenina).findByRole('button', { name: 'Отменить загрузку магазина «Ленина»' }));
+    const ask = screen.getByRole('dialog', { name: 'Отменить загрузку магазина «Ленина»?' });
+    expect(within(ask).getByText(/Загруженные страницы сохранятся/)).toBeTruthy();
+    expect(backend.callsOf('cancelPull')).toEqual([['s2']]);
+    fireEvent.click(within(ask).getByRole('button', { name: 'Продолжить загрузку' }));
+    expect(screen.queryByRole('dialog')).toBeNull();
+    expect(backend.callsOf('cancelPull')).toEqual([['s2']]);
+    fireEvent.click(within(lenina).getByRole('button', { name: 'Отменить загрузку магазина «Ленина»' }));
+    fireEvent.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Отменить загрузку' }));
+    await waitFor(() => expect(backend.callsOf('cancelPull')).toEqual([['s2'], ['s1']]));
+
     // One store ready: review can start with it.
     backend.rows.set('s2', [reviewRow('s2', productStock('a'))]);
     fireEvent.click(screen.getByRole('button', { name: 'Проверить результат' }));

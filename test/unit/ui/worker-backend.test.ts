@@ -144,6 +144,19 @@ describe('the adapter over the worker bridge', () => {
     });
   });
 
+  it('a pull cancelled before its result continues from its pages; one stopped in the background starts again (issue 16 item 8)', async () => {
+    const f = fakes([], [sp({ status: 'cancelled', resultReady: false, horizonMonths: 12 })]);
+    const b = createWorkerBackend({ ...CONN, sync: f.sync });
+    await b.pullProgress();
+    await b.startPull(STORE, { method: 'latest-document', horizonMonths: 12, fullPeriod: false });
+    expect(f.sync.start).toHaveBeenLastCalledWith(STORE, expect.objectContaining({ restart: false }));
+    const g = fakes([], [sp({ status: 'cancelled', resultReady: true, horizonMonths: 12 })]);
+    const c = createWorkerBackend({ ...CONN, sync: g.sync });
+    await c.pullProgress();
+    await c.startPull(STORE, { method: 'latest-document', horizonMonths: 12, fullPeriod: false });
+    expect(g.sync.start).toHaveBeenLastCalledWith(STORE, expect.objectContaining({ restart: true }));
+  });
+
   it('resumes a paused pull with the same horizon, restarts it for another; without a known name the worker finds it', async () => {
     const f = fakes([], [sp({ status: 'paused', horizonMonths: 12 })]);
     const b = createWorkerBackend({ ...CONN, sync: f.sync });
