@@ -241,6 +241,7 @@ export const en: Messages = {
   'plan.write.title': 'Write stock to Evotor Cloud?',
   'plan.write.what': 'The stock of {products} {stores} will be written.',
   'plan.write.note': 'Only the stock changes; no other product field is touched. Just before writing, the app checks again for sales made after the computation and recomputes those products. You can undo the write.',
+  'plan.movedHint': 'While you were reviewing, new documents moved these products. The stock to be written will include them.',
   'plan.write.confirm': 'Write stock',
   'plan.write.cancel': 'Do not write',
   'plan.undo.title': 'Restore the previous stock?',

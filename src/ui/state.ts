@@ -320,6 +320,9 @@ export function createAppState(backend: SyncBackend, hooks: AppStateHooks = {}) 
     batch(() => {
       reviewStoreIds.value = [...storeIds];
       storeFilter.value = null;
+      // A filter or search from an earlier review would hide rows of this one («0 товаров» under «Без данных»).
+      statusFilter.value = 'all';
+      search.value = '';
       screen.value = 'review';
     });
     await Promise.all(storeIds.map((id) => loadRows(id)));
@@ -453,6 +456,9 @@ export function createAppState(backend: SyncBackend, hooks: AppStateHooks = {}) 
 
   async function runWrite(runId: string, kind: RunKind): Promise<void> {
     batch(() => {
+      // The undo offered at start was of an earlier write: from now on only this run's report speaks of undo.
+      const work = pending.value;
+      if (work?.undoable) pending.value = work.run || work.pulls.length > 0 ? { ...work, undoable: null } : null;
       plan.value = { status: 'idle' };
       screen.value = 'write';
       writeKind.value = kind;

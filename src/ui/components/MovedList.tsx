@@ -4,13 +4,14 @@ import { docLabel } from '../docs.ts';
 import { formatQty, formatSignedQty, t } from '../i18n.ts';
 import { Name } from './Name.tsx';
 
-export function MovedList({ moved, open = true }: { moved: readonly MovedProduct[]; open?: boolean }) {
+/** `planned`: in the confirmation, before anything is written (the words then speak of the future). */
+export function MovedList({ moved, open = true, planned = false }: { moved: readonly MovedProduct[]; open?: boolean; planned?: boolean }) {
   if (moved.length === 0) return null;
   const shown = moved.slice(0, 200);
   return (
     <details class="issues" open={open}>
       <summary>{t('report.moved', { n: moved.length })}</summary>
-      <p class="muted small">{t('report.movedHint')}</p>
+      <p class="muted small">{t(planned ? 'plan.movedHint' : 'report.movedHint')}</p>
       <ul>
         {shown.map((m) => (
           <li key={m.productId}>

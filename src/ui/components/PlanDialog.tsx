@@ -93,7 +93,7 @@ export function PlanDialog() {
               </tbody>
             </table>
           )}
-          <MovedList moved={plan.moved} />
+          <MovedList moved={plan.moved} planned />
           <p class="muted">{t(undo ? 'plan.undo.note' : 'plan.write.note')}</p>
         </>
       );

@@ -4,6 +4,7 @@ import { milli } from '../../../src/model/quantity.ts';
 import type { ProductEvent } from '../../../src/stock/types.ts';
 import { AppView, Root } from '../../../src/ui/App.tsx';
 import type { SyncBackend } from '../../../src/ui/backend.ts';
+import type { RunResult } from '../../../src/writeback/types.ts';
 import { setLang } from '../../../src/ui/i18n.ts';
 import type { Session } from '../../../src/ui/launch.ts';
 import { createAppState, type AppState } from '../../../src/ui/state.ts';
@@ -233,6 +234,44 @@ describe('resume', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Отмена больше не нужна' }));
     await waitFor(() => expect(backend.callsOf('discardUndo')).toEqual([['run-3']]));
     expect(screen.queryByRole('button', { name: 'Отменить запись — вернуть прежние остатки' })).toBeNull();
+  });
+});
+
+describe('states of an earlier session', () => {
+  it('the undo offered at start speaks of the earlier write only until a newer write runs (issue 16 item 9)', async () => {
+    const backend = new MemoryBackend();
+    backend.stores = [store('s1', 'Ленина', { state: 'done', lastSyncedAt: DOC_TIME })];
+    backend.rows.set('s1', [reviewRow('s1', productStock('a', { quantity: '7', cloudQuantity: '0' }))]);
+    backend.pending = { pulls: [], run: null, undoable: runReport('run-3', { counts: { pending: 0, sent: 0, written: 0, verified: 12, mismatch: 0, failed: 0, skipped: 0, unchanged: 0 } }) };
+    let finish: (r: RunResult) => void = () => {};
+    backend.plan = { runId: 'run-4', kind: 'write', stores: [{ storeId: 's1', storeName: 'Ленина', products: 1, byUnit: [] }], moved: [] };
+    backend.runWrite = async () => new Promise<RunResult>((resolve) => (finish = resolve));
+    const s = await mount(backend);
+    expect(screen.getByText('Прошлую запись (12 товаров) ещё можно отменить.')).toBeTruthy();
+    await s.openReview(['s1']);
+    await s.prepareApply();
+    void s.confirmPlan();
+    await screen.findByRole('heading', { level: 1, name: 'Запись остатков в Облако Эвотор' });
+    // While the newer write runs, and after it, nothing speaks of the earlier one.
+    expect(screen.queryByText(/Прошлую запись/)).toBeNull();
+    finish({ report: runReport('run-4'), moved: [] });
+    await screen.findByRole('button', { name: 'Отменить запись — вернуть прежние остатки' });
+    expect(screen.queryByText(/Прошлую запись/)).toBeNull();
+  });
+
+  it('a filter and search from an earlier review are reset in the next one (issue 16 item 10)', async () => {
+    const backend = new MemoryBackend();
+    backend.stores = [store('s1', 'Ленина', { state: 'done', lastSyncedAt: DOC_TIME }), store('s2', 'Мира', { state: 'done', lastSyncedAt: DOC_TIME })];
+    backend.rows.set('s1', [reviewRow('s1', productStock('a', { status: 'unresolved', quantity: null, ledgerQuantity: null }))]);
+    backend.rows.set('s2', [reviewRow('s2', productStock('b', { quantity: '7', cloudQuantity: '0' }))]);
+    const s = await mount(backend);
+    await s.openReview(['s1']);
+    s.statusFilter.value = 'undecided';
+    s.search.value = 'товар';
+    await s.openReview(['s2']);
+    expect(s.statusFilter.value).toBe('all');
+    expect(s.search.value).toBe('');
+    expect(s.visibleRows.value.map((r) => r.row.stock.productId)).toEqual(['b']);
   });
 });
 
