@@ -6,16 +6,16 @@
 import { render } from 'preact';
 import { Root } from './ui/App.tsx';
 import { backendFactory } from './ui/create-backend.ts';
-import { setLang } from './ui/i18n.ts';
+import { followLangOnPage } from './ui/i18n.ts';
 import { launch, type LaunchEnv } from './ui/launch.ts';
 import './page.css';
 import './ui/styles.css';
 
-function sessionStorageOrNull(): Storage | null {
+function storageOrNull(kind: 'sessionStorage' | 'localStorage'): Storage | null {
   try {
-    return window.sessionStorage;
+    return window[kind];
   } catch {
-    return null; // storage blocked in a third-party frame: the token then lives in memory only
+    return null; // storage blocked in a third-party frame: the token (or the language) then lives in memory only
   }
 }
 
@@ -25,10 +25,10 @@ const env: LaunchEnv = {
   VITE_DEMO_API_BASE: import.meta.env.VITE_DEMO_API_BASE as string | undefined,
   VITE_DEMO_TOKEN: import.meta.env.VITE_DEMO_TOKEN as string | undefined,
 };
-const storage = sessionStorageOrNull();
+const storage = storageOrNull('sessionStorage');
 // First thing: read the token and take it out of the address bar.
 const started = launch({ href: window.location.href, history: window.history, sessionStorage: storage, env });
-setLang(new URL(window.location.href).searchParams.get('lang'));
+followLangOnPage(document, storageOrNull('localStorage'), new URL(window.location.href).searchParams.get('lang'));
 
 const createBackend = backendFactory();
 

@@ -3,7 +3,7 @@
  * app state over a backend for it; `AppView` renders the screens of a given state (tests render it directly).
  * One flow, no top-level navigation: stores → progress → review → write/report, with resume and errors on top.
  */
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { SyncBackendFactory } from './backend.ts';
 import { AppStateContext, useAppState } from './context.ts';
 import { lang, setLang, t } from './i18n.ts';
@@ -31,14 +31,37 @@ export function Header({ demo }: { demo: boolean }) {
   );
 }
 
+/**
+ * On every screen change, focus moves to the new screen's heading (it would fall to <body> with the removed
+ * button), so keyboard and screen reader users land where the new screen starts. Not on the first render.
+ */
+function useFocusHeadingOnChange(key: string) {
+  const ref = useRef<HTMLDivElement>(null);
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    const heading = ref.current?.querySelector<HTMLElement>('main h1, main h2');
+    if (!heading) return;
+    heading.tabIndex = -1;
+    heading.focus();
+  }, [key]);
+  return ref;
+}
+
 function Screens() {
   const s = useAppState();
   const fatal = s.fatal.value;
+  const ref = useFocusHeadingOnChange(fatal ? 'fatal' : s.screen.value);
   if (fatal) {
     return (
-      <main class="screen">
-        <ErrorPanel error={fatal} fatal reached={s.cloudReached.value} />
-      </main>
+      <div ref={ref}>
+        <main class="screen">
+          <ErrorPanel error={fatal} fatal reached={s.cloudReached.value} />
+        </main>
+      </div>
     );
   }
   const shown = s.error.value;
@@ -59,11 +82,11 @@ function Screens() {
       break;
   }
   return (
-    <>
+    <div ref={ref}>
       {shown && <ErrorPanel error={shown.error} reached={s.cloudReached.value} onRetry={shown.retry || failedPulls ? s.retryShown : null} onDismiss={s.dismissError} />}
       <ResumeBanner />
       {screen}
-    </>
+    </div>
   );
 }
 

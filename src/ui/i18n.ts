@@ -6,7 +6,7 @@
  * Formatting of quantities, numbers, dates and durations is here too, driven by the same signal.
  */
 import { isolated } from '../model/bidi.ts';
-import { signal } from '@preact/signals';
+import { effect, signal } from '@preact/signals';
 import { formatQuantity, type Milli } from '../model/quantity.ts';
 import { ru } from './messages.ru.ts';
 import { en } from './messages.en.ts';
@@ -34,6 +34,31 @@ export const lang = signal<Lang>('ru');
 
 export function setLang(value: string | null | undefined): void {
   if (value === 'ru' || value === 'en') lang.value = value;
+}
+
+/** Where the app remembers the chosen language (only that: never the token). */
+export const LANG_STORAGE_KEY = 'evotor-stock-sync:lang';
+
+/**
+ * The app's page (not the embed, which lives in a partner's page): the language from the URL (`?lang=`), else the
+ * one chosen before; from then on `<html lang>` follows the choice and the choice is remembered. Returns the stop.
+ */
+export function followLangOnPage(doc: Document, storage: Storage | null, urlLang: string | null): () => void {
+  let stored: string | null = null;
+  try {
+    stored = storage?.getItem(LANG_STORAGE_KEY) ?? null;
+  } catch {
+    stored = null; // storage blocked in a third-party frame: the choice lasts this visit only
+  }
+  setLang(urlLang ?? stored);
+  return effect(() => {
+    doc.documentElement.lang = lang.value;
+    try {
+      storage?.setItem(LANG_STORAGE_KEY, lang.value);
+    } catch {
+      // as above
+    }
+  });
 }
 
 export type Params = Record<string, string | number>;

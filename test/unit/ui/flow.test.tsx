@@ -51,7 +51,11 @@ describe('stores and options', () => {
     await waitFor(() => expect(backend.callsOf('startPull')).toHaveLength(2));
     const opts = { method: 'ledger', horizonMonths: 12, fullPeriod: true };
     expect(backend.callsOf('startPull')).toEqual([['s1', opts], ['s3', opts]]);
-    expect(screen.getByRole('heading', { level: 1, name: 'Загрузка документов' })).toBeTruthy();
+    // Focus moves to the new screen's heading, not to <body> (issue 16 item 18).
+    const heading = screen.getByRole('heading', { level: 1, name: 'Загрузка документов' });
+    await waitFor(() => expect(document.activeElement).toBe(heading));
+    fireEvent.click(screen.getByRole('button', { name: 'К списку магазинов' }));
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByRole('heading', { level: 1, name: 'Магазины' })));
   });
 });
 

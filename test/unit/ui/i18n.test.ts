@@ -3,6 +3,8 @@ import { formatDocTime } from '../../../src/stock/explain.ts';
 import { milli } from '../../../src/model/quantity.ts';
 import {
   formatDateTime,
+  followLangOnPage,
+  LANG_STORAGE_KEY,
   formatDuration,
   formatInt,
   formatMonth,
@@ -141,5 +143,31 @@ describe('dates and durations', () => {
     expect(formatDuration(4 * 60_000 + 10_000)).toBe('≈ 4 мин');
     expect(formatDuration(80 * 60_000)).toBe('≈ 1 ч 20 мин');
     expect(formatDuration(120 * 60_000)).toBe('≈ 2 ч');
+  });
+});
+
+describe('the language on the app page (issue 16 item 19)', () => {
+  it('<html lang> follows the language and the choice is remembered; the URL wins over the remembered one', () => {
+    const store = new Map<string, string>();
+    const storage = { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => void store.set(k, v) } as Storage;
+    let stop = followLangOnPage(document, storage, null);
+    expect(document.documentElement.lang).toBe('ru');
+    setLang('en');
+    expect(document.documentElement.lang).toBe('en');
+    expect(store.get(LANG_STORAGE_KEY)).toBe('en');
+    stop();
+    setLang('ru');
+    // The next visit starts in the language chosen before.
+    stop = followLangOnPage(document, storage, null);
+    expect(document.documentElement.lang).toBe('en');
+    stop();
+    stop = followLangOnPage(document, storage, 'ru');
+    expect(document.documentElement.lang).toBe('ru');
+    stop();
+    // Storage blocked (a third-party frame): still follows, nothing thrown.
+    const blocked = { getItem: () => { throw new Error('denied'); }, setItem: () => { throw new Error('denied'); } } as unknown as Storage;
+    stop = followLangOnPage(document, blocked, 'en');
+    expect(document.documentElement.lang).toBe('en');
+    stop();
   });
 });
