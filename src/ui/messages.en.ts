@@ -157,6 +157,7 @@ export const en: Messages = {
   'filter.change': 'Changes',
   'filter.same': 'Unchanged',
   'filter.undecided': 'No data',
+  'filter.negative': 'Below zero',
   'filter.chainBreak': 'Chain break',
   'filter.warning': 'Warnings',
   'filter.notTracked': 'No stock kept',
@@ -168,6 +169,7 @@ export const en: Messages = {
   'status.notTracked': 'No stock',
   'status.provisional': 'may change',
   'status.chainBreak': 'Chain break',
+  'status.negative': 'Stock below zero',
   'status.warning': 'Warning',
 
   'manual.label': 'Stock of “{name}” by hand',

@@ -159,6 +159,7 @@ export const ru = {
   'filter.change': 'Изменится',
   'filter.same': 'Без изменений',
   'filter.undecided': 'Без данных',
+  'filter.negative': 'Меньше нуля',
   'filter.chainBreak': 'Разрыв цепочки',
   'filter.warning': 'Предупреждения',
   'filter.notTracked': 'Без учёта остатков',
@@ -170,6 +171,7 @@ export const ru = {
   'status.notTracked': 'Без учёта',
   'status.provisional': 'может уточниться',
   'status.chainBreak': 'Разрыв цепочки',
+  'status.negative': 'Остаток меньше нуля',
   'status.warning': 'Предупреждение',
 
   'manual.label': 'Остаток товара «{name}» вручную',

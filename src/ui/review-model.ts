@@ -8,8 +8,8 @@ import type { PullMethod, ReviewRow, UnitTotal } from './backend.ts';
 
 /** What the computation proposes for a product (before any manual entry). */
 export type RowStatus = 'change' | 'same' | 'undecided' | 'not-tracked';
-export type StatusFilter = 'all' | 'change' | 'same' | 'undecided' | 'chain-break' | 'warning' | 'not-tracked';
-export const STATUS_FILTERS: readonly StatusFilter[] = ['all', 'change', 'same', 'undecided', 'chain-break', 'warning', 'not-tracked'];
+export type StatusFilter = 'all' | 'change' | 'same' | 'undecided' | 'negative' | 'chain-break' | 'warning' | 'not-tracked';
+export const STATUS_FILTERS: readonly StatusFilter[] = ['all', 'change', 'same', 'undecided', 'negative', 'chain-break', 'warning', 'not-tracked'];
 
 export type SortKey = 'name' | 'code' | 'cloud' | 'computed' | 'difference' | 'status';
 export interface Sort {
@@ -28,6 +28,8 @@ export interface ViewRow {
   status: RowStatus;
   chainBreak: boolean;
   warning: boolean;
+  /** The computed stock is below zero (sold more than the documents brought in): worth a look before writing. */
+  negative: boolean;
   nameRank: number;
   codeRank: number;
   search: string;
@@ -65,6 +67,7 @@ export function prepareRows(rows: readonly ReviewRow[], method: PullMethod = 'la
       status: statusOf(row, computed, cloud),
       chainBreak: row.stock.chainBreakCount > 0,
       warning: row.stock.warnings.length > 0,
+      negative: computed !== null && computed < 0,
       nameRank: 0,
       codeRank: 0,
       search: `${row.stock.name}\u0000${row.stock.code ?? ''}`.toLocaleLowerCase('ru'),
@@ -108,6 +111,8 @@ export function matchesFilter(r: ViewRow, status: StatusFilter): boolean {
       return r.chainBreak;
     case 'warning':
       return r.warning;
+    case 'negative':
+      return r.negative;
     default:
       return r.status === status;
   }
@@ -126,13 +131,14 @@ export function filterRows(rows: readonly ViewRow[], f: FilterInput): ViewRow[] 
 }
 
 export function countByFilter(rows: readonly ViewRow[], storeId: string | null): Record<StatusFilter, number> {
-  const counts: Record<StatusFilter, number> = { all: 0, change: 0, same: 0, undecided: 0, 'chain-break': 0, warning: 0, 'not-tracked': 0 };
+  const counts: Record<StatusFilter, number> = { all: 0, change: 0, same: 0, undecided: 0, negative: 0, 'chain-break': 0, warning: 0, 'not-tracked': 0 };
   for (const r of rows) {
     if (storeId !== null && r.row.storeId !== storeId) continue;
     counts.all += 1;
     counts[r.status] += 1;
     if (r.chainBreak) counts['chain-break'] += 1;
     if (r.warning) counts.warning += 1;
+    if (r.negative) counts.negative += 1;
   }
   return counts;
 }

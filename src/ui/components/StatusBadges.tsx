@@ -2,28 +2,43 @@
 import { t } from '../i18n.ts';
 import type { ViewRow } from '../review-model.ts';
 
-export function StatusBadges({ row, manual }: { row: ViewRow; manual: boolean }) {
-  let main;
+interface Badge {
+  kind: string;
+  text: string;
+}
+
+/** The row's badges, in order: what happens to it, then what to look at (the print table lists the same words). */
+export function statusBadges(row: ViewRow, manual: boolean): Badge[] {
+  const out: Badge[] = [];
   switch (row.status) {
     case 'change':
-      main = <span class="badge badge-change">{t('status.change')}</span>;
+      out.push({ kind: 'change', text: t('status.change') });
       break;
     case 'same':
-      main = <span class="badge badge-same">{t('status.same')}</span>;
+      out.push({ kind: 'same', text: t('status.same') });
       break;
     case 'undecided':
-      main = manual ? <span class="badge badge-manual">{t('status.manual')}</span> : <span class="badge badge-undecided">{t('status.undecided')}</span>;
+      out.push(manual ? { kind: 'manual', text: t('status.manual') } : { kind: 'undecided', text: t('status.undecided') });
       break;
     case 'not-tracked':
-      main = <span class="badge badge-muted">{t('status.notTracked')}</span>;
+      out.push({ kind: 'muted', text: t('status.notTracked') });
       break;
   }
+  if (row.negative) out.push({ kind: 'danger', text: t('status.negative') });
+  if (row.chainBreak) out.push({ kind: 'break', text: t('status.chainBreak') });
+  if (row.warning) out.push({ kind: 'warning', text: t('status.warning') });
+  if (row.row.provisional && row.status !== 'not-tracked') out.push({ kind: 'muted', text: t('status.provisional') });
+  return out;
+}
+
+export function StatusBadges({ row, manual }: { row: ViewRow; manual: boolean }) {
   return (
     <span class="badges">
-      {main}
-      {row.chainBreak && <span class="badge badge-break">{t('status.chainBreak')}</span>}
-      {row.warning && <span class="badge badge-warning">{t('status.warning')}</span>}
-      {row.row.provisional && row.status !== 'not-tracked' && <span class="badge badge-muted">{t('status.provisional')}</span>}
+      {statusBadges(row, manual).map((b) => (
+        <span key={b.text} class={`badge badge-${b.kind}`}>
+          {b.text}
+        </span>
+      ))}
     </span>
   );
 }

@@ -2,11 +2,14 @@
  * Review: the summary, filters, search, the table of every product, and the way to apply. Nothing is written
  * before the confirmation.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { useAppState } from '../context.ts';
 import { saveFile } from '../download.ts';
-import { formatMonth, formatQty, formatSignedQty, t, tn } from '../i18n.ts';
-import { STATUS_FILTERS, type StatusFilter } from '../review-model.ts';
+import { formatMonth, formatQty, formatSignedQty, lang, t, tn } from '../i18n.ts';
+import { difference, effectiveQuantity, STATUS_FILTERS, type StatusFilter, type ViewRow } from '../review-model.ts';
+import { explainRow } from '../explain.ts';
+import { fillPrintTable, printOnDemand, type PrintColumn } from '../print.ts';
+import { statusBadges } from '../components/StatusBadges.tsx';
 import { ReviewTable } from '../components/ReviewTable.tsx';
 import { ProductDetail } from '../components/ProductDetail.tsx';
 import { PlanDialog } from '../components/PlanDialog.tsx';
@@ -17,6 +20,7 @@ const FILTER_LABEL: Record<StatusFilter, () => string> = {
   change: () => t('filter.change'),
   same: () => t('filter.same'),
   undecided: () => t('filter.undecided'),
+  negative: () => t('filter.negative'),
   'chain-break': () => t('filter.chainBreak'),
   warning: () => t('filter.warning'),
   'not-tracked': () => t('filter.notTracked'),
@@ -141,6 +145,36 @@ function Toolbar() {
   );
 }
 
+/** The review as the print table shows it: every column of the grid, the status and the whole reason in words. */
+function PrintTable() {
+  const s = useAppState();
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const container = ref.current;
+    const win = container?.ownerDocument.defaultView;
+    if (!container || !win) return;
+    return printOnDemand(win, container, (c) => {
+      const manual = s.manual.peek();
+      const multi = s.reviewStoreIds.peek().length > 1;
+      const l = lang.peek();
+      const unit = (r: ViewRow) => r.row.stock.measureName;
+      const columns: PrintColumn<ViewRow>[] = [
+        { header: t('review.col.name'), cell: (r) => (multi ? `${r.row.stock.name} (${s.storeName(r.row.storeId)})` : r.row.stock.name) },
+        { header: t('review.col.code'), cell: (r) => r.row.stock.code ?? '' },
+        { header: t('review.col.cloud'), cell: (r) => formatQty(r.cloud, unit(r)), numeric: true },
+        { header: t('review.col.computed'), cell: (r) => formatQty(effectiveQuantity(r, manual.get(r.key)), unit(r)), numeric: true },
+        { header: t('review.col.difference'), cell: (r) => { const d = difference(r, manual.get(r.key)); return d === null ? '—' : formatSignedQty(d, unit(r)); }, numeric: true },
+        {
+          header: t('review.col.status'),
+          cell: (r) => `${statusBadges(r, manual.has(r.key)).map((b) => b.text).join(', ')}. ${explainRow(r.row, l, s.deviceNames(r.row.storeId), s.reviewMeta.peek().get(r.row.storeId)?.method)}`,
+        },
+      ];
+      fillPrintTable(c, t('review.tableLabel'), columns, s.visibleRows.peek());
+    });
+  }, []);
+  return <div ref={ref} class="print-only" />;
+}
+
 export function ReviewScreen() {
   const s = useAppState();
   const loading = s.rowsLoading.value.size > 0 && s.allRows.value.length === 0;
@@ -169,6 +203,7 @@ export function ReviewScreen() {
           <Summary />
           <Toolbar />
           <ReviewTable />
+          <PrintTable />
         </>
       )}
       <div class="actions sticky-actions apply-bar">

@@ -279,6 +279,28 @@ describe('states of an earlier session', () => {
   });
 });
 
+describe('printing the review (issue 16 item 20)', () => {
+  it('prints every row the filters show as a table, not the rows in view, and removes it after', async () => {
+    const backend = new MemoryBackend();
+    backend.stores = [store('s1', 'Ленина', { state: 'done', lastSyncedAt: DOC_TIME })];
+    backend.rows.set('s1', Array.from({ length: 300 }, (_, i) => reviewRow('s1', productStock(`p${i}`, { name: `Товар ${i} <b>`, quantity: String(i), cloudQuantity: '1' }))));
+    const s = await mount(backend);
+    await s.openReview(['s1']);
+    await screen.findByRole('grid');
+    // The grid renders a window of rows only.
+    expect(document.querySelectorAll('.grid-row').length).toBeLessThan(100);
+    window.dispatchEvent(new Event('beforeprint'));
+    const table = document.querySelector('.print-only table')!;
+    expect(table.querySelectorAll('tbody tr')).toHaveLength(300);
+    expect([...table.querySelectorAll('thead th')].map((th) => th.textContent)).toEqual(['Товар', 'Код', 'В Облаке', 'Расчёт', 'Расхождение', 'Статус и причина']);
+    const p5 = [...table.querySelectorAll('tbody tr')].find((tr) => tr.textContent!.includes('Товар 5 <b>'))!;
+    expect(p5.querySelectorAll('td')[5]!.textContent).toMatch(/^Изменится\. /);
+    expect(table.querySelector('b')).toBeNull();
+    window.dispatchEvent(new Event('afterprint'));
+    expect(document.querySelector('.print-only table')).toBeNull();
+  });
+});
+
 describe('product detail', () => {
   const dev = 'DEV-1';
   const doc = (id: string, type: ProductEvent['doc']['type'], n: number, day: number) => ({ id, type, rawType: type, number: n, closeTime: DOC_TIME + day * 86_400_000, deviceId: dev, timeZoneOffset: TZ_MSK });

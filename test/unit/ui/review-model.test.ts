@@ -60,6 +60,16 @@ describe('filters and search', () => {
     expect(filterRows(rows, { status: 'change', search: 'а', storeId: null }).map((r) => r.row.stock.productId)).toEqual(['c', 'f']);
   });
 
+  it('negative stock has a filter and a count of its own (issue 16 item 4)', () => {
+    const rows = prepareRows([
+      reviewRow(S, productStock('n', { quantity: '-2.5', cloudQuantity: '0', measureName: 'кг' })),
+      reviewRow(S, productStock('p', { quantity: '3', cloudQuantity: '0' })),
+    ]);
+    expect(rows.map((r) => r.negative)).toEqual([true, false]);
+    expect(filterRows(rows, { status: 'negative', search: '', storeId: null }).map((r) => r.row.stock.productId)).toEqual(['n']);
+    expect(countByFilter(rows, null).negative).toBe(1);
+  });
+
   it('with several words, matches every word, in any order, in the name or the code (issue 16 item 21)', () => {
     const rows = sample();
     const ids = (search: string) => filterRows(rows, { status: 'all', search, storeId: null }).map((r) => r.row.stock.productId);
