@@ -11,6 +11,12 @@ export const chromiumArgs = [
 ];
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
+/**
+ * Dependencies pre-bundled when the dev server starts. The worker imports ky, zod and idb only once a pull starts:
+ * found then, Vite would bundle them and reload the page under the first click (shared/docs/stack.md, pitfalls).
+ */
+export const PREBUNDLED = ['preact', 'preact/hooks', 'preact/jsx-runtime', 'preact/jsx-dev-runtime', 'preact/debug', '@preact/signals', 'ky', 'zod', 'idb'];
+
 /** Where `npm run build` writes (both builds). The e2e tests build into a folder of their own with EVOTOR_OUT_DIR. */
 const outDir = process.env.EVOTOR_OUT_DIR ?? 'dist';
 
@@ -113,6 +119,7 @@ export default defineConfig(({ mode }) => {
   return {
     plugins: [preact(), cspMeta(mode)],
     worker: { format: 'es' },
+    optimizeDeps: { include: PREBUNDLED },
     server: { host: '127.0.0.1' },
     preview: { host: '127.0.0.1' },
     build: {
@@ -143,7 +150,7 @@ export default defineConfig(({ mode }) => {
         },
         {
           extends: true,
-          optimizeDeps: { include: ['ky', 'zod', 'idb', 'preact', '@preact/signals', 'preact/hooks', 'preact/jsx-runtime'] },
+          optimizeDeps: { include: PREBUNDLED },
           test: {
             name: 'browser',
             include: ['test/browser/**/*.test.{ts,tsx}'],
