@@ -174,6 +174,7 @@ export const en: Messages = {
 
   'manual.label': 'Stock of “{name}” by hand',
   'manual.placeholder': 'enter',
+  'manual.whole': 'This product is counted in “{unit}”: enter a whole number, e.g. 12.',
   'manual.invalid': 'Enter a number such as 12 or 0.875, with at most three decimals.',
   'manual.negative': 'A stock entered by hand cannot be below zero.',
   'manual.tooLarge': 'Too large: the Cloud keeps stock up to 9,999,999.999.',

@@ -258,23 +258,40 @@ export function mergeUnitTotals(lists: readonly (readonly UnitTotal[])[]): UnitT
   return [...out.values()];
 }
 
-export type ManualParse = { ok: true; value: Milli } | { ok: false; error: 'format' | 'negative' | 'too-large' };
+export type ManualError = 'format' | 'negative' | 'too-large' | 'whole';
+export type ManualParse = { ok: true; value: Milli } | { ok: false; error: ManualError; decimals: number };
+
+/** Units counted in whole pieces (evotor-api.md §3: `шт` has precision 0); anything else may be weighed or measured. */
+const WHOLE_UNITS = /^(шт|штук|штука|упак|уп|пач|бут|бан|компл|pcs|pc|pack)\.?$/i;
 
 /**
- * A quantity typed by a person: digits with a decimal comma or dot, at most 3 decimals, spaces as thousands
- * separators allowed ("1 234,5"). No exponent, no sign other than a leading minus (which is refused: a count of goods
- * on the shelf is not negative).
+ * How many decimals a product's quantity may have: the documents' `measure_precision` when known (evotor-api.md §3,
+ * "the number of decimal places of the unit"), else by the unit's name: whole numbers for pieces, up to 3 (what the
+ * cloud stores) for кг, л and the rest.
  */
-export function parseManualQuantity(text: string): ManualParse {
+export function measureDecimals(measureName: string | null, precision: number | null = null): number {
+  if (precision !== null && Number.isInteger(precision) && precision >= 0) return Math.min(precision, 3);
+  return measureName !== null && WHOLE_UNITS.test(measureName.trim()) ? 0 : 3;
+}
+
+/**
+ * A quantity typed by a person: digits with a decimal comma or dot, at most `decimals` decimals (measureDecimals: 0
+ * for pieces, 3 for кг and л), spaces as thousands separators allowed ("1 234,5"). No exponent, no sign other than a
+ * leading minus (which is refused: a count of goods on the shelf is not negative).
+ */
+export function parseManualQuantity(text: string, decimals = 3): ManualParse {
   const compact = text.replace(/[\s\u00a0\u202f]/g, '').replace(/^\u2212/, '-');
-  if (!/^-?\d+(?:[.,]\d{0,3})?$/.test(compact) && !/^-?[.,]\d{1,3}$/.test(compact)) return { ok: false, error: 'format' };
+  const fail = (error: ManualError): ManualParse => ({ ok: false, error, decimals });
+  if (!/^-?\d+(?:[.,]\d*)?$/.test(compact) && !/^-?[.,]\d+$/.test(compact)) return fail('format');
+  const fraction = (compact.split(/[.,]/)[1] ?? '').replace(/0+$/, '');
+  if (fraction.length > decimals) return fail(decimals === 0 ? 'whole' : 'format');
   let value: Milli;
   try {
-    value = parseQuantity(compact.replace(',', '.'));
+    value = parseQuantity(compact.replace(',', '.').replace(/[.]$/, '').replace(/^(-?)[.]/, '$10.'));
   } catch {
-    return { ok: false, error: 'format' };
+    return fail('format');
   }
-  if (value < 0) return { ok: false, error: 'negative' };
-  if (value > MAX_API_QUANTITY) return { ok: false, error: 'too-large' };
+  if (value < 0) return fail('negative');
+  if (value > MAX_API_QUANTITY) return fail('too-large');
   return { ok: true, value };
 }

@@ -24,6 +24,7 @@ import type { RunKind, RunResult } from '../writeback/types.ts';
 import {
   countByFilter,
   filterRows,
+  measureDecimals,
   parseManualQuantity,
   rowKey,
   sortRows,
@@ -336,7 +337,7 @@ export function createAppState(backend: SyncBackend, hooks: AppStateHooks = {}) 
     let value: Milli | null = null;
     let result: ManualParse | null = null;
     if (text !== null && text.trim() !== '') {
-      result = parseManualQuantity(text);
+      result = parseManualQuantity(text, measureDecimals(row.row.stock.measureName));
       if (!result.ok) return result;
       value = result.value;
       next.set(key, value);

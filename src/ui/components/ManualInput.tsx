@@ -5,7 +5,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { formatQuantity, type Milli } from '../../model/quantity.ts';
 import { lang, t } from '../i18n.ts';
-import type { ManualParse } from '../review-model.ts';
+import type { ManualError, ManualParse } from '../review-model.ts';
 
 export interface ManualInputProps {
   id: string;
@@ -14,12 +14,26 @@ export interface ManualInputProps {
   label: string;
   onCommit: (text: string | null) => ManualParse | null;
   compact?: boolean;
-  /** Called with the error text (or null) so a table can announce it. */
+  /** Called with the error text (or null) so a table can show it next to the field. */
   onError?: (message: string | null) => void;
+  /** The product's unit: the error says what it allows («шт» — whole numbers). */
+  unit?: string | null;
+  /** Where a compact field's error is shown (its id), for aria-describedby. */
+  errorId?: string;
 }
 
-export function manualErrorText(error: 'format' | 'negative' | 'too-large'): string {
-  return t(error === 'format' ? 'manual.invalid' : error === 'negative' ? 'manual.negative' : 'manual.tooLarge');
+/** What is wrong and what is allowed, for this product's unit. */
+export function manualErrorText(error: ManualError, decimals = 3, unit: string | null = null): string {
+  switch (error) {
+    case 'whole':
+      return t('manual.whole', { unit: unit ?? '' });
+    case 'negative':
+      return t('manual.negative');
+    case 'too-large':
+      return t('manual.tooLarge');
+    case 'format':
+      return decimals === 0 ? t('manual.whole', { unit: unit ?? '' }) : t('manual.invalid');
+  }
 }
 
 /** The saved value as it is typed back into the field: no grouping spaces, decimal comma in Russian. */
@@ -29,7 +43,7 @@ function editText(value: Milli | null): string {
   return lang.value === 'ru' ? text.replace('.', ',') : text;
 }
 
-export function ManualInput({ id, value, label, onCommit, compact = false, onError }: ManualInputProps) {
+export function ManualInput({ id, value, label, onCommit, compact = false, onError, unit = null, errorId: shownAt }: ManualInputProps) {
   const [text, setText] = useState(editText(value));
   const [error, setError] = useState<string | null>(null);
 
@@ -42,12 +56,12 @@ export function ManualInput({ id, value, label, onCommit, compact = false, onErr
     const trimmed = text.trim();
     if (trimmed === editText(value) && error === null) return;
     const result = onCommit(trimmed === '' ? null : trimmed);
-    const message = result && !result.ok ? manualErrorText(result.error) : null;
+    const message = result && !result.ok ? manualErrorText(result.error, result.decimals, unit) : null;
     setError(message);
     onError?.(message);
   };
 
-  const errorId = `${id}-error`;
+  const errorId = compact && shownAt ? shownAt : `${id}-error`;
   return (
     <span class={`manual${compact ? ' manual-compact' : ''}`}>
       <input
@@ -78,7 +92,7 @@ export function ManualInput({ id, value, label, onCommit, compact = false, onErr
           }
         }}
       />
-      {error !== null && (
+      {error !== null && !(compact && shownAt) && (
         <span id={errorId} class={compact ? 'visually-hidden' : 'field-error'}>
           {error}
         </span>

@@ -166,7 +166,7 @@ export function ProductDetail({ row }: { row: ViewRow }) {
           <label for="detail-manual" class="field-label">
             {t('detail.manualLabel', { unit: unit ?? '' })}
           </label>
-          <ManualInput id="detail-manual" value={m ?? null} label={t('manual.label', { name: stock.name })} onCommit={(text) => s.setManual(row.key, text)} />
+          <ManualInput id="detail-manual" value={m ?? null} unit={unit} label={t('manual.label', { name: stock.name })} onCommit={(text) => s.setManual(row.key, text)} />
         </section>
       )}
       {proposes && (

@@ -51,6 +51,15 @@ export function ReviewTable() {
   const l = lang.value;
   const [active, setActive] = useState(0);
   const [announcement, setAnnouncement] = useState('');
+  /** Manual entries refused, by row: the reason cell shows what is allowed, next to the field. */
+  const [fieldErrors, setFieldErrors] = useState<ReadonlyMap<string, string>>(new Map());
+  const setFieldError = (key: string, message: string | null) =>
+    setFieldErrors((cur) => {
+      const next = new Map(cur);
+      if (message === null) next.delete(key);
+      else next.set(key, message);
+      return next;
+    });
   const v = useVirtualRows(rows.length, { rowHeight: ROW_HEIGHT, headerHeight: HEADER_HEIGHT });
 
   // Keep the active row inside the list when filtering shrinks it.
@@ -164,7 +173,12 @@ export function ReviewTable() {
               value={m ?? null}
               label={t('manual.label', { name: stock.name })}
               onCommit={(text) => s.setManual(r.key, text)}
-              onError={(msg) => setAnnouncement(msg === null ? '' : `${stock.name}: ${msg}`)}
+              unit={unit}
+              errorId={`manual-${i}-error`}
+              onError={(msg) => {
+                setFieldError(r.key, msg);
+                setAnnouncement(msg === null ? '' : `${stock.name}: ${msg}`);
+              }}
             />
           ) : (
             formatQty(r.computed, unit)
@@ -175,9 +189,15 @@ export function ReviewTable() {
         </div>
         <div role="gridcell" class="c-reason">
           <StatusBadges row={r} manual={m !== undefined} />
-          <span class="reason" title={reason}>
-            {reason}
-          </span>
+          {fieldErrors.has(r.key) ? (
+            <span id={`manual-${i}-error`} class="field-error">
+              {fieldErrors.get(r.key)}
+            </span>
+          ) : (
+            <span class="reason" title={reason}>
+              {reason}
+            </span>
+          )}
         </div>
       </div>,
     );

@@ -3,6 +3,7 @@ import { milli, type Milli } from '../../../src/model/quantity.ts';
 import {
   countByFilter,
   filterRows,
+  measureDecimals,
   parseManualQuantity,
   prepareRows,
   proposesChange,
@@ -153,6 +154,26 @@ describe('manual quantity parsing', () => {
     ['', 'format'], ['abc', 'format'], ['1,2345', 'format'], ['1e3', 'format'], ['1,2,3', 'format'], ['1.234,5', 'format'], ['--1', 'format'], ['+5', 'format'],
     ['-1', 'negative'], ['\u22121,5', 'negative'], ['10000000', 'too-large'],
   ])('refuses %j (%s)', (text, error) => {
-    expect(parseManualQuantity(text)).toEqual({ ok: false, error });
+    expect(parseManualQuantity(text)).toEqual({ ok: false, error, decimals: 3 });
+  });
+
+  it('follows the product\'s measure: whole numbers for pieces, up to 3 decimals for кг and л (issue 16 item 1)', () => {
+    expect(measureDecimals('шт')).toBe(0);
+    expect(measureDecimals('шт.')).toBe(0);
+    expect(measureDecimals('упак')).toBe(0);
+    expect(measureDecimals('кг')).toBe(3);
+    expect(measureDecimals('л')).toBe(3);
+    expect(measureDecimals(null)).toBe(3);
+    // The documents' measure_precision wins when known (evotor-api.md §3).
+    expect(measureDecimals('шт', 2)).toBe(2);
+    expect(measureDecimals('кг', 0)).toBe(0);
+    const pieces = measureDecimals('шт');
+    expect(parseManualQuantity('1,5', pieces)).toEqual({ ok: false, error: 'whole', decimals: 0 });
+    expect(parseManualQuantity('0,875', pieces)).toEqual({ ok: false, error: 'whole', decimals: 0 });
+    expect(parseManualQuantity('15', pieces)).toEqual({ ok: true, value: 15_000 });
+    expect(parseManualQuantity('12,000', pieces)).toEqual({ ok: true, value: 12_000 });
+    expect(parseManualQuantity('1,5', measureDecimals('кг'))).toEqual({ ok: true, value: 1_500 });
+    expect(parseManualQuantity('1,25', 2)).toEqual({ ok: true, value: 1_250 });
+    expect(parseManualQuantity('1,255', 2)).toMatchObject({ ok: false, error: 'format', decimals: 2 });
   });
 });

@@ -138,10 +138,15 @@ describe('review table with 50,000 products', () => {
     fireEvent.click(screen.getByRole('button', { name: /^Без данных/ }));
     const input = within(grid).getByRole('textbox', { name: 'Остаток товара «Товар p000009» вручную' }) as HTMLInputElement;
 
-    fireEvent.input(input, { target: { value: '1,2345' } });
+    // The product is counted in pieces: a fraction is refused, and the text next to the field says what is allowed
+    // (issue 16 item 1), visibly, in the row, not only as a red border.
+    fireEvent.input(input, { target: { value: '1,5' } });
     fireEvent.blur(input);
     expect(input.getAttribute('aria-invalid')).toBe('true');
-    expect(document.getElementById(input.getAttribute('aria-describedby')!)!.textContent).toContain('не больше трёх знаков после запятой');
+    const said = document.getElementById(input.getAttribute('aria-describedby')!)!;
+    expect(said.textContent).toBe('Товар считается в «шт»: введите целое число, например 12.');
+    expect(said.closest('[role="row"]')).toBe(input.closest('[role="row"]'));
+    expect(said.classList.contains('visually-hidden')).toBe(false);
     expect(backend.callsOf('setManualQuantity')).toHaveLength(0);
 
     fireEvent.input(input, { target: { value: '-3' } });
@@ -151,12 +156,17 @@ describe('review table with 50,000 products', () => {
 
     fireEvent.input(input, { target: { value: '0,875' } });
     fireEvent.keyDown(input, { key: 'Enter' });
+    expect(input.getAttribute('aria-invalid')).toBe('true');
+    expect(backend.callsOf('setManualQuantity')).toHaveLength(0);
+
+    fireEvent.input(input, { target: { value: '15' } });
+    fireEvent.keyDown(input, { key: 'Enter' });
     expect(input.getAttribute('aria-invalid')).toBe('false');
-    expect(backend.callsOf('setManualQuantity')).toEqual([['s1', 'p000009', '0.875']]);
+    expect(backend.callsOf('setManualQuantity')).toEqual([['s1', 'p000009', '15']]);
     // The row now proposes a change (cloud 0) and is counted as entered by hand.
     expect(screen.getByText('указан вручную: 1')).toBeTruthy();
     const row = input.closest('[role="row"]') as HTMLElement;
     expect(within(row).getByText('Вручную')).toBeTruthy();
-    expect(within(row).getByText('+0,875 шт')).toBeTruthy();
+    expect(within(row).getByText('+15 шт')).toBeTruthy();
   });
 });
