@@ -13,6 +13,7 @@
  * Mixed with noise that does not matter (unknown fields, unicode in names) so the documents also look odd.
  */
 import { fnv1a } from '../../src/model/hash.ts';
+import { FREE_PRICE_PRODUCT_ID } from '../../src/model/types.ts';
 import { rngFrom } from '../bench/lib/random.ts';
 
 export interface FuzzRule {
@@ -78,11 +79,17 @@ export interface Fuzzed {
   quarantineId: string | null;
 }
 
+/** A line of a catalogued product with a quantity: losing that quantity must quarantine the document. A free-price
+ * line (the reserved id, evotor-api.md §4, §10) needs no quantity, so removing it corrupts nothing. */
+function isCatalogueLine(p: Json): boolean {
+  return typeof p.product_id === 'string' && p.product_id.toLowerCase() !== FREE_PRICE_PRODUCT_ID && p.quantity !== undefined;
+}
+
 /** A corrupted copy of a V2 document (the original is left alone). */
 export function fuzzDocument(original: Json, random: () => number): Fuzzed {
   const doc = clone(original) as Json;
   const positions = positionsOf(doc);
-  const stockLines = STOCK_TYPES.has(String(doc.type)) ? positions.filter((p) => typeof p.product_id === 'string' && p.quantity !== undefined) : [];
+  const stockLines = STOCK_TYPES.has(String(doc.type)) ? positions.filter(isCatalogueLine) : [];
   const kinds = ['not-object', 'id', 'type', 'close-date', 'missing-date'];
   if (doc.body && Array.isArray((doc.body as Json).positions)) kinds.push('positions-not-array');
   if (positions.some((p) => p.quantity !== undefined)) kinds.push('quantity', 'quantity', 'quantity');
@@ -129,7 +136,7 @@ export function fuzzDocument(original: Json, random: () => number): Fuzzed {
       return { doc, kind, keepsId: true, quarantineId: String(original.id) };
     }
     default: {
-      const lines = positionsOf(doc).filter((p) => typeof p.product_id === 'string' && p.quantity !== undefined);
+      const lines = positionsOf(doc).filter(isCatalogueLine);
       const line = pick(lines, random);
       if (random() < 0.5) delete line.quantity;
       else line.quantity = null;
