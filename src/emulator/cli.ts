@@ -36,7 +36,7 @@ Stores (generator):
   --random-offline <n>        random offline periods
   --cloud-edits <n>           stock edits in the cloud without a document
   --api-version <v2|v1>       v1: a V1-era store (no settlement methods, sets or complete inventories)
-  --settlement-style <upper|sdk|mixed>
+  --settlement-style <evotor|upper|sdk|mixed>
   --cloud-quantities <zeroed|truth|stale>   what GET products starts with (default zeroed)
   --initial-stock <accept|import>
   --complete-inventory-every <days>         (default 45; 0 = never)

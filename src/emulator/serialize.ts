@@ -1,13 +1,14 @@
 /**
- * JSON shapes the emulator serves: V2 documents (snake_case, as JSDK `Document` and DENAL positions), V1
+ * JSON shapes the emulator serves: V2 documents as the real cloud writes them today (evotor-api.md §10: flat
+ * positions with every field of the 2025 documents, Evotor's settlement names, created_at, counterparties), V1
  * documents (camelCase with transactions, as DOCAPI pos-docs), and V2 / V1 products.
  */
 import type { Milli } from '../model/quantity.ts';
 import type { GenProduct } from './generator/catalogue.ts';
 import { forEachLine, type GenDoc, type GenLine } from './generator/day.ts';
 import { DAY_MS, evotorDate, lineSum, money, positionUuid, quantityJson, type QuantityStyle } from './generator/format.ts';
-import { S_ABSENT, SETTLEMENT_SPELLINGS } from './generator/options.ts';
-import { Rng } from './generator/prng.ts';
+import { S_ABSENT, S_FULL_SETTLEMENT, SETTLEMENT_SPELLINGS } from './generator/options.ts';
+import { cyrb128, formatUuid, Rng } from './generator/prng.ts';
 import type { GeneratedStore } from './generator/simulate.ts';
 
 export const FREE_PRICE_PRODUCT_ID = '390067bf-e8d3-4fcc-8c30-fbfd77a0a70d';
@@ -36,12 +37,59 @@ function taxSum(tax: string, sumKopecks: number): number {
   return 0;
 }
 
+const SPELLINGS = [SETTLEMENT_SPELLINGS.upper, SETTLEMENT_SPELLINGS.sdk, SETTLEMENT_SPELLINGS.evotor] as const;
+
+/**
+ * Evotor's names are on every receipt line, `amount` null unless partial (§10: `{"type": "CHECKOUT_FULL", "amount":
+ * null}`); the other spellings leave an ordinary line without a method now and then, and write amount only when partial.
+ */
 function settlementJson(doc: GenDoc): Json | undefined {
-  if (doc.settlement === S_ABSENT) return undefined;
-  const spelling = doc.spelling === 1 ? SETTLEMENT_SPELLINGS.sdk : SETTLEMENT_SPELLINGS.upper;
-  const out: Json = { type: spelling[doc.settlement] };
+  const evotor = doc.spelling === 2;
+  const settlement = doc.settlement === S_ABSENT && evotor ? S_FULL_SETTLEMENT : doc.settlement;
+  if (settlement === S_ABSENT) return undefined;
+  const out: Json = { type: SPELLINGS[doc.spelling][settlement] };
   if (doc.settlementAmount > 0) out.amount = doc.settlementAmount;
+  else if (evotor) out.amount = null;
   return out;
+}
+
+/** One print group per store (Evotor prints a receipt's lines in groups; a store without groups has the default one). */
+function printGroupId(store: GeneratedStore): string {
+  const [a, b, c, d] = cyrb128(`${store.id}|print-group`);
+  return formatUuid(a, b, c, d);
+}
+
+const offlineByTerminal = new WeakMap<GeneratedStore, { from: number; to: number }[][]>();
+
+/**
+ * When the cloud received a document (created_at, §10 [S]): a few seconds after it closed, or, if its terminal was
+ * offline then, a few seconds after the terminal came back (hours or days later). The seconds come from the id.
+ */
+export function receivedTime(store: GeneratedStore, doc: GenDoc): number {
+  let periods = offlineByTerminal.get(store);
+  if (!periods) {
+    periods = store.devices.map(() => []);
+    for (const p of store.offline) periods[p.terminal]?.push({ from: p.from, to: p.to });
+    for (const list of periods) list.sort((a, b) => a.from - b.from);
+    offlineByTerminal.set(store, periods);
+  }
+  const delay = 1500 + ((cyrb128(`${doc.id}|created`)[0] >>> 0) % 7500);
+  const list = periods[doc.terminal] ?? [];
+  // The last period starting at or before the close time.
+  let lo = 0;
+  let hi = list.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid]!.from <= doc.time) {
+      found = mid;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  const period = found >= 0 ? list[found]! : null;
+  return (period !== null && doc.time < period.to ? period.to : doc.time) + delay;
 }
 
 function docSum(doc: GenDoc): number {
@@ -50,52 +98,67 @@ function docSum(doc: GenDoc): number {
   return sum;
 }
 
+/** Receipts: the documents whose lines carry a settlement method (and CORRECTION, a receipt that fixes one). */
+const RECEIPTS: ReadonlySet<string> = new Set(['SELL', 'PAYBACK', 'BUY', 'BUYBACK', 'CORRECTION']);
+
+/**
+ * A position with every field of the 2025 documents, in their order (evotor-api.md §10), plus product_id, quantity and
+ * initial_quantity. Free-price lines have no product_id (§10 [C]; the older spellings: null or the reserved id).
+ */
 function v2Position(store: GeneratedStore, doc: GenDoc, l: GenLine, index: number, parentIndex: number): Json {
   const isSub = parentIndex > 0;
   const q = doc.qstyle;
   const product: GenProduct | null = l.p >= 0 ? (store.catalogue.products[l.p] as GenProduct) : null;
   const inventory = doc.type === 'INVENTORY';
   const sum = lineSum(l.price, l.qty);
-  const out: Json = { id: index, uuid: isSub ? positionUuid(doc.id, parentIndex, index) : positionUuid(doc.id, index) };
-  if (product) {
-    out.product_id = product.id;
-    out.product_type = product.type;
-    out.product_name = product.name;
-    out.code = product.code;
-    if (product.barcode) out.bar_code = product.barcode;
-    out.measure_name = product.measureName;
-    out.measure_precision = product.precision;
-  } else {
-    out.product_id = l.freeNull ? null : FREE_PRICE_PRODUCT_ID;
-    out.product_type = 'NORMAL';
-    out.product_name = 'Товар по свободной цене';
-    out.measure_name = 'шт';
-    out.measure_precision = 0;
-  }
+  const tax = product?.tax ?? 'NO_VAT';
+  const out: Json = {
+    quantity_in_package: null,
+    bar_code: product?.barcode ?? null,
+    product_type: product?.type ?? 'NORMAL',
+    mark: l.mark,
+    mark_data: null,
+    alcohol_by_volume: product?.alcoholByVolume !== undefined ? quantityJson(product.alcoholByVolume, 0) : 0,
+    alcohol_product_kind_code: product?.alcoholProductKindCode ?? 0,
+    tare_volume: product?.tareVolume !== undefined ? quantityJson(product.tareVolume, 0) : 0,
+    code: product?.code ?? '',
+    product_name: product?.name ?? 'Товар по свободной цене',
+    measure_name: product?.measureName ?? 'шт',
+    id: index,
+    uuid: isSub ? positionUuid(doc.id, parentIndex, index) : positionUuid(doc.id, index),
+    extra_keys: [],
+    sub_positions: l.subs ? l.subs.map((s, i) => v2Position(store, doc, s, i + 1, index)) : [],
+    measure_precision: product?.precision ?? 0,
+    price: money(l.price),
+    cost_price: product && product.type !== 'SERVICE' ? money(product.costPrice) : 0,
+    result_price: money(l.price),
+    sum: money(sum),
+    tax: { type: tax, sum: money(taxSum(tax, sum)), result_sum: money(taxSum(tax, sum)) },
+    result_sum: money(sum),
+    position_discount: null,
+    doc_distributed_discount: null,
+    print_group_id: printGroupId(store),
+    splitted_positions: [],
+    attributes_choices: product?.attribute ? [{ attribute_name: product.attribute.name, choice_value: product.attribute.value }] : null,
+  };
+  // Evotor's names on every receipt line, sub-positions included; the older spellings on the set's own line only.
+  const settlement = RECEIPTS.has(doc.type) && (!isSub || doc.spelling === 2) ? settlementJson(doc) : undefined;
+  out.settlement_method = settlement ?? null;
+  out.agent_requisites = null;
+  if (product) out.product_id = product.id;
+  else if (doc.spelling !== 2 || !l.freeNull) out.product_id = l.freeNull ? null : FREE_PRICE_PRODUCT_ID;
   out.quantity = quantityJson(inventory ? l.counted : l.qty, q);
   if (product && product.tracked) out.initial_quantity = quantityJson(l.initial, q);
   else if (product && product.kind === 'set') out.initial_quantity = quantityJson(0 as Milli, q);
-  out.price = money(l.price);
-  if (product && product.type !== 'SERVICE') out.cost_price = money(product.costPrice);
-  out.result_price = money(l.price);
-  out.sum = money(sum);
-  out.result_sum = money(sum);
-  const tax = product?.tax ?? 'NO_VAT';
-  out.tax = { type: tax, sum: money(taxSum(tax, sum)), result_sum: money(taxSum(tax, sum)) };
-  if (!isSub) {
-    const settlement = settlementJson(doc);
-    if (settlement && doc.type !== 'ACCEPT') out.settlement_method = settlement;
-  }
-  if (l.mark) out.mark = l.mark;
-  if (product?.alcoholByVolume !== undefined) {
-    out.alcohol_by_volume = quantityJson(product.alcoholByVolume, 0);
-    out.alcohol_product_kind_code = product.alcoholProductKindCode;
-    out.tare_volume = quantityJson(product.tareVolume ?? (0 as Milli), 0);
-  }
-  if (product?.attribute) {
-    out.attributes_choices = [{ attribute_name: product.attribute.name, choice_value: product.attribute.value }];
-  }
-  if (l.subs) out.sub_positions = l.subs.map((s, i) => v2Position(store, doc, s, i + 1, index));
+  return out;
+}
+
+/** A receipt's payments: a prepaid order's final receipt pays by the advance («По предоплате», §10), the rest as usual. */
+function payments(doc: GenDoc, sum: number): Json[] {
+  const advance = doc.advancePaid === 0 ? 0 : doc.advancePaid < 0 ? sum : Math.min(sum, doc.advancePaid);
+  const out: Json[] = [];
+  if (advance > 0) out.push({ id: positionUuid(doc.id, 0, 1), sum: money(advance), type: 'ADVANCE', app_info: { name: 'По предоплате' } });
+  if (sum - advance > 0 || out.length === 0) out.push({ id: positionUuid(doc.id, 0, 0), sum: money(sum - advance), type: doc.payment });
   return out;
 }
 
@@ -111,7 +174,7 @@ function v2Body(store: GeneratedStore, doc: GenDoc, baseNumber?: number): Json {
       const body: Json = {
         positions: doc.lines.map((l, i) => v2Position(store, doc, l, i + 1, 0)),
         doc_discounts: [],
-        payments: [{ id: positionUuid(doc.id, 0, 0), sum: money(sum), type: doc.payment }],
+        payments: payments(doc, sum),
         sum: money(sum),
         result_sum: money(sum),
       };
@@ -162,6 +225,8 @@ export function v2Document(store: GeneratedStore, doc: GenDoc): Json {
     store_id: store.id,
     user_id: store.userId,
     body: v2Body(store, doc),
+    counterparties: null,
+    created_at: evotorDate(receivedTime(store, doc)),
     version: 'V2',
   };
 }

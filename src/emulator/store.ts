@@ -273,7 +273,7 @@ export class RuntimeStore {
     const doc = new GenDoc(drawDocumentId(rng, Math.min(day, 0xffff), TAG_INJECTED, k), type, time, terminal, k);
     doc.lines = lines;
     doc.settlement = type === 'SELL' && o.apiVersion === 'v2' ? S_FULL_SETTLEMENT : S_ABSENT;
-    doc.spelling = o.settlementStyle === 'sdk' ? 1 : 0;
+    doc.spelling = o.settlementStyle === 'evotor' ? 2 : o.settlementStyle === 'sdk' ? 1 : 0;
     doc.number = (this.gen.dayTermStart[this.gen.days * T + terminal] as number) + onTerminal + 1;
     applyDocument(doc, cat, this.truth, () => {});
     const cloudAfter = new Float64Array(this.products.length);

@@ -81,9 +81,10 @@ const MIXED_TYPES: [string, number][] = [
   ['INVENTORY', 1.5], ['REVALUATION', 10], ['OPEN_SESSION', 20], ['CLOSE_SESSION', 20], ['Z_REPORT', 20], ['CASH_INCOME', 6],
   ['OPEN_TARE', 2], ['CORRECTION', 1],
 ];
+/** As the real cloud writes them (evotor-api.md §10): Evotor's names on nearly every line, a few other spellings. */
 const SETTLEMENTS: [unknown, number][] = [
-  [undefined, 880], [{ type: 'FULL_SETTLEMENT', amount: 0 }, 60], [{ type: 'FULL_PREPAYMENT', amount: 0 }, 30],
-  ['PREPAYMENT_FULL', 15], [{ type: 'ADVANCE' }, 10], [{ type: 4 }, 5],
+  [{ type: 'CHECKOUT_FULL', amount: null }, 900], [undefined, 40], [{ type: 'PREPAYMENT_FULL', amount: null }, 25],
+  [{ type: 'ADVANCE', amount: null }, 10], [{ type: 'FULL_PREPAYMENT', amount: 0 }, 10], [{ type: 'CREDIT_CHECKOUT', amount: null }, 10], [{ type: 4 }, 5],
 ];
 
 function pick<T>(table: [T, number][], r: number): T {
@@ -149,7 +150,8 @@ export function generate(s: Scenario): Store {
     } else if (down || up || type === 'OPEN_TARE' || type === 'CORRECTION' || type === 'REVALUATION') {
       const n = type === 'ACCEPT' ? 5 + int(15) : 1 + int(5);
       const settlement = type === 'SELL' || type === 'PAYBACK' ? pick(SETTLEMENTS, random()) : undefined;
-      const prepaid = settlement !== undefined && JSON.stringify(settlement).includes('PREPAY') || JSON.stringify(settlement ?? '').includes('ADVANCE');
+      // No goods handed over: prepayments, advances and credit payments (the goods went earlier).
+      const prepaid = /PREPAY|ADVANCE|CREDIT_CHECKOUT/.test(JSON.stringify(settlement ?? ''));
       for (let k = 0; k < n; k++) {
         const p = productIndex();
         const milli = quantityFor(p);

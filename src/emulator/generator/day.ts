@@ -27,8 +27,8 @@ export const EMITTED_TYPES = [
 ] as const;
 export type EmittedType = (typeof EMITTED_TYPES)[number];
 export const TYPE_INDEX: Record<string, number> = Object.fromEntries(EMITTED_TYPES.map((t, i) => [t, i]));
-/** CORRECTION is not a type the reference knows: clients must treat it as unknown (and it moves nothing). */
-export const UNKNOWN_TYPE = 'CORRECTION';
+/** CORRECTION (чек коррекции, evotor-api.md §10 [S]) fixes fiscal data: it lists products and moves nothing. */
+export const CORRECTION_TYPE = 'CORRECTION';
 
 export const TAG_MAIN = 1;
 export const TAG_PAIR_ORIGIN = 2;
@@ -70,10 +70,15 @@ export class GenDoc {
   lines: GenLine[] = EMPTY;
   /** Settlement method of every position (index into SETTLEMENT_KINDS), or S_ABSENT. */
   settlement = S_ABSENT;
-  /** 0: upper spelling, 1: SDK spelling. */
-  spelling: 0 | 1 = 0;
+  /** 0: upper spelling, 1: SDK spelling, 2: Evotor's names (SETTLEMENT_SPELLINGS). */
+  spelling: 0 | 1 | 2 = 2;
   /** PARTIAL_SETTLEMENT / PARTIAL_PREPAYMENT: the amount paid now, in whole roubles. */
   settlementAmount = 0;
+  /**
+   * The final receipt of a prepaid order: kopecks paid earlier by the prepayment or advance, served as an ADVANCE
+   * payment («По предоплате», evotor-api.md §10); -1 for the whole sum; 0 for other documents.
+   */
+  advancePaid = 0;
   /** The document this one refers to (PAYBACK to its sale, BUYBACK to its buy). */
   baseRef: IdRef | null = null;
   complete = false;
@@ -137,7 +142,8 @@ function line(p: number, qty: Milli, price: number, _rng?: Rng): GenLine {
 function newDoc(ref: IdRef, type: EmittedType, time: number, terminal: number, order: number, rng: Rng, ctx: DayContext): GenDoc {
   const doc = new GenDoc(ref, type, time, terminal, order);
   const q = rng.float();
-  doc.spelling = ctx.o.settlementStyle === 'sdk' ? 1 : ctx.o.settlementStyle === 'mixed' ? (rng.int(2) as 0 | 1) : 0;
+  const style = ctx.o.settlementStyle;
+  doc.spelling = style === 'evotor' ? 2 : style === 'sdk' ? 1 : style === 'mixed' ? (rng.int(2) as 0 | 1) : 0;
   doc.qstyle = (q < 0.5 ? 0 : q < 0.8 ? 1 : 2) as QuantityStyle;
   doc.user = rng.int(ctx.employees);
   doc.payment = rng.chance(0.55) ? 'ELECTRON' : 'CASH';
@@ -337,6 +343,8 @@ export function pairsOfDay(ctx: DayContext, d: number): Pair[] {
       origin.settlement = first;
       follow.settlement = kind === 'credit' || kind === 'partialCredit' ? S_CREDIT_PAYMENT : S_FULL_SETTLEMENT;
       if (first === S_PARTIAL_PREPAYMENT || first === S_PARTIAL_SETTLEMENT) origin.settlementAmount = rng.range(1, 20) * 50;
+      // A prepaid order ends in a full-settlement receipt paid by the advance (evotor-api.md §10 [S]).
+      if (kind === 'prepay' || kind === 'partialPrepay' || kind === 'advance') follow.advancePaid = origin.settlementAmount > 0 ? origin.settlementAmount * 100 : -1;
     }
     pairs.push({ origin, follow, followDay });
   }

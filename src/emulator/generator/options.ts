@@ -1,7 +1,7 @@
 /** Generator options, their defaults and validation. */
 import { DAY_MS, parseEvotorDate } from './format.ts';
 
-/** Settlement methods (54-FZ tag 1214), in the emulator's canonical spelling. */
+/** Settlement methods (54-FZ tag 1214) in FFD order 1..7, by the emulator's internal names. */
 export const SETTLEMENT_KINDS = [
   'FULL_PREPAYMENT',
   'PARTIAL_PREPAYMENT',
@@ -25,12 +25,18 @@ export const S_ABSENT = -1;
 /** Whether goods are handed over (stock moves) under each settlement method; absent counts as handed over. */
 export const SETTLEMENT_MOVES_GOODS: readonly boolean[] = [false, false, false, true, true, true, false];
 
-/** The spellings the emulator writes: `upper` as above, `sdk` as Evotor's terminal SDK names them (INTLIB). */
+/**
+ * The spellings the emulator writes. `evotor` (the default) is what the real cloud sends: Evotor's own names
+ * (evotor-api.md §10, integration-library SettlementMethod.kt), on every receipt line. The others are for robustness
+ * tests: `upper` is a spelling of our own (FULL_PREPAYMENT …), `sdk` the terminal SDK's class names (INTLIB, §8).
+ */
 export const SETTLEMENT_SPELLINGS = {
+  evotor: ['PREPAYMENT_FULL', 'PREPAYMENT_PARTIAL', 'ADVANCE', 'CHECKOUT_FULL', 'CHECKOUT_PARTIAL', 'CREDIT_PASS', 'CREDIT_CHECKOUT'],
   upper: SETTLEMENT_KINDS,
   sdk: ['FullPrepayment', 'PartialPrepayment', 'AdvancePayment', 'FullSettlement', 'PartialSettlement', 'Lend', 'LoanPayment'],
 } as const;
-export type SettlementStyle = 'upper' | 'sdk' | 'mixed';
+/** `mixed`: per document, `upper` or `sdk`. */
+export type SettlementStyle = 'evotor' | 'upper' | 'sdk' | 'mixed';
 
 export interface OfflinePeriod {
   terminal: number;
@@ -70,7 +76,7 @@ export interface GeneratorOptions {
   completeInventoryEveryDays: number;
   /** A complete inventory lists at most this many products (a random sample); unlisted tracked products become 0. */
   completeInventoryMaxLines: number;
-  /** Emit the occasional document of a type the reference does not know (CORRECTION). */
+  /** Emit the occasional CORRECTION (чек коррекции, evotor-api.md §10): lists products with quantities, moves nothing. */
   unknownTypes: boolean;
   /** The store's time zone offset in ms (Moscow: 3 h). */
   timeZoneOffsetMs: number;
@@ -98,7 +104,7 @@ export const DEFAULT_GENERATOR_OPTIONS: GeneratorOptions = {
   randomOffline: 0,
   cloudEdits: 0,
   apiVersion: 'v2',
-  settlementStyle: 'upper',
+  settlementStyle: 'evotor',
   cloudQuantities: 'zeroed',
   initialStock: 'accept',
   completeInventoryEveryDays: 60,
@@ -159,7 +165,7 @@ export function resolveOptions(input: Partial<GeneratorOptions> = {}, now = Date
     randomOffline: intIn(o.randomOffline, 'randomOffline', 0, 100_000),
     cloudEdits: intIn(o.cloudEdits, 'cloudEdits', 0, 10_000_000),
     apiVersion: oneOf(o.apiVersion, 'apiVersion', ['v2', 'v1'] as const),
-    settlementStyle: oneOf(o.settlementStyle, 'settlementStyle', ['upper', 'sdk', 'mixed'] as const),
+    settlementStyle: oneOf(o.settlementStyle, 'settlementStyle', ['evotor', 'upper', 'sdk', 'mixed'] as const),
     cloudQuantities: oneOf(o.cloudQuantities, 'cloudQuantities', ['zeroed', 'truth', 'stale'] as const),
     initialStock: oneOf(o.initialStock, 'initialStock', ['accept', 'import'] as const),
     completeInventoryEveryDays: intIn(o.completeInventoryEveryDays, 'completeInventoryEveryDays', 0, 100_000),

@@ -56,8 +56,10 @@ export async function allPages(emu: RunningEmulator, firstPath: string, token?: 
 /** Exact thousandths from a served quantity (number or decimal string). */
 export const q = (v: unknown): Milli => parseQuantity(v);
 
+/** Evotor's names (evotor-api.md §10, the emulator's default), the emulator's own upper spelling, the terminal SDK's. */
 const GOODS_NOT_HANDED_OVER = new Set([
-  'FULL_PREPAYMENT', 'PARTIAL_PREPAYMENT', 'ADVANCE', 'CREDIT_PAYMENT',
+  'PREPAYMENT_FULL', 'PREPAYMENT_PARTIAL', 'ADVANCE', 'CREDIT_CHECKOUT',
+  'FULL_PREPAYMENT', 'PARTIAL_PREPAYMENT', 'CREDIT_PAYMENT',
   'FullPrepayment', 'PartialPrepayment', 'AdvancePayment', 'LoanPayment',
 ]);
 const DIRECTION: Record<string, number> = { SELL: -1, PAYBACK: 1, BUY: 1, BUYBACK: -1, ACCEPT: 1, WRITE_OFF: -1, RETURN: -1 };

@@ -26,6 +26,9 @@ async function truthOf(storeId: string): Promise<{ truth: Record<string, string>
 }
 
 const stores: Array<[string, Json]> = [
+  // The default: Evotor's own names, as the real cloud writes them (evotor-api.md §10).
+  ['V2, as the real cloud writes documents (Evotor\'s settlement names, prepaid orders paid by an advance)', { seed: 'truth-evotor', products: 80, terminals: 1, months: 4, docsPerDay: 40 }],
+  // Spellings of our own and the terminal SDK's, for robustness.
   ['V2, settlement methods in upper case', { seed: 'truth-a', products: 80, terminals: 1, months: 4, docsPerDay: 40, settlementStyle: 'upper' }],
   ['V2, settlement methods as the terminal SDK names them', { seed: 'truth-b', products: 60, terminals: 1, months: 3, docsPerDay: 30, settlementStyle: 'sdk' }],
   ['V2, mixed spellings, weighted goods and frequent complete inventories', { seed: 'truth-c', products: 120, terminals: 1, months: 5, docsPerDay: 50, settlementStyle: 'mixed', completeInventoryEveryDays: 20 }],
