@@ -206,9 +206,12 @@ function formula(ps: ExplainedStock, lang: Lang, result: string): string {
       ? `${heldText.join('; ')}, остаток не меняется; остаток до ${before} = ${result}`
       : `${heldText.join('; ')}, stock unchanged; stock before ${before} = ${result}`;
   }
+  // The final receipt of a prepaid order says so: «полный расчёт по предоплате».
+  const prepaid = ps.settlements.find((s) => s.moves && s.byAdvance);
+  const how = prepaid ? ` (${settlementName(prepaid, lang)})` : '';
   const main = ru
-    ? `остаток до ${before} ${sign} ${words.ru} ${moved} = ${result}`
-    : `stock before ${before} ${sign} ${words.en} ${moved} = ${result}`;
+    ? `остаток до ${before} ${sign} ${words.ru} ${moved}${how} = ${result}`
+    : `stock before ${before} ${sign} ${words.en} ${moved}${how} = ${result}`;
   return held.length > 0 ? `${main} (${ru ? 'ещё' : 'also'} ${heldText.join('; ')})` : main;
 }
 

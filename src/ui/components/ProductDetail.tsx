@@ -4,6 +4,7 @@
  */
 import { useAppState } from '../context.ts';
 import { breakText, docLabel, docTypeName, formatQtyText } from '../docs.ts';
+import { explainEvent } from '../../stock/explain.ts';
 import { explainRow } from '../explain.ts';
 import { formatDateTime, formatQty, formatSignedQty, lang, t } from '../i18n.ts';
 import { difference, proposesChange, type ViewRow } from '../review-model.ts';
@@ -60,6 +61,8 @@ function History({ row }: { row: ViewRow }) {
           <tbody>
             {newestFirst.map((p) => {
               const e = p.event;
+              // What the document did in words (a prepayment, a credit payment, a correction; src/stock explainEvent).
+              const words = explainEvent(e, lang.value);
               const terminal = e.doc.deviceId === '' ? undefined : names[e.doc.deviceId] ?? `${e.doc.deviceId.slice(0, 8)}…`;
               return (
                 <tr key={e.doc.id} class={`${p.deciding ? 'deciding' : ''}${p.chainBreak ? ' has-break' : ''}`}>
@@ -72,6 +75,7 @@ function History({ row }: { row: ViewRow }) {
                     {p.deciding && <span class="badge badge-info">{t('detail.deciding')}</span>}
                     {p.chainBreak && <span class="badge badge-break" title={breakText(p.chainBreak, unit, names)}>{t('status.chainBreak')}</span>}
                     {!e.decides && <span class="badge badge-muted">{t('detail.notCounted')}</span>}
+                    {words && <span class="event-words small">{words}</span>}
                   </th>
                   <td class="terminal" title={e.doc.deviceId}>
                     {terminal === undefined ? '—' : terminal}

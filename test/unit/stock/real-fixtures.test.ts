@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { normaliseDocument } from '../../../src/model/normalise.ts';
-import { computeStock, explainEvent, toProductEvents } from '../../../src/stock/index.ts';
+import { computeStock, explainEvent, explainProduct, toProductEvents } from '../../../src/stock/index.ts';
 
 interface Fixture {
   source: string;
@@ -71,6 +71,8 @@ describe('real-shaped documents (test/fixtures/real)', () => {
     expect(explainEvent(eventsOf(fixture, 0)[0]!, 'ru')).toBe('Полная предоплата: товар не передан, остаток не меняется.');
     expect(explainEvent(eventsOf(fixture, 1)[0]!, 'ru')).toBe('Полный расчёт по предоплате: товар передан.');
     expect(explainEvent(eventsOf(fixture, 1)[0]!, 'en')).toBe('Full settlement of a prepaid order: the goods were handed over.');
+    const result = computeStock({ api: 'v2', products: fixture.products, documents: fixture.documents });
+    expect(explainProduct(result.products[0]!, 'ru')).toContain('остаток до 10 − продано 2 (полный расчёт по предоплате) = 8 шт');
   });
 
   it('credit: handed over on CREDIT_PASS, the credit payment says the goods went earlier', () => {
