@@ -345,6 +345,28 @@ describe('product detail', () => {
     );
   });
 
+  // evotor-api.md §10: a prepaid order is a PREPAYMENT_FULL receipt, later a CHECKOUT_FULL receipt paid by an ADVANCE payment.
+  it('explains both receipts of a prepaid order in words in the history', async () => {
+    const backend = new MemoryBackend();
+    backend.stores = [store('s1', 'Ленина')];
+    const prepaid = doc('p1', 'SELL', 40, 0);
+    const final = doc('p2', 'SELL', 41, 2);
+    const stock = productStock('a', { name: 'Торт', decidedBy: final, quantity: '8', stockBefore: '10', movement: '-2', cloudQuantity: '0' });
+    backend.rows.set('s1', [reviewRow('s1', stock)]);
+    backend.stocks.set('a', stock);
+    backend.histories.set('a', [
+      { ...ev(prepaid, 10_000, 0), settlements: [{ kind: 'full_prepayment', raw: 'PREPAYMENT_FULL', moves: false, quantity: milli(2000) }] },
+      { ...ev(final, 10_000, -2000), settlements: [{ kind: 'full_settlement', raw: 'CHECKOUT_FULL', moves: true, quantity: milli(2000), byAdvance: true }] },
+    ]);
+    const s = await mount(backend);
+    await s.openReview(['s1']);
+    await s.openDetail('s1/a');
+    const dialog = await screen.findByRole('dialog', { name: 'Торт' });
+    await waitFor(() => expect(within(dialog).getAllByRole('row').length).toBe(3));
+    const words = within(dialog).getAllByRole('row').slice(1).map((r) => r.querySelector('.event-words')?.textContent);
+    expect(words).toEqual(['Полный расчёт по предоплате: товар передан.', 'Полная предоплата: товар не передан, остаток не меняется.']);
+  });
+
   it('lets the user enter the stock of an undecided product in the detail', async () => {
     const backend = new MemoryBackend();
     backend.stores = [store('s1', 'Ленина')];
