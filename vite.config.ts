@@ -146,6 +146,9 @@ export default defineConfig(({ mode }) => {
             name: 'node',
             environment: 'node',
             include: ['test/node/**/*.test.ts'],
+            // Whole emulator stores over HTTP, in documents of the real shape: seconds each, more on a shared,
+            // loaded machine; the default 5 s timed them out there, not what they assert.
+            testTimeout: 60_000,
           },
         },
         {
