@@ -53,8 +53,13 @@ export type ApiErrorCode =
    * params.baseUrl, params.origin. The fix is a proxy base URL (see messages.ts).
    */
   | 'blocked'
-  /** The answer was not the JSON shape we know: params.detail. */
+  /** The answer was not the JSON shape we know: params.detail; params.body says why when the body itself was unreadable. */
   | 'invalid-response'
+  /**
+   * A listing's cursors went in a circle (params.why 'cycle') or never ended ('limit'), after params.pages pages
+   * (src/api/paging.ts).
+   */
+  | 'paging-loop'
   /** Any other HTTP status: params.status. */
   | 'http-error';
 

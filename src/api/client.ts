@@ -10,6 +10,7 @@ import { v1DeviceSchema, v2DeviceSchema } from '../model/schemas-devices.ts';
 import { v1ProductSchema } from '../model/schemas-v1.ts';
 import { nextCursor, pageEnvelopeSchema, v2ProductSchema, v2StoreSchema } from '../model/schemas-v2.ts';
 import { ApiError, type ApiOperation } from './errors.ts';
+import { CursorTrail } from './paging.ts';
 import { RateLimitPacer } from './pacing.ts';
 import type { RetryPolicy } from './retry.ts';
 import { Transport, type WaitInfo } from './transport.ts';
@@ -152,6 +153,7 @@ class V2Client implements EvotorClient {
 
   async listStores(signal: AbortSignal): Promise<StoreInfo[]> {
     const stores: StoreInfo[] = [];
+    const trail = new CursorTrail('listStores');
     let cursor: string | null = null;
     do {
       const { body } = await this.transport.request({
@@ -163,13 +165,14 @@ class V2Client implements EvotorClient {
         const store = validate(v2StoreSchema, item, 'listStores');
         stores.push({ id: store.id, name: store.name ?? store.id, address: store.address ?? null });
       }
-      cursor = nextCursor(page);
+      cursor = trail.next(nextCursor(page));
     } while (cursor);
     return stores;
   }
 
   async listDevices(storeId: string, signal: AbortSignal): Promise<DeviceInfo[]> {
     const devices: DeviceInfo[] = [];
+    const trail = new CursorTrail('listDevices');
     let cursor: string | null = null;
     do {
       const { body } = await this.transport.request({
@@ -181,7 +184,7 @@ class V2Client implements EvotorClient {
         const device = validate(v2DeviceSchema, item, 'listDevices');
         devices.push({ id: device.id, name: nonEmpty(device.name) });
       }
-      cursor = nextCursor(page);
+      cursor = trail.next(nextCursor(page));
     } while (cursor);
     return devices;
   }

@@ -57,9 +57,17 @@ export function reserveSlot(window: RateWindow | undefined, now: number): number
 export class RateLimitPacer {
   private readonly windows = new Map<string, RateWindow>();
 
-  /** Milliseconds to wait before sending a request to `key` (a URI path), with the slot booked. */
-  reserve(key: string, now: number = Date.now()): number {
-    return reserveSlot(this.windows.get(key), now);
+  /**
+   * Milliseconds to wait before sending a request to `key` (a URI path), with the slot booked. A wait over
+   * `maxWaitMs` (the cap of 429 waits, retry.ts) is not believed: a 200 saying "0 left, reset in 23 days" would
+   * stop a pull for weeks. The window is dropped and the request goes now; a real limit answers 429, whose wait
+   * has the same cap.
+   */
+  reserve(key: string, now: number = Date.now(), maxWaitMs: number = Infinity): number {
+    const wait = reserveSlot(this.windows.get(key), now);
+    if (wait <= maxWaitMs) return wait;
+    this.windows.delete(key);
+    return 0;
   }
 
   /** Updates the window of `key` from a response's headers (any status). */

@@ -5,8 +5,13 @@
  */
 
 export interface RetryPolicy {
-  /** Retries after 5xx, 408, timeouts and unreadable bodies. */
+  /** Retries after 5xx, 408 and timeouts. */
   maxRetries: number;
+  /**
+   * Retries after a 2xx body cut short (the connection dropped mid-body). A body that is whole but not JSON (an
+   * HTML page, plain text) or over the size cap is never retried: the same answer would come again.
+   */
+  maxTruncatedRetries: number;
   /** Retries after 429 (rate limiting is normal operation, so it gets more patience). */
   maxRateLimitRetries: number;
   /**
@@ -22,6 +27,7 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxRetries: 6,
+  maxTruncatedRetries: 1,
   maxRateLimitRetries: 12,
   maxNetworkRetries: 3,
   baseDelayMs: 500,
@@ -34,8 +40,14 @@ export type AttemptOutcome =
   | { kind: 'timeout' }
   /** fetch threw TypeError: no response (CORS refusal, DNS, connection refused or dropped). */
   | { kind: 'network' }
-  /** A 2xx whose body could not be read or parsed (a dropped connection mid-body looks like this too). */
-  | { kind: 'unreadable-body' };
+  /** A 2xx whose body could not be read or parsed: why (src/api/body.ts). */
+  | { kind: 'unreadable-body'; body: UnreadableBody };
+
+/**
+ * 'truncated': the body ended before its JSON did, or the connection dropped mid-body; 'html': a web page (a login
+ * page, a proxy's error page); 'not-json': other text; 'too-large': over the size cap (MAX_BODY_BYTES).
+ */
+export type UnreadableBody = 'truncated' | 'html' | 'not-json' | 'too-large';
 
 export type RetryDecision =
   | { retry: true; delayMs: number; reason: 'server' | 'rate-limit' | 'timeout' | 'network' | 'body' }
@@ -59,7 +71,9 @@ export function decideRetry(
     case 'timeout':
       return failures <= policy.maxRetries ? { retry: true, reason: 'timeout', delayMs: backoff(failures, policy, random) } : { retry: false };
     case 'unreadable-body':
-      return failures <= policy.maxRetries ? { retry: true, reason: 'body', delayMs: backoff(failures, policy, random) } : { retry: false };
+      return outcome.body === 'truncated' && failures <= policy.maxTruncatedRetries
+        ? { retry: true, reason: 'body', delayMs: backoff(failures, policy, random) }
+        : { retry: false };
     case 'network':
       return failures <= policy.maxNetworkRetries ? { retry: true, reason: 'network', delayMs: backoff(failures, policy, random) } : { retry: false };
     case 'status': {

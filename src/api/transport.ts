@@ -4,6 +4,7 @@
  * reading the body (ky's stops at the headers, and a connection that hangs mid-body must not hang a pull).
  */
 import ky from 'ky';
+import { BODY_DETAIL, BodyTooLarge, MAX_BODY_BYTES, readBodyText, unparsedKind } from './body.ts';
 import { ApiError, blockedError, errorFromStatus, type ApiOperation } from './errors.ts';
 import { RateLimitPacer } from './pacing.ts';
 import { DEFAULT_RETRY_POLICY, decideRetry, rateLimitWaitMs, type AttemptOutcome, type RetryPolicy } from './retry.ts';
@@ -25,6 +26,8 @@ export interface TransportConfig {
   onWait?: (info: WaitInfo) => void;
   fetch?: typeof fetch;
   random?: () => number;
+  /** Cap of a response body (default MAX_BODY_BYTES, about 32 MB). */
+  maxBodyBytes?: number;
 }
 
 export interface WaitInfo {
@@ -81,10 +84,10 @@ export class Transport {
     const random = this.config.random ?? Math.random;
     // Limits are per URI: the path without the query is the pacing key.
     const paceKey = spec.path;
-    const failures = { transient: 0, rateLimit: 0, network: 0 };
+    const failures = { transient: 0, rateLimit: 0, network: 0, body: 0 };
     for (let attempt = 1; ; attempt++) {
       signal.throwIfAborted();
-      const paceMs = this.pacer.reserve(paceKey);
+      const paceMs = this.pacer.reserve(paceKey, Date.now(), this.policy.maxRetryAfterMs);
       if (paceMs > 0) {
         this.config.onWait?.({ operation: spec.operation, reason: 'pacing', delayMs: paceMs, status: null, attempt });
         await sleep(paceMs, signal);
@@ -95,7 +98,9 @@ export class Transport {
 
       const { result } = outcome;
       if (result.kind === 'status') this.pacer.observe(paceKey, result.headers);
-      const counter = result.kind === 'network' ? 'network' : result.kind === 'status' && result.status === 429 ? 'rateLimit' : 'transient';
+      const counter = result.kind === 'network' ? 'network'
+        : result.kind === 'unreadable-body' ? 'body'
+        : result.kind === 'status' && result.status === 429 ? 'rateLimit' : 'transient';
       failures[counter] += 1;
       const decision = decideRetry(result, failures[counter], this.policy, Date.now(), random);
       if (!decision.retry) throw this.finalError(spec, result, outcome.body, timeoutMs);
@@ -128,18 +133,18 @@ export class Transport {
       });
       let text: string;
       try {
-        text = await raceAbort(response.text(), combined);
+        text = await readBodyText(response, this.config.maxBodyBytes ?? MAX_BODY_BYTES, combined);
       } catch (error) {
         if (signal.aborted) throw signal.reason;
         if (timer.signal.aborted) return { result: { kind: 'timeout' } };
         if (!response.ok) text = '';
-        else return { result: { kind: 'unreadable-body' } };
+        else return { result: { kind: 'unreadable-body', body: error instanceof BodyTooLarge ? 'too-large' : 'truncated' } };
       }
       let body: unknown;
       try {
         body = text === '' ? undefined : JSON.parse(text);
       } catch {
-        if (response.ok) return { result: { kind: 'unreadable-body' } };
+        if (response.ok) return { result: { kind: 'unreadable-body', body: unparsedKind(text) } };
         body = text; // error pages from proxies are often HTML: keep the text for the message
       }
       if (response.ok) {
@@ -169,8 +174,8 @@ export class Transport {
         return blockedError(spec.operation, this.baseUrl, pageOrigin());
       case 'unreadable-body':
         return new ApiError({
-          code: 'invalid-response', operation: spec.operation, params: { detail: 'the body is not JSON' },
-          message: `${spec.operation}: the answer could not be read as JSON, after retrying`,
+          code: 'invalid-response', operation: spec.operation, params: { detail: BODY_DETAIL[result.body], body: result.body },
+          message: `${spec.operation}: the answer could not be read: ${BODY_DETAIL[result.body]}`,
         });
       case 'status': {
         const wait = result.status === 429 ? rateLimitWaitMs(result.headers, Date.now()) : null;
@@ -184,17 +189,4 @@ export class Transport {
 function pageOrigin(): string {
   const location = (globalThis as { location?: { origin?: string } }).location;
   return location?.origin ?? 'unknown';
-}
-
-/** Rejects as soon as `signal` aborts, even if the promise (e.g. a body read from a test fetch) ignores it. */
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => { signal.removeEventListener('abort', onAbort); resolve(value); },
-      (error) => { signal.removeEventListener('abort', onAbort); reject(error); },
-    );
-  });
 }

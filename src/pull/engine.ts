@@ -8,8 +8,9 @@
  * The result is offered earlier still, after `offerAfterMonths` months; the pull then goes on in the background
  * for the products still undecided, as the guide says.
  */
-import { ApiError, isApiError } from '../api/errors.ts';
+import { isApiError } from '../api/errors.ts';
 import type { EvotorClient, RawPage } from '../api/client.ts';
+import { CursorTrail } from '../api/paging.ts';
 import type { LocalStore } from '../local/db.ts';
 import { encodePage, type PageRow } from '../local/page-rows.ts';
 import {
@@ -84,10 +85,11 @@ async function runPull(request: PullRequest, ctx: PullContext, signal: AbortSign
 
   // 1. Products: the catalogue decides which lines count, so it comes first.
   let cp = await mustCheckpoint(local, storeId, PRODUCTS_PHASE);
+  const productTrail = new CursorTrail('listProducts', { pagesBefore: cp.pages, from: cp.cursor });
   while (!cp.done) {
     signal.throwIfAborted();
     const page = await client.productPage(storeId, cp.cursor, signal);
-    checkCursorAdvances(cp.cursor, page.nextCursor, 'listProducts');
+    productTrail.next(page.nextCursor);
     const products: ProductRecord[] = [];
     const quarantine: QuarantineRecord[] = [];
     page.items.forEach((raw, index) => {
@@ -128,6 +130,9 @@ async function runPull(request: PullRequest, ctx: PullContext, signal: AbortSign
       break;
     }
     let cp: CheckpointRecord = month;
+    // Pages counted since the month began (a resume keeps the count); cursors remembered since this run reached it.
+    let trail = new CursorTrail('listDocuments', { pagesBefore: cp.pages, from: cp.cursor });
+    let restarts = 0;
     let prefetched: Promise<RawPage> | null = null;
     while (!cp.done) {
       signal.throwIfAborted();
@@ -138,15 +143,18 @@ async function runPull(request: PullRequest, ctx: PullContext, signal: AbortSign
         prefetched = null;
         // A cursor the server no longer knows (expired after a long pause): start the month again. The computation
         // keeps one row per (document, product), so pages met again count once; only this restart can fetch a page twice.
-        if (cp.cursor !== null && isApiError(error) && (error.code === 'bad-request' || error.code === 'not-found')) {
+        // Twice at most: a cloud that refuses every cursor it hands out would otherwise restart the month forever.
+        if (cp.cursor !== null && restarts < 2 && isApiError(error) && (error.code === 'bad-request' || error.code === 'not-found')) {
+          restarts++;
           const restarted = { ...cp, cursor: null, updatedAt: now() };
           await local.putCheckpoint(restarted);
           cp = restarted;
+          trail = new CursorTrail('listDocuments', { pagesBefore: cp.pages });
           continue;
         }
         throw error;
       }
-      checkCursorAdvances(cp.cursor, page.nextCursor, 'listDocuments');
+      trail.next(page.nextCursor);
       // The next page needs only the cursor: fetch it while this one is normalised and committed. Until this
       // commit lands, neither page is checkpointed, so a crash now refetches both and skips none.
       prefetched = page.nextCursor === null ? null : client.documentPage(storeId, { cursor: page.nextCursor }, signal);
@@ -294,16 +302,6 @@ export function documentRows(items: readonly unknown[], ctx: RowContext): PageRo
 
 function advance(cp: CheckpointRecord, nextCursor: string | null, items: number, at: number): CheckpointRecord {
   return { ...cp, cursor: nextCursor, done: nextCursor === null, pages: cp.pages + 1, documents: cp.documents + items, updatedAt: at };
-}
-
-/** A server that hands back the cursor it was given would keep us fetching one page forever. */
-function checkCursorAdvances(sent: string | null, received: string | null, operation: 'listProducts' | 'listDocuments'): void {
-  if (sent !== null && received === sent) {
-    throw new ApiError({
-      code: 'invalid-response', operation, params: { detail: 'the next cursor equals the current one' },
-      message: `${operation}: the server returned the cursor it was given; paging would never end`,
-    });
-  }
 }
 
 function sumSkips(a: SkipCounts, b: SkipCounts): SkipCounts {

@@ -271,6 +271,8 @@ export interface SyncBackend {
   runWrite(runId: string): Promise<RunResult>;
   /** Drops a run never started (the user declined the confirmation). */
   cancelPlan(runId: string): Promise<void>;
+  /** Stops the plan still being made (the user closed «Готовим запись…»): its planWrite/planUndo rejects. */
+  stopPlan(): Promise<void>;
   /** The user no longer needs the undo of this write run: the quantities before are forgotten. */
   discardUndo(runId: string): Promise<void>;
   /** The whole result as CSV: of this run, or (runId null) of the review of these stores before writing. */
@@ -286,7 +288,7 @@ export type SyncBackendFactory = (session: Session) => SyncBackend;
 
 const ERROR_CODES: ReadonlySet<string> = new Set<BackendError['code']>([
   'unauthorized', 'payment-required', 'missing-scope', 'bad-request', 'not-found', 'too-large', 'rate-limited',
-  'server-error', 'timeout', 'blocked', 'invalid-response', 'http-error', 'storage', 'internal',
+  'server-error', 'timeout', 'blocked', 'invalid-response', 'paging-loop', 'http-error', 'storage', 'internal',
 ]);
 
 /** Any rejection of a backend call as a BackendError (an unknown throwable becomes `internal`). */

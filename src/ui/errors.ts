@@ -86,6 +86,12 @@ export function describeError(e: BackendError, l?: Lang, reached = false): Error
       return { ...base, title: t('error.tooLarge.title', undefined, l), action: t('error.developer.action', undefined, l), retryable: false };
     case 'invalid-response':
       return { ...base, title: t('error.invalidResponse.title', undefined, l), action: t('error.invalidResponse.action', undefined, l) };
+    case 'paging-loop':
+      return {
+        ...base,
+        title: t(p['why'] === 'limit' ? 'error.pagingLimit.title' : 'error.pagingCycle.title', undefined, l),
+        action: t('error.paging.action', { pages: str(p['pages'], '?') }, l),
+      };
     case 'http-error':
       return { ...base, title: t('error.http.title', { status: str(p['status'] ?? e.status ?? undefined, '?') }, l), action: t('error.invalidResponse.action', undefined, l) };
     case 'storage':

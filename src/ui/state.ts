@@ -453,6 +453,8 @@ export function createAppState(backend: SyncBackend, hooks: AppStateHooks = {}) 
     const p = plan.value;
     plan.value = { status: 'idle' };
     if (p.status === 'ready') backend.cancelPlan(p.value.runId).catch((e: unknown) => fail(e));
+    // Still reading the cloud: stop it, or a cloud that pages without end keeps the worker busy behind the closed dialog.
+    else if (p.status === 'loading') backend.stopPlan().catch((e: unknown) => fail(e));
   }
 
   async function runWrite(runId: string, kind: RunKind): Promise<void> {

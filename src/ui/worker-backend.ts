@@ -36,7 +36,7 @@ import { readReviewResult } from './review-reader.ts';
 export type SyncApiBridge = Pick<
   SyncBridge,
   | 'configure' | 'listStores' | 'listProgress' | 'start' | 'pause' | 'resume' | 'cancel' | 'getResult' | 'getResultRows' | 'getHistory'
-  | 'setManualQuantity' | 'setApproval' | 'planWrite' | 'planUndo' | 'applyRun' | 'pendingRuns' | 'listRuns'
+  | 'setManualQuantity' | 'setApproval' | 'planWrite' | 'planUndo' | 'stopPlan' | 'applyRun' | 'pendingRuns' | 'listRuns'
   | 'exportRunCsv' | 'exportReviewCsv' | 'discardRun' | 'onProgress' | 'onWriteProgress' | 'terminate'
 >;
 
@@ -293,6 +293,10 @@ export function createWorkerBackend(deps: WorkerBackendDeps): SyncBackend {
     async cancelPlan(runId) {
       await ready;
       await sync.discardRun(runId);
+    },
+    async stopPlan() {
+      await ready;
+      await sync.stopPlan();
     },
     async discardUndo(runId) {
       await ready;

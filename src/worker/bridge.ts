@@ -104,6 +104,7 @@ export function createSyncBridge(options: BridgeOptions = {}): SyncBridge {
     setApproval: (storeId, productIds, approved) => call('setApproval', storeId, [...productIds], approved),
     planWrite: (storeIds) => call('planWrite', [...storeIds]),
     planUndo: (runId) => call('planUndo', runId),
+    stopPlan: () => call('stopPlan'),
     applyRun: (runId) => call('applyRun', runId),
     stopRun: (runId) => call('stopRun', runId),
     resumePending: () => call('resumePending'),

@@ -214,6 +214,8 @@ export interface SyncApi {
   planWrite(storeIds: readonly string[]): Promise<RunResult>;
   /** Journals the run restoring the quantities before a write run (or returns the existing one). */
   planUndo(runId: string): Promise<RunResult>;
+  /** Stops the plans being made (planWrite/planUndo reject with an AbortError): the user closed «Готовим запись…». */
+  stopPlan(): Promise<void>;
   /**
    * Applies, or continues from the journal, a planned or interrupted run. Progress comes as 'write-progress'
    * events (onWriteProgress). Rejects with an AbortError when stopRun() stops it (the journal keeps everything).
@@ -258,7 +260,7 @@ export type EventMessage =
 const METHOD_TABLE: Record<Method, true> = {
   configure: true, listStores: true, listProgress: true, start: true, pause: true, resume: true, cancel: true,
   getResult: true, getResultRows: true, getHistory: true, getDocument: true, setManualQuantity: true, setApproval: true,
-  planWrite: true, planUndo: true, applyRun: true, stopRun: true, resumePending: true, pendingRuns: true, listRuns: true,
+  planWrite: true, planUndo: true, stopPlan: true, applyRun: true, stopRun: true, resumePending: true, pendingRuns: true, listRuns: true,
   runReport: true, exportRunCsv: true, exportReviewCsv: true, discardRun: true,
 };
 export const METHODS: ReadonlySet<string> = new Set(Object.keys(METHOD_TABLE));

@@ -85,6 +85,8 @@ export class SyncService implements SyncApi {
   private wb: Promise<Writeback> | null = null;
   /** Applies running in this worker, to stop them (stopRun, a new configuration). */
   private readonly applies = new Map<string, { controller: AbortController; done: Promise<unknown> }>();
+  /** Plans being made (planWrite/planUndo), for stopPlan. */
+  private readonly plans = new Set<AbortController>();
   /** Device lists per store: one request per store and worker life (transient failures are asked again). */
   private readonly deviceLists = new Map<string, Promise<DeviceList>>();
   /** The rows of the results handed out lately, read by the page in slices. */
@@ -300,12 +302,29 @@ export class SyncService implements SyncApi {
 
   async planWrite(storeIds: readonly string[]): Promise<RunResult> {
     const stores = await this.planStores(storeIds);
-    return (await this.writeback()).createPlan({ stores, signal: this.lifetime.signal });
+    const wb = await this.writeback();
+    return this.planning((signal) => wb.createPlan({ stores, signal }));
   }
 
   async planUndo(runId: string): Promise<RunResult> {
     await this.mustSeeRun(runId);
-    return (await this.writeback()).planUndo(runId, this.lifetime.signal);
+    const wb = await this.writeback();
+    return this.planning((signal) => wb.planUndo(runId, signal));
+  }
+
+  async stopPlan(): Promise<void> {
+    for (const plan of this.plans) plan.abort(new DOMException('The plan was cancelled by the user', 'AbortError'));
+  }
+
+  /** A plan reads the cloud (every product page, the documents since): the user may stop it, as the worker's end does. */
+  private async planning<T>(make: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    this.plans.add(controller);
+    try {
+      return await make(AbortSignal.any([controller.signal, this.lifetime.signal]));
+    } finally {
+      this.plans.delete(controller);
+    }
   }
 
   async applyRun(runId: string): Promise<RunResult> {
@@ -721,8 +740,10 @@ export class SyncService implements SyncApi {
       if (seconds > 0) documentsPerSecond = Math.round((documents / seconds) * 10) / 10;
     }
     const monthsLeft = runner.monthsTotal - runner.monthsDone;
+    // A wait in progress (a rate limit) comes on top of what the pages so far predict.
+    const waitLeft = runner.waiting && runner.waiting.until > now ? runner.waiting.until - now : 0;
     const etaMs = runner.status === 'running' && runner.sessionMonths > 0
-      ? Math.round(((now - runner.sessionStart) / runner.sessionMonths) * monthsLeft)
+      ? Math.round(((now - runner.sessionStart) / runner.sessionMonths) * monthsLeft) + waitLeft
       : null;
     return {
       storeId: runner.storeId,

@@ -3,6 +3,7 @@
  * src/model. Used when a plan is made (the quantities before), to verify V1 writes, and on resume.
  */
 import type { EvotorClient } from '../api/client.ts';
+import { CursorTrail } from '../api/paging.ts';
 import { normaliseProduct } from '../model/normalise.ts';
 import { productKey } from '../stock/index.ts';
 import type { CloudCatalogue, CloudProduct } from './plan.ts';
@@ -20,6 +21,7 @@ export async function readCloud(client: EvotorClient, storeId: string, signal: A
   let invalid = 0;
   let withQuantity = 0;
   let tracked = 0;
+  const trail = new CursorTrail('listProducts');
   let cursor: string | null = null;
   do {
     const page = await client.productPage(storeId, cursor, signal);
@@ -35,7 +37,7 @@ export async function readCloud(client: EvotorClient, storeId: string, signal: A
         if (result.product.quantity !== null) withQuantity += 1;
       }
     }
-    cursor = page.nextCursor;
+    cursor = trail.next(page.nextCursor);
   } while (cursor);
   return { catalogue, invalid, hasQuantities: tracked === 0 || withQuantity > 0 };
 }

@@ -73,6 +73,7 @@ export function classify(error: unknown): Classified {
     case 'server-error':
       return { kind: 'failed', reason: 'server-error', status: error.status, message };
     case 'http-error':
+    case 'paging-loop':
       return { kind: 'failed', reason: 'unknown', status: error.status, message };
     case 'timeout':
     case 'blocked':

@@ -12,6 +12,7 @@
  * (adjustments: document, kind, amount, from, to) and returned so the caller can say which and why.
  */
 import type { EvotorClient } from '../api/client.ts';
+import { CursorTrail } from '../api/paging.ts';
 import { addQuantity, formatQuantity, type Milli } from '../model/quantity.ts';
 import { normaliseDocument } from '../model/normalise.ts';
 import type { ApiVersion, CatalogueProduct, NormalisedDocument } from '../model/types.ts';
@@ -183,11 +184,15 @@ export async function fetchDocumentsSince(
   const docs: unknown[] = [];
   if (since >= until) return docs;
   if (client.api === 'v2') {
+    // A cloud paging in a circle must not hold «Готовим запись…» forever.
+    const trail = new CursorTrail('listDocuments');
     let page = await client.documentPage(storeId, { window: { since, until } }, signal);
     docs.push(...page.items);
-    while (page.nextCursor) {
-      page = await client.documentPage(storeId, { cursor: page.nextCursor }, signal);
+    let cursor = trail.next(page.nextCursor);
+    while (cursor !== null) {
+      page = await client.documentPage(storeId, { cursor }, signal);
       docs.push(...page.items);
+      cursor = trail.next(page.nextCursor);
     }
     return docs;
   }

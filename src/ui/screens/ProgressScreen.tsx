@@ -58,6 +58,9 @@ function CancelDialog({ name, onConfirm, onClose }: { name: string; onConfirm: (
   );
 }
 
+/** Waits for the cloud's rate limit (src/api WaitInfo reasons), as opposed to a retry after an error. */
+const LIMIT_WAITS: ReadonlySet<string> = new Set(['rate-limit', 'pacing']);
+
 export function StoreProgress({ progress: p, name }: { progress: PullProgress; name: string }) {
   const s = useAppState();
   const [confirming, setConfirming] = useState(false);
@@ -67,6 +70,8 @@ export function StoreProgress({ progress: p, name }: { progress: PullProgress; n
   const titleId = `progress-${p.storeId}`;
   // The same error is already above the screen, with its «Повторить»: the card does not say it again.
   const repeated = p.error !== null && s.error.value?.error.code === p.error.code;
+  // Waiting for the cloud's request limit: the time left is the wait, however fast the pages came before it.
+  const limitWait = p.waiting && LIMIT_WAITS.has(p.waiting.reason) && p.phase !== 'failed' ? Math.max(0, p.waiting.until - Date.now()) : null;
   return (
     <section class={`card store-progress phase-${p.phase}`} aria-labelledby={titleId}>
       <header class="card-head">
@@ -108,7 +113,7 @@ export function StoreProgress({ progress: p, name }: { progress: PullProgress; n
         {active && (
           <div>
             <dt>{t('progress.etaTerm')}</dt>
-            <dd>{p.etaMs === null ? t('progress.etaUnknown') : formatDuration(p.etaMs)}</dd>
+            <dd>{limitWait !== null ? t('progress.etaWaitingLimit', { wait: formatDuration(limitWait) }) : p.etaMs === null ? t('progress.etaUnknown') : formatDuration(p.etaMs)}</dd>
           </div>
         )}
       </dl>
@@ -116,6 +121,11 @@ export function StoreProgress({ progress: p, name }: { progress: PullProgress; n
       {p.waiting && p.phase !== 'failed' && <p class="hint">{t(waitingKey(p.waiting.reason))}</p>}
       {p.error && p.phase !== 'failed' && <p class="hint warning">{describeError(p.error, undefined, true).title}</p>}
       {p.phase === 'failed' && p.error && !repeated && <p class="hint">{describeError(p.error, undefined, true).action}</p>}
+      {p.waiting && p.phase !== 'failed' && (
+        <p class="hint">{limitWait !== null ? t('progress.waitingLimit', { wait: formatDuration(limitWait) }) : t('progress.waiting')}</p>
+      )}
+      {p.error && p.phase !== 'failed' && <p class="hint warning">{describeError(p.error).title}</p>}
+      {p.phase === 'failed' && p.error && <p class="hint">{describeError(p.error).action}</p>}
       <div class="actions">
         {active && p.phase !== 'background' && (
           <button type="button" class="button" onClick={() => void s.pausePull(p.storeId)} aria-label={t('progress.pauseStore', { store: name })}>

@@ -53,11 +53,20 @@ describe('decideRetry', () => {
     expect(decideRetry(status(503, { 'retry-after': '4' }), 1, DEFAULT_RETRY_POLICY, now, half)).toEqual({ retry: true, reason: 'server', delayMs: 4000 });
   });
 
-  it('retries timeouts and unreadable bodies like 5xx, network failures only a few times', () => {
+  it('retries timeouts like 5xx, network failures only a few times', () => {
     expect(decideRetry({ kind: 'timeout' }, 2, DEFAULT_RETRY_POLICY, now, half)).toEqual({ retry: true, reason: 'timeout', delayMs: 750 });
-    expect(decideRetry({ kind: 'unreadable-body' }, 1, DEFAULT_RETRY_POLICY, now, half).retry).toBe(true);
     expect(decideRetry({ kind: 'network' }, DEFAULT_RETRY_POLICY.maxNetworkRetries, DEFAULT_RETRY_POLICY, now, half).retry).toBe(true);
     expect(decideRetry({ kind: 'network' }, DEFAULT_RETRY_POLICY.maxNetworkRetries + 1, DEFAULT_RETRY_POLICY, now, half).retry).toBe(false);
+  });
+});
+
+describe('unreadable 2xx bodies (issue 12 §6)', () => {
+  it('retries a body cut short once, and never one that is whole but not JSON or too large', () => {
+    expect(decideRetry({ kind: 'unreadable-body', body: 'truncated' }, 1, DEFAULT_RETRY_POLICY, now, half).retry).toBe(true);
+    expect(decideRetry({ kind: 'unreadable-body', body: 'truncated' }, 2, DEFAULT_RETRY_POLICY, now, half).retry).toBe(false);
+    for (const body of ['html', 'not-json', 'too-large'] as const) {
+      expect(decideRetry({ kind: 'unreadable-body', body }, 1, DEFAULT_RETRY_POLICY, now, half).retry).toBe(false);
+    }
   });
 });
 

@@ -177,6 +177,29 @@ describe('pullStore', () => {
     local.close();
   });
 
+  it('fails with paging-loop when the documents cursor cycles A → B → A, keeping what it committed (issue 12 §2)', async () => {
+    const store = littleStore(6, 5);
+    const cloud = fakeCloud(store.products, store.documents, 4);
+    const real = cloud.documentPage.bind(cloud);
+    // The newest month pages to cursor A, A to B, and B back to A.
+    let requests = 0;
+    cloud.documentPage = async (storeId, request, signal) => {
+      if (++requests > 200) throw new Error('runaway: the pull kept paging');
+      if (request.cursor === 'A') return { items: [], nextCursor: 'B' };
+      if (request.cursor === 'B') return { items: [], nextCursor: 'A' };
+      return { ...(await real(storeId, request, signal)), nextCursor: 'A' };
+    };
+    const local = await openLocalStore({ name: 'cycle' });
+    await expect(pull(local, cloud, { options: { fullPeriod: true } })).rejects.toMatchObject({
+      code: 'paging-loop', operation: 'listDocuments', params: { why: 'cycle' },
+    });
+    // The page whose cursor pointed back was fetched (prefetch included) but never committed.
+    expect(requests).toBeLessThanOrEqual(4);
+    const month = (await local.listCheckpoints(STORE)).find((c) => c.month === '2024-06')!;
+    expect(month).toMatchObject({ done: false, cursor: 'B', pages: 2 });
+    local.close();
+  });
+
   it('keeps the product history of one product in time order', async () => {
     const store = littleStore(3, 9);
     const cloud = fakeCloud(store.products, store.documents, 10);

@@ -262,6 +262,48 @@ describe('data per account (issue 12, item 1)', () => {
   });
 });
 
+describe('a plan against a cloud that pages without end (issue 12 §2)', () => {
+  /** After the pull, the cloud's document listing pages as `next` says (the plan's check for new sales reads it). */
+  function pagingAfterPull(cloud: FakeCloud, next: (cursor: string | undefined, n: number) => string) {
+    const client = cloud.client.bind(cloud);
+    let requests = 0;
+    cloud.client = () => ({
+      ...client(),
+      async documentPage(_storeId, request, signal) {
+        signal.throwIfAborted();
+        if (++requests > 500) throw new Error('runaway: the plan kept paging');
+        await new Promise((r) => setTimeout(r, 1));
+        return { items: [], nextCursor: next(request.cursor, requests) };
+      },
+    });
+    return () => requests;
+  }
+
+  it('the check for new sales fails with paging-loop when the cursor cycles A → B → A; nothing is journaled', async () => {
+    const cloud = cloudWithStock();
+    const { service } = await pulled(cloud);
+    const requests = pagingAfterPull(cloud, (cursor) => (cursor === 'A' ? 'B' : 'A'));
+    await expect(service.planWrite([STORE])).rejects.toMatchObject({ code: 'paging-loop', operation: 'listDocuments' });
+    expect(requests()).toBe(3);
+    expect(await service.listRuns()).toEqual([]);
+  });
+
+  it('stopPlan ends a plan still reading (the user closed «Готовим запись…»)', async () => {
+    const cloud = cloudWithStock();
+    const { service } = await pulled(cloud);
+    const requests = pagingAfterPull(cloud, (_cursor, n) => `c${n}`);
+    const planning = service.planWrite([STORE]);
+    const settled = planning.then(() => 'planned', (e: unknown) => (e as Error).name);
+    while (requests() < 5) await new Promise((r) => setTimeout(r, 1));
+    await service.stopPlan();
+    expect(await settled).toBe('AbortError');
+    const after = requests();
+    await new Promise((r) => setTimeout(r, 30));
+    expect(requests()).toBe(after);
+    expect(await service.listRuns()).toEqual([]);
+  });
+});
+
 describe('store and terminal names', () => {
   it('a pull started without a store name shows the name from the cloud\'s store list, never anything else', async () => {
     const cloud = cloudWithStock();

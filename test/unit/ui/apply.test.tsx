@@ -99,20 +99,35 @@ describe('the confirmation says what will change', () => {
     expect(backend.callsOf('cancelPlan')).toEqual([['run-1']]);
   });
 
-  it('declining the confirmation drops the journaled plan', async () => {
+  /** The review of one store, with «Записать остатки в Облако…» clicked: the dialog. */
+  async function openPlanDialog(setup: (backend: MemoryBackend) => void) {
     const backend = new MemoryBackend();
     backend.stores = [store('s1', 'Ленина')];
     backend.rows.set('s1', manyRows('s1', 5));
-    backend.plan = plan([['Ленина', 4, 4000, 0]]);
+    setup(backend);
     state = createAppState(backend);
     await state.init();
     await state.openReview(['s1']);
     render(<AppView state={state} />);
     fireEvent.click(screen.getByRole('button', { name: 'Записать остатки в Облако…' }));
-    const dialog = await screen.findByRole('dialog');
+    return { backend, dialog: await screen.findByRole('dialog') };
+  }
+
+  it('declining the confirmation drops the journaled plan', async () => {
+    const { backend, dialog } = await openPlanDialog((b) => (b.plan = plan([['Ленина', 4, 4000, 0]])));
     fireEvent.keyDown(dialog, { key: 'Escape' });
     await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
     expect(backend.callsOf('cancelPlan')).toEqual([['run-1']]);
     expect(backend.callsOf('runWrite')).toHaveLength(0);
+  });
+
+  it('«Закрыть» while «Готовим запись…» stops the plan being made (issue 12 §2)', async () => {
+    // A plan that never ends by itself (a cloud paging without end).
+    const { backend, dialog } = await openPlanDialog((b) => (b.planWrite = () => new Promise(() => undefined)));
+    expect(within(dialog).getByText('Готовим запись…')).toBeTruthy();
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Закрыть' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    expect(backend.callsOf('stopPlan')).toEqual([[]]);
+    expect(backend.callsOf('cancelPlan')).toHaveLength(0);
   });
 });

@@ -60,6 +60,23 @@ describe('stores and options', () => {
 });
 
 describe('progress', () => {
+  it('a wait for the cloud\'s request limit is shown as such, with how long, also as the time left (issue 12 §3)', async () => {
+    const backend = new MemoryBackend();
+    backend.stores = [store('s1', 'Ленина')];
+    const s = await mount(backend);
+    s.toggleStore('s1', true);
+    await s.startPull();
+    backend.emit({ type: 'pull-progress', progress: progress('s1', { etaMs: 20_000, waiting: { reason: 'pacing', until: Date.now() + 4 * 60_000 + 5_000 } }) });
+    const lenina = await screen.findByRole('region', { name: 'Ленина' });
+    expect(within(lenina).getByText('ждём лимит облака: ≈ 4 мин')).toBeTruthy();
+    expect(within(lenina).getByText(/ограничивает число запросов: ждём ≈ 4 мин/)).toBeTruthy();
+    expect(within(lenina).queryByText('меньше минуты')).toBeNull();
+    // A retry after an error is not a limit: the usual words.
+    backend.emit({ type: 'pull-progress', progress: progress('s1', { etaMs: 20_000, waiting: { reason: 'server', until: Date.now() + 2_000 } }) });
+    await waitFor(() => expect(within(lenina).getByText('меньше минуты')).toBeTruthy());
+    expect(within(lenina).getByText(/временно не отвечает/)).toBeTruthy();
+  });
+
   it('shows months, pages, documents, decided products and ETA per store, with pause/resume/cancel', async () => {
     const backend = new MemoryBackend();
     backend.stores = [store('s1', 'Ленина'), store('s2', 'Мира')];

@@ -197,6 +197,9 @@ export class MemoryBackend implements SyncBackend {
   async cancelPlan(runId: string): Promise<void> {
     this.record('cancelPlan', [runId]);
   }
+  async stopPlan(): Promise<void> {
+    this.record('stopPlan', []);
+  }
   async discardUndo(runId: string): Promise<void> {
     this.record('discardUndo', [runId]);
   }

@@ -71,6 +71,7 @@ function fakes(rows: ResultRow[], progress: StoreProgress[] = [sp()], extra: Par
     setApproval: vi.fn(async () => {}),
     planWrite: vi.fn(async (_ids: readonly string[]) => planned),
     planUndo: vi.fn(async () => ({ ...planned, report: { ...planned.report, runId: 'run-2', kind: 'undo' as const } })),
+    stopPlan: vi.fn(async () => undefined),
     applyRun: vi.fn(async (runId: string) => {
       onWrite?.({ runId, phase: 'writing', done: 1, total: 2, rate: 5, concurrency: 2, rateLimited: 0, kind: 'write' });
       return { report: runReport(runId), moved: [] };
