@@ -1,6 +1,7 @@
 /**
- * Fault injection: latency, 5xx answers, hung and dropped connections, 429 bursts, token expiry and malformed
- * documents. Random decisions come from a seeded PRNG advanced once per matching request, in arrival order, so a
+ * Fault injection: latency, 5xx answers, hung and dropped connections, 429 bursts, token expiry, malformed
+ * documents, and a cloud that misbehaves on 200s (issue 12): cursors in a circle, rate-limit headers that say
+ * "nothing left for 23 days", bodies that are HTML, text or cut short. Random decisions come from a seeded PRNG advanced once per matching request, in arrival order, so a
  * sequential test sees the same faults every run. Malformed documents are chosen by a hash of the document id, so a
  * test can predict exactly which documents are corrupted (`malformation`).
  */
@@ -29,6 +30,17 @@ export interface Faults {
    */
   malformedRate: number;
   malformedSeed: string;
+  /**
+   * Listings page in a circle: documents A → B → A (the page after a cursor points on, the next one back to it),
+   * the store and device lists to themselves (`next_cursor` that names the same page).
+   */
+  pagingLoop: boolean;
+  /** Every 200 says `X-RateLimit-Remaining: <remaining>` and `X-RateLimit-Reset: <resetSeconds>`; null: the real headers. */
+  rateLimitHeaders: { remaining: number; resetSeconds: number } | null;
+  /** Share of 200 answers whose body is replaced by `badBody`. */
+  badBodyRate: number;
+  /** 'html': a web page (a proxy's or a login page); 'text': not JSON; 'truncated': half the JSON, then the connection is cut. */
+  badBody: BadBody;
   /** Only requests whose "METHOD /path" matches this regular expression get faults; null: all API requests. */
   match: string | null;
   /** Seed of the fault PRNG (reset whenever faults are set). */
@@ -47,9 +59,16 @@ export const DEFAULT_FAULTS: Faults = {
   tokenExpiresAfter: null,
   malformedRate: 0,
   malformedSeed: 'malformed',
+  pagingLoop: false,
+  rateLimitHeaders: null,
+  badBodyRate: 0,
+  badBody: 'html',
   match: null,
   seed: 'faults',
 };
+
+export const BAD_BODIES = ['html', 'text', 'truncated'] as const;
+export type BadBody = (typeof BAD_BODIES)[number];
 
 export class FaultsError extends Error {}
 
@@ -81,7 +100,26 @@ export function mergeFaults(base: Faults, update: Record<string, unknown>): Faul
       case 'hangRate':
       case 'dropRate':
       case 'malformedRate':
+      case 'badBodyRate':
         out[key] = share(value, key);
+        break;
+      case 'pagingLoop':
+        if (typeof value !== 'boolean') throw new FaultsError('pagingLoop must be true or false');
+        out.pagingLoop = value;
+        break;
+      case 'rateLimitHeaders': {
+        if (value === null) {
+          out.rateLimitHeaders = null;
+          break;
+        }
+        const v = value as { remaining?: unknown; resetSeconds?: unknown } | undefined;
+        if (!v || typeof v !== 'object') throw new FaultsError('rateLimitHeaders must be {remaining, resetSeconds} or null');
+        out.rateLimitHeaders = { remaining: Math.floor(nonNegative(v.remaining, 'rateLimitHeaders.remaining')), resetSeconds: nonNegative(v.resetSeconds, 'rateLimitHeaders.resetSeconds') };
+        break;
+      }
+      case 'badBody':
+        if (!BAD_BODIES.includes(value as BadBody)) throw new FaultsError(`badBody must be one of ${BAD_BODIES.join(', ')}`);
+        out.badBody = value as BadBody;
         break;
       case 'errorStatuses':
         if (!Array.isArray(value) || value.length === 0 || !value.every((s) => Number.isInteger(s) && s >= 500 && s <= 599))

@@ -8,7 +8,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Milli } from '../model/quantity.ts';
 import { formatQuantity } from '../model/quantity.ts';
 import {
-  corrupt, DEFAULT_FAULTS, FaultsError, malformation, mergeFaults, mergeStoreMalformed, type Faults, type MalformedSettings,
+  corrupt, DEFAULT_FAULTS, FaultsError, malformation, mergeFaults, mergeStoreMalformed, type BadBody, type Faults, type MalformedSettings,
 } from './faults.ts';
 import { EMITTED_TYPES, type GenDoc } from './generator/day.ts';
 import { evotorDate, parseEvotorDate } from './generator/format.ts';
@@ -426,12 +426,14 @@ async function handle(state: EmulatorState, req: IncomingMessage, res: ServerRes
   // Faults first: they model the network and the cloud's front door.
   const f = state.faults;
   const faulted = f.match === null || new RegExp(f.match).test(`${method} ${url.pathname}`);
+  let badBody = false;
   if (faulted) {
     const delay = f.latencyMs + (f.latencyJitterMs > 0 ? state.faultRng.float() * f.latencyJitterMs : 0);
     const drop = f.dropRate > 0 && state.faultRng.chance(f.dropRate);
     const hang = !drop && f.hangRate > 0 && state.faultRng.chance(f.hangRate);
     const error = !drop && !hang && f.errorRate > 0 && state.faultRng.chance(f.errorRate);
     const status = error ? f.errorStatuses[state.faultRng.int(f.errorStatuses.length)]! : 0;
+    badBody = !drop && !hang && !error && f.badBodyRate > 0 && state.faultRng.chance(f.badBodyRate);
     if (delay > 0) await sleep(delay);
     if (drop) {
       log(0, 'dropped');
@@ -466,6 +468,10 @@ async function handle(state: EmulatorState, req: IncomingMessage, res: ServerRes
     // Rate limit per token and URI (or per token: scope 'token').
     const rateHeaders = rateLimit(state, state.rateLimit?.scope === 'token' ? `${token ?? '-'}` : `${token ?? '-'} ${url.pathname}`);
     for (const [k, v] of Object.entries(rateHeaders.headers)) res.setHeader(k, v);
+    if (faulted && f.rateLimitHeaders) {
+      res.setHeader('X-RateLimit-Remaining', String(f.rateLimitHeaders.remaining));
+      res.setHeader('X-RateLimit-Reset', String(f.rateLimitHeaders.resetSeconds));
+    }
     if (rateHeaders.exceeded) throw new HttpError(429, 'TOO_MANY_REQUESTS', 'Rate limit exceeded', [], { 'Retry-After': rateHeaders.headers['X-RateLimit-Reset']! });
     // Authentication.
     const ts = token === null ? undefined : state.tokens.get(token);
@@ -478,6 +484,11 @@ async function handle(state: EmulatorState, req: IncomingMessage, res: ServerRes
     const ctx: RequestContext = { faulted };
     const result = v1 ? await routeV1(state, ctx, ts, req, url, method, body) : await routeV2(state, ctx, ts, req, url, method, body);
     status = result.status;
+    if (badBody && result.status === 200) {
+      sendBadBody(res, f.badBody, result.body, contentType);
+      log(200, `bad-body:${f.badBody}`);
+      return;
+    }
     sendJson(res, result.status, result.body, contentType, result.headers ?? {});
   } catch (e) {
     const err = toHttpError(e);
@@ -486,6 +497,23 @@ async function handle(state: EmulatorState, req: IncomingMessage, res: ServerRes
     sendError(res, v1, err, contentType);
   }
   log(status);
+}
+
+/** A 200 whose body cannot be read as JSON (faults.badBody): what a proxy, a login page or a cut connection gives. */
+function sendBadBody(res: ServerResponse, kind: BadBody, body: unknown, contentType: string): void {
+  res.statusCode = 200;
+  if (kind === 'truncated') {
+    // The full length announced, half of it sent, then the connection cut.
+    const text = Buffer.from(JSON.stringify(body ?? {}));
+    res.setHeader('Content-Type', contentType);
+    res.setHeader('Content-Length', text.length);
+    res.write(text.subarray(0, Math.floor(text.length / 2)), () => res.socket?.destroy());
+    return;
+  }
+  const text = kind === 'html' ? '<!doctype html><html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>' : 'OK';
+  res.setHeader('Content-Type', kind === 'html' ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(text));
+  res.end(text);
 }
 
 function toHttpError(e: unknown): HttpError {
@@ -598,13 +626,21 @@ function typesParam(url: URL, name: string): string[] | null {
   return all.length > 0 ? [...new Set(all)] : null;
 }
 
+/** The store and device lists are one page; under faults.pagingLoop their `next_cursor` names that same page again. */
+function selfPaging(state: EmulatorState, ctx: RequestContext): Json {
+  return ctx.faulted && state.faults.pagingLoop ? { next_cursor: 'this-page' } : {};
+}
+
 function documentsPage(state: EmulatorState, ctx: RequestContext, store: RuntimeStore, url: URL, device: number | null): RouteResult {
   let filter: DocFilter;
   let from: number;
   let limit: number;
+  /** Under faults.pagingLoop: the cursor the page after this one points back to. */
+  let back: string | null = null;
   const cursorText = url.searchParams.get('cursor');
   if (cursorText !== null) {
     const c = unb64(cursorText);
+    if (typeof c.b === 'string') back = c.b;
     if (c.k !== 'd' || c.s !== store.id || typeof c.o !== 'number' || typeof c.l !== 'number') {
       throw new HttpError(400, 'BAD_REQUEST', 'Invalid cursor', [{ subject: 'cursor', reason: 'not a document cursor of this store' }]);
     }
@@ -628,6 +664,10 @@ function documentsPage(state: EmulatorState, ctx: RequestContext, store: Runtime
   const page = store.page(filter, from, limit);
   const paging: Json = {};
   if (page.next !== null) paging.next_cursor = b64({ k: 'd', s: store.id, o: page.next, l: limit, f: filter });
+  if (ctx.faulted && state.faults.pagingLoop && cursorText !== null) {
+    // A → B → A: the page of cursor A points on to B (which remembers A), the page of B back to A.
+    paging.next_cursor = back ?? b64({ k: 'd', s: store.id, o: page.next ?? from, l: limit, f: filter, b: cursorText });
+  }
   return { status: 200, body: { items: page.docs.map((d) => serveDocument(state, ctx, store, d, false)), paging } };
 }
 
@@ -757,7 +797,7 @@ async function routeV2(state: EmulatorState, ctx: RequestContext, ts: TokenState
   if (a === 'stores') {
     if (n === 1 && method === 'GET') {
       requireScope(ts, 'store:read');
-      return { status: 200, body: { items: [...state.stores.values()].map(v2StoreJson), paging: {} } };
+      return { status: 200, body: { items: [...state.stores.values()].map(v2StoreJson), paging: selfPaging(state, ctx) } };
     }
     if (storeId === undefined) throw notFound(url);
     if (n === 2 && method === 'GET') {
@@ -768,7 +808,7 @@ async function routeV2(state: EmulatorState, ctx: RequestContext, ts: TokenState
     const store = storeOr404(state, storeId);
     if (c === 'devices' && n === 3 && method === 'GET') {
       requireScope(ts, 'store:read');
-      return { status: 200, body: { items: store.gen.devices.map((dv) => ({ id: dv.id, name: dv.name, store_id: store.id })), paging: {} } };
+      return { status: 200, body: { items: store.gen.devices.map((dv) => ({ id: dv.id, name: dv.name, store_id: store.id })), paging: selfPaging(state, ctx) } };
     }
     if (c === 'devices' && n === 5 && e === 'documents' && method === 'GET') {
       requireScope(ts, 'document:read');

@@ -78,6 +78,10 @@ export async function startFaultProxy(emulatorUrl: string): Promise<FaultProxy> 
         { hostname: target.hostname, port: target.port, path: req.url, method: req.method, headers: { ...req.headers, host: target.host } },
         (answer) => {
           if (record) record.status = answer.statusCode ?? 0;
+          // The emulator cut the connection mid-body (a truncated body): the client sees the same cut.
+          answer.on('close', () => {
+            if (!answer.complete) res.socket?.destroy();
+          });
           if (!rule || answer.statusCode !== 200) {
             res.writeHead(answer.statusCode ?? 502, answer.headers);
             answer.pipe(res);

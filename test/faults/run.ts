@@ -1,7 +1,7 @@
 /**
  * `npm run test:faults` (issue 7 §2): seeded random fault trials against the real app in Chromium (see trials.ts).
  *
- *   npm run test:faults                              # 18 trials, small stores, 1,000 fuzzed malformed documents
+ *   npm run test:faults                              # every kind twice, small stores, 1,000 fuzzed malformed documents
  *   npm run test:faults -- --trials 40 --size medium --seed 12345
  *   npm run test:faults -- --kinds pull-kill,write-reload --trials 6
  *   npm run test:faults -- --help
@@ -16,7 +16,7 @@ import { REPO, machineLoad } from '../bench/lib/infra.ts';
 import { TRIAL_KINDS, fmtFaults, runFaultSuite, type TrialKind, type TrialSize } from './trials.ts';
 
 const HELP = `npm run test:faults -- [options]
-  --trials <n>          number of trials (default 18: every kind twice)
+  --trials <n>          number of trials (default ${TRIAL_KINDS.length * 2}: every kind twice)
   --size small|medium|large   store size per trial (default small: 40-80 products, 2-3 months, pages of 50)
   --seed <n>            seed (default: random, printed)
   --malformed <n>       fuzzed malformed documents in a malformed trial (default 1000)

@@ -18,11 +18,16 @@ import { startEmulator } from '../../src/emulator/server.ts';
 import type { CompactRow } from '../bench/harness/main.ts';
 import { buildHarness, launchHarnessBrowser, serveStatic, type HarnessBrowser } from '../bench/lib/infra.ts';
 import { fnv1a } from '../../src/model/hash.ts';
+import { formatQuantity, type Milli } from '../../src/model/quantity.ts';
 import { rngFrom } from '../bench/lib/random.ts';
 import { startFaultProxy, type CorruptedDocument, type FaultProxy } from './proxy.ts';
+import {
+  MISBEHAVING_KINDS, checkMisbehaving, checkTruth, isMisbehaving, misbehave, misbehavingPlan, truthOf, type CloudFault,
+} from './misbehaving.ts';
 
 export const TRIAL_KINDS = [
   'pull-kill', 'pull-reload', 'pull-storm', 'pull-token', 'malformed', 'write-reload', 'write-kill', 'write-storm', 'write-token',
+  ...MISBEHAVING_KINDS,
 ] as const;
 export type TrialKind = (typeof TRIAL_KINDS)[number];
 
@@ -78,7 +83,7 @@ function storeShape(size: TrialSize, random: () => number) {
 // The environment: harness build, static server, emulator, proxy, browser
 // ---------------------------------------------------------------------------------------------------------------
 
-interface Env {
+export interface Env {
   emu: RunningEmulator;
   proxy: FaultProxy;
   browser: HarnessBrowser;
@@ -91,7 +96,7 @@ interface Env {
   log: (line: string) => void;
 }
 
-interface HarnessEvent {
+export interface HarnessEvent {
   kind: 'pull' | 'write';
   storeId?: string;
   status?: string;
@@ -364,6 +369,7 @@ interface PullFaults {
   kills: { how: 'kill' | 'reload'; atPage: number | 'finishing' }[];
   storm: { atPage: number; requests: number; errorRate: number; hangRate: number; dropRate: number; burst429: number } | null;
   tokenExpiry: { atPage: number; after: number } | null;
+  cloud: CloudFault | null;
 }
 
 /**
@@ -422,6 +428,8 @@ async function faultedPull(env: Env, storeId: string, dbName: string, fullPeriod
     const t = plan.tokenExpiry;
     steps.push({ at: t.atPage, run: async () => { env.emu.state.setFaults({ tokenExpiresAfter: t.after }); } });
   }
+  const cloud = plan.cloud ? misbehave(env, storeId, plan.cloud, violations) : null;
+  if (plan.cloud && cloud) steps.push({ at: plan.cloud.atPage, run: async () => cloud.start() });
   steps.sort((a, b) => (a.at === 'finishing' ? Infinity : a.at) - (b.at === 'finishing' ? Infinity : b.at));
 
   try {
@@ -444,17 +452,21 @@ async function faultedPull(env: Env, storeId: string, dbName: string, fullPeriod
     }
   } finally {
     env.events.delete(track);
+    cloud?.stop();
     env.emu.state.setFaults({}, true);
   }
   checkRefetch(env, storeId, sinceSeq, kills, violations, faults);
   countInjected(env, storeId, sinceSeq, 'pull', faults);
   const progress = (await env.page.evaluate(() => window.harness.listProgress())).find((p) => p.storeId === storeId);
-  return progress ?? null;
+  return { progress: progress ?? null, cloud: cloud?.outcome ?? null };
 }
 
 /** Faults the emulator injected on this store's requests (its log tags them), and the 401s of an expired token. */
 function countInjected(env: Env, storeId: string, sinceSeq: number, what: 'pull' | 'write', faults: Record<string, number>): void {
-  const names: Record<string, string> = { '5xx': '5xx', burst429: '429', hung: 'timeout (hung request)', dropped: 'dropped connection' };
+  const names: Record<string, string> = {
+    '5xx': '5xx', burst429: '429', hung: 'timeout (hung request)', dropped: 'dropped connection',
+    'bad-body:html': 'malformed 200 body (HTML)', 'bad-body:text': 'malformed 200 body (text)', 'bad-body:truncated': 'malformed 200 body (cut short)',
+  };
   for (const e of env.emu.state.log) {
     if (e.seq <= sinceSeq || !e.path.includes(storeId)) continue;
     const label = e.fault ? names[e.fault] ?? e.fault : e.status === 401 ? '401 (token expired)' : null;
@@ -513,8 +525,12 @@ async function runTrial(env: Env, kind: TrialKind, index: number, seed: number, 
   // A fault at a random page of the pull (as many pages as the reference fetched).
   const pageAt = () => 1 + Math.floor(random() * Math.max(1, referencePages - 1));
 
-  if (kind.startsWith('pull') || malformedTrial) {
-    const plan: PullFaults = { kills: [], storm: null, tokenExpiry: null };
+  checkTruth(env, storeId, reference.rows ?? [], violations, checks);
+
+  if (kind.startsWith('pull') || malformedTrial || isMisbehaving(kind)) {
+    const plan: PullFaults = { kills: [], storm: null, tokenExpiry: null, cloud: null };
+    // In the first 40 % of the pages: the pull runs ahead of the harness, and the fault must meet requests.
+    if (isMisbehaving(kind)) plan.cloud = misbehavingPlan(kind, storeId, () => 1 + Math.floor(random() * Math.max(1, referencePages * 0.4)), random);
     if (kind === 'pull-kill' || kind === 'pull-reload' || malformedTrial) {
       const n = malformedTrial ? 1 : 1 + Math.floor(random() * 3);
       for (let i = 0; i < n; i++) {
@@ -546,7 +562,8 @@ async function runTrial(env: Env, kind: TrialKind, index: number, seed: number, 
     }
 
     const db = `faults-${kind}-${stamp}`;
-    const progress = await faultedPull(env, storeId, db, fullPeriod, plan, faults, violations);
+    const { progress, cloud } = await faultedPull(env, storeId, db, fullPeriod, plan, faults, violations);
+    if (plan.cloud && cloud) checkMisbehaving(env, storeId, plan.cloud, cloud, faults, violations, checks);
     const actual = await resultOf(env, storeId);
     if (malformedTrial) corrupted = env.proxy.corrupted(storeId);
 
@@ -597,7 +614,7 @@ async function runTrial(env: Env, kind: TrialKind, index: number, seed: number, 
     await env.page.evaluate(() => window.harness.kill());
     await env.page.evaluate((n) => window.harness.deleteDb(n), db);
   } else {
-    const r = await writeTrial(env, kind, storeId, refDb, random, faults, violations, checks);
+    const r = await writeTrial(env, kind, storeId, refDb, reference.rows ?? [], random, faults, violations, checks);
     dataLost += r;
   }
   await env.page.evaluate(() => window.harness.kill());
@@ -623,7 +640,7 @@ function setCloud(env: Env, storeId: string, quantities: Map<string, number | nu
   for (const p of store.products) if (quantities.has(p.id)) p.quantity = quantities.get(p.id) as typeof p.quantity;
 }
 
-async function writeTrial(env: Env, kind: TrialKind, storeId: string, refDb: string, random: () => number, faults: Record<string, number>, violations: string[], checks: string[]): Promise<number> {
+async function writeTrial(env: Env, kind: TrialKind, storeId: string, refDb: string, refRows: CompactRow[], random: () => number, faults: Record<string, number>, violations: string[], checks: string[]): Promise<number> {
   const page = env.page;
   // A cloud that differs from the result in varied ways: zero, other values, negative, fractional, none.
   const start = cloudOf(env, storeId);
@@ -639,6 +656,12 @@ async function writeTrial(env: Env, kind: TrialKind, storeId: string, refDb: str
   if (refApply.report?.status !== 'completed') throw new Error(`reference write did not complete: ${refApply.error ?? JSON.stringify(refApply.report?.statusReason)}`);
   const expected = cloudOf(env, storeId);
   const planned = refPlan.report.counts.pending ?? 0;
+  // The uninterrupted write put the ground truth in the cloud for every product the documents decide without a warning.
+  const truth = truthOf(env, storeId);
+  const resolved = refRows.filter((r) => r.status === 'resolved' && r.warnings.length === 0 && truth[r.productId] !== undefined);
+  const offTruth = resolved.filter((r) => { const q = expected.get(r.productId); return q == null || formatQuantity(q as Milli) !== truth[r.productId]; });
+  for (const r of offTruth.slice(0, 5)) violations.push(`uninterrupted write: product ${r.productId} has ${expected.get(r.productId)} in the cloud, the emulator's ground truth is ${truth[r.productId]}`);
+  checks.push(`the uninterrupted write left the ground truth in the cloud (${resolved.length} products)`);
   await page.evaluate(() => window.harness.kill());
   await page.evaluate((n) => window.harness.deleteDb(n), refJournal);
 
@@ -662,9 +685,24 @@ async function writeTrial(env: Env, kind: TrialKind, storeId: string, refDb: str
   let stormAt = kind === 'write-storm' ? 1 + Math.floor(random() * Math.max(1, planned / 2)) : -1;
   let expireAt = kind === 'write-token' ? 1 + Math.floor(random() * Math.max(1, planned - 1)) : -1;
   let interrupted: Promise<void> | null = null;
+  // Interruptions come only while the app is writing (an apply or a resume in progress). A PATCH the killed worker
+  // had in flight reaches the proxy a moment after the kill, while the harness configures a fresh worker; it used
+  // to trigger the next kill right then, so configure() failed with «The sync worker was terminated» and the trial
+  // was aborted before its checks (write-kill:425723474 did so every time).
+  let armed = false;
+  const writing = async <T>(call: () => Promise<T>): Promise<T | null> => {
+    armed = true;
+    try {
+      return await call();
+    } catch {
+      return null; // the worker or the page went away under it
+    } finally {
+      armed = false;
+    }
+  };
   env.proxy.onPatch = (count) => {
     const n = count - firstPatch;
-    if (interruptAt.length > 0 && n >= interruptAt[0]! && interrupted === null) {
+    if (armed && interruptAt.length > 0 && n >= interruptAt[0]! && interrupted === null) {
       interruptAt.shift();
       interrupted = (async () => {
         // A few ms later: the PATCH may or may not reach the cloud, its answer may or may not reach the journal.
@@ -698,24 +736,15 @@ async function writeTrial(env: Env, kind: TrialKind, storeId: string, refDb: str
 
   type Outcome = { report: Awaited<ReturnType<typeof window.harness.wApply>>['report']; error: string | null };
   try {
-    let outcome: Outcome | null;
-    try {
-      outcome = await page.evaluate((id) => window.harness.wApply(id), runId);
-    } catch {
-      outcome = null; // the page went away under it
-    }
+    let outcome: Outcome | null = await writing(() => page.evaluate((id) => window.harness.wApply(id), runId));
     for (let round = 0; round < 25; round++) {
       if (interrupted) {
         await interrupted;
         interrupted = null;
         await configure();
-        try {
-          const resumed = await page.evaluate(() => window.harness.wResume());
-          const mine = resumed.reports.find((r) => r.runId === runId);
-          outcome = mine ? { report: mine, error: null } : resumed.error ? { report: null, error: resumed.error } : outcome;
-        } catch {
-          outcome = null;
-        }
+        const resumed = await writing(() => page.evaluate(() => window.harness.wResume()));
+        const mine = resumed?.reports.find((r) => r.runId === runId);
+        outcome = resumed === null ? null : mine ? { report: mine, error: null } : resumed.error ? { report: null, error: resumed.error } : outcome;
         continue;
       }
       if (outcome?.report?.status === 'completed') break;
@@ -733,9 +762,9 @@ async function writeTrial(env: Env, kind: TrialKind, storeId: string, refDb: str
         outcome = { report, error: null };
         break;
       }
-      const resumed = await page.evaluate(() => window.harness.wResume());
-      const mine = resumed.reports.find((r) => r.runId === runId);
-      outcome = { report: mine ?? null, error: resumed.error ?? (mine ? null : 'the run was not resumed') };
+      const resumed = await writing(() => page.evaluate(() => window.harness.wResume()));
+      const mine = resumed?.reports.find((r) => r.runId === runId);
+      outcome = resumed === null ? null : { report: mine ?? null, error: resumed.error ?? (mine ? null : 'the run was not resumed') };
     }
   } finally {
     env.proxy.onPatch = null;

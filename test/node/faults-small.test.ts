@@ -9,7 +9,10 @@ import { describe, expect, it } from 'vitest';
 import { runFaultSuite, fmtFaults, type TrialKind, type TrialResult as TrialOutcome } from '../faults/trials.ts';
 
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const KINDS: TrialKind[] = ['pull-kill', 'pull-reload', 'pull-storm', 'pull-token', 'malformed', 'write-kill', 'write-reload', 'write-storm', 'write-token'];
+const KINDS: TrialKind[] = [
+  'pull-kill', 'pull-reload', 'pull-storm', 'pull-token', 'malformed', 'write-kill', 'write-reload', 'write-storm', 'write-token',
+  'cursor-cycle', 'rate-limit-headers', 'bad-body',
+];
 
 describe.skipIf(!existsSync(chromium))('fault suite (small)', () => {
   it('kills, reloads, 5xx/timeout/429 storms, token expiry and fuzzed malformed documents lose nothing', { timeout: 240_000 }, async () => {
