@@ -20,21 +20,31 @@ export const MAX_PAGES: Record<'listStores' | 'listDevices' | 'listProducts' | '
 
 export type ListingOperation = keyof typeof MAX_PAGES;
 
+/** How many of a listing's latest cursors a checkpoint keeps (src/local CheckpointRecord.recentCursors). */
+export const RECENT_CURSORS = 16;
+
+/** The latest cursors after `cursor`, for the next checkpoint. */
+export function recentCursors(before: readonly string[] | undefined, cursor: string | null): string[] {
+  const recent = [...(before ?? [])];
+  if (cursor !== null) recent.push(cursor);
+  return recent.slice(-RECENT_CURSORS);
+}
+
 export class CursorTrail {
   private readonly seen = new Set<string>();
   private pages: number;
 
   /**
    * `pagesBefore`: pages of this listing read before (a resumed month keeps its count, so the limit holds across
-   * reloads); `from`: the cursor it resumes at.
+   * reloads); `seen`: cursors of it met before (the cursor it resumes at, and the checkpoint's recent ones).
    */
   constructor(
     private readonly operation: ListingOperation,
-    options: { pagesBefore?: number; from?: string | null; maxPages?: number } = {},
+    options: { pagesBefore?: number; seen?: readonly (string | null)[]; maxPages?: number } = {},
   ) {
     this.pages = options.pagesBefore ?? 0;
     this.maxPages = options.maxPages ?? MAX_PAGES[operation];
-    if (options.from) this.seen.add(options.from);
+    for (const cursor of options.seen ?? []) if (cursor) this.seen.add(cursor);
   }
 
   private readonly maxPages: number;

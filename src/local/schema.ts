@@ -82,6 +82,12 @@ export interface CheckpointRecord {
   /** 'YYYY-MM', or PRODUCTS_PHASE. */
   month: string;
   cursor: string | null;
+  /**
+   * The listing's latest cursors (at most RECENT_CURSORS of src/api/paging.ts), so that a cloud paging in a circle
+   * is met at once after a reload too, before a page committed earlier is fetched and committed again. Absent in
+   * checkpoints written before it existed.
+   */
+  recentCursors?: string[];
   done: boolean;
   pages: number;
   documents: number;

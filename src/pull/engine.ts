@@ -10,7 +10,7 @@
  */
 import { isApiError } from '../api/errors.ts';
 import type { EvotorClient, RawPage } from '../api/client.ts';
-import { CursorTrail } from '../api/paging.ts';
+import { CursorTrail, recentCursors } from '../api/paging.ts';
 import type { LocalStore } from '../local/db.ts';
 import { encodePage, type PageRow } from '../local/page-rows.ts';
 import {
@@ -85,7 +85,7 @@ async function runPull(request: PullRequest, ctx: PullContext, signal: AbortSign
 
   // 1. Products: the catalogue decides which lines count, so it comes first.
   let cp = await mustCheckpoint(local, storeId, PRODUCTS_PHASE);
-  const productTrail = new CursorTrail('listProducts', { pagesBefore: cp.pages, from: cp.cursor });
+  const productTrail = new CursorTrail('listProducts', { pagesBefore: cp.pages, seen: [cp.cursor, ...(cp.recentCursors ?? [])] });
   while (!cp.done) {
     signal.throwIfAborted();
     const page = await client.productPage(storeId, cp.cursor, signal);
@@ -130,8 +130,8 @@ async function runPull(request: PullRequest, ctx: PullContext, signal: AbortSign
       break;
     }
     let cp: CheckpointRecord = month;
-    // Pages counted since the month began (a resume keeps the count); cursors remembered since this run reached it.
-    let trail = new CursorTrail('listDocuments', { pagesBefore: cp.pages, from: cp.cursor });
+    // Pages counted since the month began and its latest cursors: a resume keeps both.
+    let trail = new CursorTrail('listDocuments', { pagesBefore: cp.pages, seen: [cp.cursor, ...(cp.recentCursors ?? [])] });
     let restarts = 0;
     let prefetched: Promise<RawPage> | null = null;
     while (!cp.done) {
@@ -146,7 +146,7 @@ async function runPull(request: PullRequest, ctx: PullContext, signal: AbortSign
         // Twice at most: a cloud that refuses every cursor it hands out would otherwise restart the month forever.
         if (cp.cursor !== null && restarts < 2 && isApiError(error) && (error.code === 'bad-request' || error.code === 'not-found')) {
           restarts++;
-          const restarted = { ...cp, cursor: null, updatedAt: now() };
+          const restarted = { ...cp, cursor: null, recentCursors: [], updatedAt: now() };
           await local.putCheckpoint(restarted);
           cp = restarted;
           trail = new CursorTrail('listDocuments', { pagesBefore: cp.pages });
@@ -301,7 +301,10 @@ export function documentRows(items: readonly unknown[], ctx: RowContext): PageRo
 }
 
 function advance(cp: CheckpointRecord, nextCursor: string | null, items: number, at: number): CheckpointRecord {
-  return { ...cp, cursor: nextCursor, done: nextCursor === null, pages: cp.pages + 1, documents: cp.documents + items, updatedAt: at };
+  return {
+    ...cp, cursor: nextCursor, recentCursors: recentCursors(cp.recentCursors, nextCursor), done: nextCursor === null,
+    pages: cp.pages + 1, documents: cp.documents + items, updatedAt: at,
+  };
 }
 
 function sumSkips(a: SkipCounts, b: SkipCounts): SkipCounts {

@@ -393,6 +393,8 @@ async function faultedPull(env: Env, storeId: string, dbName: string, fullPeriod
   await env.page.evaluate(([id, f]) => window.harness.start(id, { fullPeriod: f }), [storeId, fullPeriod] as const);
 
   type Step = { at: number | 'finishing'; run: () => Promise<void> };
+  /** The pull was found done after a kill or reload (a reloaded page has no events of it to wait for). */
+  let finished = false;
   const steps: Step[] = [];
   for (const k of plan.kills) {
     steps.push({
@@ -403,6 +405,8 @@ async function faultedPull(env: Env, storeId: string, dbName: string, fullPeriod
         await configure();
         const [p] = (await env.page.evaluate(() => window.harness.listProgress())).filter((x) => x.storeId === storeId);
         if (p && p.status !== 'done') await env.page.evaluate((id) => window.harness.resume(id), storeId);
+        // It ended before the kill (the pull runs ahead of the harness): nothing will come to wait for.
+        else if (p) finished = true;
       },
     });
   }
@@ -434,6 +438,7 @@ async function faultedPull(env: Env, storeId: string, dbName: string, fullPeriod
 
   try {
     for (const step of steps) {
+      if (finished) break;
       const reached = await reach((e) => e.kind === 'pull' && e.storeId === storeId && (
         e.status === 'done' || e.status === 'failed' ||
         (step.at === 'finishing' ? e.phase === 'finishing' : (e.pages ?? 0) + (e.productPages ?? 0) >= step.at)), `page ${step.at}`);
@@ -444,7 +449,7 @@ async function faultedPull(env: Env, storeId: string, dbName: string, fullPeriod
       await step.run();
     }
     // To the end, continuing after failures a user could continue from.
-    for (let attempt = 0; attempt < 20; attempt++) {
+    for (let attempt = 0; attempt < 20 && !finished; attempt++) {
       const t = await env.page.evaluate((id) => window.harness.waitPull(id, 60_000), storeId);
       if (t.last?.status === 'done') break;
       if (t.timedOut) throw new Error(`faulted pull timed out; last progress ${JSON.stringify(t.last && { status: t.last.status, phase: t.last.phase, pages: t.last.pages, error: t.last.error })}; ${JSON.stringify(await env.page.evaluate(() => window.harness.listProgress()).then((l) => l.map((p) => ({ s: p.status, ph: p.phase, pages: p.pages }))).catch((e: Error) => e.message))}`);

@@ -195,8 +195,13 @@ describe('pullStore', () => {
     });
     // The page whose cursor pointed back was fetched (prefetch included) but never committed.
     expect(requests).toBeLessThanOrEqual(4);
-    const month = (await local.listCheckpoints(STORE)).find((c) => c.month === '2024-06')!;
-    expect(month).toMatchObject({ done: false, cursor: 'B', pages: 2 });
+    const month = async () => (await local.listCheckpoints(STORE)).find((c) => c.month === '2024-06')!;
+    expect(await month()).toMatchObject({ done: false, cursor: 'B', pages: 2, recentCursors: ['A', 'B'] });
+    // Resumed (a reload) while the cloud still pages in a circle: met at once, nothing committed twice.
+    const before = requests;
+    await expect(pull(local, cloud, { options: { fullPeriod: true } })).rejects.toMatchObject({ code: 'paging-loop' });
+    expect(requests - before).toBe(1);
+    expect(await month()).toMatchObject({ cursor: 'B', pages: 2 });
     local.close();
   });
 
