@@ -35,7 +35,7 @@ const stores: Array<[string, Json]> = [
 ];
 
 describe('computeStock on everything the emulator serves equals the ground truth', () => {
-  it.each(stores)('%s', async (_name, options) => {
+  it.each(stores)('%s', { timeout: 60_000 }, async (_name, options) => {
     const storeId = await createStore(options);
     const products = (await allPages(emulator, `/stores/${storeId}/products`)).items;
     const documents = (await allPages(emulator, `/stores/${storeId}/documents?since=0&until=${Date.now() + 86_400_000}`)).items;
