@@ -118,14 +118,11 @@ export function StoreProgress({ progress: p, name }: { progress: PullProgress; n
         )}
       </dl>
       {p.phase === 'background' && <p class="hint">{t('progress.backgroundHint')}</p>}
-      {p.waiting && p.phase !== 'failed' && <p class="hint">{t(waitingKey(p.waiting.reason))}</p>}
+      {p.waiting && p.phase !== 'failed' && (
+        <p class="hint">{limitWait !== null ? t('progress.waitingLimit', { wait: formatDuration(limitWait) }) : t(waitingKey(p.waiting.reason))}</p>
+      )}
       {p.error && p.phase !== 'failed' && <p class="hint warning">{describeError(p.error, undefined, true).title}</p>}
       {p.phase === 'failed' && p.error && !repeated && <p class="hint">{describeError(p.error, undefined, true).action}</p>}
-      {p.waiting && p.phase !== 'failed' && (
-        <p class="hint">{limitWait !== null ? t('progress.waitingLimit', { wait: formatDuration(limitWait) }) : t('progress.waiting')}</p>
-      )}
-      {p.error && p.phase !== 'failed' && <p class="hint warning">{describeError(p.error).title}</p>}
-      {p.phase === 'failed' && p.error && <p class="hint">{describeError(p.error).action}</p>}
       <div class="actions">
         {active && p.phase !== 'background' && (
           <button type="button" class="button" onClick={() => void s.pausePull(p.storeId)} aria-label={t('progress.pauseStore', { store: name })}>

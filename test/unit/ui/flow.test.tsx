@@ -150,8 +150,9 @@ describe('progress', () => {
     backend.emit({ type: 'pull-progress', progress: progress('s1', { waiting: { reason: 'server', until: Date.now() + 5000 } }) });
     expect(await screen.findByText(/Облако Эвотор временно не отвечает/)).toBeTruthy();
     expect(screen.queryByText(/попросило подождать/)).toBeNull();
+    // A 429's wait is the cloud's limit, with how long (issue 12 §3).
     backend.emit({ type: 'pull-progress', progress: progress('s1', { waiting: { reason: 'rate-limit', until: Date.now() + 5000 } }) });
-    expect(await screen.findByText(/попросило подождать/)).toBeTruthy();
+    expect(await screen.findByText(/ограничивает число запросов: ждём меньше минуты/)).toBeTruthy();
   });
 
   it('the top «Повторить» retries the failed pulls, the error is shown once, and leaves when the cloud answers again (issue 16 item 12)', async () => {
