@@ -30,6 +30,11 @@ export interface ViewRow {
   warning: boolean;
   /** The computed stock is below zero (sold more than the documents brought in): worth a look before writing. */
   negative: boolean;
+  /**
+   * The movement ledger's value when it differs from the proposed one (the latest-document method flags it): the user
+   * may take it instead. Taken, it is kept as the row's manual value (the worker writes it as the ledger's).
+   */
+  ledger: Milli | null;
   nameRank: number;
   codeRank: number;
   search: string;
@@ -68,6 +73,7 @@ export function prepareRows(rows: readonly ReviewRow[], method: PullMethod = 'la
       chainBreak: row.stock.chainBreakCount > 0,
       warning: row.stock.warnings.length > 0,
       negative: computed !== null && computed < 0,
+      ledger: ledgerAlternative(row, method, computed),
       nameRank: 0,
       codeRank: 0,
       search: `${row.stock.name}\u0000${row.stock.code ?? ''}`.toLocaleLowerCase('ru'),
@@ -75,10 +81,19 @@ export function prepareRows(rows: readonly ReviewRow[], method: PullMethod = 'la
   });
 }
 
-/** The quantity that will be written: a manual entry wins for an undecided product. */
+function ledgerAlternative(row: ReviewRow, method: PullMethod, computed: Milli | null): Milli | null {
+  if (method !== 'latest-document' || computed === null || row.stock.status !== 'resolved') return null;
+  const ledger = tryParseQuantity(row.stock.ledgerQuantity);
+  return ledger !== null && ledger !== computed ? ledger : null;
+}
+
+/** The user took the ledger's value for this row (see ViewRow.ledger). */
+export const takesLedger = (r: ViewRow, manual: Milli | null | undefined): boolean => r.ledger !== null && manual === r.ledger;
+
+/** The quantity that will be written: a manual entry wins for an undecided product; a ledger value taken wins. */
 export function effectiveQuantity(r: ViewRow, manual: Milli | null | undefined): Milli | null {
   if (r.status === 'undecided') return manual ?? null;
-  return r.computed;
+  return takesLedger(r, manual) ? r.ledger : r.computed;
 }
 
 /** Computed (or manual) minus cloud; null when either is unknown. */
@@ -206,6 +221,9 @@ export interface Summary {
   manual: number;
   chainBreaks: number;
   warnings: number;
+  /** Rows whose ledger value differs from the newest document's (offered to take), and how many took it. */
+  ledgerDiffers: number;
+  ledgerTaken: number;
   /** Stores that have at least one approved change. */
   stores: number;
 }
@@ -215,7 +233,7 @@ export function summarize(
   manual: ReadonlyMap<string, Milli>,
   notApproved: ReadonlySet<string>,
 ): Summary {
-  const s: Summary = { products: rows.length, changes: 0, notApproved: 0, byUnit: [], undecided: 0, manual: 0, chainBreaks: 0, warnings: 0, stores: 0 };
+  const s: Summary = { products: rows.length, changes: 0, notApproved: 0, byUnit: [], undecided: 0, manual: 0, chainBreaks: 0, warnings: 0, ledgerDiffers: 0, ledgerTaken: 0, stores: 0 };
   const stores = new Set<string>();
   const byUnit = new Map<string | null, UnitTotal>();
   for (const r of rows) {
@@ -226,6 +244,8 @@ export function summarize(
     }
     if (r.chainBreak) s.chainBreaks += 1;
     if (r.warning) s.warnings += 1;
+    if (r.ledger !== null) s.ledgerDiffers += 1;
+    if (takesLedger(r, m)) s.ledgerTaken += 1;
     if (!proposesChange(r, m)) continue;
     if (notApproved.has(r.key)) {
       s.notApproved += 1;

@@ -356,6 +356,34 @@ export function createAppState(backend: SyncBackend, hooks: AppStateHooks = {}) 
     return result;
   }
 
+  /**
+   * Takes (or gives back) the movement ledger's value instead of the newest document's for rows where they differ
+   * (one, or every flagged row at once). Kept as the row's manual value, which the worker writes as the ledger's.
+   */
+  function takeLedger(keys: readonly string[], on: boolean): void {
+    const next = new Map(manual.value);
+    const calls: Array<[string, string, Milli | null]> = [];
+    for (const key of keys) {
+      const row = rowByKey.value.get(key);
+      if (!row || row.ledger === null) continue;
+      const value = on ? row.ledger : null;
+      if (value === null) next.delete(key);
+      else next.set(key, value);
+      manualOverrides.set(key, value);
+      calls.push([key, row.row.storeId, value]);
+    }
+    manual.value = next;
+    for (const [key, storeId, value] of calls) {
+      const productId = rowByKey.value.get(key)!.row.stock.productId;
+      backend
+        .setManualQuantity(storeId, productId, value === null ? null : formatQuantity(value))
+        .then(() => {
+          if (manualOverrides.get(key) === value) manualOverrides.delete(key);
+        })
+        .catch((e: unknown) => fail(e));
+    }
+  }
+
   /** Ticks or unticks rows; resolves once the backend has the decisions (the embed's apply() plans right after). */
   function setApproved(keys: readonly string[], approved: boolean): Promise<void> {
     const next = new Set(notApproved.value);
@@ -680,6 +708,7 @@ export function createAppState(backend: SyncBackend, hooks: AppStateHooks = {}) 
     showProgress: () => void (screen.value = 'progress'),
     openReview,
     setManual,
+    takeLedger,
     setApproved,
     toggleSort,
     openDetail,

@@ -5,9 +5,12 @@
  * The same choices as the review on the page (src/ui/review-model.ts): with 'latest-document' only resolved
  * products propose a value; with 'ledger' the ledger's value. A manual value counts only for a product that
  * proposes none (an undecided one, where the review offers the input), so a value typed before background
- * fetching decided the product never overrides the documents.
+ * fetching decided the product never overrides the documents — or when it is the product's ledger value, which the
+ * user took in the review instead of the newest document's (issue 16): it is then written as the ledger's, and it
+ * lapses by itself once new documents change the ledger.
  */
 import type { StockMethod } from '../local/schema.ts';
+import { tryParseQuantity } from '../model/quantity.ts';
 import type { ResultRow } from '../pull/computation.ts';
 import type { ComputedProduct, CreatePlanStore } from '../writeback/types.ts';
 import type { ApiVersion } from '../model/types.ts';
@@ -49,10 +52,22 @@ export interface PlanStoreInput {
   decisions: StoreDecisions;
 }
 
+/** The saved value is the row's ledger value: the user took the ledger's instead of the newest document's. */
+export function isLedgerChoice(row: Pick<ResultRow, 'ledgerQuantity'>, value: string | undefined): boolean {
+  if (value === undefined || row.ledgerQuantity === null) return false;
+  const a = tryParseQuantity(value);
+  return a !== null && a === tryParseQuantity(row.ledgerQuantity);
+}
+
 /** One store of a write plan: values by the method, every product approved unless unticked, manual values. */
 export function planStore(input: PlanStoreInput): CreatePlanStore {
   const notApproved = new Set(input.decisions.notApproved);
-  const computed = computedProducts(input.rows, input.method);
+  const computed = computedProducts(input.rows, input.method).map((c, i) => {
+    const row = input.rows[i]!;
+    const value = input.decisions.manual[c.productId];
+    if (c.quantity === null || c.quantity === row.ledgerQuantity || !isLedgerChoice(row, value)) return c;
+    return { ...c, quantity: row.ledgerQuantity, rule: 'LEDGER' };
+  });
   const manual: Record<string, string> = {};
   computed.forEach((c) => {
     const value = input.decisions.manual[c.productId];

@@ -7,7 +7,7 @@ import { breakText, docLabel, docTypeName, formatQtyText } from '../docs.ts';
 import { explainEvent } from '../../stock/explain.ts';
 import { explainRow } from '../explain.ts';
 import { formatDateTime, formatQty, formatSignedQty, lang, t } from '../i18n.ts';
-import { difference, proposesChange, type ViewRow } from '../review-model.ts';
+import { difference, effectiveQuantity, proposesChange, takesLedger, type ViewRow } from '../review-model.ts';
 import { buildTimeline } from '../timeline.ts';
 import { Dialog } from './Dialog.tsx';
 import { ManualInput } from './ManualInput.tsx';
@@ -125,7 +125,8 @@ export function ProductDetail({ row }: { row: ViewRow }) {
   const diff = difference(row, m);
   const proposes = proposesChange(row, m);
   const approved = proposes && !s.notApproved.value.has(row.key);
-  const reason = explainRow(row.row, lang.value, s.deviceNames(row.row.storeId), s.reviewMeta.value.get(row.row.storeId)?.method);
+  const ledger = takesLedger(row, m);
+  const reason = explainRow(row.row, lang.value, s.deviceNames(row.row.storeId), ledger ? 'ledger' : s.reviewMeta.value.get(row.row.storeId)?.method);
   return (
     <Dialog titleId="detail-title" onClose={s.closeDetail} variant="side" initialFocus={row.status === 'undecided' ? '#detail-manual' : '.detail-close'}>
       <div class="detail-head">
@@ -138,7 +139,7 @@ export function ProductDetail({ row }: { row: ViewRow }) {
         {stock.code ? t('detail.code', { code: stock.code }) : t('detail.noCode')}
         {s.reviewStoreIds.value.length > 1 ? ` · ${s.storeName(row.row.storeId)}` : ''}
       </p>
-      <StatusBadges row={row} manual={m !== undefined} />
+      <StatusBadges row={row} manual={m !== undefined} ledger={ledger} />
       <dl class="figures">
         <div>
           <dt>{t('detail.cloud')}</dt>
@@ -146,7 +147,7 @@ export function ProductDetail({ row }: { row: ViewRow }) {
         </div>
         <div>
           <dt>{t('detail.computed')}</dt>
-          <dd>{row.status === 'undecided' ? (m === undefined ? '—' : `${formatQty(m, unit)} (${t('status.manual')})`) : formatQty(row.computed, unit)}</dd>
+          <dd>{row.status === 'undecided' ? (m === undefined ? '—' : `${formatQty(m, unit)} (${t('status.manual')})`) : formatQty(effectiveQuantity(row, m), unit)}</dd>
         </div>
         <div>
           <dt>{t('detail.difference')}</dt>
@@ -159,6 +160,13 @@ export function ProductDetail({ row }: { row: ViewRow }) {
           </div>
         )}
       </dl>
+      {row.ledger !== null && (
+        <p>
+          <button type="button" class="button small" onClick={() => s.takeLedger([row.key], !ledger)}>
+            {ledger ? t('detail.dropLedger', { value: formatQty(row.computed, unit) }) : t('detail.takeLedger', { value: formatQty(row.ledger, unit) })}
+          </button>
+        </p>
+      )}
       <h3>{t('detail.reason')}</h3>
       <p class="reason-full">{reason}</p>
       {stock.decidedBy && <p class="muted small">{t('detail.decidedBy', { document: docLabel(stock.decidedBy, s.deviceNames(row.row.storeId)) })}</p>}

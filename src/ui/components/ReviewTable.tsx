@@ -7,7 +7,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { useAppState } from '../context.ts';
 import { explainRow } from '../explain.ts';
 import { formatQty, formatSignedQty, lang, t } from '../i18n.ts';
-import { difference, proposesChange, type Sort, type SortKey, type ViewRow } from '../review-model.ts';
+import { difference, effectiveQuantity, proposesChange, takesLedger, type Sort, type SortKey, type ViewRow } from '../review-model.ts';
 import { useVirtualRows } from '../virtual.ts';
 import { ManualInput } from './ManualInput.tsx';
 import { StatusBadges } from './StatusBadges.tsx';
@@ -129,7 +129,9 @@ export function ReviewTable() {
     const diff = difference(r, m);
     const proposes = proposesChange(r, m);
     const approved = proposes && !notApproved.has(r.key);
-    const reason = explainRow(r.row, l, s.deviceNames(r.row.storeId), s.reviewMeta.value.get(r.row.storeId)?.method);
+    const ledger = takesLedger(r, m);
+    // The reason explains the value the column shows: the ledger's when the user took it.
+    const reason = explainRow(r.row, l, s.deviceNames(r.row.storeId), ledger ? 'ledger' : s.reviewMeta.value.get(r.row.storeId)?.method);
     rendered.push(
       <div
         key={r.key}
@@ -181,14 +183,14 @@ export function ReviewTable() {
               }}
             />
           ) : (
-            formatQty(r.computed, unit)
+            formatQty(effectiveQuantity(r, m), unit)
           )}
         </div>
         <div role="gridcell" class={`c-num diff${diff !== null && diff > 0 ? ' up' : diff !== null && diff < 0 ? ' down' : ''}`}>
           {diff === null ? '—' : formatSignedQty(diff, unit)}
         </div>
         <div role="gridcell" class="c-reason">
-          <StatusBadges row={r} manual={m !== undefined} />
+          <StatusBadges row={r} manual={m !== undefined} ledger={ledger} />
           {fieldErrors.has(r.key) ? (
             <span id={`manual-${i}-error`} class="field-error">
               {fieldErrors.get(r.key)}

@@ -8,7 +8,7 @@ interface Badge {
 }
 
 /** The row's badges, in order: what happens to it, then what to look at (the print table lists the same words). */
-export function statusBadges(row: ViewRow, manual: boolean): Badge[] {
+export function statusBadges(row: ViewRow, manual: boolean, ledger = false): Badge[] {
   const out: Badge[] = [];
   switch (row.status) {
     case 'change':
@@ -24,6 +24,7 @@ export function statusBadges(row: ViewRow, manual: boolean): Badge[] {
       out.push({ kind: 'muted', text: t('status.notTracked') });
       break;
   }
+  if (ledger) out.push({ kind: 'info', text: t('status.ledger') });
   if (row.negative) out.push({ kind: 'danger', text: t('status.negative') });
   if (row.chainBreak) out.push({ kind: 'break', text: t('status.chainBreak') });
   if (row.warning) out.push({ kind: 'warning', text: t('status.warning') });
@@ -31,10 +32,10 @@ export function statusBadges(row: ViewRow, manual: boolean): Badge[] {
   return out;
 }
 
-export function StatusBadges({ row, manual }: { row: ViewRow; manual: boolean }) {
+export function StatusBadges({ row, manual, ledger = false }: { row: ViewRow; manual: boolean; ledger?: boolean }) {
   return (
     <span class="badges">
-      {statusBadges(row, manual).map((b) => (
+      {statusBadges(row, manual, ledger).map((b) => (
         <span key={b.text} class={`badge badge-${b.kind}`}>
           {b.text}
         </span>

@@ -2,6 +2,7 @@
  * A small inline SVG of the reconstructed stock after each document (a step line over time), with chain breaks
  * marked in red and the deciding document ringed. Quantities become pixels only here (display, not arithmetic).
  */
+import type { Milli } from '../../model/quantity.ts';
 import { formatDate, formatQty, t } from '../i18n.ts';
 import type { TimelinePoint } from '../timeline.ts';
 import { breakText, docLabel } from '../docs.ts';
@@ -13,7 +14,15 @@ export interface StockChartProps {
   height?: number;
 }
 
-const PAD = { left: 56, right: 12, top: 10, bottom: 22 };
+const PAD = { right: 12, top: 10, bottom: 22 };
+/** The axis labels' font (styles.css .chart-tick, 11px) is at most this wide per character, digits and spaces. */
+const TICK_CHAR_WIDTH = 6.7;
+
+/** Room left of the plot for the longest axis label, so «1 169 914» is never cut to «169 914». */
+export function leftPadding(labels: readonly string[]): number {
+  const longest = Math.max(1, ...labels.map((l) => l.length));
+  return Math.ceil(longest * TICK_CHAR_WIDTH) + 10;
+}
 
 export function StockChart({ points, unit, width = 560, height = 160 }: StockChartProps) {
   const known = points.filter((p) => p.after !== null);
@@ -25,7 +34,10 @@ export function StockChart({ points, unit, width = 560, height = 160 }: StockCha
   let lo = Math.min(0, ...values);
   let hi = Math.max(...values);
   if (hi === lo) hi = lo + 1000;
-  const x = (time: number) => PAD.left + (t1 === t0 ? 0.5 : (time - t0) / (t1 - t0)) * (width - PAD.left - PAD.right);
+  const hiLabel = formatQty(hi as Milli, null);
+  const loLabel = lo < 0 ? formatQty(lo as Milli, null) : null;
+  const PAD_LEFT = leftPadding([hiLabel, '0', loLabel ?? '']);
+  const x = (time: number) => PAD_LEFT + (t1 === t0 ? 0.5 : (time - t0) / (t1 - t0)) * (width - PAD_LEFT - PAD.right);
   const y = (v: number) => PAD.top + (1 - (v - lo) / (hi - lo)) * (height - PAD.top - PAD.bottom);
 
   // Step path: horizontal until the next document, then vertical to its value; a gap where the stock is unknown.
@@ -54,16 +66,16 @@ export function StockChart({ points, unit, width = 560, height = 160 }: StockCha
   return (
     <svg class="chart" viewBox={`0 0 ${width} ${height}`} width="100%" role="img" aria-label={summary}>
       <title>{summary}</title>
-      <line class="chart-axis" x1={PAD.left} x2={width - PAD.right} y1={zeroY} y2={zeroY} />
-      <text class="chart-tick" x={PAD.left - 6} y={y(hi) + 4} text-anchor="end">
-        {formatQty(hi, null)}
+      <line class="chart-axis" x1={PAD_LEFT} x2={width - PAD.right} y1={zeroY} y2={zeroY} />
+      <text class="chart-tick" x={PAD_LEFT - 6} y={y(hi) + 4} text-anchor="end">
+        {hiLabel}
       </text>
-      <text class="chart-tick" x={PAD.left - 6} y={zeroY + 4} text-anchor="end">
+      <text class="chart-tick" x={PAD_LEFT - 6} y={zeroY + 4} text-anchor="end">
         0
       </text>
       {lo < 0 && (
-        <text class="chart-tick" x={PAD.left - 6} y={y(lo) + 4} text-anchor="end">
-          {formatQty(lo, null)}
+        <text class="chart-tick" x={PAD_LEFT - 6} y={y(lo) + 4} text-anchor="end">
+          {loLabel}
         </text>
       )}
       {breaks.map((p) => {
@@ -83,7 +95,7 @@ export function StockChart({ points, unit, width = 560, height = 160 }: StockCha
           </circle>
         ),
       )}
-      <text class="chart-tick" x={PAD.left} y={height - 6}>
+      <text class="chart-tick" x={PAD_LEFT} y={height - 6}>
         {formatDate(t0, points[0]!.event.doc.timeZoneOffset)}
       </text>
       <text class="chart-tick" x={width - PAD.right} y={height - 6} text-anchor="end">

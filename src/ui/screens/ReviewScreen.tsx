@@ -6,7 +6,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { useAppState } from '../context.ts';
 import { saveFile } from '../download.ts';
 import { formatMonth, formatQty, formatSignedQty, lang, t, tn } from '../i18n.ts';
-import { difference, effectiveQuantity, STATUS_FILTERS, type StatusFilter, type ViewRow } from '../review-model.ts';
+import { difference, effectiveQuantity, STATUS_FILTERS, takesLedger, type StatusFilter, type ViewRow } from '../review-model.ts';
 import { explainRow } from '../explain.ts';
 import { fillPrintTable, printOnDemand, type PrintColumn } from '../print.ts';
 import { statusBadges } from '../components/StatusBadges.tsx';
@@ -96,6 +96,7 @@ function Toolbar() {
   }, [text]);
   const storeIds = s.reviewStoreIds.value;
   const visible = s.visibleRows.value;
+  const sum = s.summary.value;
   const shownKeys = () => visible.map((r) => r.key);
   return (
     <div class="toolbar">
@@ -134,6 +135,16 @@ function Toolbar() {
           {t('review.shown', { count: tn('count.products', visible.length) })}
         </span>
         <span class="spacer" />
+        {sum.ledgerDiffers > 0 && (
+          <button
+            type="button"
+            class="button small"
+            // Every flagged row at once, not only those shown: the count says how many.
+            onClick={() => s.takeLedger(s.allRows.value.filter((r) => r.ledger !== null).map((r) => r.key), sum.ledgerTaken < sum.ledgerDiffers)}
+          >
+            {sum.ledgerTaken < sum.ledgerDiffers ? t('review.takeLedgerAll', { n: sum.ledgerDiffers }) : t('review.dropLedgerAll', { n: sum.ledgerDiffers })}
+          </button>
+        )}
         <button type="button" class="button small" onClick={() => s.setApproved(shownKeys(), true)}>
           {t('review.approveShown')}
         </button>
@@ -166,7 +177,11 @@ function PrintTable() {
         { header: t('review.col.difference'), cell: (r) => { const d = difference(r, manual.get(r.key)); return d === null ? '—' : formatSignedQty(d, unit(r)); }, numeric: true },
         {
           header: t('review.col.status'),
-          cell: (r) => `${statusBadges(r, manual.has(r.key)).map((b) => b.text).join(', ')}. ${explainRow(r.row, l, s.deviceNames(r.row.storeId), s.reviewMeta.peek().get(r.row.storeId)?.method)}`,
+          cell: (r) => {
+            const ledger = takesLedger(r, manual.get(r.key));
+            const method = ledger ? 'ledger' : s.reviewMeta.peek().get(r.row.storeId)?.method;
+            return `${statusBadges(r, manual.has(r.key), ledger).map((b) => b.text).join(', ')}. ${explainRow(r.row, l, s.deviceNames(r.row.storeId), method)}`;
+          },
         },
       ];
       fillPrintTable(c, t('review.tableLabel'), columns, s.visibleRows.peek());

@@ -32,6 +32,15 @@ describe('plan input', () => {
     expect(ledger.computed.map((c) => c.quantity)).toEqual(['6', '3', null, '4', null]);
   });
 
+  it('writes the ledger\'s value for a product whose ledger value the user took; any other value there stays ignored (issue 16 item 2)', () => {
+    const spec = planStore({ ...input, method: 'latest-document', decisions: { manual: { a: '6', b: '3' }, notApproved: [] } });
+    expect(spec.computed.map((c) => [c.productId, c.quantity])).toEqual([['a', '6'], ['b', '3'], ['u', null], ['l', null], ['n', null]]);
+    expect(spec.computed.map((c) => c.rule)).toEqual(['LEDGER', 'SELL', 'SELL', 'SELL', 'SELL']);
+    expect(spec.manual).toEqual({});
+    // A value that is not the ledger's (typed before the product was decided) does not override the documents.
+    expect(planStore({ ...input, method: 'latest-document', decisions: { manual: { a: '5' }, notApproved: [] } }).computed[0]!.quantity).toBe('7');
+  });
+
   it('numbers every known terminal by id, names them from the cloud (ids compared case-insensitively)', () => {
     const doc = (deviceId: string) => ({ ...productStock('x').decidedBy!, deviceId });
     const ids = deviceIdsOf([row('a', { decidedBy: doc('T-b') }), row('b', { decidedBy: doc('T-a') }), row('c', { decidedBy: doc('') })]);

@@ -297,6 +297,32 @@ describe('states of an earlier session', () => {
   });
 });
 
+describe('the ledger\'s value (issue 16 item 2)', () => {
+  it('can be taken for one product in the detail and for every flagged product at once, with the reason saying it', async () => {
+    const backend = new MemoryBackend();
+    backend.stores = [store('s1', 'Ленина', { state: 'done', lastSyncedAt: DOC_TIME })];
+    const differs = (id: string, q: string, l: string) => reviewRow('s1', productStock(id, { name: `Товар ${id}`, quantity: q, ledgerQuantity: l, cloudQuantity: '0',
+      warnings: [{ code: 'LEDGER_DIFFERS', count: 1, doc: productStock('x').decidedBy, documentId: 'x', value: l }] }));
+    backend.rows.set('s1', [differs('a', '2952', '2951'), differs('b', '10', '12'), reviewRow('s1', productStock('c', { quantity: '5', ledgerQuantity: '5', cloudQuantity: '0' }))]);
+    const s = await mount(backend);
+    await s.openReview(['s1']);
+    await s.openDetail('s1/a');
+    const detail = await screen.findByRole('dialog');
+    fireEvent.click(within(detail).getByRole('button', { name: /^Взять значение журнала движений: 2\s951\sшт$/ }));
+    await waitFor(() => expect(backend.callsOf('setManualQuantity')).toEqual([['s1', 'a', '2951']]));
+    expect(within(detail).getByText(/^По журналу движений: все документы начиная с/)).toBeTruthy();
+    expect(within(detail).getByText('По журналу движений', { selector: '.badge' })).toBeTruthy();
+    s.closeDetail();
+    // All flagged at once: the one already taken stays, the other is taken too.
+    fireEvent.click(screen.getByRole('button', { name: 'Взять значения журнала движений у всех, где он расходится (2)' }));
+    await waitFor(() => expect(backend.callsOf('setManualQuantity')).toEqual([['s1', 'a', '2951'], ['s1', 'a', '2951'], ['s1', 'b', '12']]));
+    expect(s.summary.value).toMatchObject({ ledgerDiffers: 2, ledgerTaken: 2 });
+    fireEvent.click(screen.getByRole('button', { name: 'Вернуть значения по последним документам (2)' }));
+    await waitFor(() => expect(backend.callsOf('setManualQuantity').slice(-2)).toEqual([['s1', 'a', null], ['s1', 'b', null]]));
+    expect(s.summary.value.ledgerTaken).toBe(0);
+  });
+});
+
 describe('printing the review (issue 16 item 20)', () => {
   it('prints every row the filters show as a table, not the rows in view, and removes it after', async () => {
     const backend = new MemoryBackend();

@@ -4,6 +4,9 @@ import {
   countByFilter,
   filterRows,
   measureDecimals,
+  effectiveQuantity,
+  takesLedger,
+  difference,
   parseManualQuantity,
   prepareRows,
   proposesChange,
@@ -69,6 +72,27 @@ describe('filters and search', () => {
     expect(rows.map((r) => r.negative)).toEqual([true, false]);
     expect(filterRows(rows, { status: 'negative', search: '', storeId: null }).map((r) => r.row.stock.productId)).toEqual(['n']);
     expect(countByFilter(rows, null).negative).toBe(1);
+  });
+
+  it('offers the ledger\'s value where it differs from the newest document\'s, and writes it once taken (issue 16 item 2)', () => {
+    const rows = prepareRows([
+      reviewRow(S, productStock('f', { quantity: '12', cloudQuantity: '10', ledgerQuantity: '11' })),
+      reviewRow(S, productStock('g', { quantity: '5', cloudQuantity: '0', ledgerQuantity: '5' })),
+      reviewRow(S, productStock('u', { status: 'unresolved', quantity: null, ledgerQuantity: '4' })),
+    ]);
+    const f = rows[0]!;
+    expect(f.ledger).toBe(11_000);
+    expect(rows.map((r) => r.ledger)).toEqual([11_000, null, null]);
+    expect(effectiveQuantity(f, undefined)).toBe(12_000);
+    expect(takesLedger(f, milli(11_000))).toBe(true);
+    expect(effectiveQuantity(f, milli(11_000))).toBe(11_000);
+    expect(difference(f, milli(11_000))).toBe(1_000);
+    // Another value saved for a decided row is not the ledger's: the documents stay.
+    expect(effectiveQuantity(f, milli(5_000))).toBe(12_000);
+    const s = summarize(rows, new Map([[f.key, milli(11_000)]]), new Set());
+    expect(s).toMatchObject({ ledgerDiffers: 1, ledgerTaken: 1, manual: 0 });
+    // With the ledger method the column already shows the ledger: nothing to offer.
+    expect(prepareRows(rows.map((r) => r.row), 'ledger').every((r) => r.ledger === null)).toBe(true);
   });
 
   it('with several words, matches every word, in any order, in the name or the code (issue 16 item 21)', () => {
