@@ -4,6 +4,7 @@
  * the address to open. The app's start screen then offers «Открыть демо-магазин».
  */
 import { createServer } from 'vite';
+import { DEMO_STORES } from './demo-stores.ts';
 import { startEmulator, type EmulatorOptions } from './server.ts';
 
 const DEMO_TOKEN = 'demo-token';
@@ -12,11 +13,7 @@ const appPort = Number(process.env.PORT ?? 5173);
 
 const demoStores: EmulatorOptions = {
   token: DEMO_TOKEN,
-  storeList: [
-    { seed: 'demo-1', name: 'Магазин «У дома»', products: 300, terminals: 2, months: 6, docsPerDay: 60, endTime: 'now' },
-    { seed: 'demo-2', name: 'Кофейня на Садовой', products: 80, terminals: 1, months: 3, docsPerDay: 40, endTime: 'now' },
-    { seed: 'demo-3', name: 'Склад (API V1)', products: 120, terminals: 1, months: 4, docsPerDay: 30, endTime: 'now', apiVersion: 'v1' },
-  ],
+  storeList: DEMO_STORES.map((s) => ({ ...s, endTime: 'now' as const })),
 };
 // The app learns the emulator's address from VITE_DEMO_API_BASE, so a busy port just means another free one.
 const emulator = await startEmulator({ ...demoStores, port: emulatorPort }).catch((error: NodeJS.ErrnoException) => {

@@ -221,10 +221,13 @@ function countNoise(p: GenProduct, rng: Rng): Milli {
   return ((r < 0.95 ? -rng.range(1, 3) : 1) * 1000) as Milli;
 }
 
-/** The quantity an acceptance orders: up to the target level (scaled by factor/1000), at least a minimum order. */
+/**
+ * The quantity an acceptance orders: up to the target level (scaled by factor/1000), at least one piece or 100 g.
+ * Not a share of the target on top: a product accepted every few hours then grew to months of stock (issue 16).
+ */
 export function orderUpTo(ctx: DayContext, p: GenProduct, stockBefore: number, factor: number): Milli {
   const target = (ctx.target[p.index] as number) * (factor / 1000);
-  const want = Math.max(target - Math.max(0, stockBefore), target * 0.02);
+  const want = Math.max(0, target - Math.max(0, stockBefore));
   if (p.precision === 3) return Math.max(100, Math.round(want / 10) * 10) as Milli;
   return (Math.max(1, Math.ceil(want / 1000)) * 1000) as Milli;
 }

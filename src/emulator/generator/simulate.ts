@@ -136,7 +136,8 @@ function buildContext(o: ResolvedOptions, cat: Catalogue, start: number, days: n
     target: new Float64Array(cat.products.length), opening: new Float64Array(cat.products.length),
     pairCache: new Map(), pairCacheLimit: MAX_LAG + 8,
   };
-  // Target levels: enough for the expected demand until the product's next acceptance (at least 30 days).
+  // Target levels, as a shop keeps them: the expected demand until the product's next acceptance plus a week's
+  // reserve, from a week to six weeks of sales (a month-long floor gave hot products months of stock).
   const plan = dayPlan(ctx, 3);
   const saleLines = (plan.regular * 0.86 + plan.pairs * 0.9) * 2.15 * 0.97;
   const acceptLines = Math.max(0.05, plan.regular * 0.04 * 14);
@@ -152,7 +153,7 @@ function buildContext(o: ResolvedOptions, cat: Catalogue, start: number, days: n
     const p = cat.products[index]!;
     const share = cat.stockable.share(p);
     const gapDays = share > 0 ? Math.min(365, 1 / (acceptLines * share)) : 365;
-    const target = (demand[index] as number) * 1.1 * Math.max(30, 2 * gapDays) * (0.8 + 0.4 * rng.float());
+    const target = (demand[index] as number) * Math.min(42, Math.max(7, gapDays + 7)) * (0.8 + 0.4 * rng.float());
     const level = p.precision === 3 ? Math.max(5000, Math.round(target / 10) * 10) : Math.max(12, Math.round(target / 1000)) * 1000;
     ctx.target[index] = Math.min(level, 9_000_000_000);
     ctx.opening[index] = ctx.target[index] as number;
