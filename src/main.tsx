@@ -24,6 +24,8 @@ const env: LaunchEnv = {
   VITE_EVOTOR_API_BASE: import.meta.env.VITE_EVOTOR_API_BASE as string | undefined,
   VITE_DEMO_API_BASE: import.meta.env.VITE_DEMO_API_BASE as string | undefined,
   VITE_DEMO_TOKEN: import.meta.env.VITE_DEMO_TOKEN as string | undefined,
+  VITE_EVOTOR_API: import.meta.env.VITE_EVOTOR_API as string | undefined,
+  VITE_DEMO_API: import.meta.env.VITE_DEMO_API as string | undefined,
 };
 const storage = storageOrNull('sessionStorage');
 // First thing: read the token and take it out of the address bar.

@@ -1,7 +1,7 @@
 /**
  * <evotor-stock-sync>: the whole app as a custom element for partner portals, its styles isolated in a shadow root.
  *
- *   attributes  token, api-base, store-ids (comma-separated), lang (ru | en)
+ *   attributes  token, api-base, api (v2 | v1 | v1:<store id>,<store id>: stores on API V1), store-ids (comma-separated), lang (ru | en)
  *   methods     start(), apply({ approveAll? }), undo()
  *   events      progress, review-ready, applied, error   (CustomEvent on the element; all but error bubble; README.md)
  *
@@ -27,7 +27,7 @@ import { et, type EmbedText } from './messages.ts';
 import { embedRows, errorDetail, rowsFingerprint, type EmbedRow, type ErrorDetail, type ProgressDetail, type ReviewReadyDetail } from './rows.ts';
 
 export const ELEMENT_NAME = 'evotor-stock-sync';
-export const ATTRIBUTES = ['token', 'api-base', 'store-ids', 'lang'] as const;
+export const ATTRIBUTES = ['token', 'api-base', 'api', 'store-ids', 'lang'] as const;
 export const METHODS = ['start', 'apply', 'undo'] as const;
 export const EVENTS = ['progress', 'review-ready', 'applied', 'error'] as const;
 
@@ -326,8 +326,9 @@ export function createElementClass(deps: ElementDeps): { new (): EvotorStockSync
       }
       const token = this.getAttribute('token');
       const apiBase = this.getAttribute('api-base');
-      const session = embeddedSession(token, apiBase, deps.env, location.origin);
-      const key = session ? `${session.apiBase}\n${session.token}` : '';
+      const session = embeddedSession(token, apiBase, deps.env, location.origin, this.getAttribute('api'));
+      const v1 = session?.v1Stores;
+      const key = session ? `${session.apiBase}\n${session.token}\n${v1 === 'all' ? 'v1' : (v1 ?? []).join(',')}` : '';
       if (this.#conn && this.#conn.key === key) return;
       this.#disconnect();
       if (!session) {

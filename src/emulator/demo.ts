@@ -24,6 +24,10 @@ const emulator = await startEmulator({ ...demoStores, port: emulatorPort }).catc
 
 process.env.VITE_DEMO_API_BASE = emulator.url;
 process.env.VITE_DEMO_TOKEN = DEMO_TOKEN;
+// The demo's V1 store is pulled and written through V1 (within its history limit, then POST), as an integrator
+// would choose it for a store that needs it (launch.ts parseApiChoice).
+const v1Ids = [...emulator.state.stores.values()].filter((s) => s.generatorInput.apiVersion === 'v1').map((s) => s.id);
+if (v1Ids.length > 0) process.env.VITE_DEMO_API = `v1:${v1Ids.join(',')}`;
 const vite = await createServer({ server: { port: appPort, host: '127.0.0.1' } });
 await vite.listen();
 

@@ -27,6 +27,8 @@ export interface CreateBackendOptions {
   token: string;
   /** The account's API version. Default 'v2'. */
   api?: ApiVersion;
+  /** Stores that need API V1 (pulled within its history limit, written by POST); the others use `api`. */
+  v1Stores?: readonly string[];
   /**
    * The language of the few words the backend makes itself (terminals without a name: "№ 2" / "#2"). Default:
    * the UI's current language (i18n `lang`), read on every call. The screens' language is set with `setLang`.
@@ -55,13 +57,17 @@ export function createBackend(options: CreateBackendOptions): SyncBackend {
     token: options.token,
     apiBase: options.apiBase,
     ...(options.api !== undefined ? { api: options.api } : {}),
+    ...(options.v1Stores !== undefined ? { v1Stores: options.v1Stores } : {}),
     ...(options.lang !== undefined ? { lang: options.lang } : {}),
     ...(options.dbName !== undefined ? { dbName: options.dbName } : {}),
     ...(options.journalName !== undefined ? { journalName: options.journalName } : {}),
   });
 }
 
-/** A SyncBackendFactory (what `Root` and the embed take): the session gives the token and API base. */
+/** A SyncBackendFactory (what `Root` and the embed take): the session gives the token, API base and API choice. */
 export function backendFactory(options: Omit<CreateBackendOptions, 'token' | 'apiBase'> = {}): SyncBackendFactory {
-  return (session: Session) => createBackend({ ...options, token: session.token, apiBase: session.apiBase });
+  return (session: Session) => {
+    const choice = session.v1Stores === 'all' ? { api: 'v1' as const } : session.v1Stores ? { v1Stores: session.v1Stores } : {};
+    return createBackend({ ...options, ...choice, token: session.token, apiBase: session.apiBase });
+  };
 }

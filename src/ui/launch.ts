@@ -38,6 +38,22 @@ export interface Session {
   readonly demo: boolean;
   /** Where the token came from, for the UI ("demo" shows a badge). */
   readonly source: 'url' | 'session' | 'embed' | 'demo';
+  /** Stores that need API V1 ('all': the whole account is on V1); absent: V2 (parseApiChoice). */
+  readonly v1Stores?: 'all' | readonly string[];
+}
+
+/**
+ * The integrator's choice of API (the build's VITE_EVOTOR_API, the demo's VITE_DEMO_API, the embed's `api`
+ * attribute): "v2" or nothing — V2; "v1" — every store on V1; "v1:<store id>,<store id>" — those stores on V1.
+ * Anything else is ignored (V2). Never read from the page's URL.
+ */
+export function parseApiChoice(text: string | null | undefined): Pick<Session, 'v1Stores'> {
+  const value = (text ?? '').trim();
+  if (value.toLowerCase() === 'v1') return { v1Stores: 'all' };
+  const m = /^v1:(.+)$/i.exec(value);
+  if (!m) return {};
+  const ids = m[1]!.split(',').map((id) => id.trim()).filter((id) => /^[\w-]{1,64}$/.test(id));
+  return ids.length > 0 ? { v1Stores: ids } : {};
 }
 
 export type LaunchResult =
@@ -49,6 +65,9 @@ export interface LaunchEnv {
   VITE_EVOTOR_API_BASE?: string | undefined;
   VITE_DEMO_API_BASE?: string | undefined;
   VITE_DEMO_TOKEN?: string | undefined;
+  /** parseApiChoice: stores of the account that need API V1 (the build's), and the demo's. */
+  VITE_EVOTOR_API?: string | undefined;
+  VITE_DEMO_API?: string | undefined;
 }
 
 export interface UrlCredentials {
@@ -232,15 +251,15 @@ export function launch(input: LaunchInput): LaunchResult {
   const apiBase = buildApiBase(input.env, new URL(input.href).origin);
   if (fromUrl.token !== null) {
     writeStored(input.sessionStorage, { token: fromUrl.token, uid: fromUrl.uid });
-    return { kind: 'session', session: { token: fromUrl.token, uid: fromUrl.uid, apiBase, demo: false, source: 'url' } };
+    return { kind: 'session', session: { token: fromUrl.token, uid: fromUrl.uid, apiBase, demo: false, source: 'url', ...parseApiChoice(input.env.VITE_EVOTOR_API) } };
   }
   const demo = demoConfig(input.env);
   const stored = readStored(input.sessionStorage);
   if (stored !== null && 'token' in stored) {
-    return { kind: 'session', session: { token: stored.token, uid: stored.uid, apiBase, demo: false, source: 'session' } };
+    return { kind: 'session', session: { token: stored.token, uid: stored.uid, apiBase, demo: false, source: 'session', ...parseApiChoice(input.env.VITE_EVOTOR_API) } };
   }
   if (stored !== null && demo !== null) {
-    return { kind: 'session', session: { token: demo.token, uid: null, apiBase: demo.apiBase, demo: true, source: 'demo' } };
+    return { kind: 'session', session: { token: demo.token, uid: null, apiBase: demo.apiBase, demo: true, source: 'demo', ...parseApiChoice(input.env.VITE_DEMO_API) } };
   }
   return { kind: 'no-token', demoAvailable: demo !== null, invalidToken: fromUrl.invalidToken };
 }
@@ -250,19 +269,19 @@ export function startDemo(env: LaunchEnv, sessionStorage: Storage | null): Sessi
   const demo = demoConfig(env);
   if (demo === null) return null;
   writeStored(sessionStorage, { demo: true });
-  return { token: demo.token, uid: null, apiBase: demo.apiBase, demo: true, source: 'demo' };
+  return { token: demo.token, uid: null, apiBase: demo.apiBase, demo: true, source: 'demo', ...parseApiChoice(env.VITE_DEMO_API) };
 }
 
 /**
- * A session given by an embedding page (custom element attributes `token` and `api-base`).
+ * A session given by an embedding page (custom element attributes `token`, `api-base` and `api`, parseApiChoice).
  * The page is trusted to choose the API base; it is still validated. Without one, the build's (by default the
  * pass-through on the embedding page's origin). Nothing is stored.
  */
-export function embeddedSession(token: string | null, apiBaseAttr: string | null, env: LaunchEnv, pageOrigin: string): Session | null {
+export function embeddedSession(token: string | null, apiBaseAttr: string | null, env: LaunchEnv, pageOrigin: string, apiAttr: string | null = null): Session | null {
   if (token === null || !isPlausibleToken(token.trim())) return null;
   const apiBase = apiBaseAttr === null ? buildApiBase(env, pageOrigin) : normaliseApiBase(apiBaseAttr);
   if (apiBase === null) return null;
-  return { token: token.trim(), uid: null, apiBase, demo: false, source: 'embed' };
+  return { token: token.trim(), uid: null, apiBase, demo: false, source: 'embed', ...parseApiChoice(apiAttr ?? env.VITE_EVOTOR_API) };
 }
 
 /** Forget the token in this tab (after a 401, or when the user leaves the demo). */

@@ -51,6 +51,8 @@ export interface WorkerBackendOptions {
   sync: SyncApiBridge;
   /** The API version of the account (the worker is configured per version). Default 'v2'. */
   api?: ApiVersion;
+  /** Stores to pull and write through API V1 (SyncConfig.v1Stores); the others use `api`. */
+  v1Stores?: readonly string[];
   /** The language of the few words the backend makes itself (terminal numbers); default: the UI's current one. */
   lang?: Lang;
   /** IndexedDB names (tests, or several independent instances on one page). */
@@ -155,8 +157,10 @@ export function createWorkerBackend(deps: WorkerBackendDeps): SyncBackend {
   const storeNames = new Map<string, string>();
 
   const { token, apiBase } = deps;
+  const v1Keys = new Set((deps.v1Stores ?? []).map((id) => id.toLowerCase()));
   const ready = sync.configure({
     api, token, baseUrl: apiBase,
+    ...(deps.v1Stores !== undefined && deps.v1Stores.length > 0 ? { v1Stores: [...deps.v1Stores] } : {}),
     ...(deps.dbName !== undefined ? { dbName: deps.dbName } : {}),
     ...(deps.journalName !== undefined ? { journalName: deps.journalName } : {}),
   });
@@ -192,7 +196,7 @@ export function createWorkerBackend(deps: WorkerBackendDeps): SyncBackend {
       id: info.id,
       name: info.name,
       address: info.address,
-      apiVersion: p?.api ?? api,
+      apiVersion: p?.api ?? (v1Keys.has(info.id.toLowerCase()) ? 'v1' : api),
       createdAt: creationDateFromStoreId(info.id, now()),
       state,
       // When the store was pulled (the documents are as of then), not when the job row was last touched.

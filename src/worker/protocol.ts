@@ -17,6 +17,11 @@ export type { ProgressInfo, RunKind, RunReport, RunResult } from '../writeback/t
 
 export interface SyncConfig {
   api: ApiVersion;
+  /**
+   * Stores pulled and written through API V1 (the integrator's choice for stores that need it); the others, and the
+   * store list, use `api`. Ids as the store list gives them (compared case-insensitively).
+   */
+  v1Stores?: readonly string[];
   /** Held in the worker's memory only: never stored, logged or put in an error. */
   token: string;
   /** Evotor's API root (default https://api.evotor.ru/) or a proxy that forwards to it. */

@@ -108,6 +108,9 @@ export class SyncService implements SyncApi {
   async configure(config: SyncConfig): Promise<void> {
     if (!config || typeof config.token !== 'string' || config.token === '') throw new Error('configure: a token is required');
     if (config.api !== 'v2' && config.api !== 'v1') throw new Error('configure: api must be v2 or v1');
+    if (config.v1Stores !== undefined && (!Array.isArray(config.v1Stores) || config.v1Stores.some((id) => typeof id !== 'string'))) {
+      throw new Error('configure: v1Stores must be a list of store ids');
+    }
     if (this.local && config.dbName !== this.dbName) {
       await this.stopAll();
       this.local.close();
@@ -144,8 +147,7 @@ export class SyncService implements SyncApi {
       this.visibleNow = new Set(stores.map((s) => storeKey(s.id)));
       this.visible = Promise.resolve(this.visibleNow);
     }
-    const api = this.config!.api;
-    await local.putStores(stores.map((s) => ({ ...s, api, seenAt: this.now() })));
+    await local.putStores(stores.map((s) => ({ ...s, api: this.apiOf(s.id), seenAt: this.now() })));
     return stores;
   }
 
@@ -211,7 +213,7 @@ export class SyncService implements SyncApi {
     // Only the fields a job knows: anything else a caller put in the options never reaches the job row.
     runner.options = startOptions(options);
     if (given === null) runner.storeName = (await this.cloudName(storeId)) ?? runner.storeName;
-    void this.deviceList(storeId, this.ready().config.api); // names for the explanations, ready by review time
+    void this.deviceList(storeId, this.apiOf(storeId)); // names for the explanations, ready by review time
     runner.status = 'queued';
     runner.error = null;
     this.queue.push(storeId);
@@ -511,6 +513,13 @@ export class SyncService implements SyncApi {
     return this.makeClient(this.ready().config.api, onWait ? { onWait } : {});
   }
 
+  /** The API a store is pulled and written through: V1 for the stores the integrator named, else the session's. */
+  private apiOf(storeId: string): ApiVersion {
+    const config = this.ready().config;
+    const key = storeKey(storeId);
+    return config.v1Stores?.some((id) => storeKey(id) === key) ? 'v1' : config.api;
+  }
+
   /** A client of the configured account for an API version (every client shares the pacer: one token's limits). */
   private makeClient(api: ApiVersion, extra: Pick<ClientOptions, 'onWait' | 'fetch' | 'retry'> = {}): EvotorClient {
     const config = this.ready().config;
@@ -577,10 +586,11 @@ export class SyncService implements SyncApi {
     runner.samples = [];
     runner.sessionStart = this.now();
     runner.sessionMonths = 0;
-    if (!runner.computation || runner.computation.api !== config.api) {
-      runner.computation = new StoreComputation(local, runner.storeId, config.api);
+    const api = this.apiOf(runner.storeId);
+    if (!runner.computation || runner.computation.api !== api) {
+      runner.computation = new StoreComputation(local, runner.storeId, api);
     }
-    const client = this.client((info) => this.onWait(runner, info));
+    const client = this.makeClient(api, { onWait: (info) => this.onWait(runner, info) });
     const { restart, storeName: _name, ...options } = runner.options;
     runner.options = {}; // a restart applies to this launch only, not to a later resume
     this.emit(runner, true);
@@ -681,7 +691,7 @@ export class SyncService implements SyncApi {
     // A store first met here after a reload gets its status from its job (not 'idle'), as listProgress would.
     const runner = this.runners.get(storeId) ?? (job ? await this.runnerFromDisk(job) : this.runner(storeId));
     if (runner.computation && (runner.running || runner.computation.version > 0)) return runner.computation;
-    const computation = new StoreComputation(local, storeId, job?.api ?? config.api);
+    const computation = new StoreComputation(local, storeId, job?.api ?? this.apiOf(storeId));
     await computation.load(job ?? null, this.lifetime.signal);
     runner.computation = computation;
     return computation;
@@ -748,7 +758,7 @@ export class SyncService implements SyncApi {
     return {
       storeId: runner.storeId,
       storeName: job?.storeName ?? runner.storeName,
-      api: job?.api ?? this.config?.api ?? 'v2',
+      api: job?.api ?? (this.config ? this.apiOf(runner.storeId) : 'v2'),
       status: runner.status,
       phase: runner.running ? (runner.phase ?? 'products') : null,
       currentMonth: runner.currentMonth,

@@ -383,3 +383,46 @@ describe('store and terminal names', () => {
 });
 
 
+
+describe('stores on API V1 (issue 16 item 23)', () => {
+  it('a store the integrator names in v1Stores is pulled and written through V1; the store list stays on the session\'s API', async () => {
+    const v2 = new FakeCloud('v2');
+    const v1 = new FakeCloud('v1');
+    v1.addProduct(p(1), 0);
+    v1.addDocument('SELL', Date.UTC(2024, 4, 2, 10), [{ productId: p(1), quantity: 2, stockBefore: 10 }]);
+    const apis: string[] = [];
+    const events: StoreProgress[] = [];
+    let done: () => void = () => {};
+    const finished = new Promise<void>((resolve) => (done = resolve));
+    const service = new SyncService({
+      emit: (e) => {
+        events.push(e);
+        if (e.status === 'done') done();
+      },
+      emitWrite: () => {},
+      createClient: (options): EvotorClient => {
+        apis.push(options.api);
+        return (options.api === 'v1' ? v1 : v2).client();
+      },
+      now: () => NOW,
+      progressIntervalMs: 0,
+    });
+    await service.configure({ api: 'v2', token: TOKEN, dbName: 'db-v1', journalName: 'journal-v1', v1Stores: [STORE.toLowerCase()] });
+    expect((await service.listStores()).map((s) => s.id)).toEqual([STORE]);
+    await service.start(STORE, { fullPeriod: true, method: 'latest-document' });
+    await finished;
+    expect(events.at(-1)).toMatchObject({ api: 'v1', status: 'done' });
+    expect(v1.documentRequests).toBeGreaterThan(0);
+    expect(v2.documentRequests).toBe(0);
+    const plan = await service.planWrite([STORE]);
+    await service.applyRun(plan.report.runId);
+    expect(v1.writes.map((w) => [w.productId, w.quantity])).toEqual([[p(1), '8']]);
+    expect(v2.writes).toEqual([]);
+    expect(apis).toContain('v1');
+  });
+
+  it('configure refuses a v1Stores that is not a list of ids', async () => {
+    const service = new SyncService({ emit: () => {}, emitWrite: () => {}, now: () => NOW });
+    await expect(service.configure({ api: 'v2', token: TOKEN, v1Stores: 'all' as never })).rejects.toThrow(/v1Stores/);
+  });
+});

@@ -1,3 +1,4 @@
+import { embeddedSession, parseApiChoice } from '../../../src/ui/launch.ts';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   DEFAULT_API_BASE,
@@ -193,5 +194,23 @@ describe('API base rules', () => {
     expect(embeddedSession(TOKEN, null, {}, portal)?.apiBase).toBe(`${portal}/evotor`);
     expect(embeddedSession(TOKEN, null, { VITE_EVOTOR_API_BASE: DEFAULT_API_BASE }, portal)?.apiBase).toBe(DEFAULT_API_BASE);
     expect(embeddedSession('x', null, {}, portal)).toBeNull();
+  });
+});
+
+describe('the API per store (issue 16 item 23)', () => {
+  it('parses the integrator\'s choice: v2, v1 for all, or v1 for named stores; anything else is V2', () => {
+    expect(parseApiChoice(undefined)).toEqual({});
+    expect(parseApiChoice('v2')).toEqual({});
+    expect(parseApiChoice('V1')).toEqual({ v1Stores: 'all' });
+    expect(parseApiChoice('v1: 20180417-2396-4075-808C-50046017B78F , 20180417-AAAA ')).toEqual({ v1Stores: ['20180417-2396-4075-808C-50046017B78F', '20180417-AAAA'] });
+    expect(parseApiChoice('v1:<script>')).toEqual({});
+    expect(parseApiChoice('v3')).toEqual({});
+  });
+
+  it('the embed\'s `api` attribute, else the build\'s VITE_EVOTOR_API, goes with the session', () => {
+    const env = { VITE_EVOTOR_API: 'v1:S-BUILD' };
+    expect(embeddedSession('token-1234567890', null, env, 'https://portal.example', 'v1:S-1')?.v1Stores).toEqual(['S-1']);
+    expect(embeddedSession('token-1234567890', null, env, 'https://portal.example')?.v1Stores).toEqual(['S-BUILD']);
+    expect(embeddedSession('token-1234567890', null, {}, 'https://portal.example')?.v1Stores).toBeUndefined();
   });
 });

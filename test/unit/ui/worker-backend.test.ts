@@ -111,6 +111,13 @@ describe('the adapter over the worker bridge', () => {
     expect((await b.listStores())[0]).toMatchObject({ state: 'done', lastSyncedAt: Date.UTC(2026, 11, 1, 17, 44) });
   });
 
+  it('configures the worker with the stores on V1 and lists them as V1 before any pull (issue 16 item 23)', async () => {
+    const f = fakes([], []);
+    const b = createWorkerBackend({ ...CONN, sync: f.sync, v1Stores: [STORE.toLowerCase()] });
+    expect(f.sync.configure).toHaveBeenCalledWith(expect.objectContaining({ api: 'v2', v1Stores: [STORE.toLowerCase()] }));
+    expect((await b.listStores())[0]).toMatchObject({ id: STORE, apiVersion: 'v1' });
+  });
+
   it('passes the API version and the database names through', async () => {
     const f = fakes([]);
     createWorkerBackend({ ...CONN, sync: f.sync, api: 'v1', dbName: 'db-x', journalName: 'journal-x' });
