@@ -1,4 +1,4 @@
-import { embeddedSession, parseApiChoice } from '../../../src/ui/launch.ts';
+import { parseApiChoice } from '../../../src/ui/launch.ts';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   DEFAULT_API_BASE,
