@@ -35,9 +35,9 @@ export function Header({ demo }: { demo: boolean }) {
  * On every screen change, focus moves to the new screen's heading (it would fall to <body> with the removed
  * button), so keyboard and screen reader users land where the new screen starts. Not on the first render.
  */
-function useFocusHeadingOnChange(key: string) {
+function useFocusHeadingOnChange(key: string, onFirst: boolean) {
   const ref = useRef<HTMLDivElement>(null);
-  const first = useRef(true);
+  const first = useRef(!onFirst);
   useEffect(() => {
     if (first.current) {
       first.current = false;
@@ -51,10 +51,10 @@ function useFocusHeadingOnChange(key: string) {
   return ref;
 }
 
-function Screens() {
+function Screens({ focusFirst }: { focusFirst: boolean }) {
   const s = useAppState();
   const fatal = s.fatal.value;
-  const ref = useFocusHeadingOnChange(fatal ? 'fatal' : s.screen.value);
+  const ref = useFocusHeadingOnChange(fatal ? 'fatal' : s.screen.value, focusFirst);
   if (fatal) {
     return (
       <div ref={ref}>
@@ -90,12 +90,13 @@ function Screens() {
   );
 }
 
-export function AppView({ state, demo = false }: { state: AppState; demo?: boolean }) {
+/** `focusFirst`: the app replaces another screen (the start screen's demo button): its heading takes the focus. */
+export function AppView({ state, demo = false, focusFirst = false }: { state: AppState; demo?: boolean; focusFirst?: boolean }) {
   return (
     <AppStateContext.Provider value={state}>
       <div class="app" lang={lang.value}>
         <Header demo={demo} />
-        <Screens />
+        <Screens focusFirst={focusFirst} />
       </div>
     </AppStateContext.Provider>
   );
@@ -138,5 +139,5 @@ export function Root({ launch, env, createBackend, sessionStorage }: RootProps) 
       </div>
     );
   }
-  return <AppView state={state} demo={session.demo} />;
+  return <AppView state={state} demo={session.demo} focusFirst={launch.kind !== 'session'} />;
 }

@@ -98,7 +98,7 @@ export const en: Messages = {
   'progress.retry': 'Retry',
   'progress.cancel': 'Cancel',
   'progress.cancelStore': 'Cancel fetching store “{store}”',
-  'progress.cancelTitle': 'Cancel fetching store “{store}”?',
+  'progress.cancelTitle': 'Cancel fetching: {store}?',
   'progress.cancelBody': 'The pages already loaded are kept: starting again continues from them. Nothing changes in Evotor Cloud.',
   'progress.cancelConfirm': 'Cancel fetching',
   'progress.cancelKeep': 'Keep fetching',

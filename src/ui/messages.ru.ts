@@ -100,7 +100,7 @@ export const ru = {
   'progress.retry': 'Повторить',
   'progress.cancel': 'Отменить',
   'progress.cancelStore': 'Отменить загрузку магазина «{store}»',
-  'progress.cancelTitle': 'Отменить загрузку магазина «{store}»?',
+  'progress.cancelTitle': 'Отменить загрузку: {store}?',
   'progress.cancelBody': 'Загруженные страницы сохранятся: если запустить загрузку снова, она продолжится с них. Остатки в Облаке не меняются.',
   'progress.cancelConfirm': 'Отменить загрузку',
   'progress.cancelKeep': 'Продолжить загрузку',

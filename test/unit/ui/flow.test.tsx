@@ -111,7 +111,7 @@ describe('progress', () => {
     // Cancel asks first and says the loaded pages are kept (issue 16 item 8).
     backend.emit({ type: 'pull-progress', progress: progress('s1') });
     fireEvent.click(await within(lenina).findByRole('button', { name: 'Отменить загрузку магазина «Ленина»' }));
-    const ask = screen.getByRole('dialog', { name: 'Отменить загрузку магазина «Ленина»?' });
+    const ask = screen.getByRole('dialog', { name: 'Отменить загрузку: Ленина?' });
     expect(within(ask).getByText(/Загруженные страницы сохранятся/)).toBeTruthy();
     expect(backend.callsOf('cancelPull')).toEqual([['s2']]);
     fireEvent.click(within(ask).getByRole('button', { name: 'Продолжить загрузку' }));
@@ -443,6 +443,8 @@ describe('start without a token', () => {
     expect(created).toHaveLength(0);
     fireEvent.click(screen.getByRole('button', { name: 'Открыть демо-магазин' }));
     await screen.findByRole('heading', { level: 1, name: 'Магазины' });
+    // The start screen's button is gone: focus moves to the new screen's heading (issue 16 item 18).
+    await waitFor(() => expect(document.activeElement?.tagName).toBe('H1'));
     expect(created).toEqual([{ token: 'demo-token-0001', uid: null, apiBase: 'http://127.0.0.1:8787', demo: true, source: 'demo' }]);
     expect(screen.getByText('Демо-магазин')).toBeTruthy();
   });

@@ -1,0 +1,51 @@
+import { chromium } from 'playwright-core';
+const url = process.argv[2];
+const out = '/tmp/h16walk';
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+for (const width of [1280, 800]) {
+  const ctx = await browser.newContext({ viewport: { width, height: 900 } });
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => console.log('pageerror', e.message));
+  const shot = async (name) => { await page.waitForTimeout(400); await page.screenshot({ path: `${out}/${width}-${name}.png`, fullPage: false }); console.log('shot', width, name, 'focus:', await page.evaluate(() => document.activeElement?.tagName + ' ' + (document.activeElement?.textContent ?? '').slice(0, 40)), 'lang', await page.evaluate(() => document.documentElement.lang)); };
+  await page.goto(url);
+  await shot('start');
+  await page.getByRole('button', { name: 'Открыть демо-магазин' }).click();
+  await page.getByRole('heading', { name: 'Магазины', level: 1 }).waitFor();
+  await shot('stores');
+  await page.getByRole('checkbox', { name: /У дома/ }).check();
+  await page.getByRole('button', { name: 'Загрузить документы и рассчитать остатки' }).click();
+  await page.getByRole('heading', { name: 'Загрузка документов', level: 1 }).waitFor();
+  await page.waitForTimeout(1500);
+  await shot('progress');
+  const cancel = page.getByRole('button', { name: /Отменить загрузку магазина/ });
+  if (await cancel.count()) { await cancel.first().click(); await shot('cancel-dialog'); await page.getByRole('button', { name: 'Продолжить загрузку' }).click(); }
+  await page.getByRole('button', { name: 'Проверить результат' }).click({ timeout: 120000 });
+  await page.getByRole('heading', { name: 'Проверка остатков', level: 1 }).waitFor();
+  await page.locator('.grid-row').first().waitFor();
+  await shot('review');
+  const warn = page.getByRole('button', { name: /^Предупреждения/ });
+  if (await warn.count()) { await warn.click(); await shot('review-warnings'); }
+  await page.locator('.grid-row .name').first().click();
+  await page.getByRole('dialog').waitFor();
+  await page.waitForTimeout(1200);
+  await shot('detail');
+  await page.getByRole('dialog').locator('.timeline-wrap').scrollIntoViewIfNeeded();
+  await shot('detail-timeline');
+  await page.keyboard.press('Escape');
+  await page.getByRole('button', { name: /^Все/ }).click();
+  await page.emulateMedia({ media: 'print' });
+  await page.evaluate(() => window.dispatchEvent(new Event('beforeprint')));
+  await page.screenshot({ path: `${out}/${width}-print.png`, fullPage: false });
+  console.log('print rows', await page.locator('.print-table tbody tr').count());
+  await page.evaluate(() => window.dispatchEvent(new Event('afterprint')));
+  await page.emulateMedia({ media: 'screen' });
+  await page.getByRole('button', { name: 'Записать остатки в Облако…' }).click();
+  await page.getByRole('dialog').waitFor();
+  await page.waitForTimeout(1500);
+  await shot('confirmation');
+  await page.getByRole('button', { name: 'Записать остатки', exact: true }).click();
+  await page.getByRole('heading', { name: 'Отчёт о записи' }).waitFor({ timeout: 120000 });
+  await shot('report');
+  await ctx.close();
+}
+await browser.close();
