@@ -81,6 +81,7 @@ export function misbehave(env: Env, storeId: string, fault: CloudFault, violatio
   const clear = () => {
     if (outcome.from === null || outcome.to !== null) return;
     outcome.to = env.emu.state.logSeq;
+    env.cloudFault = false;
     env.emu.state.setFaults({}, true);
   };
   return {
@@ -90,6 +91,7 @@ export function misbehave(env: Env, storeId: string, fault: CloudFault, violatio
       const trial = env.trial;
       const began = Date.now();
       outcome.from = env.emu.state.logSeq;
+      env.cloudFault = true;
       env.events.add(onEvent);
       env.emu.state.setFaults({ seed: `cloud-${storeId}`, ...fault.faults }, true);
       void (async () => {

@@ -92,6 +92,8 @@ export interface Env {
   tokens: number;
   /** Increases with every trial: a storm's clean-up that outlives its trial must not touch the next one's faults. */
   trial: number;
+  /** A misbehaving cloud is on (misbehaving.ts): a resumed pull meets it again, so recovering does not clear it. */
+  cloudFault: boolean;
   events: Set<(event: HarnessEvent) => void>;
   log: (line: string) => void;
 }
@@ -126,7 +128,7 @@ export async function runFaultSuite(options: SuiteOptions): Promise<SuiteResult>
       for (const listener of [...events]) listener(event as HarnessEvent);
     },
   });
-  const env: Env = { emu, proxy, browser, page: browser.page, token: `${TOKEN_PREFIX}-0`, tokens: 0, trial: 0, events, log };
+  const env: Env = { emu, proxy, browser, page: browser.page, token: `${TOKEN_PREFIX}-0`, tokens: 0, trial: 0, cloudFault: false, events, log };
   const results: TrialResult[] = [];
   const kinds = options.kinds && options.kinds.length > 0 ? options.kinds : TRIAL_KINDS;
   const master = rngFrom(options.seed);
@@ -488,7 +490,7 @@ async function recoverFailure(env: Env, storeId: string, failed: HarnessEvent, f
   } else {
     faults['pull failed after retries, resumed'] = (faults['pull failed after retries, resumed'] ?? 0) + 1;
   }
-  env.emu.state.setFaults({}, true);
+  if (!env.cloudFault) env.emu.state.setFaults({}, true);
   await env.page.evaluate((id) => window.harness.resume(id), storeId);
 }
 
