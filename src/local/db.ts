@@ -158,7 +158,7 @@ export class LocalStore {
 
   /** Approves or unapproves products' changes, in one transaction. */
   async setApproval(storeId: string, productIds: readonly string[], approved: boolean, at: number): Promise<void> {
-    await this.updateDecisions(storeId, productIds, (d) => ({ ...d, approved }), at);
+    await this.updateDecisions(storeId, productIds, ({ ticked: _ticked, ...d }) => (approved ? { ...d, approved, ticked: true } : { ...d, approved }), at);
   }
 
   /** Read-modify-write of decision rows in one transaction; a row back at the defaults is deleted. */
@@ -170,7 +170,7 @@ export class LocalStore {
       ...[...new Set(productIds)].map(async (productId) => {
         const current = (await tx.store.get([storeId, productId])) ?? { storeId, productId, manual: null, approved: true, updatedAt: at };
         const next = { ...change(current), updatedAt: at };
-        if (next.manual === null && next.approved) await tx.store.delete([storeId, productId]);
+        if (next.manual === null && next.approved && !next.ticked) await tx.store.delete([storeId, productId]);
         else await tx.store.put(next);
       }),
       tx.done,

@@ -176,6 +176,8 @@ export interface DecisionRecord {
   /** Decimal text with a dot ("2.5"), as formatQuantity writes it; null: none. */
   manual: string | null;
   approved: boolean;
+  /** The user ticked it (kept: a product that needs attention is approved only so; src/stock needsAttention). */
+  ticked?: true;
   updatedAt: number;
 }
 

@@ -265,7 +265,7 @@ export class StoreComputation {
    */
   async history(productId: string, signal?: AbortSignal): Promise<ProductHistory> {
     const pk = productKey(productId);
-    const events = await this.eventsOf(pk, signal);
+    const { events, conflicts } = await this.eventsOf(pk, signal);
     const product = this.catalogue.get(pk) ?? null;
     return {
       storeId: this.storeId,
@@ -273,7 +273,7 @@ export class StoreComputation {
       events,
       unlistedBy: this.inventories.filter((r) => r.complete === true && !lists(r, pk)).map((r) => r.doc),
       quarantined: this.quarantineByPk.get(pk) ?? [],
-      row: product ? this.toRow(pk, foldProduct(product, events, this.inventories, this.extraWarnings(pk))) : null,
+      row: product ? this.toRow(pk, foldProduct(product, events, this.inventories, this.extraWarnings(pk, conflicts))) : null,
     };
   }
 
@@ -303,8 +303,9 @@ export class StoreComputation {
       });
       for (const pk of pks) {
         const events = (where.get(pk) ?? []).map((ref) => pages[Math.floor(ref / ROWS_PER_RECORD)]!.event(ref % ROWS_PER_RECORD));
-        const history = oncePerDocument(events).sort(compareEvents);
-        this.rows.set(pk, summariseChainBreaks(this.toRow(pk, foldProduct(this.catalogue.get(pk)!, history, this.inventories, this.extraWarnings(pk)))));
+        const { kept, conflicts } = oncePerDocument(events);
+        const history = kept.sort(compareEvents);
+        this.rows.set(pk, summariseChainBreaks(this.toRow(pk, foldProduct(this.catalogue.get(pk)!, history, this.inventories, this.extraWarnings(pk, conflicts)))));
       }
     }
     this.version++;
@@ -319,7 +320,7 @@ export class StoreComputation {
   }
 
   /** One product's stored rows, one per document, oldest first: its part's records, a binary search in each. */
-  private async eventsOf(pk: string, signal?: AbortSignal): Promise<ProductEvent[]> {
+  private async eventsOf(pk: string, signal?: AbortSignal): Promise<{ events: ProductEvent[]; conflicts: string[] }> {
     const events: ProductEvent[] = [];
     await this.local.scanPages(this.storeId, (records) => {
       for (const record of records) {
@@ -327,12 +328,17 @@ export class StoreComputation {
         page.rowsOf(pk, pk, (_pk, i) => events.push(page.event(i)));
       }
     }, { part: partOf(pk), signal });
-    return oncePerDocument(events).sort(compareEvents);
+    const { kept, conflicts } = oncePerDocument(events);
+    return { events: kept.sort(compareEvents), conflicts };
   }
 
-  /** The same warnings computeStock gives for a bad cloud quantity and for quarantined documents listing the product. */
-  private extraWarnings(pk: string): Warning[] {
+  /**
+   * The same warnings computeStock gives for a bad cloud quantity, quarantined documents listing the product, and
+   * documents of one id that say different things about it (`conflicts`).
+   */
+  private extraWarnings(pk: string, conflicts: readonly string[] = []): Warning[] {
     return [
+      ...conflicts.map((id) => ({ ...makeWarning('DUPLICATE_DOCUMENT', null, id), documentId: id })),
       ...(this.cloudWarnings.get(pk) ?? []).map((text) => makeWarning('BAD_CLOUD_QUANTITY', null, text)),
       ...(this.quarantineByPk.get(pk) ?? []).map((q) => ({ ...makeWarning('QUARANTINED_DOCUMENT', null, q.reason), documentId: q.documentId })),
     ];
@@ -362,18 +368,32 @@ export class StoreComputation {
 /**
  * A document stored twice (a month restarted after its cursor expired, a document on both sides of a window
  * boundary) keeps one row per product: the last stored, as a put by (document, product) key would have kept.
+ * Two rows of one document id that say different things about the product (two payloads with one id) are not
+ * settled silently: their ids come back as `conflicts`, and the product is flagged `DUPLICATE_DOCUMENT` (it then
+ * needs attention before it is written: src/stock needsAttention).
  */
-function oncePerDocument(events: ProductEvent[]): ProductEvent[] {
-  if (events.length < 2) return events;
-  const seen = new Set<string>();
+function oncePerDocument(events: ProductEvent[]): { kept: ProductEvent[]; conflicts: string[] } {
+  if (events.length < 2) return { kept: events, conflicts: [] };
+  const seen = new Map<string, ProductEvent>();
   const kept: ProductEvent[] = [];
+  let conflicts: string[] = [];
   for (let i = events.length - 1; i >= 0; i--) {
     const event = events[i]!;
-    if (seen.has(event.doc.id)) continue;
-    seen.add(event.doc.id);
+    const other = seen.get(event.doc.id);
+    if (other) {
+      if (!sameEvent(event, other) && !conflicts.includes(event.doc.id)) conflicts = [...conflicts, event.doc.id];
+      continue;
+    }
+    seen.set(event.doc.id, event);
     kept.push(event);
   }
-  return kept.length === events.length ? events : kept;
+  return { kept: kept.length === events.length ? events : kept, conflicts };
+}
+
+/** What a row says about its product: a document stored twice with the same content gives equal rows. */
+function sameEvent(a: ProductEvent, b: ProductEvent): boolean {
+  return a.doc.closeTime === b.doc.closeTime && a.doc.rawType === b.doc.rawType && a.rule === b.rule && a.movement === b.movement &&
+    a.stockBefore === b.stockBefore && a.setTo === b.setTo && a.handled === b.handled && a.lines === b.lines;
 }
 
 /** A row's place in a part read for the final fold: record * ROWS_PER_RECORD + row (a page has far fewer lines). */

@@ -45,6 +45,10 @@ export function computeStock(input: ComputeStockInput): StockResult {
     const seenText = json(seen);
     if (text === seenText) continue;
     tally.storeWarnings.add(makeWarning('DUPLICATE_DOCUMENT', null, doc.meta.id));
+    // Flagged on every product either payload names: which one is right cannot be told (src/stock needsAttention).
+    for (const id of new Set([...doc.lines, ...seen.lines].map((l) => l.productId))) {
+      if (id !== null) tally.warnProduct(id, { ...makeWarning('DUPLICATE_DOCUMENT', null, doc.meta.id), documentId: doc.meta.id });
+    }
     if (text < seenText) byId.set(key, doc);
   }
   jsonOf.clear();

@@ -315,6 +315,10 @@ export function describeWarning(w: Warning, lang: Lang, options: ExplainOptions 
       return ru
         ? `Остаток больше, чем принимает Облако Эвотор (до 7 знаков до запятой).`
         : `The stock is beyond what Evotor Cloud accepts (7 integer digits).`;
+    case 'DUPLICATE_DOCUMENT':
+      return ru
+        ? `Документ ${w.documentId ?? w.value ?? 'без номера'} пришёл дважды с разным содержимым; какой из них верен, неизвестно. Проверьте остаток, прежде чем отметить товар для записи.`
+        : `Document ${w.documentId ?? w.value ?? 'without id'} came twice with different contents; which is right is unknown. Check the stock before ticking the product for writing.`;
     case 'BAD_CLOUD_QUANTITY':
       return ru ? `Остаток в Облаке Эвотор не читается: ${w.value}.` : `The cloud's stock cannot be read: ${w.value}.`;
     default:

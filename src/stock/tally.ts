@@ -140,7 +140,7 @@ export class StoreTally {
     };
   }
 
-  private warnProduct(productId: string, warning: Warning): void {
+  warnProduct(productId: string, warning: Warning): void {
     const key = productKey(productId);
     let bag = this.productWarnings.get(key);
     if (!bag) this.productWarnings.set(key, (bag = new WarningBag()));

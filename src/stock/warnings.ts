@@ -5,6 +5,22 @@
 import { compareDocs } from './order.ts';
 import type { DocRef, Warning, WarningCode } from './types.ts';
 
+/**
+ * Warnings that make a product need the merchant's attention before anything is written: a document that lists it
+ * could not be read (quarantined: a quantity "1e308", "NaN", 20 digits…), so its newest document may be the broken
+ * one and the value the guide took from an older document may be wrong. Such a product is not proposed (unticked
+ * in the review, left out of a plan as `needs-review`) and is written only when the merchant ticks it after seeing
+ * why (the reason in words: explain.ts). So is a product named by two documents of one id that differ
+ * (`DUPLICATE_DOCUMENT` on the product): which of them is true cannot be told. Conservative on purpose: a broken document's own close time may be what
+ * could not be read, so an older-looking one is not trusted to be older.
+ */
+export const ATTENTION_WARNINGS: ReadonlySet<string> = new Set<WarningCode>(['QUARANTINED_DOCUMENT', 'DUPLICATE_DOCUMENT']);
+
+/** Whether these warnings (codes, or the warning objects) make the product need attention. */
+export function needsAttention(warnings: readonly (string | { code: string })[] | undefined): boolean {
+  return warnings !== undefined && warnings.some((w) => ATTENTION_WARNINGS.has(typeof w === 'string' ? w : w.code));
+}
+
 export function makeWarning(code: WarningCode, doc: DocRef | null, value: string | null = null, count = 1): Warning {
   return { code, count, doc, documentId: doc?.id ?? null, value };
 }

@@ -176,6 +176,7 @@ export const en: Messages = {
   'status.ledger': 'By the movement ledger',
   'status.negative': 'Stock below zero',
   'status.warning': 'Warning',
+  'status.attention': 'Check it: a document could not be read, not ticked for writing',
 
   'manual.label': 'Stock of “{name}” by hand',
   'manual.placeholder': 'enter',

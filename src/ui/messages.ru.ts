@@ -178,6 +178,7 @@ export const ru = {
   'status.ledger': 'По журналу движений',
   'status.negative': 'Остаток меньше нуля',
   'status.warning': 'Предупреждение',
+  'status.attention': 'Нужна проверка: документ не прочитан, не отмечен для записи',
 
   'manual.label': 'Остаток товара «{name}» вручную',
   'manual.placeholder': 'указать',

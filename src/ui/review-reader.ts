@@ -3,6 +3,7 @@
  * rows in slices (getResultRows), one slice per task with a turn for the browser between them. The next slice is
  * asked for before this one is handed on, so the worker prepares it meanwhile.
  */
+import { approvalOf } from '../worker/plan-input.ts';
 import type { SyncBridge } from '../worker/bridge.ts';
 import { STALE_RESULT, type LightResultRow, type SyncResult } from '../worker/protocol.ts';
 import type { ReviewResult, ReviewRow, ReviewSlice, ReviewSummary } from './backend.ts';
@@ -61,12 +62,12 @@ async function readOnce(sync: ResultSource, storeId: string, options: ReadOption
 /** A worker row as a review row: the user's saved decisions joined in. */
 function reviewRowOf(storeId: string, result: SyncResult): (row: LightResultRow) => ReviewRow {
   const { manual } = result.decisions;
-  const notApproved = new Set(result.decisions.notApproved);
+  const approved = approvalOf(result.decisions);
   return ({ nameOrder, codeOrder, ...stock }) => ({
     storeId,
     stock,
     manualQuantity: manual[stock.productId] ?? null,
-    approved: !notApproved.has(stock.productId),
+    approved: approved(stock),
     provisional: stock.provisional,
     nameOrder,
     codeOrder,

@@ -14,6 +14,7 @@ import { tryParseQuantity } from '../model/quantity.ts';
 import type { ResultRow } from '../pull/computation.ts';
 import type { ComputedProduct, CreatePlanStore } from '../writeback/types.ts';
 import type { ApiVersion } from '../model/types.ts';
+import { needsAttention } from '../stock/warnings.ts';
 import type { StoreDecisions } from './protocol.ts';
 
 /** The quantity the computation proposes for a product by the chosen method (decimal text), or null. */
@@ -59,6 +60,16 @@ export function isLedgerChoice(row: Pick<ResultRow, 'ledgerQuantity'>, value: st
   return a !== null && a === tryParseQuantity(row.ledgerQuantity);
 }
 
+/**
+ * Whether a product is approved by these decisions: unless unticked; one that needs attention (a document that lists
+ * it could not be read) only when the user ticked it. The review (src/ui/review-reader.ts) ticks rows by this too.
+ */
+export function approvalOf(decisions: StoreDecisions): (row: { productId: string; warnings: readonly { code: string }[] }) => boolean {
+  const notApproved = new Set(decisions.notApproved);
+  const ticked = new Set(decisions.ticked);
+  return (row) => !notApproved.has(row.productId) && (!needsAttention(row.warnings) || ticked.has(row.productId));
+}
+
 /** One store of a write plan: values by the method, every product approved unless unticked, manual values. */
 export function planStore(input: PlanStoreInput): CreatePlanStore {
   const notApproved = new Set(input.decisions.notApproved);
@@ -79,7 +90,7 @@ export function planStore(input: PlanStoreInput): CreatePlanStore {
     api: input.api,
     cutoff: input.cutoff,
     computed,
-    approved: input.rows.filter((r) => !notApproved.has(r.productId)).map((r) => r.productId),
+    approved: input.rows.filter(approvalOf(input.decisions)).map((r) => r.productId),
     manual,
   };
 }

@@ -106,8 +106,10 @@ export interface StoreProgress {
 export interface StoreDecisions {
   /** Quantities typed for undecided products, by product id: decimal text with a dot ("2.5"). */
   manual: Record<string, string>;
-  /** Products whose change the user unticked (everything else is approved). */
+  /** Products whose change the user unticked (everything else is approved, except those that need attention). */
   notApproved: string[];
+  /** Products the user ticked: a product that needs attention (src/stock needsAttention) is approved only so. */
+  ticked: string[];
 }
 
 /** A terminal named by the result's documents or listed by the cloud. */

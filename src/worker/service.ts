@@ -829,9 +829,11 @@ function startOptions(options: StartOptions): StartOptions {
 function toDecisions(records: readonly DecisionRecord[]): StoreDecisions {
   const manual: Record<string, string> = {};
   const notApproved: string[] = [];
+  const ticked: string[] = [];
   for (const r of records) {
     if (r.manual !== null) manual[r.productId] = r.manual;
     if (!r.approved) notApproved.push(r.productId);
+    else if (r.ticked) ticked.push(r.productId);
   }
-  return { manual, notApproved };
+  return { manual, notApproved, ticked };
 }

@@ -13,6 +13,7 @@
  * An undo plan holds the products of a write run whose write may have landed; its target starts from their
  * quantity before (guard movements since are added later, like for a write).
  */
+import { needsAttention } from '../stock/warnings.ts';
 import { MAX_API_QUANTITY, parseQuantity, QuantityError, type Milli } from '../model/quantity.ts';
 import type { CatalogueProduct } from '../model/types.ts';
 import { productKey } from '../stock/index.ts';
@@ -85,12 +86,13 @@ export function buildPlanItems(store: CreatePlanStore, runId: string, cloud: Clo
     const computed = computedValue(c);
     const manualValue = manual.get(key) ?? null;
     const base = manualValue ?? computed;
-    const isApproved = manualValue !== null || (approved === null ? c.status === 'resolved' : approved.has(key));
+    const attention = needsAttention(c.warnings);
+    const isApproved = manualValue !== null || (approved === null ? c.status === 'resolved' && !attention : approved.has(key));
 
     let reason: ItemReason | null = null;
     if (c.status === 'not_tracked' || fromCloud?.product.tracked === false) reason = 'not-tracked';
     else if (base === null) reason = 'undecided';
-    else if (!isApproved) reason = 'not-approved';
+    else if (!isApproved) reason = attention ? 'needs-review' : 'not-approved';
     else if (!fromCloud) reason = 'not-in-cloud';
     else if (Math.abs(base) > MAX_API_QUANTITY) reason = 'out-of-range';
 

@@ -1,4 +1,5 @@
 /** The status of a review row in words: what will happen to it, and whether its history has a break or a warning. */
+import { needsAttention } from '../../stock/warnings.ts';
 import { t } from '../i18n.ts';
 import type { ViewRow } from '../review-model.ts';
 
@@ -27,7 +28,8 @@ export function statusBadges(row: ViewRow, manual: boolean, ledger = false): Bad
   if (ledger) out.push({ kind: 'info', text: t('status.ledger') });
   if (row.negative) out.push({ kind: 'danger', text: t('status.negative') });
   if (row.chainBreak) out.push({ kind: 'break', text: t('status.chainBreak') });
-  if (row.warning) out.push({ kind: 'warning', text: t('status.warning') });
+  if (needsAttention(row.row.stock.warnings)) out.push({ kind: 'warning', text: t('status.attention') });
+  else if (row.warning) out.push({ kind: 'warning', text: t('status.warning') });
   if (row.row.provisional && row.status !== 'not-tracked') out.push({ kind: 'muted', text: t('status.provisional') });
   return out;
 }

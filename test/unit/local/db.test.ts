@@ -167,7 +167,7 @@ describe('migration 3 -> 4: a checkpoint\'s until is exclusive', () => {
 });
 
 describe('the user\'s decisions', () => {
-  it('keeps manual quantities and unapproved products per store, a row only while it differs from the default', async () => {
+  it('keeps manual quantities and unapproved products per store, a row only while it differs from the default or was ticked', async () => {
     const local = await openLocalStore({ name: 'dec' });
     await local.setManual(S, 'p1', '2.5', 1);
     await local.setApproval(S, ['p2', 'p3', 'p2'], false, 2);
@@ -180,11 +180,16 @@ describe('the user\'s decisions', () => {
     // A manual value on an unapproved product keeps both.
     await local.setManual(S, 'p2', '0', 4);
     expect((await local.listDecisions(S)).find((d) => d.productId === 'p2')).toMatchObject({ manual: '0', approved: false, updatedAt: 4 });
-    // Back to the defaults: the rows go.
+    // Back to the defaults: the rows go; a tick is kept (it approves a product that needs attention).
     await local.setManual(S, 'p1', null, 5);
     await local.setApproval(S, ['p3'], true, 6);
     await local.setApproval(S, ['p2'], true, 7);
-    expect(await local.listDecisions(S)).toEqual([{ storeId: S, productId: 'p2', manual: '0', approved: true, updatedAt: 7 }]);
+    expect(await local.listDecisions(S)).toEqual([
+      { storeId: S, productId: 'p2', manual: '0', approved: true, ticked: true, updatedAt: 7 },
+      { storeId: S, productId: 'p3', manual: null, approved: true, ticked: true, updatedAt: 6 },
+    ]);
+    await local.setApproval(S, ['p3'], false, 8);
+    expect((await local.listDecisions(S)).find((d) => d.productId === 'p3')).toEqual({ storeId: S, productId: 'p3', manual: null, approved: false, updatedAt: 8 });
     expect(await local.listDecisions('S2')).toHaveLength(1);
     local.close();
   });

@@ -22,23 +22,23 @@ describe('plan input', () => {
   });
 
   it('approves everything but the unticked; manual values only for products that propose none, and not unticked ones', () => {
-    const spec = planStore({ ...input, method: 'latest-document', decisions: { manual: { a: '100', u: '2.5', l: '1', b: '9' }, notApproved: ['b'] } });
+    const spec = planStore({ ...input, method: 'latest-document', decisions: { manual: { a: '100', u: '2.5', l: '1', b: '9' }, notApproved: ['b'], ticked: [] } });
     expect(spec).toMatchObject({ storeId: 'S', storeName: 'Ленина', api: 'v2', cutoff: 1_700_000_000_000, approved: ['a', 'u', 'l', 'n'], manual: { u: '2.5', l: '1' } });
     expect(spec.computed.map((c) => [c.productId, c.quantity, c.status])).toEqual([
       ['a', '7', 'resolved'], ['b', '3', 'resolved'], ['u', null, 'unresolved'], ['l', null, 'unresolved'], ['n', null, 'not_tracked'],
     ]);
-    const ledger = planStore({ ...input, method: 'ledger', decisions: { manual: { u: '2.5', l: '1' }, notApproved: [] } });
+    const ledger = planStore({ ...input, method: 'ledger', decisions: { manual: { u: '2.5', l: '1' }, notApproved: [], ticked: [] } });
     expect(ledger.manual).toEqual({ u: '2.5' });
     expect(ledger.computed.map((c) => c.quantity)).toEqual(['6', '3', null, '4', null]);
   });
 
   it('writes the ledger\'s value for a product whose ledger value the user took; any other value there stays ignored (issue 16 item 2)', () => {
-    const spec = planStore({ ...input, method: 'latest-document', decisions: { manual: { a: '6', b: '3' }, notApproved: [] } });
+    const spec = planStore({ ...input, method: 'latest-document', decisions: { manual: { a: '6', b: '3' }, notApproved: [], ticked: [] } });
     expect(spec.computed.map((c) => [c.productId, c.quantity])).toEqual([['a', '6'], ['b', '3'], ['u', null], ['l', null], ['n', null]]);
     expect(spec.computed.map((c) => c.rule)).toEqual(['LEDGER', 'SELL', 'SELL', 'SELL', 'SELL']);
     expect(spec.manual).toEqual({});
     // A value that is not the ledger's (typed before the product was decided) does not override the documents.
-    expect(planStore({ ...input, method: 'latest-document', decisions: { manual: { a: '5' }, notApproved: [] } }).computed[0]!.quantity).toBe('7');
+    expect(planStore({ ...input, method: 'latest-document', decisions: { manual: { a: '5' }, notApproved: [], ticked: [] } }).computed[0]!.quantity).toBe('7');
   });
 
   it('numbers every known terminal by id, names them from the cloud (ids compared case-insensitively)', () => {

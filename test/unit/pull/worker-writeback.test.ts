@@ -7,6 +7,8 @@ import type { DeviceInfo, EvotorClient } from '../../../src/api/client.ts';
 import { ApiError } from '../../../src/api/errors.ts';
 import type { StoreProgress, WriteProgress } from '../../../src/worker/protocol.ts';
 import { SyncService } from '../../../src/worker/service.ts';
+import { readReviewResult } from '../../../src/ui/review-reader.ts';
+import { reviewSummaryOf } from '../../../src/ui/worker-backend.ts';
 import { FakeCloud, STORE, p } from '../writeback/fake-cloud.ts';
 
 const TOKEN = 'very-secret-token';
@@ -75,13 +77,13 @@ describe('decisions saved in IndexedDB', () => {
     await service.setManualQuantity(STORE, p(3), '2,5');
     await service.setApproval(STORE, [p(2)], false);
     const result = await service.getResult(STORE);
-    expect(result.decisions).toEqual({ manual: { [p(3)]: '2.5' }, notApproved: [p(2)] });
+    expect(result.decisions).toEqual({ manual: { [p(3)]: '2.5' }, notApproved: [p(2)], ticked: [] });
     expect(result.method).toBe('latest-document');
 
     const reloaded = setup(cloud);
     await reloaded.service.configure({ api: 'v2', token: TOKEN, dbName: 'db', journalName: 'journal' });
     const again = await reloaded.service.getResult(STORE);
-    expect(again.decisions).toEqual({ manual: { [p(3)]: '2.5' }, notApproved: [p(2)] });
+    expect(again.decisions).toEqual({ manual: { [p(3)]: '2.5' }, notApproved: [p(2)], ticked: [] });
     const ids = async (s: typeof service, r: typeof result) => (await s.getResultRows(STORE, r.version, 0, 5000)).map((row) => row.productId);
     expect(await ids(reloaded.service, again)).toEqual(await ids(service, result));
     // Reading the result first does not hide the store's finished pull from the progress list.
@@ -90,7 +92,7 @@ describe('decisions saved in IndexedDB', () => {
     // Clearing goes to disk too.
     await reloaded.service.setManualQuantity(STORE, p(3), null);
     await reloaded.service.setApproval(STORE, [p(2)], true);
-    expect((await reloaded.service.getResult(STORE)).decisions).toEqual({ manual: {}, notApproved: [] });
+    expect((await reloaded.service.getResult(STORE)).decisions).toEqual({ manual: {}, notApproved: [], ticked: [p(2)] });
   });
 
   it('refuse a quantity that is not one and ids that are not strings', async () => {
@@ -98,7 +100,7 @@ describe('decisions saved in IndexedDB', () => {
     await expect(service.setManualQuantity(STORE, p(3), 'abc')).rejects.toThrow();
     await expect(service.setManualQuantity(STORE, '', '1')).rejects.toThrow(/productId/);
     await expect(service.setApproval(STORE, [5 as unknown as string], false)).rejects.toThrow(/productId/);
-    expect((await service.getResult(STORE)).decisions).toEqual({ manual: {}, notApproved: [] });
+    expect((await service.getResult(STORE)).decisions).toEqual({ manual: {}, notApproved: [], ticked: [] });
   });
 
   it('the method and horizon are saved with the job and come back in progress and results after a reload', async () => {
@@ -208,6 +210,61 @@ describe('the write-back inside the worker', () => {
     cloud.stores.push({ id: '20240101-NOPE', name: 'Пусто', address: null });
     await service.configure({ api: 'v2', token: TOKEN, dbName: 'db', journalName: 'journal' });
     await expect(service.planWrite(['20240101-NOPE'])).rejects.toThrow(/no pulled result/);
+  });
+});
+
+describe('a product whose newest document is broken (issue 12, item 4)', () => {
+  it.each(['1e308', 'NaN', '12345678901234567890'])('quantity %j: not proposed nor ticked, written only once the user ticks it; the report says why', async (bad) => {
+    const cloud = cloudWithStock();
+    // p(1) was sold to 8 on 2 May; a newer sale of it cannot be read.
+    cloud.addDocument('SELL', Date.UTC(2024, 4, 10, 10), [{ productId: p(1), quantity: 1, stockBefore: 8 }]);
+    ((cloud.documents.at(-1)!['body'] as { positions: Record<string, unknown>[] }).positions[0]!)['quantity'] = bad;
+    // A later sale of another product: the broken document is inside what the pull read, not after it (the
+    // write-back's guard against new sales only looks after the newest deciding document).
+    cloud.addDocument('SELL', Date.UTC(2024, 4, 20, 10), [{ productId: p(2), quantity: 1, stockBefore: 4 }]);
+    const { service } = await pulled(cloud);
+    const review = await readReviewResult(service, STORE, { summarize: (r) => reviewSummaryOf(r, 'ru') });
+    const row = review.rows.find((r) => r.stock.productId === p(1))!;
+    expect(row.stock.warnings.map((w) => w.code)).toContain('QUARANTINED_DOCUMENT');
+    expect(row.approved).toBe(false);
+    expect(review.rows.find((r) => r.stock.productId === p(2))!.approved).toBe(true);
+
+    const plan = await service.planWrite([STORE]);
+    const store = plan.report.stores[0]!;
+    expect(store.attention.map((i) => [i.productId, i.reason])).toEqual([[p(1), 'needs-review']]);
+    const applied = await service.applyRun(plan.report.runId);
+    expect(cloud.writes.map((w) => w.productId)).not.toContain(p(1));
+    // The report does not call the store done and verified with it left out: it lists it for attention.
+    expect(applied.report.stores[0]!.attention.map((i) => i.productId)).toEqual([p(1)]);
+
+    // Ticked after seeing why: written from the documents that could be read.
+    await service.setApproval(STORE, [p(1)], true);
+    expect((await readReviewResult(service, STORE, { summarize: (r) => reviewSummaryOf(r, 'ru') })).rows.find((r) => r.stock.productId === p(1))!.approved).toBe(true);
+    const again = await service.planWrite([STORE]);
+    await service.applyRun(again.report.runId);
+    expect(cloud.writes.filter((w) => w.productId === p(1)).map((w) => w.quantity)).toEqual(['8']);
+    // Unticked again: back to not written.
+    await service.setApproval(STORE, [p(1)], false);
+    expect((await service.getResult(STORE)).decisions).toMatchObject({ notApproved: [p(1)], ticked: [] });
+  });
+});
+
+describe('two documents with one id and different content (issue 12, item 4)', () => {
+  it('flag the products they name, which then need attention: not resolved silently', async () => {
+    const cloud = cloudWithStock();
+    // doc-1 (p(1) sold to 8 on 2 May) comes once more, a month later, saying p(1) went from 10 to 7.
+    const copy = structuredClone(cloud.documents[0]!);
+    copy['close_date'] = new Date(Date.UTC(2024, 5, 2, 10)).toISOString();
+    (copy['body'] as { positions: Record<string, unknown>[] }).positions[0]!['quantity'] = 3;
+    cloud.documents.push(copy);
+    const { service } = await pulled(cloud);
+    const review = await readReviewResult(service, STORE, { summarize: (r) => reviewSummaryOf(r, 'ru') });
+    const row = review.rows.find((r) => r.stock.productId === p(1))!;
+    expect(row.stock.warnings).toEqual(expect.arrayContaining([expect.objectContaining({ code: 'DUPLICATE_DOCUMENT', documentId: 'doc-1' })]));
+    expect(row.approved).toBe(false);
+    expect(review.rows.find((r) => r.stock.productId === p(2))!.stock.warnings).toEqual([]);
+    const plan = await service.planWrite([STORE]);
+    expect(plan.report.stores[0]!.attention.map((i) => [i.productId, i.reason])).toEqual([[p(1), 'needs-review']]);
   });
 });
 

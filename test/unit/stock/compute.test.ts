@@ -1,3 +1,4 @@
+import { needsAttention } from '../../../src/stock/warnings.ts';
 import { describe, expect, it } from 'vitest';
 import { computeStock, toProductEvents, type StockResult } from '../../../src/stock/index.ts';
 import { normaliseDocument } from '../../../src/model/normalise.ts';
@@ -327,6 +328,17 @@ describe('catalogue and output', () => {
     const b = v2Doc('SELL', [line('p', 2, 10)], { id: 'same' });
     expect(v2([v2Product('p')], [a, b])).toEqual(v2([v2Product('p')], [b, a]));
     expect(v2([v2Product('p')], [a, b]).warnings).toContainEqual(expect.objectContaining({ code: 'DUPLICATE_DOCUMENT', value: 'same' }));
+  });
+
+  it('two different payloads with one id flag every product either names (issue 12): it needs attention', () => {
+    const a = v2Doc('SELL', [line('p', 1, 10)], { id: 'same' });
+    const b = v2Doc('SELL', [line('p', 2, 10), line('q', 1, 5)], { id: 'same' });
+    const result = v2([v2Product('p'), v2Product('q'), v2Product('r')], [a, b, v2Doc('SELL', [line('r', 1, 3)], { id: 'other' })]);
+    for (const id of ['p', 'q']) {
+      expect(stock(result, id).warnings).toContainEqual(expect.objectContaining({ code: 'DUPLICATE_DOCUMENT', documentId: 'same' }));
+      expect(needsAttention(stock(result, id).warnings)).toBe(true);
+    }
+    expect(needsAttention(stock(result, 'r').warnings)).toBe(false);
   });
 
   it('weighted goods stay exact over many documents', () => {

@@ -4,7 +4,7 @@ import { AppView } from '../../../src/ui/App.tsx';
 import { setLang } from '../../../src/ui/i18n.ts';
 import { createAppState, type AppState } from '../../../src/ui/state.ts';
 import { visibleRange } from '../../../src/ui/virtual.ts';
-import { MemoryBackend, manyRows, store } from './memory-backend.ts';
+import { MemoryBackend, manyRows, productStock, reviewRow, store } from './memory-backend.ts';
 
 const N = 50_000;
 
@@ -169,5 +169,27 @@ describe('review table with 50,000 products', { timeout: 30_000 }, () => {
     const row = input.closest('[role="row"]') as HTMLElement;
     expect(within(row).getByText('Вручную')).toBeTruthy();
     expect(within(row).getByText('+15 шт')).toBeTruthy();
+  });
+});
+
+describe('a product whose document could not be read (issue 12, item 4)', () => {
+  it('is shown unticked with the reason in words', async () => {
+    backend = new MemoryBackend();
+    backend.stores = [store('s1', 'Магазин на Ленина')];
+    const warning = { code: 'QUARANTINED_DOCUMENT' as const, count: 1, doc: null, documentId: 'doc-9', value: 'body.positions[0].quantity: Invalid quantity "NaN"' };
+    backend.rows.set('s1', [
+      reviewRow('s1', productStock('a', { name: 'Молоко', warnings: [warning] }), { approved: false }),
+      reviewRow('s1', productStock('b', { name: 'Сыр' })),
+    ]);
+    state = createAppState(backend);
+    await state.init();
+    await state.openReview(['s1']);
+    render(<AppView state={state} />);
+    const grid = screen.getByRole('grid', { name: 'Товары и рассчитанные остатки' });
+    const milk = dataRows(grid).find((r) => r.textContent?.includes('Молоко'))!;
+    expect(within(milk).getByText('Нужна проверка: документ не прочитан, не отмечен для записи')).toBeTruthy();
+    expect((within(milk).getByRole('checkbox') as HTMLInputElement).checked).toBe(false);
+    const cheese = dataRows(grid).find((r) => r.textContent?.includes('Сыр'))!;
+    expect((within(cheese).getByRole('checkbox') as HTMLInputElement).checked).toBe(true);
   });
 });

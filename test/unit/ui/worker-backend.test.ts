@@ -36,7 +36,7 @@ function result(rows: ResultRow[], over: Partial<SyncResult> = {}): SyncResult {
     counts: { products: rows.length, tracked: rows.length, resolved: rows.length, unresolved: 0, notTracked: 0, decided: rows.length, differing: 0, quarantinedDocuments: 0 },
     skipped: { freePriceLines: 0, serviceLines: 0, notTrackedLines: 0, unknownProductLines: 0, setHeaderLines: 0, noStockEffectDocuments: 0, unknownTypeDocuments: 0, openTareDocuments: 0 },
     unknownProducts: [], quarantined: [], warnings: [],
-    method: 'latest-document', horizonMonths: null, decisions: { manual: {}, notApproved: [] }, terminals: CLOUD_TERMINALS, ...over,
+    method: 'latest-document', horizonMonths: null, decisions: { manual: {}, notApproved: [], ticked: [] }, terminals: CLOUD_TERMINALS, ...over,
   };
 }
 
@@ -190,7 +190,7 @@ describe('the adapter over the worker bridge', () => {
       row('b', { quantity: '3', ledgerQuantity: '3', cloudQuantity: '1' }),
       row('u', { status: 'unresolved', quantity: null, ledgerQuantity: null, decidedBy: null }),
     ];
-    const decisions: StoreDecisions = { manual: { u: '2.5' }, notApproved: ['b'] };
+    const decisions: StoreDecisions = { manual: { u: '2.5' }, notApproved: ['b'], ticked: [] };
     const f = fakes(rows, [sp()], { method: 'ledger', decisions });
     const b = createWorkerBackend({ ...CONN, sync: f.sync });
     await b.setApproval(STORE, ['b'], false);
