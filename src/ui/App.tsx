@@ -10,6 +10,7 @@ import { lang, setLang, t } from './i18n.ts';
 import { forgetSession, startDemo, type LaunchEnv, type LaunchResult, type Session } from './launch.ts';
 import { createAppState, type AppState } from './state.ts';
 import { ErrorPanel } from './components/ErrorPanel.tsx';
+import { LocalData } from './components/LocalData.tsx';
 import { ResumeBanner } from './components/ResumeBanner.tsx';
 import { StartScreen } from './screens/StartScreen.tsx';
 import { StoresScreen } from './screens/StoresScreen.tsx';
@@ -84,6 +85,7 @@ function Screens({ focusFirst }: { focusFirst: boolean }) {
   return (
     <div ref={ref}>
       {shown && <ErrorPanel error={shown.error} reached={s.cloudReached.value} onRetry={shown.retry || failedPulls ? s.retryShown : null} onDismiss={s.dismissError} />}
+      {shown?.error.code === 'disk-full' && <LocalData />}
       <ResumeBanner />
       {screen}
     </div>

@@ -25,7 +25,7 @@ export type DecimalText = string;
  * adds `storage` (IndexedDB unavailable or full) and `internal` (a bug: message for the developer).
  */
 export interface BackendError {
-  code: ApiErrorCode | 'storage' | 'internal';
+  code: ApiErrorCode | 'storage' | 'disk-full' | 'internal';
   /** Plain values for the message: scope, baseUrl, origin, status, resource, violations, retryAfterSeconds… */
   params: Record<string, string | number>;
   status: number | null;
@@ -275,6 +275,8 @@ export interface SyncBackend {
   stopPlan(): Promise<void>;
   /** The user no longer needs the undo of this write run: the quantities before are forgotten. */
   discardUndo(runId: string): Promise<void>;
+  /** Removes a store's pulled data from this browser to free space (write runs and their undo stay). */
+  forgetStore(storeId: string): Promise<void>;
   /** The whole result as CSV: of this run, or (runId null) of the review of these stores before writing. */
   exportCsv(storeIds: readonly string[], runId: string | null): Promise<CsvFile>;
 
@@ -288,7 +290,7 @@ export type SyncBackendFactory = (session: Session) => SyncBackend;
 
 const ERROR_CODES: ReadonlySet<string> = new Set<BackendError['code']>([
   'unauthorized', 'payment-required', 'missing-scope', 'bad-request', 'not-found', 'too-large', 'rate-limited',
-  'server-error', 'timeout', 'blocked', 'invalid-response', 'paging-loop', 'http-error', 'storage', 'internal',
+  'server-error', 'timeout', 'blocked', 'invalid-response', 'paging-loop', 'http-error', 'storage', 'disk-full', 'internal',
 ]);
 
 /** Any rejection of a backend call as a BackendError (an unknown throwable becomes `internal`). */
@@ -309,7 +311,11 @@ export function toBackendError(error: unknown): BackendError {
         message: typeof rec['message'] === 'string' ? rec['message'] : '',
       };
     }
-    if (error instanceof DOMException && (error.name === 'QuotaExceededError' || error.name === 'InvalidStateError')) {
+    // The worker's errors cross as { name, message }: a full disk is known by its name, wherever it was raised.
+    if (rec['name'] === 'QuotaExceededError') {
+      return { code: 'disk-full', params: {}, status: null, message: `QuotaExceededError: ${String(rec['message'] ?? '')}` };
+    }
+    if (error instanceof DOMException && error.name === 'InvalidStateError') {
       return { code: 'storage', params: {}, status: null, message: `${error.name}: ${error.message}` };
     }
   }

@@ -94,6 +94,8 @@ export function describeError(e: BackendError, l?: Lang, reached = false): Error
       };
     case 'http-error':
       return { ...base, title: t('error.http.title', { status: str(p['status'] ?? e.status ?? undefined, '?') }, l), action: t('error.invalidResponse.action', undefined, l) };
+    case 'disk-full':
+      return { ...base, title: t('error.diskFull.title', undefined, l), action: t('error.diskFull.action', undefined, l) };
     case 'storage':
       return { ...base, title: t('error.storage.title', undefined, l), action: t('error.storage.action', undefined, l) };
     case 'internal':

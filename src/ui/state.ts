@@ -528,6 +528,24 @@ export function createAppState(backend: SyncBackend, hooks: AppStateHooks = {}) 
     }
   }
 
+  /** Removes a store's pulled data from this browser (a full disk); its writes and their undo stay. */
+  async function forgetStore(id: string): Promise<void> {
+    try {
+      await backend.forgetStore(id);
+      batch(() => {
+        const next = new Map(progress.value);
+        next.delete(id);
+        progress.value = next;
+        const rows = new Map(rowsByStore.value);
+        rows.delete(id);
+        rowsByStore.value = rows;
+      });
+      void loadStores();
+    } catch (e) {
+      fail(e, () => void forgetStore(id));
+    }
+  }
+
   /** The CSV of the shown report, or of the review before writing. */
   async function exportCsv(): Promise<CsvFile | null> {
     const r = result.value;
@@ -720,6 +738,7 @@ export function createAppState(backend: SyncBackend, hooks: AppStateHooks = {}) 
     continueWrite,
     discardUndo,
     exportCsv,
+    forgetStore,
     backToStores,
     resumePending,
     dismissPending,

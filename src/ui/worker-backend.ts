@@ -37,7 +37,7 @@ export type SyncApiBridge = Pick<
   SyncBridge,
   | 'configure' | 'listStores' | 'listProgress' | 'start' | 'pause' | 'resume' | 'cancel' | 'getResult' | 'getResultRows' | 'getHistory'
   | 'setManualQuantity' | 'setApproval' | 'planWrite' | 'planUndo' | 'stopPlan' | 'applyRun' | 'pendingRuns' | 'listRuns'
-  | 'exportRunCsv' | 'exportReviewCsv' | 'discardRun' | 'onProgress' | 'onWriteProgress' | 'terminate'
+  | 'exportRunCsv' | 'exportReviewCsv' | 'discardRun' | 'forgetStore' | 'onProgress' | 'onWriteProgress' | 'terminate'
 >;
 
 export interface WorkerBackendDeps extends WorkerBackendOptions {
@@ -305,6 +305,12 @@ export function createWorkerBackend(deps: WorkerBackendDeps): SyncBackend {
     async discardUndo(runId) {
       await ready;
       await sync.discardRun(runId);
+    },
+    async forgetStore(storeId) {
+      await ready;
+      await sync.forgetStore(storeId);
+      lastProgress.delete(storeId);
+      completeByStore.delete(storeId);
     },
     async exportCsv(storeIds, runId): Promise<CsvFile> {
       await ready;

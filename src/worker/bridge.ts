@@ -114,6 +114,7 @@ export function createSyncBridge(options: BridgeOptions = {}): SyncBridge {
     exportRunCsv: (runId) => call('exportRunCsv', runId),
     exportReviewCsv: (storeIds) => call('exportReviewCsv', [...storeIds]),
     discardRun: (runId) => call('discardRun', runId),
+    forgetStore: (storeId) => call('forgetStore', storeId),
   };
 }
 

@@ -243,6 +243,11 @@ export interface SyncApi {
   exportReviewCsv(storeIds: readonly string[]): Promise<Blob>;
   /** Forgets a run (a plan the user declined, or a write whose undo is no longer wanted) and its undo data. */
   discardRun(runId: string): Promise<void>;
+  /**
+   * Removes this store's pulled data from this browser (documents, checkpoints, job, decisions) to free space; the
+   * journal (write runs and their undo) stays. The store can be pulled again.
+   */
+  forgetStore(storeId: string): Promise<void>;
 }
 
 export type Method = keyof SyncApi;
@@ -268,7 +273,7 @@ const METHOD_TABLE: Record<Method, true> = {
   configure: true, listStores: true, listProgress: true, start: true, pause: true, resume: true, cancel: true,
   getResult: true, getResultRows: true, getHistory: true, getDocument: true, setManualQuantity: true, setApproval: true,
   planWrite: true, planUndo: true, stopPlan: true, applyRun: true, stopRun: true, resumePending: true, pendingRuns: true, listRuns: true,
-  runReport: true, exportRunCsv: true, exportReviewCsv: true, discardRun: true,
+  runReport: true, exportRunCsv: true, exportReviewCsv: true, discardRun: true, forgetStore: true,
 };
 export const METHODS: ReadonlySet<string> = new Set(Object.keys(METHOD_TABLE));
 

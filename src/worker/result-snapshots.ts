@@ -60,4 +60,9 @@ export class ResultSnapshots {
   clear(): void {
     this.byStore.clear();
   }
+
+  /** Forgets one store's rows (its data was removed). */
+  drop(storeId: string): void {
+    this.byStore.delete(storeId);
+  }
 }

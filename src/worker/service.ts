@@ -147,7 +147,8 @@ export class SyncService implements SyncApi {
       this.visibleNow = new Set(stores.map((s) => storeKey(s.id)));
       this.visible = Promise.resolve(this.visibleNow);
     }
-    await local.putStores(stores.map((s) => ({ ...s, api: this.apiOf(s.id), seenAt: this.now() })));
+    // Kept for names after a reload; a full disk (or a closed database) must not hide the cloud's list.
+    await local.putStores(stores.map((s) => ({ ...s, api: this.apiOf(s.id), seenAt: this.now() }))).catch(() => undefined);
     return stores;
   }
 
@@ -394,6 +395,18 @@ export class SyncService implements SyncApi {
   async discardRun(runId: string): Promise<void> {
     await this.mustSeeRun(runId);
     await (await this.writeback()).discard(runId);
+  }
+
+  async forgetStore(storeId: string): Promise<void> {
+    const { local } = this.ready();
+    await this.mustSee(storeId);
+    const runner = this.runners.get(storeId);
+    if (runner?.running) await this.stop(storeId, 'cancel');
+    const queued = this.queue.indexOf(storeId);
+    if (queued >= 0) this.queue.splice(queued, 1);
+    await local.deleteStoreData(storeId);
+    this.runners.delete(storeId);
+    this.snapshots.drop(storeId);
   }
 
   /** What the write-back needs of these stores, from disk: results, the job's method and cut-off, decisions. */

@@ -2,7 +2,8 @@
  * E2E helpers (Node side): Debian's Chromium through playwright-core, held to 127.0.0.1; axe-core on a screen;
  * screenshots; the emulator's admin API.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -23,7 +24,6 @@ export const NGINX_LOGS = inject('e2eNginxLogs');
 const ONLY_LOOPBACK = '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1';
 
 export interface E2EBrowser {
-  browser: Browser;
   context: BrowserContext;
   page: Page;
   /** Requests the page or its workers tried outside 127.0.0.1 (blocked). */
@@ -33,9 +33,23 @@ export interface E2EBrowser {
   close(): Promise<void>;
 }
 
-export async function openBrowser(): Promise<E2EBrowser> {
-  const browser = await chromium.launch({ executablePath: chromiumPath, args: [...chromiumArgs, ONLY_LOOPBACK] });
-  const context = await browser.newContext({ viewport: { width: 800, height: 640 }, deviceScaleFactor: 1, locale: 'ru-RU', timezoneId: 'Europe/Moscow' });
+/**
+ * `persistent`: a profile on disk (a temporary folder) instead of an off-the-record context, as a merchant's
+ * browser has: only there does Chromium apply a quota set through the DevTools protocol (the disk-full test).
+ */
+export async function openBrowser(options: { persistent?: boolean } = {}): Promise<E2EBrowser> {
+  const contextOptions = { viewport: { width: 800, height: 640 }, deviceScaleFactor: 1, locale: 'ru-RU', timezoneId: 'Europe/Moscow' };
+  const args = [...chromiumArgs, ONLY_LOOPBACK];
+  let browser: Browser | null = null;
+  let context: BrowserContext;
+  let profile: string | null = null;
+  if (options.persistent) {
+    profile = mkdtempSync(join(tmpdir(), 'e2e-profile-'));
+    context = await chromium.launchPersistentContext(profile, { executablePath: chromiumPath, args, ...contextOptions });
+  } else {
+    browser = await chromium.launch({ executablePath: chromiumPath, args });
+    context = await browser.newContext(contextOptions);
+  }
   const offHost: string[] = [];
   await context.route('**/*', (route) => {
     const url = new URL(route.request().url());
@@ -43,11 +57,15 @@ export async function openBrowser(): Promise<E2EBrowser> {
     offHost.push(url.href);
     return route.abort('blockedbyclient');
   });
-  const page = await context.newPage();
+  const page = context.pages()[0] ?? (await context.newPage());
   const pageErrors: string[] = [];
   page.on('pageerror', (error) => pageErrors.push(`${error.name}: ${error.message}`));
   page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`); });
-  return { browser, context, page, offHost, pageErrors, close: () => browser.close() };
+  const close = async () => {
+    await (browser ? browser.close() : context.close());
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  };
+  return { context, page, offHost, pageErrors, close };
 }
 
 // ----- accessibility -------------------------------------------------------------------------------------------

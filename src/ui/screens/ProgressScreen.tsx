@@ -9,6 +9,7 @@ import { formatDuration, formatMonth, t, type MessageKey } from '../i18n.ts';
 import { useState } from 'preact/hooks';
 import { Dialog } from '../components/Dialog.tsx';
 import { ProgressBar } from '../components/ProgressBar.tsx';
+import { LocalData } from '../components/LocalData.tsx';
 import { describeError } from '../errors.ts';
 import { Name } from '../components/Name.tsx';
 
@@ -123,6 +124,7 @@ export function StoreProgress({ progress: p, name }: { progress: PullProgress; n
       )}
       {p.error && p.phase !== 'failed' && <p class="hint warning">{describeError(p.error, undefined, true).title}</p>}
       {p.phase === 'failed' && p.error && !repeated && <p class="hint">{describeError(p.error, undefined, true).action}</p>}
+      {p.phase === 'failed' && p.error?.code === 'disk-full' && !repeated && <LocalData />}
       <div class="actions">
         {active && p.phase !== 'background' && (
           <button type="button" class="button" onClick={() => void s.pausePull(p.storeId)} aria-label={t('progress.pauseStore', { store: name })}>

@@ -249,6 +249,22 @@ describe('a product whose newest document is broken (issue 12, item 4)', () => {
   });
 });
 
+describe('a full disk (issue 12, item 7)', () => {
+  it('forgetStore removes the store\'s pulled data and decisions, keeps the journal; the store can be pulled again', async () => {
+    const cloud = cloudWithStock();
+    const s = await pulled(cloud);
+    await s.service.setApproval(STORE, [p(2)], false);
+    const plan = await s.service.planWrite([STORE]);
+    await s.service.applyRun(plan.report.runId);
+    await s.service.forgetStore(STORE);
+    expect(await s.service.listProgress()).toEqual([]);
+    expect((await s.service.listRuns()).map((r) => r.runId)).toEqual([plan.report.runId]);
+    await s.service.start(STORE, { fullPeriod: true });
+    await s.until((e) => e.status === 'done');
+    expect((await s.service.getResult(STORE)).decisions).toEqual({ manual: {}, notApproved: [], ticked: [] });
+  });
+});
+
 describe('two documents with one id and different content (issue 12, item 4)', () => {
   it('flag the products they name, which then need attention: not resolved silently', async () => {
     const cloud = cloudWithStock();
@@ -307,6 +323,7 @@ describe('data per account (issue 12, item 1)', () => {
     await expect(b.setManualQuantity(STORE, p(3), '1')).rejects.toMatchObject(notFound);
     await expect(b.start(STORE, { restart: true })).rejects.toMatchObject(notFound);
     await expect(b.cancel(STORE)).rejects.toMatchObject(notFound);
+    await expect(b.forgetStore(STORE)).rejects.toMatchObject(notFound);
     expect(cloud.writes.length).toBe(written);
 
     // Account A again, on the same disk: everything is where it was.

@@ -77,8 +77,19 @@ describe('toBackendError', () => {
     expect(e).toEqual({ code: 'missing-scope', params: { scope: 'document:read' }, status: 403, message: 'm' });
   });
 
+  it('a full disk, raised here or in the worker (which sends { name, message }), is disk-full and says what to do', () => {
+    expect(toBackendError(new DOMException('full', 'QuotaExceededError')).code).toBe('disk-full');
+    const fromWorker = toBackendError({ name: 'QuotaExceededError', message: 'The quota has been exceeded.' });
+    expect(fromWorker.code).toBe('disk-full');
+    setLang('ru');
+    const text = describeError(fromWorker);
+    expect(text.title).toBe('На диске не хватает места для данных приложения');
+    expect(text.action).toMatch(/Ничего не потеряно.*Освободите место на диске или удалите здесь загруженные данные магазинов/);
+    expect(text.action).not.toMatch(/Обновите страницу|Перезагрузите/);
+  });
+
   it('turns a storage failure into storage and anything else into internal', () => {
-    expect(toBackendError(new DOMException('full', 'QuotaExceededError')).code).toBe('storage');
+    expect(toBackendError(new DOMException('closed', 'InvalidStateError')).code).toBe('storage');
     const internal = toBackendError(new TypeError('x is undefined'));
     expect(internal).toMatchObject({ code: 'internal', message: 'TypeError: x is undefined' });
     expect(toBackendError({ code: 'no-such-code' }).code).toBe('internal');

@@ -200,6 +200,12 @@ export class MemoryBackend implements SyncBackend {
   async stopPlan(): Promise<void> {
     this.record('stopPlan', []);
   }
+
+  async forgetStore(storeId: string): Promise<void> {
+    this.record('forgetStore', [storeId]);
+    this.rows.delete(storeId);
+  }
+
   async discardUndo(runId: string): Promise<void> {
     this.record('discardUndo', [runId]);
   }

@@ -81,6 +81,7 @@ function fakes(rows: ResultRow[], progress: StoreProgress[] = [sp()], extra: Par
     exportRunCsv: vi.fn(async () => new Blob(['\uFEFF"Магазин"\r\n'], { type: 'text/csv;charset=utf-8' })),
     exportReviewCsv: vi.fn(async () => new Blob(['\uFEFF"Магазин";"Товар"\r\n'], { type: 'text/csv;charset=utf-8' })),
     discardRun: vi.fn(async () => {}),
+    forgetStore: vi.fn(async () => {}),
     onProgress: vi.fn((l: (p: StoreProgress) => void) => {
       onProgress = l;
       return () => (onProgress = null);

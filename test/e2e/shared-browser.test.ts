@@ -1,0 +1,60 @@
+/**
+ * The app in one browser profile under pressure (issue 12): the disk fills up in the middle of a pull (item 7).
+ * The quota is made small through the DevTools protocol (Storage.overrideQuotaForOrigin), so IndexedDB raises a
+ * real QuotaExceededError in the worker; nothing is faked.
+ */
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import type { CDPSession, Page } from 'playwright-core';
+import { APP, TOKEN, cloud, createStore, openBrowser, truth, type E2EBrowser } from './browser.ts';
+
+let b: E2EBrowser;
+
+beforeEach(async () => {
+  b = await openBrowser({ persistent: true });
+});
+
+afterEach(async () => {
+  await b?.close();
+  expect(b?.offHost ?? []).toEqual([]);
+});
+
+async function heading(page: Page, name: string | RegExp, timeout = 30_000): Promise<void> {
+  await page.getByRole('heading', { name }).first().waitFor({ state: 'visible', timeout });
+}
+
+describe('a full disk', () => {
+  test('says what happened and what to do, offers to remove stores\' data, and loses nothing', async () => {
+    const { page } = b;
+    const { storeId } = await createStore({ seed: 'e2e-disk-full', name: 'Склад на Полевой', products: 40, terminals: 1, days: 90, docsPerDay: 60, endTime: 'now' });
+    const expected = await truth(storeId);
+    await page.goto(`${APP}/#/?token=${TOKEN}`);
+    await heading(page, 'Магазины');
+    const cdp: CDPSession = await b.context.newCDPSession(page);
+    const origin = new URL(APP).origin;
+    // Room for the start of the pull only (what the app stored so far is a few kB).
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 300_000 });
+
+    await page.getByRole('checkbox', { name: /Склад на Полевой/ }).check();
+    await page.getByRole('checkbox', { name: /Загрузить весь период/ }).check();
+    await page.getByRole('button', { name: 'Загрузить документы и рассчитать остатки' }).click();
+    await heading(page, 'Загрузка документов');
+    await page.getByText('На диске не хватает места для данных приложения').first().waitFor({ state: 'visible', timeout: 60_000 });
+    await page.getByText(/Ничего не потеряно: всё загруженное сохранено/).first().waitFor({ state: 'visible' });
+    // What to do: the stores' data that can be removed (here the store itself; nothing is removed unasked).
+    await page.getByRole('button', { name: 'Удалить данные магазина «Склад на Полевой»' }).first().waitFor({ state: 'visible' });
+    expect(b.pageErrors.filter((e) => !e.includes('QuotaExceeded'))).toEqual([]);
+
+    // Space freed: «Повторить» goes on from the last checkpoint, and the result is the store's true stock.
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin });
+    await page.getByRole('button', { name: 'Повторить' }).first().click();
+    await page.getByRole('button', { name: 'Проверить результат' }).click({ timeout: 90_000 });
+    await heading(page, 'Проверка остатков');
+    await page.locator('.grid-row .c-name button.name').first().waitFor({ state: 'visible' });
+    // Written back, the cloud holds every product's true stock: no document was lost to the full disk.
+    await page.getByRole('button', { name: 'Записать остатки в Облако…' }).click();
+    await page.getByRole('button', { name: 'Записать остатки', exact: true }).click();
+    await heading(page, 'Отчёт о записи', 60_000);
+    const after = await cloud(storeId);
+    for (const [productId, quantity] of Object.entries(expected)) expect(Number(after[productId]), productId).toBe(Number(quantity));
+  });
+});
