@@ -66,7 +66,7 @@ describe('write-back through the worker bridge', () => {
     sync = await reload(sync, db, journal);
     expect((await sync.listProgress())[0]).toMatchObject({ storeId: store.storeId, status: 'done', method: 'latest-document', horizonMonths: 1 });
     const again = await resultWithRows(sync, store.storeId);
-    expect(again.decisions).toEqual({ manual: { [manual.productId]: '3.5' }, notApproved: [unticked.productId] });
+    expect(again.decisions).toEqual({ manual: { [manual.productId]: '3.5' }, notApproved: [unticked.productId], ticked: [] });
 
     const before = await cloud(store.storeId);
     const { report: planned } = await sync.planWrite([store.storeId]);

@@ -38,7 +38,10 @@ describe('a full disk', () => {
     await page.getByRole('checkbox', { name: /Загрузить весь период/ }).check();
     await page.getByRole('button', { name: 'Загрузить документы и рассчитать остатки' }).click();
     await heading(page, 'Загрузка документов');
-    await page.getByText('На диске не хватает места для данных приложения').first().waitFor({ state: 'visible', timeout: 60_000 });
+    await page.getByText('На диске не хватает места для данных приложения').first().waitFor({ state: 'visible', timeout: 60_000 }).catch(async (error: unknown) => {
+      // What the screen said instead (a failure here should say why).
+      throw new Error(`${String(error)}\n${await page.evaluate(() => document.body.innerText)}`);
+    });
     await page.getByText(/Ничего не потеряно: всё загруженное сохранено/).first().waitFor({ state: 'visible' });
     // What to do: the stores' data that can be removed (here the store itself; nothing is removed unasked).
     await page.getByRole('button', { name: 'Удалить данные магазина «Склад на Полевой»' }).first().waitFor({ state: 'visible' });
