@@ -274,6 +274,7 @@ export const en: Messages = {
   'write.phase.writing': 'Writing',
   'write.phase.verifying': 'Verifying',
   'write.phase.done': 'Done',
+  'write.phase.elsewhere': 'This store is being written in another tab. Nothing is written twice: we wait for that tab to finish and show its result here.',
 
   'report.title': 'Write report',
   'report.undoTitle': 'Restore report',

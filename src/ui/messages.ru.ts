@@ -276,6 +276,7 @@ export const ru = {
   'write.phase.writing': 'Записываем',
   'write.phase.verifying': 'Проверяем записанное',
   'write.phase.done': 'Готово',
+  'write.phase.elsewhere': 'Этот магазин сейчас записывается в другой вкладке. Здесь ничего не пишем второй раз: ждём, пока там закончат, и покажем результат.',
 
   'report.title': 'Отчёт о записи',
   'report.undoTitle': 'Отчёт о возврате остатков',

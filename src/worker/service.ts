@@ -16,8 +16,8 @@ import { formatQuantity, parseQuantity } from '../model/quantity.ts';
 import type { ApiVersion } from '../model/types.ts';
 import { StoreComputation, type ProductHistory, type ResultRow } from '../pull/computation.ts';
 import { DEFAULT_JOB_OPTIONS, pullStore, type PageInfo } from '../pull/engine.ts';
-import { createWriteback, exportReviewCsv, WritebackBusyError, type Writeback } from '../writeback/index.ts';
-import type { CreatePlanStore, RunKind, RunReport, RunResult } from '../writeback/types.ts';
+import { createWriteback, exportReviewCsv, StoreBusyError, WritebackBusyError, type Writeback } from '../writeback/index.ts';
+import type { CreatePlanStore, ProgressInfo, RunKind, RunReport, RunResult } from '../writeback/types.ts';
 import { planStore } from './plan-input.ts';
 import {
   serializeError,
@@ -46,6 +46,14 @@ type DeviceList = { devices: DeviceInfo[] } | { error: SerializedError };
 const LASTING_DEVICE_ERRORS = new Set(['missing-scope', 'not-found', 'unauthorized', 'payment-required', 'bad-request', 'invalid-response', 'http-error']);
 
 const CSV_TYPE = 'text/csv;charset=utf-8';
+
+/** Where a tab's write runs tell their progress, so that a tab waiting for the same stores shows it. */
+const WRITE_PROGRESS_CHANNEL = 'evotor-stock-sync:write-progress';
+
+interface WriteProgressNote {
+  storeIds: string[];
+  progress: Pick<ProgressInfo, 'done' | 'total' | 'rate'>;
+}
 
 interface Runner {
   storeId: string;
@@ -333,14 +341,30 @@ export class SyncService implements SyncApi {
   async applyRun(runId: string): Promise<RunResult> {
     const wb = await this.writeback();
     if (this.applies.has(runId)) throw new WritebackBusyError(runId);
-    const kind: RunKind = (await this.mustSeeRun(runId)).kind;
+    const report = await this.mustSeeRun(runId);
+    const kind: RunKind = report.kind;
+    const storeIds = report.stores.map((s) => s.storeId);
     const controller = new AbortController();
     const onLifetimeAbort = () => controller.abort(this.lifetime.signal.reason);
     this.lifetime.signal.addEventListener('abort', onLifetimeAbort, { once: true });
-    const done = wb.applyPlan(runId, {
-      signal: controller.signal,
-      onProgress: (info) => this.deps.emitWrite?.({ ...info, kind }),
-    });
+    const apply = async (): Promise<RunResult> => {
+      for (;;) {
+        try {
+          return await wb.applyPlan(runId, {
+            signal: controller.signal,
+            onProgress: (info) => {
+              this.deps.emitWrite?.({ ...info, kind });
+              this.progressChannel()?.postMessage({ storeIds, progress: { done: info.done, total: info.total, rate: info.rate } } satisfies WriteProgressNote);
+            },
+          });
+        } catch (error) {
+          if (!(error instanceof StoreBusyError)) throw error;
+          const other = await this.afterOtherTab(wb, runId, kind, error.storeIds, controller.signal);
+          if (other) return other;
+        }
+      }
+    };
+    const done = apply();
     this.applies.set(runId, { controller, done: done.catch(() => undefined) });
     try {
       return await done;
@@ -348,6 +372,49 @@ export class SyncService implements SyncApi {
       this.applies.delete(runId);
       this.lifetime.signal.removeEventListener('abort', onLifetimeAbort);
     }
+  }
+
+  /**
+   * Another tab is writing these stores (one write run per store at a time: src/writeback store locks). Instead of
+   * writing the same again, this run waits, showing that tab's progress (phase 'elsewhere'), and then gives that
+   * tab's result: its run of these stores that completed after this one was planned; this one, of which nothing was
+   * sent, is discarded. Null when there is none (the other tab stopped before the end): this run then goes on.
+   */
+  private async afterOtherTab(wb: Writeback, runId: string, kind: RunKind, storeIds: readonly string[], signal: AbortSignal): Promise<RunResult | null> {
+    const mine = await wb.report(runId);
+    const emit = (p: WriteProgressNote['progress'] = { done: 0, total: 0, rate: 0 }) =>
+      this.deps.emitWrite?.({ runId, kind, phase: 'elsewhere', ...p, concurrency: 0, rateLimited: 0 });
+    emit();
+    const keys = new Set(storeIds.map(storeKey));
+    const listening = typeof BroadcastChannel === 'function' ? new BroadcastChannel(WRITE_PROGRESS_CHANNEL) : null;
+    if (listening) {
+      listening.onmessage = (event: MessageEvent<WriteProgressNote>) => {
+        const note = event.data;
+        if (Array.isArray(note?.storeIds) && note.storeIds.some((id) => keys.has(storeKey(String(id))))) {
+          emit({ done: Number(note.progress?.done) || 0, total: Number(note.progress?.total) || 0, rate: Number(note.progress?.rate) || 0 });
+        }
+      };
+    }
+    try {
+      await wb.whenStoresFree(storeIds, signal);
+    } finally {
+      listening?.close();
+    }
+    if (mine.status !== 'planned') return null;
+    const other = (await this.ownRuns(await wb.listRuns())).filter((r) =>
+      r.runId !== runId && r.kind === kind && r.status === 'completed' && (r.finishedAt ?? 0) >= mine.createdAt &&
+      r.stores.some((s) => keys.has(storeKey(s.storeId)))).at(-1);
+    if (!other) return null;
+    await wb.discard(runId);
+    return { report: other, moved: [] };
+  }
+
+  private channel: BroadcastChannel | null = null;
+
+  /** This worker's end of the write-progress channel (none where BroadcastChannel is missing). */
+  private progressChannel(): BroadcastChannel | null {
+    if (!this.channel && typeof BroadcastChannel === 'function') this.channel = new BroadcastChannel(WRITE_PROGRESS_CHANNEL);
+    return this.channel;
   }
 
   async stopRun(runId: string): Promise<void> {

@@ -71,6 +71,19 @@ export class WritebackBusyError extends Error {
   }
 }
 
+/** Another tab (or another run in this one) is writing one of these stores: one write run per store at a time. */
+export class StoreBusyError extends Error {
+  override readonly name = 'StoreBusyError';
+  constructor(readonly storeIds: readonly string[]) {
+    super(`The store ${storeIds.join(', ')} is being written by another tab`);
+  }
+}
+
+/** The Web Lock a write or undo run holds on each of its stores, across tabs and workers of the origin. */
+export const storeWriteLock = (storeId: string): string => `evotor-stock-sync:store-write:${storeId.toLowerCase()}`;
+
+const lockManager = (): LockManager | undefined => (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
+
 export class WritebackStateError extends Error {
   override readonly name = 'WritebackStateError';
 }
@@ -228,7 +241,20 @@ export class Writeback {
    * everything: resume later).
    */
   async applyPlan(runId: string, options: ApplyOptions = {}): Promise<RunResult> {
-    return this.withRunLock(runId, () => this.applyLocked(runId, options));
+    return this.withRunLock(runId, async () => {
+      const stores = (await this.mustGetRun(runId)).stores.map((s) => s.storeId);
+      return this.withStoreLocks(stores, () => this.applyLocked(runId, options));
+    });
+  }
+
+  /**
+   * Resolves once no tab holds the write lock of any of these stores (at once when none does, or without Web Locks).
+   * Rejects with the signal's reason when it aborts.
+   */
+  async whenStoresFree(storeIds: readonly string[], signal?: AbortSignal): Promise<void> {
+    const locks = lockManager();
+    if (!locks) return;
+    for (const name of new Set(storeIds.map(storeWriteLock))) await locks.request(name, signal ? { signal } : {}, async () => undefined);
   }
 
   /** Plans the undo (if not yet) and applies it. */
@@ -260,7 +286,7 @@ export class Writeback {
       try {
         results.push(await this.applyPlan(run.id, options));
       } catch (error) {
-        if (error instanceof WritebackBusyError) continue;
+        if (error instanceof WritebackBusyError || error instanceof StoreBusyError) continue;
         throw error;
       }
     }
@@ -359,11 +385,30 @@ export class Writeback {
     return lane;
   }
 
+  /**
+   * One write run per store at a time across tabs: the run's store locks, all or none (taken in name order, so two
+   * runs never wait for each other); StoreBusyError when another holds one. Without Web Locks, runs are not kept
+   * apart (the run lock's checkpoint still stops the same run twice).
+   */
+  private async withStoreLocks<T>(storeIds: readonly string[], fn: () => Promise<T>): Promise<T> {
+    const locks = lockManager();
+    if (!locks) return fn();
+    const names = [...new Set(storeIds.map(storeWriteLock))].sort();
+    const take = (i: number): Promise<T> =>
+      i === names.length
+        ? fn()
+        : locks.request(names[i]!, { ifAvailable: true }, async (lock) => {
+            if (!lock) throw new StoreBusyError(storeIds);
+            return take(i + 1);
+          });
+    return take(0);
+  }
+
   private async withRunLock<T>(runId: string, fn: () => Promise<T>): Promise<T> {
     if (this.active.has(runId)) throw new WritebackBusyError(runId);
     this.active.add(runId);
     try {
-      const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
+      const locks = lockManager();
       if (!locks) return await fn();
       return await locks.request(`evotor-stock-sync:writeback:${runId}`, { ifAvailable: true }, async (lock) => {
         if (!lock) throw new WritebackBusyError(runId);

@@ -214,8 +214,11 @@ export interface CreatePlanInput {
 
 export interface ProgressInfo {
   runId: string;
-  /** guard: looking for new documents; writing; verifying: re-reading the cloud; done. */
-  phase: 'guard' | 'writing' | 'verifying' | 'done';
+  /**
+   * guard: looking for new documents; writing; verifying: re-reading the cloud; done. elsewhere: another tab is
+   * writing these stores (done/total are its figures when it tells them); this run waits and writes nothing.
+   */
+  phase: 'guard' | 'writing' | 'verifying' | 'done' | 'elsewhere';
   /** Products finished (verified, written, mismatch or failed) / products to write in this run. */
   done: number;
   total: number;

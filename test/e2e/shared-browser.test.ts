@@ -1,11 +1,12 @@
 /**
- * The app in one browser profile under pressure (issue 12): the disk fills up in the middle of a pull (item 7).
+ * The app in one browser profile under pressure (issue 12): the disk fills up in the middle of a pull (item 7); two
+ * tabs write one store (item 9).
  * The quota is made small through the DevTools protocol (Storage.overrideQuotaForOrigin), so IndexedDB raises a
  * real QuotaExceededError in the worker; nothing is faked.
  */
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { CDPSession, Page } from 'playwright-core';
-import { APP, TOKEN, cloud, createStore, openBrowser, truth, type E2EBrowser } from './browser.ts';
+import { APP, TOKEN, admin, cloud, createStore, lastSeq, openBrowser, requestLog, truth, type E2EBrowser } from './browser.ts';
 
 let b: E2EBrowser;
 
@@ -59,5 +60,48 @@ describe('a full disk', () => {
     await heading(page, 'Отчёт о записи', 60_000);
     const after = await cloud(storeId);
     for (const [productId, quantity] of Object.entries(expected)) expect(Number(after[productId]), productId).toBe(Number(quantity));
+  });
+});
+
+describe('two tabs on one store', () => {
+  test('one write run per store: the second tab shows the first one writing, then its result; nothing is written twice', async () => {
+    const first = b.page;
+    const second = await b.context.newPage();
+    const { storeId } = await createStore({ seed: 'e2e-two-tabs', name: 'Магазин на Озёрной', products: 30, terminals: 1, days: 30, docsPerDay: 30, endTime: 'now' });
+    const expected = await truth(storeId);
+    await first.goto(`${APP}/#/?token=${TOKEN}`);
+    await first.getByRole('checkbox', { name: /Магазин на Озёрной/ }).check();
+    await first.getByRole('button', { name: 'Загрузить документы и рассчитать остатки' }).click();
+    await first.getByRole('button', { name: 'Проверить результат' }).click({ timeout: 60_000 });
+    await heading(first, 'Проверка остатков');
+    // The second tab finds the pulled result on disk and reviews it too.
+    await second.goto(`${APP}/#/?token=${TOKEN}`);
+    await second.getByRole('checkbox', { name: /Магазин на Озёрной/ }).check();
+    await second.getByRole('button', { name: 'Открыть результат' }).click();
+    await heading(second, 'Проверка остатков');
+    await second.locator('.grid-row .c-name button.name').first().waitFor({ state: 'visible' });
+
+    // Slow writes, so that the second confirmation comes while the first tab writes.
+    await admin('PUT', '/faults', { reset: true, latencyMs: 400, match: `PATCH /stores/${storeId}/products/` });
+    const seq = await lastSeq();
+    try {
+      for (const page of [first, second]) {
+        await page.getByRole('button', { name: 'Записать остатки в Облако…' }).click();
+        await page.getByRole('button', { name: 'Записать остатки', exact: true }).click();
+      }
+      await second.getByText(/записывается в другой вкладке/).first().waitFor({ state: 'visible', timeout: 30_000 });
+      await heading(first, 'Отчёт о записи', 90_000);
+      await heading(second, 'Отчёт о записи', 90_000);
+    } finally {
+      await admin('PUT', '/faults', { reset: true });
+    }
+    const patches = (await requestLog(seq)).filter((e) => e.method === 'PATCH' && e.path.includes(storeId));
+    const perProduct = new Map<string, number>();
+    for (const p of patches) perProduct.set(p.path, (perProduct.get(p.path) ?? 0) + 1);
+    expect(patches.length).toBeGreaterThan(0);
+    expect([...perProduct.entries()].filter(([, n]) => n > 1)).toEqual([]);
+    const after = await cloud(storeId);
+    for (const [productId, quantity] of Object.entries(expected)) expect(Number(after[productId]), productId).toBe(Number(quantity));
+    expect(b.pageErrors).toEqual([]);
   });
 });
