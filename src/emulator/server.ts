@@ -34,6 +34,11 @@ export interface TokenSpec {
   scopes?: string[];
   /** false: every request with this token answers 402. */
   paid?: boolean;
+  /**
+   * The ids of the stores this token's account has: another account's store is neither listed nor found (404), as
+   * the cloud answers for a store of someone else. null or absent: every store.
+   */
+  stores?: string[] | null;
 }
 
 export interface StoreSpec extends Partial<GeneratorOptions> {
@@ -181,7 +186,9 @@ export class EmulatorState {
     if (typeof spec.token !== 'string' || spec.token === '' || /\s/.test(spec.token)) throw new HttpError(400, 'BAD_REQUEST', 'token must be a non-empty string without spaces');
     const scopes = spec.scopes ?? ALL_SCOPES;
     if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string')) throw new HttpError(400, 'BAD_REQUEST', 'scopes must be an array of strings');
-    const state: TokenState = { spec: { token: spec.token, scopes, paid: spec.paid ?? true }, requests: 0 };
+    const stores = spec.stores ?? null;
+    if (stores !== null && (!Array.isArray(stores) || !stores.every((s) => typeof s === 'string'))) throw new HttpError(400, 'BAD_REQUEST', 'stores must be an array of store ids or null');
+    const state: TokenState = { spec: { token: spec.token, scopes, paid: spec.paid ?? true, stores }, requests: 0 };
     this.tokens.set(spec.token, state);
     return state;
   }
@@ -568,9 +575,19 @@ function requireScope(ts: TokenState, scope: string): void {
   }
 }
 
-function storeOr404(state: EmulatorState, id: string): RuntimeStore {
+/** Whether the token's account has this store. */
+function ownsStore(ts: TokenState, id: string): boolean {
+  return ts.spec.stores === null || ts.spec.stores.some((s) => s.toLowerCase() === id.toLowerCase());
+}
+
+/** The token's stores, as the store lists give them. */
+function storesOf(state: EmulatorState, ts: TokenState): RuntimeStore[] {
+  return [...state.stores.values()].filter((s) => ownsStore(ts, s.id));
+}
+
+function storeOr404(state: EmulatorState, id: string, ts: TokenState): RuntimeStore {
   const store = state.store(id);
-  if (!store) throw new HttpError(404, 'NOT_FOUND', `Store ${id} not found`);
+  if (!store || !ownsStore(ts, store.id)) throw new HttpError(404, 'NOT_FOUND', `Store ${id} not found`);
   if (!store.paid) throw new HttpError(402, 'PAYMENT_REQUIRED', 'Payment required: the store has no active subscription');
   return store;
 }
@@ -797,15 +814,15 @@ async function routeV2(state: EmulatorState, ctx: RequestContext, ts: TokenState
   if (a === 'stores') {
     if (n === 1 && method === 'GET') {
       requireScope(ts, 'store:read');
-      return { status: 200, body: { items: [...state.stores.values()].map(v2StoreJson), paging: selfPaging(state, ctx) } };
+      return { status: 200, body: { items: storesOf(state, ts).map(v2StoreJson), paging: selfPaging(state, ctx) } };
     }
     if (storeId === undefined) throw notFound(url);
     if (n === 2 && method === 'GET') {
-      const store = storeOr404(state, storeId);
+      const store = storeOr404(state, storeId, ts);
       requireScope(ts, 'store:read');
       return { status: 200, body: v2StoreJson(store) };
     }
-    const store = storeOr404(state, storeId);
+    const store = storeOr404(state, storeId, ts);
     if (c === 'devices' && n === 3 && method === 'GET') {
       requireScope(ts, 'store:read');
       return { status: 200, body: { items: store.gen.devices.map((dv) => ({ id: dv.id, name: dv.name, store_id: store.id })), paging: selfPaging(state, ctx) } };
@@ -871,18 +888,18 @@ async function routeV1(state: EmulatorState, ctx: RequestContext, ts: TokenState
   // Seen in use by third-party V1 clients (not in the 2017 swagger): lists of stores and devices.
   if (method === 'GET' && url.pathname === '/api/v1/inventories/stores/search') {
     requireScope(ts, 'store:read');
-    return { status: 200, body: [...state.stores.values()].map((s) => ({ uuid: s.id, name: s.name, address: s.gen.address })) };
+    return { status: 200, body: storesOf(state, ts).map((s) => ({ uuid: s.id, name: s.name, address: s.gen.address })) };
   }
   if (method === 'GET' && url.pathname === '/api/v1/inventories/devices/search') {
     requireScope(ts, 'store:read');
     return {
       status: 200,
-      body: [...state.stores.values()].flatMap((s) => s.gen.devices.map((d) => ({ uuid: d.id, name: d.name, storeUuid: s.id }))),
+      body: storesOf(state, ts).flatMap((s) => s.gen.devices.map((d) => ({ uuid: d.id, name: d.name, storeUuid: s.id }))),
     };
   }
   const m = /^\/api\/v1\/inventories\/stores\/([^/]+)\/(documents|products)(\/delete)?$/.exec(url.pathname);
   if (!m) throw notFound(url);
-  const store = storeOr404(state, decodeURIComponent(m[1]!));
+  const store = storeOr404(state, decodeURIComponent(m[1]!), ts);
   const what = m[2];
   if (what === 'documents' && !m[3] && method === 'GET') {
     requireScope(ts, 'document:read');

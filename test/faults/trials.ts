@@ -11,6 +11,13 @@
  * - malformed documents are quarantined and reported: exactly the corrupted ones, their products flagged, every
  *   other product as in the reference.
  * "Data lost" counts documents, products and writes the faulted run lost against the reference; it must be 0.
+ *
+ * Issue 12's kinds of one browser profile: `two-tabs` (two harness pages plan and apply one store at once: one run
+ * writes, the other takes its result; every product written once), `second-account` (another token, whose account
+ * does not have the store, on the same databases: sees no pull, result, run or report; the first account then finds
+ * everything where it was), `write-sales` (sales closed at the terminals during the write: none may be erased; the
+ * cloud must end at the reference less what was sold). `write-sales` is not in the small CI run: it finds a sale made
+ * between the write-back's last new-sales check and a product's PATCH erased (the PATCH sets the pre-sale target).
  */
 import type { Page } from 'playwright-core';
 import type { RunningEmulator } from '../../src/emulator/server.ts';
@@ -27,7 +34,7 @@ import {
 
 export const TRIAL_KINDS = [
   'pull-kill', 'pull-reload', 'pull-storm', 'pull-token', 'malformed', 'write-reload', 'write-kill', 'write-storm', 'write-token',
-  ...MISBEHAVING_KINDS,
+  ...MISBEHAVING_KINDS, 'two-tabs', 'write-sales', 'second-account',
 ] as const;
 export type TrialKind = (typeof TRIAL_KINDS)[number];
 
@@ -523,7 +530,7 @@ async function runTrial(env: Env, kind: TrialKind, index: number, seed: number, 
   const violations: string[] = [];
   let dataLost = 0;
   const stamp = `${index}-${seed}`;
-  const fullPeriod = kind.startsWith('write') || malformedTrial ? true : random() < 0.7;
+  const fullPeriod = kind.startsWith('write') || kind === 'two-tabs' || kind === 'second-account' || malformedTrial ? true : random() < 0.7;
 
   // The uninterrupted reference, clean.
   const refDb = `faults-ref-${stamp}`;
@@ -620,6 +627,12 @@ async function runTrial(env: Env, kind: TrialKind, index: number, seed: number, 
     }
     await env.page.evaluate(() => window.harness.kill());
     await env.page.evaluate((n) => window.harness.deleteDb(n), db);
+  } else if (kind === 'two-tabs') {
+    dataLost += await twoTabsTrial(env, storeId, refDb, reference.rows ?? [], random, faults, violations, checks);
+  } else if (kind === 'second-account') {
+    dataLost += await secondAccountTrial(env, storeId, refDb, reference.rows ?? [], random, faults, violations, checks);
+  } else if (kind === 'write-sales') {
+    dataLost += await salesTrial(env, storeId, refDb, reference.rows ?? [], random, faults, violations, checks);
   } else {
     const r = await writeTrial(env, kind, storeId, refDb, reference.rows ?? [], random, faults, violations, checks);
     dataLost += r;
@@ -647,9 +660,13 @@ function setCloud(env: Env, storeId: string, quantities: Map<string, number | nu
   for (const p of store.products) if (quantities.has(p.id)) p.quantity = quantities.get(p.id) as typeof p.quantity;
 }
 
-async function writeTrial(env: Env, kind: TrialKind, storeId: string, refDb: string, refRows: CompactRow[], random: () => number, faults: Record<string, number>, violations: string[], checks: string[]): Promise<number> {
+/**
+ * A cloud that differs from the result in varied ways (zero, other values, negative, fractional, none), then the
+ * uninterrupted reference write from it, checked against the ground truth: the cloud it leaves and how many writes
+ * it planned. The cloud is set back to the scrambled start for the trial.
+ */
+async function referenceWrite(env: Env, storeId: string, refDb: string, refRows: CompactRow[], random: () => number, violations: string[], checks: string[]) {
   const page = env.page;
-  // A cloud that differs from the result in varied ways: zero, other values, negative, fractional, none.
   const start = cloudOf(env, storeId);
   const scrambled = [0, 7000, -3000, 12_500, 1000, null, 250];
   for (const id of start.keys()) if (random() < 0.8) start.set(id, scrambled[Math.floor(random() * scrambled.length)]!);
@@ -671,9 +688,15 @@ async function writeTrial(env: Env, kind: TrialKind, storeId: string, refDb: str
   checks.push(`the uninterrupted write left the ground truth in the cloud (${resolved.length} products)`);
   await page.evaluate(() => window.harness.kill());
   await page.evaluate((n) => window.harness.deleteDb(n), refJournal);
+  setCloud(env, storeId, start);
+  return { start, expected, planned };
+}
+
+async function writeTrial(env: Env, kind: TrialKind, storeId: string, refDb: string, refRows: CompactRow[], random: () => number, faults: Record<string, number>, violations: string[], checks: string[]): Promise<number> {
+  const page = env.page;
+  const { start, expected, planned } = await referenceWrite(env, storeId, refDb, refRows, random, violations, checks);
 
   // The same plan again from the same cloud, under faults.
-  setCloud(env, storeId, start);
   const journal = `faults-journal-${kind}-${storeId}`;
   const configure = () => page.evaluate((c) => window.harness.configure(c), harnessConfig(env, refDb, true, journal));
   await configure();
@@ -811,4 +834,152 @@ async function writeTrial(env: Env, kind: TrialKind, storeId: string, refDb: str
   await page.evaluate(() => window.harness.kill());
   await page.evaluate((n) => window.harness.deleteDb(n), journal);
   return lost + doubled.length + unfinished.length;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Issue 12: two tabs writing one store, sales made during a write
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Products whose final cloud differs from what it should be (at most 5 named), counted as data lost. */
+function compareCloud(final: Map<string, number | null>, expected: Map<string, number | null>, violations: string[], why: string, detail: (id: string) => string = () => ''): number {
+  let lost = 0;
+  for (const [id, q] of expected) {
+    if (final.get(id) === q) continue;
+    lost++;
+    if (lost <= 5) violations.push(`product ${id}: cloud ${final.get(id)} instead of ${q} (${why}) ${detail(id)}`.trimEnd());
+  }
+  return lost;
+}
+
+/** 200 PATCHes per product of this store since `from` (the proxy's log). */
+function okPatches(env: Env, storeId: string, from: number): Map<string, number> {
+  const ok = new Map<string, number>();
+  for (const p of env.proxy.patches.slice(from)) {
+    if (p.storeId.toUpperCase() === storeId.toUpperCase() && p.status === 200) ok.set(p.productId, (ok.get(p.productId) ?? 0) + 1);
+  }
+  return ok;
+}
+
+/**
+ * Two tabs of one profile (two harness pages, each with its worker, one IndexedDB) plan the same store and apply
+ * at once. One write run per store at a time: the second waits and takes the first one's result, so every product
+ * is written once, and the cloud equals the reference's.
+ */
+async function twoTabsTrial(env: Env, storeId: string, refDb: string, refRows: CompactRow[], random: () => number, faults: Record<string, number>, violations: string[], checks: string[]): Promise<number> {
+  const { expected, planned } = await referenceWrite(env, storeId, refDb, refRows, random, violations, checks);
+  const other = await env.page.context().newPage();
+  try {
+    await other.goto(env.page.url());
+    await other.waitForFunction(() => (window as unknown as { harness?: unknown }).harness !== undefined);
+    const journal = `faults-journal-two-tabs-${storeId}`;
+    const tabs = [env.page, other];
+    for (const tab of tabs) await tab.evaluate((c) => window.harness.configure(c), harnessConfig(env, refDb, false, journal));
+    const plans: string[] = [];
+    for (const tab of tabs) plans.push((await tab.evaluate((id) => window.harness.wPlan(id), storeId)).report.runId);
+    const from = env.proxy.patches.length;
+    // Slow writes, so that the two applies overlap whichever starts first.
+    env.emu.state.setFaults({ latencyMs: 5 + Math.floor(random() * 20), match: 'PATCH' }, true);
+    const outcomes = await Promise.all(tabs.map((tab, i) => tab.evaluate((runId) => window.harness.wApply(runId), plans[i]!)));
+    env.emu.state.setFaults({}, true);
+    faults['two tabs applying one store at once'] = (faults['two tabs applying one store at once'] ?? 0) + 1;
+    for (const [i, o] of outcomes.entries()) if (o.report?.status !== 'completed') violations.push(`tab ${i + 1}: the run ended ${o.report?.status ?? o.error}`);
+    const reported = new Set(outcomes.map((o) => o.report?.runId));
+    if (reported.size !== 1) violations.push(`the tabs report ${reported.size} different runs: one should have waited for the other's`);
+    const ok = okPatches(env, storeId, from);
+    const twice = [...ok].filter(([, n]) => n > 1);
+    for (const [id, n] of twice.slice(0, 5)) violations.push(`product ${id} written ${n} times by two tabs`);
+    faults['writes the second tab did not send again'] = (faults['writes the second tab did not send again'] ?? 0) + Math.max(0, planned - twice.length);
+    const lost = compareCloud(cloudOf(env, storeId), expected, violations, 'uninterrupted run');
+    checks.push(`two tabs: one write run for the store, every product written once, cloud equals the uninterrupted run's for ${expected.size} products`);
+    for (const tab of tabs) await tab.evaluate(() => window.harness.kill());
+    await env.page.evaluate((n) => window.harness.deleteDb(n), journal);
+    return lost + twice.length;
+  } finally {
+    await other.close();
+  }
+}
+
+/**
+ * Sales made at the terminals while a write runs (the emulator closes them now, moving the cloud as a terminal
+ * does). None may be erased: every product ends at the reference's value minus what was sold of it since, the
+ * write-back's guard moving the targets not yet written (evotor-api.md §10: a sale lowers the cloud's quantity).
+ */
+async function salesTrial(env: Env, storeId: string, refDb: string, refRows: CompactRow[], random: () => number, faults: Record<string, number>, violations: string[], checks: string[]): Promise<number> {
+  const page = env.page;
+  const { expected, planned } = await referenceWrite(env, storeId, refDb, refRows, random, violations, checks);
+  const journal = `faults-journal-sales-${storeId}`;
+  await page.evaluate((c) => window.harness.configure(c), harnessConfig(env, refDb, false, journal));
+  const plan = await page.evaluate((id) => window.harness.wPlan(id), storeId);
+  const store = env.emu.state.store(storeId)!;
+  const ids = store.gen.catalogue.products;
+  const sold = new Map<string, number>();
+  const firstPatch = env.proxy.patches.length;
+  const at = new Set(Array.from({ length: 1 + Math.floor(random() * 3) }, () => 1 + Math.floor(random() * Math.max(1, planned - 1))));
+  env.proxy.onPatch = (count) => {
+    if (!at.delete(count - firstPatch)) return;
+    const doc = store.inject({});
+    for (const line of doc.lines) {
+      const id = ids[line.p]!.id;
+      sold.set(id, (sold.get(id) ?? 0) + line.qty);
+    }
+    faults['sales made during the write'] = (faults['sales made during the write'] ?? 0) + 1;
+  };
+  let outcome;
+  try {
+    outcome = await page.evaluate((runId) => window.harness.wApply(runId), plan.report.runId);
+  } finally {
+    env.proxy.onPatch = null;
+  }
+  if (outcome.report?.status !== 'completed') violations.push(`the run ended ${outcome.report?.status ?? outcome.error}`);
+  // Milli in the emulator's cloud (quantities are thousandths there too).
+  const after = new Map([...expected].map(([id, q]) => [id, q === null || !sold.has(id) ? q : q - sold.get(id)!]));
+  const items = new Map((await page.evaluate(([j, id]) => window.harness.wItems(j, id), [journal, plan.report.runId] as const)).map((i) => [i.productId, i]));
+  const lost = compareCloud(cloudOf(env, storeId), after, violations, `uninterrupted run, less the ${sold.size} product(s) sold meanwhile`, (id) =>
+    `sold ${sold.get(id) ?? 0}, journal ${JSON.stringify(items.get(id) ?? null)}`);
+  checks.push(`sales during the write: none erased (${[...sold.values()].length} products sold meanwhile), cloud equals the uninterrupted run's less the sales`);
+  await page.evaluate(() => window.harness.kill());
+  await page.evaluate((n) => window.harness.deleteDb(n), journal);
+  return lost;
+}
+
+/**
+ * A second account in the same profile (another token, whose account lists other stores: the emulator answers 404
+ * for this one). Opened on the same databases after a write of this store, it sees nothing of it: no progress, no
+ * result, no run to resume, report or undo. Then the first account finds everything where it was: nothing deleted.
+ */
+async function secondAccountTrial(env: Env, storeId: string, refDb: string, refRows: CompactRow[], random: () => number, faults: Record<string, number>, violations: string[], checks: string[]): Promise<number> {
+  const page = env.page;
+  await referenceWrite(env, storeId, refDb, refRows, random, violations, checks);
+  const journal = `faults-journal-account-${storeId}`;
+  const mine = harnessConfig(env, refDb, false, journal);
+  await page.evaluate((c) => window.harness.configure(c), mine);
+  const plan = await page.evaluate((id) => window.harness.wPlan(id), storeId);
+  const applied = await page.evaluate((runId) => window.harness.wApply(runId), plan.report.runId);
+  if (applied.report?.status !== 'completed') throw new Error(`the first account's write did not complete: ${applied.error}`);
+  const before = await resultOf(env, storeId);
+
+  const other = `${TOKEN_PREFIX}-other-${storeId}`;
+  env.emu.state.setToken({ token: other, stores: [] });
+  faults['a second account opened the same profile'] = (faults['a second account opened the same profile'] ?? 0) + 1;
+  await page.evaluate((c) => window.harness.configure(c), { ...mine, token: other });
+  const progress = await page.evaluate(() => window.harness.listProgress());
+  if (progress.length > 0) violations.push(`the second account sees ${progress.length} pull(s) of the first: ${progress.map((p) => p.storeId).join(', ')}`);
+  const resumed = await page.evaluate(() => window.harness.wResume());
+  if (resumed.pending.length > 0 || resumed.reports.length > 0) violations.push(`the second account is offered the first one's runs: ${[...resumed.pending, ...resumed.reports.map((r) => r.runId)].join(', ')}`);
+  const shown = await page.evaluate((id) => window.harness.result(id, true).then(() => 'shown', () => 'refused'), storeId);
+  if (shown !== 'refused') violations.push('the second account was shown the first one\'s result');
+  const report = await page.evaluate((runId) => window.harness.wReport(runId).then(() => 'shown', () => 'refused'), plan.report.runId);
+  if (report !== 'refused') violations.push('the second account was shown the first one\'s write report');
+  checks.push('a second account in the same profile sees no pull, result, run or report of the first');
+
+  await page.evaluate((c) => window.harness.configure(c), mine);
+  const after = await resultOf(env, storeId);
+  const lost = compareRows(before.rows ?? [], after.rows ?? [], new Set(), violations);
+  const again = await page.evaluate((runId) => window.harness.wReport(runId), plan.report.runId);
+  if (again.status !== 'completed') violations.push(`the first account's run is ${again.status} after the second account opened the profile`);
+  checks.push(`the first account finds its result (${(after.rows ?? []).length} products) and its run where they were`);
+  env.emu.state.tokens.delete(other);
+  await page.evaluate(() => window.harness.kill());
+  await page.evaluate((n) => window.harness.deleteDb(n), journal);
+  return lost + (again.status === 'completed' ? 0 : 1);
 }
