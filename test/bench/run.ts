@@ -26,13 +26,16 @@ import {
 } from './lib/infra.ts';
 import { minimumPages } from './lib/minimum.ts';
 import { pickSizes, type BenchSize } from './lib/sizes.ts';
+import { runScenarios, scenarioTable, scenarioTargets, type ScenarioResult } from './scenarios.ts';
 
 const TOKEN = 'bench-token';
 const V2_ACCEPT = 'application/vnd.evotor.v2+json';
 const MB = 2 ** 20;
 
 const HELP = `npm run bench -- [options]
-  --sizes small,100k,1m     store sizes to run (default: all three)
+  --sizes small,100k,1m     store sizes to run (default: all three; none: only the store scenarios)
+  --latencies 0,100         ms per request for the store scenarios (default 0,100)
+  --no-scenarios            skip the store scenarios (many sparse stores, never-selling products; vs a naive client)
   --out <file>              JSON output (default bench-results/latest.json)
   --compute-docs <n>        raw documents held in memory for computeStock (default 100000)
   --write-products <n>      products of the write store (default 2600: over two complete windows of writes)
@@ -65,6 +68,8 @@ async function main(): Promise<void> {
       'write-limit': { type: 'string', default: '1000/60' },
       'no-writes': { type: 'boolean', default: false },
       'no-bundle': { type: 'boolean', default: false },
+      'no-scenarios': { type: 'boolean', default: false },
+      latencies: { type: 'string', default: '0,100' },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -101,7 +106,13 @@ async function main(): Promise<void> {
   const results: SizeResult[] = [];
   let writes: WriteResult | null = null;
   let bundle: BundleSizes | null = null;
+  let scenarios: ScenarioResult[] = [];
   try {
+    if (!values['no-scenarios']) {
+      const latencies = String(values.latencies).split(',').map(Number);
+      if (!latencies.every((n) => Number.isFinite(n) && n >= 0)) throw new Error('--latencies must look like 0,100');
+      scenarios = await runScenarios(browser, { latencies, log });
+    }
     for (const size of sizes) results.push(await benchSize(size, { emu, browser, computeDocs }));
     if (!values['no-writes']) writes = await benchWrites(browser, Number(values['write-products']), writeLimit);
   } finally {
@@ -115,13 +126,14 @@ async function main(): Promise<void> {
     bundle = await bundleSizes();
   }
 
-  const targets = evaluateTargets(results, writes, bundle, longTaskSupported);
+  const targets = [...evaluateTargets(results, writes, bundle, longTaskSupported), ...scenarioTargets(scenarios)];
   const report = {
     date: new Date().toISOString(),
     commit: gitCommit(),
     machine: { ...loadAtStart, loadAtEnd: machineLoad(), node: process.version, chromium: await chromiumVersion() },
     durationSeconds: round((performance.now() - began) / 1000),
     sizes: results,
+    scenarios,
     writes,
     bundle,
     targets,
@@ -129,6 +141,7 @@ async function main(): Promise<void> {
   const out = path.resolve(REPO, String(values.out));
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+  if (scenarios.length > 0) console.log(`\nStore scenarios (app / naive):\n${scenarioTable(scenarios).join('\n')}`);
   printTable(results, writes, bundle, targets);
   console.log(`\nJSON: ${path.relative(REPO, out)}; ${report.durationSeconds} s; load ${loadAtStart.load1} at start, ${report.machine.loadAtEnd.load1} at end (${loadAtStart.cores} cores)`);
 }

@@ -15,6 +15,7 @@ import { reviewSummaryOf } from '../../../src/ui/worker-backend.ts';
 import { createSyncBridge, type SyncBridge } from '../../../src/worker/bridge.ts';
 import type { RunReport, StoreProgress, SyncConfig, SyncResult, WriteProgress } from '../../../src/worker/protocol.ts';
 import type { RawFigures, RawRequest } from './raw-worker.ts';
+import { appPull, naivePull } from './scenarios.ts';
 
 declare global {
   interface Window {
@@ -364,6 +365,10 @@ const harness = {
   },
 
   wbLastProgress: () => writeProgress,
+
+  // ----- the store scenarios (issue 15): the app as the UI drives it, and a naive client -----------------------
+  appPull,
+  naivePull,
 };
 
 window.harness = harness;

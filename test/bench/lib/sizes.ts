@@ -27,6 +27,7 @@ export const SIZES: readonly BenchSize[] = [
 
 export function pickSizes(list: string | undefined): BenchSize[] {
   if (!list) return [...SIZES];
+  if (list.trim().toLowerCase() === 'none') return [];
   const names = list.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
   const unknown = names.filter((n) => !SIZES.some((s) => s.name === n));
   if (unknown.length > 0) throw new Error(`unknown size(s) ${unknown.join(', ')}; known: ${SIZES.map((s) => s.name).join(', ')}`);

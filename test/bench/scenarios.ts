@@ -1,0 +1,230 @@
+/**
+ * The store scenarios of `npm run bench` (issue 15): the app as the UI drives it against a naive client, in the same
+ * run, on a fresh emulator each (the default rate limit, documents served 100 per page), at 0 ms and at 100 ms per
+ * request (the emulator's latency fault):
+ *
+ * - "many stores, sparse": 22 small stores created 34 months ago with a handful of documents each (their first days)
+ *   and one store with ~7,200 documents over 6 months;
+ * - "never-selling products": that big store alone; ~300 products, some of which no document ever names.
+ *
+ * Requests are counted from the emulator's log (documents, all, OPTIONS preflights, GET /stores). The floor of a pull
+ * is the fewest document pages that decide every product a document can decide (from the generator's documents),
+ * times the latency, divided by the concurrency the limits allow (the browser's 6 connections per origin; the
+ * default rate limit, 1000 per URI and minute, is not reached by these pulls).
+ */
+import { startEmulator, type RunningEmulator } from '../../src/emulator/server.ts';
+import type { RuntimeStore } from '../../src/emulator/store.ts';
+import type { StoreSpec } from '../../src/emulator/server.ts';
+import { forEachLine } from '../../src/emulator/generator/day.ts';
+import { addMonthsUTC } from '../../src/pull/windows.ts';
+import type { HarnessBrowser } from './lib/infra.ts';
+import type { ScenarioRun } from './harness/scenarios.ts';
+
+const TOKEN = 'bench-scenario-token';
+const PAGE_SIZE = 100;
+/** Chromium's HTTP/1.1 connections per origin: the most requests a page has in flight to the cloud. */
+export const CONNECTIONS = 6;
+const DAY = 86_400_000;
+const DECIDING = new Set(['SELL', 'PAYBACK', 'BUY', 'BUYBACK', 'ACCEPT', 'WRITE_OFF', 'RETURN', 'INVENTORY']);
+
+export interface ScenarioSide {
+  firstReviewMs: number;
+  bigReviewMs: number;
+  allReviewsMs: number;
+  doneMs: number;
+  documentRequests: number;
+  requests: number;
+  preflights: number;
+  storeListRequests: number;
+  deviceListRequests: number;
+  /** Products whose decided quantity differs from the other side's (app side only). */
+  mismatches: number;
+  undecided: number;
+}
+
+export interface ScenarioResult {
+  scenario: string;
+  latencyMs: number;
+  stores: number;
+  documents: number;
+  floorPages: number;
+  floorMs: number | null;
+  app: ScenarioSide;
+  naive: ScenarioSide;
+  /** App time to all reviews over the floor. */
+  floorRatio: number | null;
+}
+
+interface Scenario {
+  name: string;
+  specs(now: number): StoreSpec[];
+}
+
+const bigStore = (): StoreSpec => ({
+  seed: 'scenario-big', products: 300, terminals: 1, months: 6, docsPerDay: 7_200 / (6 * 30.4), endTime: 'now',
+  // Stock came in before any document (as after an import): goods never sold have no document at all.
+  initialStock: 'import', completeInventoryEveryDays: 0, name: 'Большой магазин',
+});
+
+export const SCENARIOS: readonly Scenario[] = [
+  {
+    name: 'many stores, sparse',
+    specs: (now) => [
+      ...Array.from({ length: 22 }, (_, k): StoreSpec => ({
+        seed: `scenario-small-${k}`, products: 6, terminals: 1, days: 2, docsPerDay: 3,
+        endTime: addMonthsUTC(now, -34) + 2 * DAY, completeInventoryEveryDays: 0, name: `Киоск ${k + 1}`,
+      })),
+      bigStore(),
+    ],
+  },
+  { name: 'never-selling products', specs: () => [bigStore()] },
+];
+
+export async function runScenarios(browser: HarnessBrowser, options: { latencies: number[]; log: (line: string) => void }): Promise<ScenarioResult[]> {
+  const results: ScenarioResult[] = [];
+  for (const scenario of SCENARIOS) {
+    for (const latencyMs of options.latencies) {
+      results.push(await runScenario(browser, scenario, latencyMs, options.log));
+    }
+  }
+  return results;
+}
+
+async function runScenario(browser: HarnessBrowser, scenario: Scenario, latencyMs: number, log: (line: string) => void): Promise<ScenarioResult> {
+  const specs = scenario.specs(Date.now());
+  const sides: Partial<Record<'app' | 'naive', { run: ScenarioRun; counts: ReturnType<typeof countRequests> }>> = {};
+  let floorPages = 0;
+  let documents = 0;
+  let bigId = '';
+  for (const side of ['naive', 'app'] as const) {
+    const emu = await startEmulator({ token: TOKEN, storeList: specs, pageSize: PAGE_SIZE, logLimit: 1_000_000, faults: { latencyMs } });
+    try {
+      const stores = [...emu.state.stores.values()];
+      if (side === 'naive') {
+        documents = stores.reduce((sum, s) => sum + s.documentCount, 0);
+        floorPages = stores.reduce((sum, s) => sum + fewestPages(s), 0);
+      }
+      bigId = stores.reduce((a, b) => (b.documentCount > a.documentCount ? b : a)).id;
+      const seq = emu.state.logSeq;
+      const stamp = `${Date.now()}`;
+      const run = side === 'app'
+        ? await browser.page.evaluate((o) => window.harness.appPull(o), {
+          apiBase: emu.url, token: TOKEN, dbName: `scenario-${stamp}`, journalName: `scenario-journal-${stamp}`, timeoutMs: 600_000,
+        })
+        : await browser.page.evaluate((o) => window.harness.naivePull(o), { apiBase: emu.url, token: TOKEN });
+      sides[side] = { run, counts: countRequests(emu, seq) };
+      log(`[${scenario.name} @ ${latencyMs} ms] ${side}: all reviews in ${Math.round(run.totalMs)} ms, ${sides[side]!.counts.documents} document requests`);
+    } finally {
+      await emu.close();
+    }
+  }
+  const naive = sides.naive!;
+  const app = sides.app!;
+  const byStore = new Map(naive.run.stores.map((s) => [s.storeId, s]));
+  let mismatches = 0;
+  for (const s of app.run.stores) {
+    const other = byStore.get(s.storeId)?.quantities ?? {};
+    for (const [id, q] of Object.entries(other)) if (s.quantities[id] !== q) mismatches++;
+  }
+  const side = (x: typeof app, withMismatches: boolean): ScenarioSide => ({
+    firstReviewMs: Math.round(Math.min(...x.run.stores.map((s) => s.reviewMs))),
+    bigReviewMs: Math.round(x.run.stores.find((s) => s.storeId === bigId)?.reviewMs ?? NaN),
+    allReviewsMs: Math.round(Math.max(...x.run.stores.map((s) => s.reviewMs))),
+    doneMs: Math.round(Math.max(...x.run.stores.map((s) => s.doneMs))),
+    documentRequests: x.counts.documents,
+    requests: x.counts.requests,
+    preflights: x.counts.preflights,
+    storeListRequests: x.counts.storeList,
+    deviceListRequests: x.counts.devices,
+    mismatches: withMismatches ? mismatches : 0,
+    undecided: x.run.stores.reduce((sum, s) => sum + s.undecided, 0),
+  });
+  const floorMs = latencyMs > 0 ? Math.round((floorPages * latencyMs) / CONNECTIONS) : null;
+  const appSide = side(app, true);
+  return {
+    scenario: scenario.name, latencyMs, stores: specs.length, documents, floorPages, floorMs,
+    app: appSide, naive: side(naive, false),
+    floorRatio: floorMs ? Math.round((appSide.allReviewsMs / floorMs) * 10) / 10 : null,
+  };
+}
+
+function countRequests(emu: RunningEmulator, since: number) {
+  const entries = emu.state.log.filter((e) => e.seq > since);
+  const api = entries.filter((e) => e.method !== 'OPTIONS');
+  return {
+    requests: api.length,
+    preflights: entries.length - api.length,
+    documents: api.filter((e) => /\/documents$/.test(e.path)).length,
+    storeList: api.filter((e) => e.method === 'GET' && e.path === '/stores').length,
+    devices: api.filter((e) => /\/devices$/.test(e.path)).length,
+  };
+}
+
+/**
+ * The fewest document pages that decide every product some document decides: the documents from the oldest of those
+ * products' newest deciding documents to the end, at PAGE_SIZE per page (at least one page: an empty store is read).
+ */
+function fewestPages(store: RuntimeStore): number {
+  const products = store.gen.catalogue.products;
+  const newest = new Map<string, number>();
+  let completeAt = -Infinity;
+  store.scan(0, { since: 0, until: Number.MAX_SAFE_INTEGER, types: null, device: null }, (doc) => {
+    if (!DECIDING.has(doc.type)) return true;
+    if (doc.type === 'INVENTORY' && doc.complete) completeAt = doc.time;
+    forEachLine(doc, (line) => {
+      const product = line.p >= 0 ? products[line.p] : undefined;
+      if (product?.tracked) newest.set(product.id, doc.time);
+    });
+    return true;
+  });
+  const since = Math.min(...[...newest.values()].map((t) => Math.max(t, completeAt)));
+  let count = 0;
+  store.scan(0, { since: Number.isFinite(since) ? since : 0, until: Number.MAX_SAFE_INTEGER, types: null, device: null }, () => {
+    count++;
+    return true;
+  });
+  return Math.max(1, Math.ceil(count / PAGE_SIZE));
+}
+
+export function scenarioTable(results: readonly ScenarioResult[]): string[] {
+  const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  const head = ['scenario', 'latency', 'first review (app / naive)', 'big store review', 'all reviews', 'document requests', 'all requests', 'preflights', 'GET /stores', 'floor ratio', 'mismatches'];
+  const rows = results.map((r) => [
+    `${r.scenario} (${r.stores} stores, ${r.documents} docs)`, `${r.latencyMs} ms`,
+    `${s(r.app.firstReviewMs)} / ${s(r.naive.firstReviewMs)}`,
+    `${s(r.app.bigReviewMs)} / ${s(r.naive.bigReviewMs)}`,
+    `${s(r.app.allReviewsMs)} / ${s(r.naive.allReviewsMs)}`,
+    `${r.app.documentRequests} / ${r.naive.documentRequests}`,
+    `${r.app.requests} / ${r.naive.requests}`,
+    `${r.app.preflights} / ${r.naive.preflights}`,
+    `${r.app.storeListRequests} / ${r.naive.storeListRequests}`,
+    r.floorRatio === null ? '—' : `${r.floorRatio} (floor ${r.floorPages} pages, ${s(r.floorMs!)})`,
+    `${r.app.mismatches}`,
+  ]);
+  return [head, ...rows].map((cells) => `| ${cells.join(' | ')} |`).flatMap((line, i) => (i === 0 ? [line, `|${head.map(() => ' --- ').join('|')}|`] : [line]));
+}
+
+export interface ScenarioTarget {
+  name: string;
+  target: string;
+  value: string;
+  met: boolean;
+}
+
+export function scenarioTargets(results: readonly ScenarioResult[]): ScenarioTarget[] {
+  const targets: ScenarioTarget[] = [];
+  for (const r of results) {
+    const at = `${r.scenario} @ ${r.latencyMs} ms`;
+    if (r.scenario === 'many stores, sparse') {
+      targets.push({ name: `${at}: first review`, target: '≤ naive', value: `${r.app.firstReviewMs} vs ${r.naive.firstReviewMs} ms`, met: r.app.firstReviewMs <= r.naive.firstReviewMs });
+      targets.push({ name: `${at}: big store's review`, target: '≤ naive', value: `${r.app.bigReviewMs} vs ${r.naive.bigReviewMs} ms`, met: r.app.bigReviewMs <= r.naive.bigReviewMs });
+    }
+    if (r.scenario === 'never-selling products' && r.latencyMs >= 100) {
+      targets.push({ name: `${at}: review`, target: '≤ 0.5 × naive', value: `${r.app.allReviewsMs} vs ${r.naive.allReviewsMs} ms`, met: r.app.allReviewsMs <= 0.5 * r.naive.allReviewsMs });
+    }
+    targets.push({ name: `${at}: document requests`, target: '≤ 1.5 × naive', value: `${r.app.documentRequests} vs ${r.naive.documentRequests}`, met: r.app.documentRequests <= 1.5 * r.naive.documentRequests });
+    targets.push({ name: `${at}: store-list requests`, target: '≤ 1 per start', value: `${r.app.storeListRequests}`, met: r.app.storeListRequests <= 1 });
+    targets.push({ name: `${at}: same stock as naive`, target: '0 products differ', value: `${r.app.mismatches}`, met: r.app.mismatches === 0 });
+  }
+  return targets;
+}
