@@ -45,6 +45,8 @@ export interface DocumentPageWrite {
   expected: CheckpointRecord;
   /** The checkpoint after the page. */
   next: CheckpointRecord;
+  /** Older months a wide window covered, done with its last page (written in the same transaction). */
+  alsoDone?: CheckpointRecord[];
   /** The page's rows: one record per part of the products that has rows (page-rows.ts encodePage). */
   pages: PageRecord[];
   inventories: InventoryRecord[];
@@ -228,6 +230,7 @@ export class LocalStore {
           : record);
       }));
       void tx.objectStore('checkpoints').put(write.next);
+      for (const month of write.alsoDone ?? []) void tx.objectStore('checkpoints').put(month);
       const job = await this.applyJob(tx.objectStore('jobs'), write.storeId, write.updateJob);
       await tx.done;
       return job;

@@ -94,6 +94,11 @@ export interface CheckpointRecord {
   /** Epoch ms: since inclusive, until exclusive (version 4; until was inclusive before). */
   since: number;
   until: number;
+  /**
+   * While a window wider than this month is open on it (its first page committed): the window's start. The window
+   * is [windowSince, until) and covers the older months in that span, which are marked done with it (src/pull).
+   */
+  windowSince?: number;
   updatedAt: number;
 }
 
@@ -154,6 +159,11 @@ export interface JobRecord {
   resultOfferedAt: number | null;
   /** Why documents stopped being fetched before the horizon, if they did. */
   stopReason: 'all-decided' | 'horizon' | null;
+  /**
+   * The widest document window (in months) the cloud accepted after it refused a wider one; absent or null while
+   * none was refused (V2 states no maximum span). Kept so a resumed pull does not ask for the refused size again.
+   */
+  windowLimitMonths?: number | null;
   /** Tracked products, and those decided by the completed months, as of the last commit (for progress after a reload). */
   productsTracked: number;
   productsDecided: number;

@@ -24,7 +24,8 @@ import { addSkipCounts, emptySkipCounts, toProductEvents } from '../stock/events
 import { productKey } from '../stock/order.ts';
 import type { SkipCounts } from '../stock/types.ts';
 import { PRODUCT_QUARANTINE_PREFIX, type StoreComputation } from './computation.ts';
-import { horizonFor, monthWindows } from './windows.ts';
+import type { RequestSlots } from './slots.ts';
+import { coveredSinceOf, grownSpanMs, horizonFor, monthsCovered, monthWindows, nextWindow, openingWindows, planWindow } from './windows.ts';
 
 export const DEFAULT_JOB_OPTIONS: JobOptions = {
   method: 'latest-document',
@@ -49,6 +50,8 @@ export interface PageInfo {
   /** Items on the page (documents or products). */
   items: number;
   monthDone: boolean;
+  /** Months this page completed (a wide window completes several at once). */
+  monthsDone: number;
 }
 
 export interface PullHooks {
@@ -66,6 +69,10 @@ export interface PullContext {
   computation: StoreComputation;
   hooks?: PullHooks;
   now?: () => number;
+  /** The worker's connection budget, shared by every store's pull (slots.ts); none: one request at a time. */
+  slots?: RequestSlots;
+  /** Requests this pull has sent (its priority for the next slot). */
+  requests?: number;
 }
 
 /**
@@ -83,12 +90,24 @@ async function runPull(request: PullRequest, ctx: PullContext, signal: AbortSign
   let job = await prepareJob(request, ctx);
   ctx.hooks?.onJob?.(job);
 
-  // 1. Products: the catalogue decides which lines count, so it comes first.
+  // 1. Products: the catalogue decides which lines count, so it comes first. A fresh V2 pull sends its first two
+  // document windows with them (windows.ts openingWindows); their pages are read once the catalogue is in.
   let cp = await mustCheckpoint(local, storeId, PRODUCTS_PHASE);
+  const early = new Map<string, Promise<RawPage>>();
+  if (client.api === 'v2' && !cp.done) {
+    const months = (await local.listCheckpoints(storeId)).filter((c) => c.month !== PRODUCTS_PHASE).sort(newestFirst);
+    for (const plan of openingWindows(months)) {
+      const window = planWindow(plan);
+      const page = throughSlots(ctx, signal, () => client.documentPage(storeId, { window }, signal));
+      page.catch(() => undefined); // awaited by the documents phase; a failure before it must not go unhandled
+      early.set(windowKey(window), page);
+    }
+  }
   const productTrail = new CursorTrail('listProducts', { pagesBefore: cp.pages, seen: [cp.cursor, ...(cp.recentCursors ?? [])] });
   while (!cp.done) {
     signal.throwIfAborted();
-    const page = await client.productPage(storeId, cp.cursor, signal);
+    const cursor = cp.cursor;
+    const page = await throughSlots(ctx, signal, () => client.productPage(storeId, cursor, signal));
     productTrail.next(page.nextCursor);
     const products: ProductRecord[] = [];
     const quarantine: QuarantineRecord[] = [];
@@ -110,93 +129,16 @@ async function runPull(request: PullRequest, ctx: PullContext, signal: AbortSign
       updateJob: (j) => ({ ...j, productPages: j.productPages + 1, updatedAt: now() }),
     });
     cp = next;
-    ctx.hooks?.onCommit?.(job, { phase: 'products', month: PRODUCTS_PHASE, items: page.items.length, monthDone: next.done });
+    ctx.hooks?.onCommit?.(job, { phase: 'products', month: PRODUCTS_PHASE, items: page.items.length, monthDone: next.done, monthsDone: 0 });
   }
 
   // Resuming: rebuild every row (and so the decided set) from what is on disk, once.
   await computation.load(job, signal);
-  const catalogue = computation.catalogueMap();
 
-  // 2. Documents, newest month first.
-  const months = (await local.listCheckpoints(storeId))
-    .filter((c) => c.month !== PRODUCTS_PHASE)
-    .sort((a, b) => (a.month < b.month ? 1 : -1));
-  let monthsDone = months.filter((m) => m.done).length;
-  let stopReason: JobRecord['stopReason'] = 'horizon';
-  for (const month of months) {
-    if (month.done) continue;
-    if (!job.options.fullPeriod && job.coveredSince !== null && computation.allTrackedDecided()) {
-      stopReason = 'all-decided';
-      break;
-    }
-    let cp: CheckpointRecord = month;
-    // Pages counted since the month began and its latest cursors: a resume keeps both.
-    let trail = new CursorTrail('listDocuments', { pagesBefore: cp.pages, seen: [cp.cursor, ...(cp.recentCursors ?? [])] });
-    let restarts = 0;
-    let prefetched: Promise<RawPage> | null = null;
-    while (!cp.done) {
-      signal.throwIfAborted();
-      let page: RawPage;
-      try {
-        page = await (prefetched ?? client.documentPage(storeId, cp.cursor !== null ? { cursor: cp.cursor } : { window: { since: cp.since, until: cp.until } }, signal));
-      } catch (error) {
-        prefetched = null;
-        // A cursor the server no longer knows (expired after a long pause): start the month again. The computation
-        // keeps one row per (document, product), so pages met again count once; only this restart can fetch a page twice.
-        // Twice at most: a cloud that refuses every cursor it hands out would otherwise restart the month forever.
-        if (cp.cursor !== null && restarts < 2 && isApiError(error) && (error.code === 'bad-request' || error.code === 'not-found')) {
-          restarts++;
-          const restarted = { ...cp, cursor: null, recentCursors: [], updatedAt: now() };
-          await local.putCheckpoint(restarted);
-          cp = restarted;
-          trail = new CursorTrail('listDocuments', { pagesBefore: cp.pages });
-          continue;
-        }
-        throw error;
-      }
-      trail.next(page.nextCursor);
-      // The next page needs only the cursor: fetch it while this one is normalised and committed. Until this
-      // commit lands, neither page is checkpointed, so a crash now refetches both and skips none.
-      prefetched = page.nextCursor === null ? null : client.documentPage(storeId, { cursor: page.nextCursor }, signal);
-      prefetched?.catch(() => undefined); // handled when awaited above; an abort meanwhile must not go unhandled
-      const rows = documentRows(page.items, { storeId, month: cp.month, page: cp.pages, api: client.api, catalogue, at: now() });
-      // Nothing below refers to the raw page, so it is garbage before the commit's await (a page is ~10 MB of objects).
-      const itemCount = page.items.length;
-      const next = advance(cp, page.nextCursor, itemCount, now());
-      const decided = computation.counts();
-      job = await local.commitDocumentPage({
-        storeId, expected: cp, next, inventories: rows.inventories, quarantine: rows.quarantine,
-        pages: encodePage({ storeId, month: cp.month, seq: cp.pages }, rows.rows),
-        unknownProducts: rows.unknownProducts,
-        updateJob: (j) => ({
-          ...j,
-          // As of the previous page: the rows of this one are folded after the commit.
-          productsTracked: decided.tracked,
-          productsDecided: decided.decided,
-          pages: j.pages + 1,
-          documents: j.documents + itemCount,
-          lines: j.lines + rows.rows.length,
-          quarantined: j.quarantined + rows.quarantine.length,
-          skipped: sumSkips(j.skipped, rows.skipped),
-          // Months complete newest first, so a finished month extends the coverage down to its start.
-          coveredSince: next.done ? next.since : j.coveredSince,
-          updatedAt: now(),
-        }),
-      });
-      cp = next;
-      computation.afterPage({ rows: rows.rows, inventories: rows.inventories, quarantine: rows.quarantine });
-      if (next.done) computation.setCoverage(job.coveredSince);
-      ctx.hooks?.onCommit?.(job, { phase: 'documents', month: cp.month, items: itemCount, monthDone: next.done });
-    }
-    monthsDone++;
-    if (job.resultOfferedAt === null && (computation.allTrackedDecided() || monthsDone >= job.options.offerAfterMonths)) {
-      const counts = computation.counts();
-      job = await updateJob(local, storeId, (j) => ({
-        ...j, resultOfferedAt: now(), productsTracked: counts.tracked, productsDecided: counts.decided, updatedAt: now(),
-      }));
-      ctx.hooks?.onJob?.(job);
-    }
-  }
+  // 2. Documents, newest windows first.
+  const documents = await fetchDocuments(job, ctx, signal, early);
+  job = documents.job;
+  const stopReason = documents.stopReason;
 
   // 3. Done: one pass over everything so ledgers and chain checks see the whole fetched history.
   ctx.hooks?.onFinishing?.();
@@ -208,6 +150,232 @@ async function runPull(request: PullRequest, ctx: PullContext, signal: AbortSign
   ctx.hooks?.onJob?.(job);
   return job;
 }
+
+/** Answers to a wide window's first request that mean "ask for less" (V2 states no limit; a proxy may have one). */
+const REFUSED_WINDOW = new Set(['bad-request', 'too-large', 'server-error', 'timeout']);
+
+/**
+ * The result is offered once every product is decided, or once the offer period (`offerAfterMonths`) is read and the
+ * last QUIET_MONTHS decided nothing more (a product no document names must not hold it back), or at twice the period
+ * at the latest; the pull then goes on in the background.
+ */
+export const QUIET_MONTHS = 2;
+
+/** Sends a request through the worker's connection budget, when there is one (fewest requests of this store first). */
+function throughSlots<T>(ctx: PullContext, signal: AbortSignal, send: () => Promise<T>): Promise<T> {
+  const n = (ctx.requests = (ctx.requests ?? 0) + 1);
+  return ctx.slots ? ctx.slots.run(n, send, signal) : send();
+}
+
+/**
+ * Documents, newest first, in windows of whole months (each committed page carries its checkpoint):
+ * - a window that comes back in one page makes the next one wider (windows.ts grownSpan: to the horizon after an
+ *   empty one), so a long empty history is crossed in a few requests; a wide window whose first page is full is
+ *   dropped uncommitted and the months are taken one by one; a refused wide window halves and the width that worked
+ *   is kept on the job (`windowLimitMonths`). V1 keeps one month (its API's limit).
+ * - once a window needs several pages, the next months are fetched side by side, as many as the connection budget
+ *   allows (the slots decide between stores);
+ * - early stop: once every tracked product is decided inside the months done without a gap (coveredSince), no new
+ *   window starts and the ones in flight stop after their current page (what they committed stays; fullPeriod
+ *   reopens them).
+ * Commits are made one at a time, so the job row, the coverage and the computation always agree.
+ */
+async function fetchDocuments(
+  startJob: JobRecord, ctx: PullContext, signal: AbortSignal, early: Map<string, Promise<RawPage>>,
+): Promise<{ job: JobRecord; stopReason: JobRecord['stopReason'] }> {
+  const { local, client, computation } = ctx;
+  const now = ctx.now ?? Date.now;
+  const storeId = startJob.storeId;
+  const catalogue = computation.catalogueMap();
+  let job = startJob;
+  const months = (await local.listCheckpoints(storeId)).filter((c) => c.month !== PRODUCTS_PHASE).sort(newestFirst);
+  const indexOf = new Map(months.map((m, i) => [m.month, i]));
+  const busy = new Set<string>();
+  const growing = client.api === 'v2';
+  let limit = job.windowLimitMonths ?? Number.POSITIVE_INFINITY;
+  /** How long the next window may be (ms); 0: one month. */
+  let span = 0;
+  let dense = false;
+  /** A fresh pull: the newest month and everything older go together (openingWindows). */
+  let opening = growing && months.every((m) => !m.done && m.cursor === null);
+  let fullPage = 0;
+  let stopping = false;
+  let lastDecided = computation.counts().decided;
+  let gainedAt = monthsCovered(months);
+  const maxLanes = ctx.slots?.size ?? 1;
+  let commits: Promise<unknown> = Promise.resolve();
+  const serially = <T>(task: () => Promise<T>): Promise<T> => {
+    const run = commits.then(task);
+    commits = run.catch(() => undefined);
+    return run;
+  };
+  const earlyStop = () => !job.options.fullPeriod && job.coveredSince !== null && computation.allTrackedDecided();
+
+  /** After a commit that completed months: offer the result when its time has come. */
+  const afterCoverage = async () => {
+    const covered = monthsCovered(months);
+    const decided = computation.counts().decided;
+    if (decided > lastDecided) {
+      lastDecided = decided;
+      gainedAt = covered;
+    }
+    if (earlyStop()) stopping = true;
+    const period = job.options.offerAfterMonths;
+    const offer = computation.allTrackedDecided() || (covered >= period && (covered - gainedAt >= QUIET_MONTHS || covered >= 2 * period));
+    if (job.resultOfferedAt === null && offer) {
+      const counts = computation.counts();
+      job = await updateJob(local, storeId, (j) => ({
+        ...j, resultOfferedAt: now(), productsTracked: counts.tracked, productsDecided: counts.decided, updatedAt: now(),
+      }));
+      ctx.hooks?.onJob?.(job);
+    }
+  };
+
+  const fetchWindow = async (head: CheckpointRecord, covered: CheckpointRecord[]): Promise<void> => {
+    const window = [head, ...covered];
+    for (const m of window) busy.add(m.month);
+    try {
+      let cp: CheckpointRecord = covered.length > 0 && head.cursor === null ? { ...head, windowSince: covered.at(-1)!.since } : head;
+      const wide = cp.windowSince !== undefined;
+      let pagesHere = 0;
+      let documentsHere = 0;
+      let prefetched: Promise<RawPage> | null = null;
+      // Pages counted since the window began and its latest cursors: a resume keeps both (a cloud paging in a circle).
+      let trail = new CursorTrail('listDocuments', { pagesBefore: cp.pages, seen: [cp.cursor, ...(cp.recentCursors ?? [])] });
+      let restarts = 0;
+      const fetchPage = (at: CheckpointRecord): Promise<RawPage> => {
+        if (at.cursor !== null) return throughSlots(ctx, signal, () => client.documentPage(storeId, { cursor: at.cursor! }, signal));
+        const window = { since: at.windowSince ?? at.since, until: at.until };
+        const sent = early.get(windowKey(window));
+        early.delete(windowKey(window));
+        return sent ?? throughSlots(ctx, signal, () => client.documentPage(storeId, { window }, signal));
+      };
+      while (!cp.done) {
+        if (stopping) return;
+        signal.throwIfAborted();
+        let page: RawPage;
+        try {
+          page = await (prefetched ?? fetchPage(cp));
+        } catch (error) {
+          prefetched = null;
+          // A cursor the server no longer knows (expired after a long pause): start the window again. The computation
+          // keeps one row per (document, product), so pages met again count once; only this restart can fetch a page twice.
+          // Twice at most: a cloud that refuses every cursor it hands out would otherwise restart the window forever.
+          if (cp.cursor !== null && restarts < 2 && isApiError(error) && (error.code === 'bad-request' || error.code === 'not-found')) {
+            restarts++;
+            const restarted = { ...cp, cursor: null, recentCursors: [], updatedAt: now() };
+            await serially(() => local.putCheckpoint(restarted));
+            cp = restarted;
+            months[indexOf.get(cp.month)!] = cp;
+            trail = new CursorTrail('listDocuments', { pagesBefore: cp.pages });
+            continue;
+          }
+          // A wide window refused: half as wide from now on, remembered on the job.
+          if (cp.cursor === null && wide && pagesHere === 0 && isApiError(error) && REFUSED_WINDOW.has(error.code)) {
+            limit = Math.max(1, Math.floor(window.length / 2));
+            job = await serially(() => updateJob(local, storeId, (j) => ({ ...j, windowLimitMonths: limit, updatedAt: now() })));
+            return;
+          }
+          throw error;
+        }
+        trail.next(page.nextCursor);
+        if (page.nextCursor !== null) {
+          fullPage = Math.max(fullPage, page.items.length);
+          dense = true;
+          // A wide window that fills its first page: its oldest documents come first, so reading it whole could fetch
+          // months an early stop never needs. Drop the page (nothing committed) and take the months one by one.
+          if (wide && cp.cursor === null && pagesHere === 0) {
+            span = 0;
+            return;
+          }
+        }
+        // The next page needs only the cursor: fetch it while this one is normalised and committed. Until this
+        // commit lands, neither page is checkpointed, so a crash now refetches both and skips none.
+        prefetched = page.nextCursor === null || stopping ? null : fetchPage({ ...cp, cursor: page.nextCursor });
+        prefetched?.catch(() => undefined); // handled when awaited above; an abort meanwhile must not go unhandled
+        const rows = documentRows(page.items, { storeId, month: cp.month, page: cp.pages, api: client.api, catalogue, at: now() });
+        // Nothing below refers to the raw page, so it is garbage before the commit's await (a page is ~10 MB of objects).
+        const itemCount = page.items.length;
+        const expected = cp;
+        const next = advance(cp, page.nextCursor, itemCount, now());
+        if (next.done) delete next.windowSince;
+        const alsoDone = next.done ? covered.map((m) => ({ ...months[indexOf.get(m.month)!]!, done: true, cursor: null, updatedAt: now() })) : [];
+        job = await serially(async () => {
+          const decided = computation.counts();
+          // Coverage as it will be once this commit lands (the months of this window done with it).
+          const after = months.map((m) => (m.month === next.month ? next : alsoDone.find((d) => d.month === m.month) ?? m));
+          const committed = await local.commitDocumentPage({
+            storeId, expected, next, alsoDone, inventories: rows.inventories, quarantine: rows.quarantine,
+            pages: encodePage({ storeId, month: expected.month, seq: expected.pages }, rows.rows),
+            unknownProducts: rows.unknownProducts,
+            updateJob: (j) => ({
+              ...j,
+              // As of the previous page: the rows of this one are folded after the commit.
+              productsTracked: decided.tracked,
+              productsDecided: decided.decided,
+              pages: j.pages + 1,
+              documents: j.documents + itemCount,
+              lines: j.lines + rows.rows.length,
+              quarantined: j.quarantined + rows.quarantine.length,
+              skipped: sumSkips(j.skipped, rows.skipped),
+              coveredSince: coveredSinceOf(after),
+              updatedAt: now(),
+            }),
+          });
+          for (const m of [next, ...alsoDone]) months[indexOf.get(m.month)!] = m;
+          computation.afterPage({ rows: rows.rows, inventories: rows.inventories, quarantine: rows.quarantine });
+          if (next.done) computation.setCoverage(committed.coveredSince);
+          job = committed;
+          ctx.hooks?.onCommit?.(committed, { phase: 'documents', month: next.month, items: itemCount, monthDone: next.done, monthsDone: next.done ? window.length : 0 });
+          if (next.done) await afterCoverage();
+          return job;
+        });
+        cp = next;
+        pagesHere++;
+        documentsHere += itemCount;
+      }
+      // The window is done: size the next one by what it held.
+      opening = false;
+      if (pagesHere === 1 && growing) {
+        dense = false;
+        span = grownSpanMs(head.until - window.at(-1)!.since, documentsHere, fullPage);
+      } else if (pagesHere > 1) {
+        span = 0;
+      }
+    } finally {
+      for (const m of window) busy.delete(m.month);
+    }
+  };
+
+  // Windows newest first; several side by side once the months are dense; a failure stops the others.
+  const lanes = new Set<Promise<void>>();
+  let failure: { error: unknown } | null = null;
+  if (earlyStop()) {
+    stopping = true;
+  }
+  for (;;) {
+    while (!stopping && failure === null && lanes.size < (dense ? maxLanes : opening ? 2 : 1)) {
+      const plan = nextWindow(months, busy, opening && lanes.size === 1 ? Number.POSITIVE_INFINITY : growing ? span : 0, limit);
+      if (!plan) break;
+      const lane: Promise<void> = fetchWindow(plan.head, plan.covered)
+        .catch((error: unknown) => {
+          failure ??= { error };
+          stopping = true;
+        })
+        .finally(() => lanes.delete(lane));
+      lanes.add(lane);
+    }
+    if (lanes.size === 0) break;
+    await Promise.race(lanes);
+  }
+  await commits;
+  if (failure) throw (failure as { error: unknown }).error;
+  // Only an early stop leaves months undone without a failure.
+  return { job, stopReason: months.every((m) => m.done) ? 'horizon' : 'all-decided' };
+}
+
+const newestFirst = (a: CheckpointRecord, b: CheckpointRecord) => (a.month < b.month ? 1 : -1);
+const windowKey = (window: { since: number; until: number }) => `${window.since}/${window.until}`;
 
 /** Resumes the stored job when there is one for this API version; otherwise starts a fresh one. */
 async function prepareJob(request: PullRequest, ctx: PullContext): Promise<JobRecord> {

@@ -105,3 +105,89 @@ export function monthWindows(since: number, until: number): MonthWindow[] {
   }
   return windows;
 }
+
+// ----- document windows of more than one month ---------------------------------------------------------------------
+
+/** What the planner needs of a month's checkpoint (local/schema.ts CheckpointRecord). */
+export interface MonthState {
+  month: string;
+  since: number;
+  until: number;
+  done: boolean;
+  cursor: string | null;
+  /** Set while a window wider than this month is open on it: the window is [windowSince, until). */
+  windowSince?: number;
+}
+
+/**
+ * The next window to fetch: the newest month not done and not in flight, and with it the older months that follow it
+ * directly (none done, in flight or begun between them) while the window stays within `spanMs` and `maxMonths`
+ * months. A window already open on its newest month (`windowSince`, after a reload) keeps exactly the months it
+ * covers. Null when nothing is left.
+ */
+export function nextWindow<M extends MonthState>(
+  newestFirst: readonly M[], busy: ReadonlySet<string>, spanMs: number, maxMonths = Number.POSITIVE_INFINITY,
+): { head: M; covered: M[] } | null {
+  const i = newestFirst.findIndex((m) => !m.done && !busy.has(m.month));
+  if (i < 0) return null;
+  const head = newestFirst[i]!;
+  const covered: M[] = [];
+  for (let j = i + 1; j < newestFirst.length; j++) {
+    const m = newestFirst[j]!;
+    const fits = head.windowSince !== undefined ? m.since >= head.windowSince : head.until - m.since <= spanMs && covered.length + 1 < maxMonths;
+    if (!fits || m.done || busy.has(m.month) || m.cursor !== null || m.windowSince !== undefined) break;
+    covered.push(m);
+  }
+  return { head, covered };
+}
+
+/**
+ * The first two windows of a fresh V2 pull, sent together (with the products): the newest month, and everything
+ * older to the horizon. A store with little history is then read in one round trip; when the older part is dense
+ * its first page is full and it is cut back to months (one request lost).
+ */
+export function openingWindows<M extends MonthState>(newestFirst: readonly M[]): { head: M; covered: M[] }[] {
+  const busy = new Set<string>();
+  const plans: { head: M; covered: M[] }[] = [];
+  for (const spanMs of [0, Number.POSITIVE_INFINITY]) {
+    const plan = nextWindow(newestFirst, busy, spanMs);
+    if (!plan) break;
+    for (const m of [plan.head, ...plan.covered]) busy.add(m.month);
+    plans.push(plan);
+  }
+  return plans;
+}
+
+/** The request window of a plan: [since of its oldest month, until of its newest). */
+export function planWindow(plan: { head: MonthState; covered: readonly MonthState[] }): { since: number; until: number } {
+  return { since: plan.head.windowSince ?? (plan.covered.at(-1) ?? plan.head).since, until: plan.head.until };
+}
+
+/**
+ * How long the window after one that came back in a single page may be: long enough to be expected to fill about
+ * half a page at the density just seen, and at least twice as long. An empty window says nothing about density, so
+ * the next one may reach the horizon (V2 states no maximum span; a window that turns out dense is cut back on its
+ * first page, and a refused one halves). `fullPage` is the size of a full page as seen; while none has been seen
+ * (the reference does not state it, evotor-api.md §2 "Page shape and paging") the window only doubles.
+ */
+export function grownSpanMs(windowMs: number, documents: number, fullPage: number): number {
+  if (documents === 0) return Number.POSITIVE_INFINITY;
+  return Math.max(2 * windowMs, (windowMs * fullPage) / (2 * documents));
+}
+
+/** Every document closed at or after this time is in: the since of the newest run of done months; null if none. */
+export function coveredSinceOf(newestFirst: readonly MonthState[]): number | null {
+  let since: number | null = null;
+  for (const m of newestFirst) {
+    if (!m.done) break;
+    since = m.since;
+  }
+  return since;
+}
+
+/** How many months, newest first, are done without a gap. */
+export function monthsCovered(newestFirst: readonly MonthState[]): number {
+  let n = 0;
+  while (n < newestFirst.length && newestFirst[n]!.done) n++;
+  return n;
+}

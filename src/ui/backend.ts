@@ -236,7 +236,11 @@ export type BackendEvent =
   | { type: 'stores-changed' };
 
 export interface SyncBackend {
-  listStores(): Promise<StoreSummary[]>;
+  /**
+   * The stores with their sync state. The cloud's list is read once per start; later calls (after every status
+   * change) reuse it with fresh states, and `refresh: true` (the user's «Обновить») reads it again.
+   */
+  listStores(options?: { refresh?: boolean }): Promise<StoreSummary[]>;
 
   /** Starts (or restarts with new options) a store's pull. Progress arrives as 'pull-progress' events. */
   startPull(storeId: string, options: PullOptions): Promise<void>;

@@ -215,9 +215,9 @@ export function createWorkerBackend(deps: WorkerBackendDeps): SyncBackend {
   }
 
   return {
-    async listStores() {
+    async listStores(options) {
       await ready;
-      const [stores, progress] = await Promise.all([sync.listStores(), progressList()]);
+      const [stores, progress] = await Promise.all([sync.listStores(options?.refresh === true ? { refresh: true } : {}), progressList()]);
       for (const s of stores) storeNames.set(s.id, s.name);
       const byId = new Map(progress.map((p) => [p.storeId, p]));
       return stores.map((s) => summary(s, byId.get(s.id)));

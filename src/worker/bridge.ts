@@ -90,7 +90,7 @@ export function createSyncBridge(options: BridgeOptions = {}): SyncBridge {
       fail(new DOMException('The sync worker was terminated', 'AbortError'));
     },
     configure: (config) => call('configure', config),
-    listStores: () => call('listStores'),
+    listStores: (options) => call('listStores', options),
     listProgress: () => call('listProgress'),
     start: (storeId, startOptions) => call('start', storeId, startOptions),
     pause: (storeId) => call('pause', storeId),

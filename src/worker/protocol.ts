@@ -32,8 +32,16 @@ export interface SyncConfig {
   dbName?: string;
   /** The write-back journal's database name (default 'evotor-stock-sync-journal'; tests use their own). */
   journalName?: string;
-  /** Stores pulled at the same time; the others wait their turn (status 'queued'). Default 3. */
+  /**
+   * Stores pulled at the same time; the others wait their turn (status 'queued'). Default: every store started, since
+   * their requests share the connection budget below, which is the real limit.
+   */
   maxConcurrentStores?: number;
+  /**
+   * Requests in flight to the cloud across every pull (src/pull/slots.ts). Default 6: what a browser keeps per origin
+   * over HTTP/1.1 (more would wait inside the browser, in an order we cannot choose).
+   */
+  connections?: number;
 }
 
 export interface StartOptions extends Partial<JobOptions> {
@@ -176,8 +184,11 @@ export type WriteProgress = ProgressInfo & { kind: RunKind };
 export interface SyncApi {
   /** Must come first (again after a reload: the token is never stored). */
   configure(config: SyncConfig): Promise<void>;
-  /** The stores the token sees (V2 /stores, V1 /stores/search). */
-  listStores(): Promise<StoreInfo[]>;
+  /**
+   * The stores the token sees (V2 /stores, V1 /stores/search): asked of the cloud once per configure, later calls get
+   * that answer; `refresh: true` asks again (the user's explicit refresh).
+   */
+  listStores(options?: { refresh?: boolean }): Promise<StoreInfo[]>;
   /** Progress of every store with a job on disk, e.g. after a reload. */
   listProgress(): Promise<StoreProgress[]>;
   /** Starts (or resumes) a store's pull in the background; resolves once it is queued. */

@@ -16,6 +16,7 @@ import { formatQuantity, parseQuantity } from '../model/quantity.ts';
 import type { ApiVersion } from '../model/types.ts';
 import { StoreComputation, type ProductHistory, type ResultRow } from '../pull/computation.ts';
 import { DEFAULT_JOB_OPTIONS, pullStore, type PageInfo } from '../pull/engine.ts';
+import { RequestSlots } from '../pull/slots.ts';
 import { createWriteback, exportReviewCsv, StoreBusyError, WritebackBusyError, type Writeback } from '../writeback/index.ts';
 import type { CreatePlanStore, ProgressInfo, RunKind, RunReport, RunResult } from '../writeback/types.ts';
 import { planStore } from './plan-input.ts';
@@ -86,6 +87,8 @@ export class SyncService implements SyncApi {
   private local: LocalStore | null = null;
   private dbName: string | undefined;
   private readonly pacer = new RateLimitPacer();
+  /** Every pull's requests share the browser's connections (slots.ts): stores need no limit of their own. */
+  private slots = new RequestSlots();
   private readonly runners = new Map<string, Runner>();
   private readonly queue: string[] = [];
   private readonly lifetime = new AbortController();
@@ -128,23 +131,34 @@ export class SyncService implements SyncApi {
     // The write-back's clients hold the token and base URL of the configuration they were made with.
     await this.closeWriteback();
     this.deviceLists.clear();
+    this.storeList = null;
     this.snapshots.clear();
     this.visible = null;
     this.visibleNow = null;
+    this.slots = new RequestSlots(config.connections ?? undefined);
     this.config = { ...config };
     this.dbName = config.dbName;
     this.local ??= await openLocalStore(config.dbName ? { name: config.dbName } : {});
   }
 
-  /** The cloud's store list; calls made while it is being read share the one request. */
-  listStores(): Promise<StoreInfo[]> {
+  /**
+   * The cloud's stores: asked once per configuration (a start), then again only when `refresh` asks; every other
+   * caller (the screens after each status change, store names, the account's stores) gets the same answer, also
+   * while it is being read. A failed answer is not kept.
+   */
+  listStores(options: { refresh?: boolean } = {}): Promise<StoreInfo[]> {
     this.ready();
-    this.storeList ??= this.readStoreList().finally(() => {
-      this.storeList = null;
-    });
+    if (options?.refresh === true || this.storeList === null) {
+      const reading = this.readStoreList();
+      reading.catch(() => {
+        if (this.storeList === reading) this.storeList = null;
+      });
+      this.storeList = reading;
+    }
     return this.storeList;
   }
 
+  /** The cloud's store list of this configuration (listStores). */
   private storeList: Promise<StoreInfo[]> | null = null;
 
   private async readStoreList(): Promise<StoreInfo[]> {
@@ -647,7 +661,7 @@ export class SyncService implements SyncApi {
   }
 
   private schedule(): void {
-    const limit = this.config?.maxConcurrentStores ?? 3;
+    const limit = this.config?.maxConcurrentStores ?? Number.POSITIVE_INFINITY;
     let active = [...this.runners.values()].filter((r) => r.running).length;
     while (active < limit && this.queue.length > 0) {
       const runner = this.runners.get(this.queue.shift()!);
@@ -678,7 +692,7 @@ export class SyncService implements SyncApi {
     const pull = pullStore(
       { storeId: runner.storeId, storeName: runner.storeName, options, ...(restart ? { restart } : {}) },
       {
-        local, client, computation: runner.computation, now: this.now,
+        local, client, computation: runner.computation, now: this.now, slots: this.slots,
         hooks: {
           onJob: (job) => {
             runner.job = job;
@@ -787,10 +801,8 @@ export class SyncService implements SyncApi {
     if (page.phase === 'documents') {
       runner.samples.push({ at: this.now(), documents: page.items });
       if (runner.samples.length > RATE_WINDOW) runner.samples.shift();
-      if (page.monthDone) {
-        runner.monthsDone++;
-        runner.sessionMonths++;
-      }
+      runner.monthsDone += page.monthsDone;
+      runner.sessionMonths += page.monthsDone;
     }
     this.emit(runner, page.monthDone);
   }

@@ -12,11 +12,11 @@ export interface FakeCloud extends EvotorClient {
 }
 
 export function fakeCloud(products: unknown[], documents: unknown[], pageSize = 3): FakeCloud {
-  const cursors = new Map<string, { items: unknown[]; offset: number }>();
-  let seq = 0;
-  const pageOf = (items: unknown[], offset: number): RawPage => {
-    const next = offset + pageSize < items.length ? `c${++seq}` : null;
-    if (next) cursors.set(next, { items, offset: offset + pageSize });
+  const cursors = new Map<string, { items: unknown[]; offset: number; label: string }>();
+  // A cursor names its query and offset, so the same page has the same cursor in every run (tests compare logs).
+  const pageOf = (items: unknown[], offset: number, label: string): RawPage => {
+    const next = offset + pageSize < items.length ? `${label}+${offset + pageSize}` : null;
+    if (next) cursors.set(next, { items, offset: offset + pageSize, label });
     return { items: items.slice(offset, offset + pageSize), nextCursor: next };
   };
   const cloud: FakeCloud = {
@@ -33,9 +33,9 @@ export function fakeCloud(products: unknown[], documents: unknown[], pageSize = 
       cloud.log.push(`products ${cursor ?? 'first'}`);
       if (cursor) {
         const c = cursors.get(cursor)!;
-        return pageOf(c.items, c.offset);
+        return pageOf(c.items, c.offset, c.label);
       }
-      return pageOf(products, 0);
+      return pageOf(products, 0, 'p');
     },
     async documentPage(_storeId, request: DocumentPageRequest, signal) {
       signal.throwIfAborted();
@@ -45,15 +45,18 @@ export function fakeCloud(products: unknown[], documents: unknown[], pageSize = 
         cloud.log.push(`documents cursor=${request.cursor}`);
         const c = cursors.get(request.cursor);
         if (!c) throw new Error(`unknown cursor ${request.cursor}`);
-        return pageOf(c.items, c.offset);
+        return pageOf(c.items, c.offset, c.label);
       }
       const { since, until } = request.window;
-      cloud.log.push(`documents ${new Date(since).toISOString().slice(0, 7)}`);
+      const month = (t: number) => new Date(t).toISOString().slice(0, 7);
+      const [from, to] = [month(since), month(until - 1)]; // [since, until)
+      const label = from === to ? from : `${from}..${to}`;
+      cloud.log.push(`documents ${label}`);
       const items = documents.filter((d) => {
         const t = parseCloseDate((d as { close_date?: unknown }).close_date);
-        return t === null ? since === Date.UTC(2024, 5, 1) : t >= since && t <= until; // malformed dates land in June
+        return t === null ? since === Date.UTC(2024, 5, 1) : t >= since && t < until; // malformed dates land in June
       });
-      return pageOf(items, 0);
+      return pageOf(items, 0, label);
     },
     async getDocument() {
       return null;
