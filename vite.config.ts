@@ -88,9 +88,10 @@ function cspMeta(mode: string): Plugin {
   return {
     name: 'evotor:csp-meta',
     apply: 'build',
-    transformIndexHtml: () => [
+    // The app's page only: the benchmark's harness page (test/bench/harness) calls an emulator on another port.
+    transformIndexHtml: (_html, ctx) => (ctx.path !== '/index.html' ? [] : [
       { tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: contentSecurityPolicy({ connect: direct }) }, injectTo: 'head-prepend' },
-    ],
+    ]),
   };
 }
 

@@ -160,10 +160,11 @@ export interface JobRecord {
   /** Why documents stopped being fetched before the horizon, if they did. */
   stopReason: 'all-decided' | 'horizon' | null;
   /**
-   * The widest document window (in months) the cloud accepted after it refused a wider one; absent or null while
-   * none was refused (V2 states no maximum span). Kept so a resumed pull does not ask for the refused size again.
+   * The longest document window (ms) to ask for, after the cloud refused a longer one: half the refused length, and
+   * halved again while refused. Absent or null while none was refused (V2 states no maximum span). Kept so a resumed
+   * pull does not ask for a refused length again.
    */
-  windowLimitMonths?: number | null;
+  windowLimitMs?: number | null;
   /** Tracked products, and those decided by the completed months, as of the last commit (for progress after a reload). */
   productsTracked: number;
   productsDecided: number;

@@ -171,8 +171,8 @@ function throughSlots<T>(ctx: PullContext, signal: AbortSignal, send: () => Prom
  * Documents, newest first, in windows of whole months (each committed page carries its checkpoint):
  * - a window that comes back in one page makes the next one wider (windows.ts grownSpan: to the horizon after an
  *   empty one), so a long empty history is crossed in a few requests; a wide window whose first page is full is
- *   dropped uncommitted and the months are taken one by one; a refused wide window halves and the width that worked
- *   is kept on the job (`windowLimitMonths`). V1 keeps one month (its API's limit).
+ *   dropped uncommitted and the months are taken one by one; a refused wide window halves, and the limit is kept on
+ *   the job (`windowLimitMs`). V1 keeps one month (its API's limit).
  * - once a window needs several pages, the next months are fetched side by side, as many as the connection budget
  *   allows (the slots decide between stores);
  * - early stop: once every tracked product is decided inside the months done without a gap (coveredSince), no new
@@ -192,7 +192,7 @@ async function fetchDocuments(
   const indexOf = new Map(months.map((m, i) => [m.month, i]));
   const busy = new Set<string>();
   const growing = client.api === 'v2';
-  let limit = job.windowLimitMonths ?? Number.POSITIVE_INFINITY;
+  let limit = job.windowLimitMs ?? Number.POSITIVE_INFINITY;
   /** How long the next window may be (ms); 0: one month. */
   let span = 0;
   let dense = false;
@@ -270,10 +270,10 @@ async function fetchDocuments(
             trail = new CursorTrail('listDocuments', { pagesBefore: cp.pages });
             continue;
           }
-          // A wide window refused: half as wide from now on, remembered on the job.
+          // A wide window refused: at most half as long from now on, remembered on the job (one month is always asked).
           if (cp.cursor === null && wide && pagesHere === 0 && isApiError(error) && REFUSED_WINDOW.has(error.code)) {
-            limit = Math.max(1, Math.floor(window.length / 2));
-            job = await serially(() => updateJob(local, storeId, (j) => ({ ...j, windowLimitMonths: limit, updatedAt: now() })));
+            limit = Math.min(limit, Math.floor((cp.until - cp.windowSince!) / 2));
+            job = await serially(() => updateJob(local, storeId, (j) => ({ ...j, windowLimitMs: limit, updatedAt: now() })));
             return;
           }
           throw error;
@@ -355,7 +355,7 @@ async function fetchDocuments(
   }
   for (;;) {
     while (!stopping && failure === null && lanes.size < (dense ? maxLanes : opening ? 2 : 1)) {
-      const plan = nextWindow(months, busy, opening && lanes.size === 1 ? Number.POSITIVE_INFINITY : growing ? span : 0, limit);
+      const plan = nextWindow(months, busy, Math.min(limit, opening && lanes.size === 1 ? Number.POSITIVE_INFINITY : growing ? span : 0));
       if (!plan) break;
       const lane: Promise<void> = fetchWindow(plan.head, plan.covered)
         .catch((error: unknown) => {

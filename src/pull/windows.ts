@@ -121,20 +121,17 @@ export interface MonthState {
 
 /**
  * The next window to fetch: the newest month not done and not in flight, and with it the older months that follow it
- * directly (none done, in flight or begun between them) while the window stays within `spanMs` and `maxMonths`
- * months. A window already open on its newest month (`windowSince`, after a reload) keeps exactly the months it
+ * directly (none done, in flight or begun between them) while the window stays within `spanMs`. A window already open on its newest month (`windowSince`, after a reload) keeps exactly the months it
  * covers. Null when nothing is left.
  */
-export function nextWindow<M extends MonthState>(
-  newestFirst: readonly M[], busy: ReadonlySet<string>, spanMs: number, maxMonths = Number.POSITIVE_INFINITY,
-): { head: M; covered: M[] } | null {
+export function nextWindow<M extends MonthState>(newestFirst: readonly M[], busy: ReadonlySet<string>, spanMs: number): { head: M; covered: M[] } | null {
   const i = newestFirst.findIndex((m) => !m.done && !busy.has(m.month));
   if (i < 0) return null;
   const head = newestFirst[i]!;
   const covered: M[] = [];
   for (let j = i + 1; j < newestFirst.length; j++) {
     const m = newestFirst[j]!;
-    const fits = head.windowSince !== undefined ? m.since >= head.windowSince : head.until - m.since <= spanMs && covered.length + 1 < maxMonths;
+    const fits = head.windowSince !== undefined ? m.since >= head.windowSince : head.until - m.since <= spanMs;
     if (!fits || m.done || busy.has(m.month) || m.cursor !== null || m.windowSince !== undefined) break;
     covered.push(m);
   }

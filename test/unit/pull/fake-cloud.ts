@@ -1,5 +1,6 @@
 /** An in-memory Evotor V2 cloud behind the EvotorClient interface, with a request log, for engine tests. */
 import type { DocumentPageRequest, EvotorClient, RawPage, StoreInfo } from '../../../src/api/client.ts';
+import { ApiError } from '../../../src/api/errors.ts';
 import { parseCloseDate } from '../../../src/model/time.ts';
 
 export interface FakeCloud extends EvotorClient {
@@ -9,9 +10,21 @@ export interface FakeCloud extends EvotorClient {
   calls: number;
   /** What listStores answers: the stores this token may see. */
   stores: StoreInfo[];
+  /** Document requests answered at the same time, at most (with `delayMs`). */
+  maxInFlight: number;
+  /** Windows refused as too long (`refuseLongerThanMs`). */
+  refused: number;
 }
 
-export function fakeCloud(products: unknown[], documents: unknown[], pageSize = 3): FakeCloud {
+export interface FakeCloudOptions {
+  /** Each document request takes this long (lets requests overlap). */
+  delayMs?: number;
+  /** A first request whose window is longer than this answers 400, as a proxy with a limit might. */
+  refuseLongerThanMs?: number;
+}
+
+export function fakeCloud(products: unknown[], documents: unknown[], pageSize = 3, options: FakeCloudOptions = {}): FakeCloud {
+  let inFlight = 0;
   const cursors = new Map<string, { items: unknown[]; offset: number; label: string }>();
   // A cursor names its query and offset, so the same page has the same cursor in every run (tests compare logs).
   const pageOf = (items: unknown[], offset: number, label: string): RawPage => {
@@ -24,6 +37,8 @@ export function fakeCloud(products: unknown[], documents: unknown[], pageSize = 
     baseUrl: 'fake://',
     log: [],
     calls: 0,
+    maxInFlight: 0,
+    refused: 0,
     stores: [],
     async listStores() {
       return cloud.stores;
@@ -41,22 +56,13 @@ export function fakeCloud(products: unknown[], documents: unknown[], pageSize = 
       signal.throwIfAborted();
       cloud.calls++;
       if (cloud.failAt && cloud.calls === cloud.failAt.call) throw cloud.failAt.error;
-      if (request.cursor !== undefined) {
-        cloud.log.push(`documents cursor=${request.cursor}`);
-        const c = cursors.get(request.cursor);
-        if (!c) throw new Error(`unknown cursor ${request.cursor}`);
-        return pageOf(c.items, c.offset, c.label);
+      cloud.maxInFlight = Math.max(cloud.maxInFlight, ++inFlight);
+      try {
+        if (options.delayMs) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
+        return answer(request);
+      } finally {
+        inFlight--;
       }
-      const { since, until } = request.window;
-      const month = (t: number) => new Date(t).toISOString().slice(0, 7);
-      const [from, to] = [month(since), month(until - 1)]; // [since, until)
-      const label = from === to ? from : `${from}..${to}`;
-      cloud.log.push(`documents ${label}`);
-      const items = documents.filter((d) => {
-        const t = parseCloseDate((d as { close_date?: unknown }).close_date);
-        return t === null ? since === Date.UTC(2024, 5, 1) : t >= since && t < until; // malformed dates land in June
-      });
-      return pageOf(items, 0, label);
     },
     async getDocument() {
       return null;
@@ -64,6 +70,28 @@ export function fakeCloud(products: unknown[], documents: unknown[], pageSize = 
     async setQuantities() {
       return { products: [], violations: [] };
     },
+  };
+  const answer = (request: DocumentPageRequest): RawPage => {
+    if (request.cursor !== undefined) {
+      cloud.log.push(`documents cursor=${request.cursor}`);
+      const c = cursors.get(request.cursor);
+      if (!c) throw new Error(`unknown cursor ${request.cursor}`);
+      return pageOf(c.items, c.offset, c.label);
+    }
+    const { since, until } = request.window;
+    const month = (t: number) => new Date(t).toISOString().slice(0, 7);
+    const [from, to] = [month(since), month(until - 1)]; // [since, until)
+    const label = from === to ? from : `${from}..${to}`;
+    cloud.log.push(`documents ${label}`);
+    if (options.refuseLongerThanMs !== undefined && until - since > options.refuseLongerThanMs) {
+      cloud.refused++;
+      throw new ApiError({ code: 'bad-request', status: 400, operation: 'listDocuments', message: 'the period is too long' });
+    }
+    const items = documents.filter((d) => {
+      const t = parseCloseDate((d as { close_date?: unknown }).close_date);
+      return t === null ? since === Date.UTC(2024, 5, 1) : t >= since && t < until; // malformed dates land in June
+    });
+    return pageOf(items, 0, label);
   };
   return cloud;
 }

@@ -1,6 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addMonthsUTC, creationDateFromStoreId, horizonFor, monthKey, monthWindows } from '../../../src/pull/windows.ts';
+import {
+  addMonthsUTC, coveredSinceOf, creationDateFromStoreId, grownSpanMs, horizonFor, monthKey, monthsCovered, monthWindows, nextWindow,
+  openingWindows, planWindow, type MonthState,
+} from '../../../src/pull/windows.ts';
 
 const now = Date.UTC(2025, 2, 15, 10, 30);
 
@@ -103,5 +106,47 @@ describe('monthWindows', () => {
         if (i > 0) expect(x.until).toBe(w[i - 1]!.since);
       }
     }));
+  });
+});
+
+describe('wider windows', () => {
+  const month = (key: string, since: number, until: number, extra: Partial<MonthState> = {}): MonthState => ({ month: key, since, until, done: false, cursor: null, ...extra });
+  const months = monthWindows(Date.UTC(2022, 0, 10), Date.UTC(2024, 5, 15)).map((w) => month(w.month, w.since, w.until));
+
+  it('takes the newest free month and the older ones that follow it within the span', () => {
+    expect(nextWindow(months, new Set(), 0)).toEqual({ head: months[0], covered: [] });
+    const wide = nextWindow(months, new Set(), Number.POSITIVE_INFINITY)!;
+    expect(wide.head).toBe(months[0]);
+    expect(wide.covered).toEqual(months.slice(1));
+    expect(planWindow(wide)).toEqual({ since: Date.UTC(2022, 0, 10), until: Date.UTC(2024, 5, 15) });
+    // 70 days from the head's end reach back into April 2024 (the head is June, May is whole).
+    expect(nextWindow(months, new Set(), 70 * 86_400_000)!.covered.map((m) => m.month)).toEqual(['2024-05']);
+  });
+
+  it('stops at a month that is done, in flight or begun, and keeps the months of a window already open', () => {
+    const list = months.map((m, i) => (i === 3 ? { ...m, done: true } : i === 5 ? { ...m, cursor: 'c' } : m));
+    expect(nextWindow(list, new Set(['2024-06']), Number.POSITIVE_INFINITY)!.covered.map((m) => m.month)).toEqual(['2024-04']);
+    expect(nextWindow(list, new Set(['2024-06', '2024-05', '2024-04']), Number.POSITIVE_INFINITY)!.head.month).toBe('2024-02');
+    const open = months.map((m, i) => (i === 1 ? { ...m, cursor: 'c9', windowSince: months[4]!.since } : m));
+    expect(nextWindow(open, new Set(['2024-06']), 0)!.covered.map((m) => m.month)).toEqual(['2024-04', '2024-03', '2024-02']);
+  });
+
+  it('grows a window to the horizon after an empty one, by density after a sparse one, and at least doubles it', () => {
+    const day = 86_400_000;
+    expect(grownSpanMs(30 * day, 0, 100)).toBe(Number.POSITIVE_INFINITY);
+    expect(grownSpanMs(30 * day, 5, 100)).toBe(300 * day); // ~50 documents expected: half a page
+    expect(grownSpanMs(30 * day, 40, 100)).toBe(60 * day);
+    expect(grownSpanMs(30 * day, 5, 0)).toBe(60 * day); // page size not seen yet: only doubles
+  });
+
+  it('opens a fresh pull with the newest month and everything older; coverage is the newest run of done months', () => {
+    const [first, rest] = openingWindows(months);
+    expect(first).toEqual({ head: months[0], covered: [] });
+    expect(rest!.head).toBe(months[1]);
+    expect(rest!.covered).toEqual(months.slice(2));
+    expect(coveredSinceOf(months)).toBeNull();
+    const done = months.map((m, i) => (i === 0 || i === 1 || i === 3 ? { ...m, done: true } : m));
+    expect(coveredSinceOf(done)).toBe(months[1]!.since);
+    expect(monthsCovered(done)).toBe(2);
   });
 });
