@@ -24,8 +24,8 @@ import { addSkipCounts, emptySkipCounts, toProductEvents } from '../stock/events
 import { productKey } from '../stock/order.ts';
 import type { SkipCounts } from '../stock/types.ts';
 import { PRODUCT_QUARANTINE_PREFIX, type StoreComputation } from './computation.ts';
-import type { RequestSlots } from './slots.ts';
-import { coveredSinceOf, grownSpanMs, horizonFor, monthsCovered, monthWindows, nextWindow, openingWindows, planWindow } from './windows.ts';
+import { priorityOf, type RequestSlots } from './slots.ts';
+import { addMonthsUTC, coveredSinceOf, creationDateFromStoreId, grownSpanMs, horizonFor, monthsCovered, monthWindows, nextWindow, openingWindows, planWindow } from './windows.ts';
 
 export const DEFAULT_JOB_OPTIONS: JobOptions = {
   method: 'latest-document',
@@ -42,6 +42,8 @@ export interface PullRequest {
   options?: Partial<JobOptions>;
   /** Drop what was pulled before and start from the current time. */
   restart?: boolean;
+  /** Also fetch this many months before the job's horizon (never before the store existed); the rest is kept. */
+  olderMonths?: number;
 }
 
 export interface PageInfo {
@@ -73,6 +75,8 @@ export interface PullContext {
   slots?: RequestSlots;
   /** Requests this pull has sent (its priority for the next slot). */
   requests?: number;
+  /** The store's place among the stores started (slots.ts priorityOf). */
+  order?: number;
 }
 
 /**
@@ -98,7 +102,7 @@ async function runPull(request: PullRequest, ctx: PullContext, signal: AbortSign
     const months = (await local.listCheckpoints(storeId)).filter((c) => c.month !== PRODUCTS_PHASE).sort(newestFirst);
     for (const plan of openingWindows(months)) {
       const window = planWindow(plan);
-      const page = throughSlots(ctx, signal, () => client.documentPage(storeId, { window }, signal));
+      const page = throughSlots(ctx, signal, () => client.documentPage(storeId, { window }, signal), true);
       page.catch(() => undefined); // awaited by the documents phase; a failure before it must not go unhandled
       early.set(windowKey(window), page);
     }
@@ -107,7 +111,7 @@ async function runPull(request: PullRequest, ctx: PullContext, signal: AbortSign
   while (!cp.done) {
     signal.throwIfAborted();
     const cursor = cp.cursor;
-    const page = await throughSlots(ctx, signal, () => client.productPage(storeId, cursor, signal));
+    const page = await throughSlots(ctx, signal, () => client.productPage(storeId, cursor, signal), cursor === null);
     productTrail.next(page.nextCursor);
     const products: ProductRecord[] = [];
     const quarantine: QuarantineRecord[] = [];
@@ -161,10 +165,13 @@ const REFUSED_WINDOW = new Set(['bad-request', 'too-large', 'server-error', 'tim
  */
 export const QUIET_MONTHS = 2;
 
-/** Sends a request through the worker's connection budget, when there is one (fewest requests of this store first). */
-function throughSlots<T>(ctx: PullContext, signal: AbortSignal, send: () => Promise<T>): Promise<T> {
+/**
+ * Sends a request through the worker's connection budget, when there is one: a store's opening requests first, then
+ * the store with the fewest requests sent (slots.ts priorityOf).
+ */
+function throughSlots<T>(ctx: PullContext, signal: AbortSignal, send: () => Promise<T>, opening = false): Promise<T> {
   const n = (ctx.requests = (ctx.requests ?? 0) + 1);
-  return ctx.slots ? ctx.slots.run(n, send, signal) : send();
+  return ctx.slots ? ctx.slots.run(priorityOf(opening ? 0 : n, ctx.order ?? 0), send, signal) : send();
 }
 
 /**
@@ -377,6 +384,32 @@ async function fetchDocuments(
 const newestFirst = (a: CheckpointRecord, b: CheckpointRecord) => (a.month < b.month ? 1 : -1);
 const windowKey = (window: { since: number; until: number }) => `${window.since}/${window.until}`;
 
+/**
+ * Lays out the months between `months` months before the job's horizon and the horizon (not before the store was
+ * created, nor beyond V1's history); the months loaded stay as they are, so only the older documents are fetched.
+ * Only once every month to the horizon is in (before that, the pull simply goes on). Null when nothing is older.
+ */
+async function addOlderMonths(job: JobRecord, months: number, ctx: PullContext): Promise<{ since: number; source: JobRecord['horizonSource'] } | null> {
+  if (job.horizonSource === 'store-creation' || job.horizonSource === 'v1-history') return null;
+  if (job.coveredSince === null || job.coveredSince > job.horizonSince) return null;
+  const now = (ctx.now ?? Date.now)();
+  const wanted = addMonthsUTC(job.horizonSince, -months);
+  const created = job.api === 'v2' ? creationDateFromStoreId(job.storeId, now) : null;
+  const limit = job.api === 'v1' ? addMonthsUTC(now, -job.options.v1HistoryMonths) : null;
+  const since = Math.max(wanted, created ?? wanted, limit ?? wanted);
+  if (since >= job.horizonSince) return null;
+  const source: JobRecord['horizonSource'] = since === created ? 'store-creation' : since === limit ? 'v1-history' : job.horizonSource;
+  for (const w of monthWindows(since, job.horizonSince)) {
+    const loaded = await ctx.local.getCheckpoint(job.storeId, w.month);
+    // The horizon's own month was loaded from the horizon on: it now also needs [its start, the old horizon). Its
+    // page count goes on, so the new pages never overwrite the loaded ones.
+    await ctx.local.putCheckpoint(loaded
+      ? { ...loaded, since: w.since, until: loaded.since, cursor: null, done: false, updatedAt: now }
+      : { storeId: job.storeId, month: w.month, cursor: null, done: false, pages: 0, documents: 0, since: w.since, until: w.until, updatedAt: now });
+  }
+  return { since, source };
+}
+
 /** Resumes the stored job when there is one for this API version; otherwise starts a fresh one. */
 async function prepareJob(request: PullRequest, ctx: PullContext): Promise<JobRecord> {
   const { local, client } = ctx;
@@ -387,8 +420,11 @@ async function prepareJob(request: PullRequest, ctx: PullContext): Promise<JobRe
     const options = { ...existing.options, ...request.options, horizonMonths: existing.options.horizonMonths };
     // Asking for the whole period after an early stop reopens the remaining months.
     const reopened = existing.status === 'done' && options.fullPeriod && existing.stopReason === 'all-decided';
+    const older = request.olderMonths ? await addOlderMonths(existing, request.olderMonths, ctx) : null;
+    if (older) options.horizonMonths = existing.options.horizonMonths === null ? null : existing.options.horizonMonths + request.olderMonths!;
     const job: JobRecord = {
       ...existing, options, status: 'running', error: null, startedAt: now, updatedAt: now,
+      ...(older ? { horizonSince: older.since, horizonSource: older.source, finishedAt: null, stopReason: null } : {}),
       // A name learnt since (the id is only what is shown while no name is known).
       storeName: request.storeName !== request.storeId ? request.storeName : existing.storeName,
       finishedAt: reopened ? null : existing.finishedAt,

@@ -1,11 +1,21 @@
 /**
  * The requests of every store's pull share one budget of connections (the browser keeps about 6 per origin over
  * HTTP/1.1; more would only queue inside the browser, where we cannot choose the order). A request waits for a slot
- * in order of priority, then arrival: a pull asks with the number of requests it has already made, so every store's
- * first (newest) window goes before a big store's later pages, and a big store then takes every slot left.
- * The cloud's rate limit is kept by the pacer (src/api/pacing.ts), per URI, before each request is sent.
+ * in order of priority, then arrival (see priorityOf): every store's opening requests (its device list, its first
+ * product page, its newest month and the rest of its history) go before any store's later pages, store after store in
+ * the order they were started, so a big store never waits behind the later pages of small ones, and the first store
+ * is ready after a round trip or two. The cloud's rate limit is kept by the pacer (src/api/pacing.ts), per URI,
+ * before each request is sent.
  */
 export const DEFAULT_CONNECTIONS = 6;
+
+/**
+ * A request's place in the queue: `level` 0 for a store's opening requests, then the number of requests its pull has
+ * sent; `order`, the store's place among the stores started (first started, first served on one level).
+ */
+export function priorityOf(level: number, order: number): number {
+  return level * 1_000_000 + order;
+}
 
 interface Waiter {
   priority: number;

@@ -97,6 +97,10 @@ export interface PullProgress {
   error: BackendError | null;
   /** Paused because the page went away mid-pull, not by the user: the app resumes it by itself. */
   interrupted: boolean;
+  /** Documents are loaded from this time on (epoch ms); null before the newest month is in. */
+  loadedSince: number | null;
+  /** Older months exist that were not loaded (a horizon the user set, or the default depth for an undated store). */
+  olderMonths: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -247,6 +251,11 @@ export interface SyncBackend {
   pausePull(storeId: string): Promise<void>;
   /** Continues a paused or interrupted pull exactly where its checkpoint stopped. */
   resumePull(storeId: string): Promise<void>;
+  /**
+   * Undecided products: fetch the months before those loaded (a year more, never before the store existed), keeping
+   * what is loaded; a pull that has not reached its horizon yet just continues.
+   */
+  loadOlderMonths(storeId: string): Promise<void>;
   /** Stops the pull; a result that is already ready is kept (this is how background fetching is stopped). */
   cancelPull(storeId: string): Promise<void>;
   /** The latest progress of every store that has one. */

@@ -329,6 +329,33 @@ export function createAppState(backend: SyncBackend, hooks: AppStateHooks = {}) 
     await Promise.all(storeIds.map((id) => loadRows(id)));
   }
 
+  /** Stores whose result became ready after the review was opened and that it does not show yet (issue 16 item 5). */
+  const readyNotShown = computed(() => {
+    if (screen.value !== 'review') return [];
+    const shown = new Set(reviewStoreIds.value);
+    return readyStoreIds.value.filter((id) => !shown.has(id));
+  });
+
+  /** Adds the stores that became ready to the open review. */
+  async function showReadyStores(): Promise<void> {
+    const more = readyNotShown.value;
+    if (more.length === 0) return;
+    reviewStoreIds.value = [...reviewStoreIds.value, ...more];
+    await Promise.all(more.map((id) => loadRows(id)));
+  }
+
+  /**
+   * Undecided products: fetch the months before the ones loaded (a year more), keeping what is loaded; a pull that
+   * stopped before its horizon simply continues (issue 16 item 11).
+   */
+  async function loadOlderMonths(storeId: string): Promise<void> {
+    try {
+      await backend.loadOlderMonths(storeId);
+    } catch (e) {
+      fail(e, () => void loadOlderMonths(storeId));
+    }
+  }
+
   /** Validates and keeps a typed quantity (null or '' clears it). Returns the parse result for the field. */
   function setManual(key: string, text: string | null): ManualParse | null {
     const row = rowByKey.value.get(key);
@@ -690,6 +717,7 @@ export function createAppState(backend: SyncBackend, hooks: AppStateHooks = {}) 
     fatal: fatal as ReadonlySignal<BackendError | null>,
     cloudReached: cloudReached as ReadonlySignal<boolean>,
     readyStoreIds,
+    readyNotShown,
     reviewStoreIds: reviewStoreIds as ReadonlySignal<readonly string[]>,
     rowsLoading: rowsLoading as ReadonlySignal<ReadonlySet<string>>,
     reviewMeta: reviewMeta as ReadonlySignal<ReadonlyMap<string, ReviewMeta>>,
@@ -725,6 +753,8 @@ export function createAppState(backend: SyncBackend, hooks: AppStateHooks = {}) 
     showStores: () => void (screen.value = 'stores'),
     showProgress: () => void (screen.value = 'progress'),
     openReview,
+    showReadyStores,
+    loadOlderMonths,
     setManual,
     takeLedger,
     setApproved,

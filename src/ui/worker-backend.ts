@@ -105,6 +105,8 @@ export function toPullProgress(p: StoreProgress, options: PullOptions = optionsO
     waiting: p.waiting ? { reason: p.waiting.reason, until: p.waiting.until } : null,
     error: p.error ? toBackendError(p.error) : null,
     interrupted: p.status === 'interrupted',
+    loadedSince: p.coveredSince,
+    olderMonths: p.horizonSource === 'user-horizon' || p.horizonSource === 'fallback' || (p.coveredSince !== null && p.horizonSince !== null && p.coveredSince > p.horizonSince),
   };
 }
 
@@ -256,6 +258,13 @@ export function createWorkerBackend(deps: WorkerBackendDeps): SyncBackend {
     async cancelPull(storeId) {
       await ready;
       await sync.cancel(storeId);
+    },
+    async loadOlderMonths(storeId) {
+      await ready;
+      const p = lastProgress.get(storeId);
+      // Stopped before its horizon: it goes on. Done: a year before the horizon is laid out and fetched.
+      if (p && p.status !== 'done') await sync.resume(storeId);
+      else await sync.start(storeId, { olderMonths: 12 });
     },
     async pullProgress() {
       return (await progressList()).filter((p) => p.status !== 'idle').map((p) => toPullProgress(p, optionsOf(p)));

@@ -48,6 +48,11 @@ export interface StartOptions extends Partial<JobOptions> {
   /** Drop what was pulled before and start from now. */
   restart?: boolean;
   /**
+   * Load this many months before the job's horizon (the review's «Загрузить более старые месяцы»): the months loaded
+   * are kept, only the older ones are fetched. Ignored with `restart`.
+   */
+  olderMonths?: number;
+  /**
    * The store's name for progress. Optional: without it the worker takes the name from the cloud's store list
    * (read once if this worker has not seen it), else shows the store id. Saved with the job.
    */
@@ -103,6 +108,8 @@ export interface StoreProgress {
   snapshotAt: number | null;
   horizonSince: number | null;
   coveredSince: number | null;
+  /** Why the horizon is where it is: the store's creation and V1's history limit leave nothing older to load. */
+  horizonSource: JobRecord['horizonSource'] | null;
   /** The options the job was started with (defaults when there is no job): a reload reviews with the same method. */
   method: StockMethod;
   horizonMonths: number | null;

@@ -16,7 +16,7 @@ import { formatQuantity, parseQuantity } from '../model/quantity.ts';
 import type { ApiVersion } from '../model/types.ts';
 import { StoreComputation, type ProductHistory, type ResultRow } from '../pull/computation.ts';
 import { DEFAULT_JOB_OPTIONS, pullStore, type PageInfo } from '../pull/engine.ts';
-import { RequestSlots } from '../pull/slots.ts';
+import { priorityOf, RequestSlots } from '../pull/slots.ts';
 import { createWriteback, exportReviewCsv, StoreBusyError, WritebackBusyError, type Writeback } from '../writeback/index.ts';
 import type { CreatePlanStore, ProgressInfo, RunKind, RunReport, RunResult } from '../writeback/types.ts';
 import { planStore } from './plan-input.ts';
@@ -76,6 +76,8 @@ interface Runner {
   samples: { at: number; documents: number }[];
   sessionStart: number;
   sessionMonths: number;
+  /** Its place among the stores started (slots.ts priorityOf). */
+  order: number;
   lastEmit: number;
   emitTimer: ReturnType<typeof setTimeout> | null;
 }
@@ -89,6 +91,8 @@ export class SyncService implements SyncApi {
   private readonly pacer = new RateLimitPacer();
   /** Every pull's requests share the browser's connections (slots.ts): stores need no limit of their own. */
   private slots = new RequestSlots();
+  /** Stores started so far: each start's place in the connection budget's queue. */
+  private started = 0;
   private readonly runners = new Map<string, Runner>();
   private readonly queue: string[] = [];
   private readonly lifetime = new AbortController();
@@ -236,6 +240,7 @@ export class SyncService implements SyncApi {
     // Only the fields a job knows: anything else a caller put in the options never reaches the job row.
     runner.options = startOptions(options);
     if (given === null) runner.storeName = (await this.cloudName(storeId)) ?? runner.storeName;
+    runner.order = this.started++;
     void this.deviceList(storeId, this.apiOf(storeId)); // names for the explanations, ready by review time
     runner.status = 'queued';
     runner.error = null;
@@ -567,8 +572,10 @@ export class SyncService implements SyncApi {
     let list = this.deviceLists.get(key);
     if (!list) {
       const client = this.makeClient(api, { retry: { maxRetries: 1, maxNetworkRetries: 1, maxRateLimitRetries: 2 } });
+      const order = this.runners.get(storeId)?.order ?? 0;
+      // One of the store's opening requests: through the connection budget with them (slots.ts).
       list = client.listDevices
-        ? client.listDevices(storeId, this.lifetime.signal).then(
+        ? this.slots.run(priorityOf(0, order), () => client.listDevices!(storeId, this.lifetime.signal)).then(
             (devices): DeviceList => ({ devices }),
             (error: unknown): DeviceList => ({ error: serializeError(error) }),
           )
@@ -635,7 +642,7 @@ export class SyncService implements SyncApi {
       runner = {
         storeId, storeName: storeName ?? storeId, status: 'idle', options: {}, controller: null, intent: null,
         running: null, computation: null, job: null, phase: null, currentMonth: null, monthsDone: 0, monthsTotal: 0,
-        waiting: null, error: null, samples: [], sessionStart: 0, sessionMonths: 0, lastEmit: 0, emitTimer: null,
+        waiting: null, error: null, samples: [], sessionStart: 0, sessionMonths: 0, lastEmit: 0, emitTimer: null, order: 0,
       };
       this.runners.set(storeId, runner);
     } else if (storeName) {
@@ -685,14 +692,14 @@ export class SyncService implements SyncApi {
       runner.computation = new StoreComputation(local, runner.storeId, api);
     }
     const client = this.makeClient(api, { onWait: (info) => this.onWait(runner, info) });
-    const { restart, storeName: _name, ...options } = runner.options;
+    const { restart, olderMonths, storeName: _name, ...options } = runner.options;
     runner.options = {}; // a restart applies to this launch only, not to a later resume
     this.emit(runner, true);
 
     const pull = pullStore(
-      { storeId: runner.storeId, storeName: runner.storeName, options, ...(restart ? { restart } : {}) },
+      { storeId: runner.storeId, storeName: runner.storeName, options, ...(restart ? { restart } : {}), ...(olderMonths ? { olderMonths } : {}) },
       {
-        local, client, computation: runner.computation, now: this.now, slots: this.slots,
+        local, client, computation: runner.computation, now: this.now, slots: this.slots, order: runner.order,
         hooks: {
           onJob: (job) => {
             runner.job = job;
@@ -873,6 +880,7 @@ export class SyncService implements SyncApi {
       snapshotAt: job?.snapshotAt ?? null,
       horizonSince: job?.horizonSince ?? null,
       coveredSince: job?.coveredSince ?? null,
+      horizonSource: job?.horizonSource ?? null,
       method: job?.options.method ?? DEFAULT_JOB_OPTIONS.method,
       horizonMonths: job?.options.horizonMonths ?? null,
       fullPeriod: job?.options.fullPeriod ?? DEFAULT_JOB_OPTIONS.fullPeriod,
@@ -908,6 +916,9 @@ function startOptions(options: StartOptions): StartOptions {
   const out: StartOptions = {};
   if (options === null || typeof options !== 'object') return out;
   if (options.restart === true) out.restart = true;
+  if (typeof options.olderMonths === 'number' && Number.isInteger(options.olderMonths) && options.olderMonths > 0 && options.olderMonths <= 120) {
+    out.olderMonths = options.olderMonths;
+  }
   if (typeof options.fullPeriod === 'boolean') out.fullPeriod = options.fullPeriod;
   if (options.method === 'latest-document' || options.method === 'ledger') out.method = options.method;
   if (options.horizonMonths === null || (typeof options.horizonMonths === 'number' && options.horizonMonths > 0)) out.horizonMonths = options.horizonMonths;

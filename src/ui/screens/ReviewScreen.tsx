@@ -5,7 +5,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { useAppState } from '../context.ts';
 import { saveFile } from '../download.ts';
-import { formatMonth, formatQty, formatSignedQty, lang, t, tn } from '../i18n.ts';
+import { formatDate, formatMonth, formatQty, formatSignedQty, lang, t, tn } from '../i18n.ts';
 import { difference, effectiveQuantity, STATUS_FILTERS, takesLedger, type StatusFilter, type ViewRow } from '../review-model.ts';
 import { explainRow } from '../explain.ts';
 import { fillPrintTable, printOnDemand, type PrintColumn } from '../print.ts';
@@ -80,6 +80,54 @@ function BackgroundNotice() {
           </button>
         </p>
       ))}
+    </div>
+  );
+}
+
+/** Stores that became ready after this review was opened (issue 16 item 5). */
+function MoreReadyNotice() {
+  const s = useAppState();
+  const more = s.readyNotShown.value.length;
+  if (more === 0) return null;
+  return (
+    <div class="notice notice-info more-ready" role="status">
+      <p>
+        {tn('review.moreReady', more)} —{' '}
+        <button type="button" class="button small" onClick={() => void s.showReadyStores()}>
+          {t('review.moreReadyShow')}
+        </button>
+      </p>
+    </div>
+  );
+}
+
+/**
+ * Products no loaded document names: how deep the documents were read, and older months when there are any
+ * (issue 16 item 11).
+ */
+function NoDocumentsNotice() {
+  const s = useAppState();
+  const progress = s.progress.value;
+  const undecided = new Map<string, number>();
+  for (const r of s.allRows.value) if (r.status === 'undecided') undecided.set(r.row.storeId, (undecided.get(r.row.storeId) ?? 0) + 1);
+  const stores = s.reviewStoreIds.value.filter((id) => (undecided.get(id) ?? 0) > 0 && progress.get(id)?.loadedSince != null);
+  if (stores.length === 0) return null;
+  return (
+    <div class="notice notice-info no-documents" role="status" aria-label={t('review.noDocuments')}>
+      {stores.map((id) => {
+        const p = progress.get(id)!;
+        const loading = p.phase === 'background' || p.phase === 'documents';
+        return (
+          <p key={id}>
+            {t('review.noDocumentsLoaded', { store: s.storeName(id), count: tn('count.products', undecided.get(id)!), date: formatDate(p.loadedSince!, null) })}{' '}
+            {loading ? t('review.noDocumentsLoading') : p.olderMonths ? (
+              <button type="button" class="button small" onClick={() => void s.loadOlderMonths(id)}>
+                {t('review.loadOlder')}
+              </button>
+            ) : t('review.noDocumentsAll')}
+          </p>
+        );
+      })}
     </div>
   );
 }
@@ -211,6 +259,8 @@ export function ReviewScreen() {
         </button>
       </div>
       <BackgroundNotice />
+      <MoreReadyNotice />
+      <NoDocumentsNotice />
       {loading ? (
         <p role="status">{t('review.loading')}</p>
       ) : (

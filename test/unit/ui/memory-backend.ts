@@ -78,7 +78,8 @@ export function progress(storeId: string, over: Partial<PullProgress> = {}): Pul
   return {
     storeId, storeName: null, phase: 'documents', options: { method: 'latest-document', horizonMonths: null, fullPeriod: false },
     monthsDone: 3, monthsTotal: 36, currentMonth: '2025-01', pages: 12, documents: 3456, productsTotal: 100,
-    productsDecided: 40, etaMs: 5 * 60_000, resultReady: false, stopReason: null, waiting: null, error: null, interrupted: false, ...over,
+    productsDecided: 40, etaMs: 5 * 60_000, resultReady: false, stopReason: null, waiting: null, error: null, interrupted: false,
+    loadedSince: null, olderMonths: false, ...over,
   };
 }
 
@@ -153,6 +154,9 @@ export class MemoryBackend implements SyncBackend {
   }
   async cancelPull(storeId: string): Promise<void> {
     this.record('cancelPull', [storeId]);
+  }
+  async loadOlderMonths(storeId: string): Promise<void> {
+    this.record('loadOlderMonths', [storeId]);
   }
   async pullProgress(): Promise<PullProgress[]> {
     this.record('pullProgress', []);

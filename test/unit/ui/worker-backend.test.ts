@@ -21,7 +21,7 @@ function sp(over: Partial<StoreProgress> = {}): StoreProgress {
     storeId: STORE, storeName: 'Ленина', api: 'v2', status: 'running', phase: 'documents', currentMonth: '2025-02', monthsDone: 2,
     monthsTotal: 72, pages: 10, productPages: 2, documents: 5000, quarantined: 0, productsDecided: 90, productsTracked: 100,
     resultReady: false, background: false, stopReason: null, documentsPerSecond: 300, etaMs: 60_000, waiting: null, error: null,
-    resultVersion: 1, snapshotAt: 1_700_000_000_000, horizonSince: null, coveredSince: null,
+    resultVersion: 1, snapshotAt: 1_700_000_000_000, horizonSince: null, coveredSince: null, horizonSource: null,
     method: 'latest-document', horizonMonths: null, fullPeriod: false, updatedAt: 1_700_000_100_000, ...over,
   };
 }
