@@ -280,6 +280,7 @@ async function fetchDocuments(
           // A wide window refused: at most half as long from now on, remembered on the job (one month is always asked).
           if (cp.cursor === null && wide && pagesHere === 0 && isApiError(error) && REFUSED_WINDOW.has(error.code)) {
             limit = Math.min(limit, Math.floor((cp.until - cp.windowSince!) / 2));
+            opening = false;
             job = await serially(() => updateJob(local, storeId, (j) => ({ ...j, windowLimitMs: limit, updatedAt: now() })));
             return;
           }
@@ -293,6 +294,7 @@ async function fetchDocuments(
           // months an early stop never needs. Drop the page (nothing committed) and take the months one by one.
           if (wide && cp.cursor === null && pagesHere === 0) {
             span = 0;
+            opening = false;
             return;
           }
         }

@@ -79,9 +79,12 @@ export function fakeCloud(products: unknown[], documents: unknown[], pageSize = 
       return pageOf(c.items, c.offset, c.label);
     }
     const { since, until } = request.window;
+    // [since, until): the months it spans; a start that is not the 1st of a month is logged with its day.
     const month = (t: number) => new Date(t).toISOString().slice(0, 7);
-    const [from, to] = [month(since), month(until - 1)]; // [since, until)
-    const label = from === to ? from : `${from}..${to}`;
+    const start = new Date(since).toISOString();
+    const from = /-01T00:00:00\.000Z$/.test(start) ? month(since) : start.slice(0, 10);
+    const to = month(until - 1);
+    const label = from.startsWith(to) ? from : `${from}..${to}`;
     cloud.log.push(`documents ${label}`);
     if (options.refuseLongerThanMs !== undefined && until - since > options.refuseLongerThanMs) {
       cloud.refused++;

@@ -47,7 +47,7 @@ describe('long, sparse histories', () => {
     const local = await openLocalStore({ name: 'kiosk' });
     const { job, result } = await pull(local, cloud, OLD);
     // Month by month this was 35 requests: the newest month and everything older go together.
-    expect(cloud.log.filter((l) => l.startsWith('documents'))).toEqual(['documents 2024-06', 'documents 2021-08..2024-05']);
+    expect(cloud.log.filter((l) => l.startsWith('documents'))).toEqual(['documents 2024-06', 'documents 2021-08-15..2024-05']);
     expect(job).toMatchObject({ status: 'done', stopReason: 'horizon', coveredSince: Date.UTC(2021, 7, 15), documents: 4 });
     expect(stock(result)).toEqual(stock({ rows: rows(products, documents) }));
     // Every month is checkpointed done (months stay the unit); the wide window left no open window behind.
@@ -129,6 +129,27 @@ describe('long, sparse histories', () => {
     expect(offers[0]).toBeLessThanOrEqual(Date.UTC(2023, 10, 1));
     expect(offers[0]).toBeGreaterThan(Date.UTC(2023, 3, 15));
     expect(job.coveredSince).toBe(Date.UTC(2023, 3, 15));
+    local.close();
+  });
+});
+
+describe('older months for undecided products', () => {
+  it('loads the months before the horizon without fetching the loaded ones again, and the result is the whole history\'s', async () => {
+    const store = littleStore(8, 11);
+    const cloud = fakeCloud(store.products, store.documents, 4);
+    const local = await openLocalStore({ name: 'older' });
+    const first = await pull(local, cloud, YOUNG, { options: { fullPeriod: true, horizonMonths: 3 } });
+    expect(first.job).toMatchObject({ horizonSource: 'user-horizon', horizonSince: Date.UTC(2024, 2, 15, 12), status: 'done' });
+    const before = new Set(cloud.log);
+    const sent = cloud.log.length;
+    const { job, result } = await pull(local, cloud, YOUNG, { olderMonths: 3, options: { fullPeriod: true } });
+    // Back to the store's creation (1 January: less than three months older), every document once.
+    expect(job).toMatchObject({ horizonSource: 'store-creation', horizonSince: Date.UTC(2024, 0, 1), coveredSince: Date.UTC(2024, 0, 1), status: 'done' });
+    expect(job.documents).toBe(store.documents.length);
+    const later = cloud.log.slice(sent).filter((l) => l.startsWith('documents'));
+    expect(later.filter((l) => before.has(l))).toEqual([]);
+    expect(later.filter((l) => /^documents 2024-0[4-6]/.test(l))).toEqual([]);
+    expect(stock(result)).toEqual(stock({ rows: rows(store.products, store.documents) }));
     local.close();
   });
 });

@@ -104,6 +104,26 @@ describe('SyncService', () => {
     expect(events.some((e) => e.storeId === A && e.phase === 'documents' && e.currentMonth !== null)).toBe(true);
   });
 
+  it('asks the cloud for the store list once per configure, however often it is listed, and again on refresh', async () => {
+    const { service, cloud } = setup();
+    let asked = 0;
+    const list = cloud.listStores.bind(cloud);
+    cloud.listStores = (signal) => {
+      asked++;
+      return list(signal);
+    };
+    await service.configure({ api: 'v2', token: TOKEN, dbName: 'list' });
+    // The screens list the stores after every status change; starting stores reads their names too.
+    await Promise.all([service.listStores(), service.listStores(), service.start(A, {}), service.start(B, {})]);
+    for (let i = 0; i < 5; i++) await service.listStores();
+    expect(asked).toBe(1);
+    await service.listStores({ refresh: true });
+    expect(asked).toBe(2);
+    await service.configure({ api: 'v2', token: TOKEN, dbName: 'list' });
+    await service.listStores();
+    expect(asked).toBe(3);
+  });
+
   it('marks a job cut off by a reload as interrupted, and resumes it in a new service', async () => {
     const first = setup();
     await first.service.configure({ api: 'v2', token: TOKEN, dbName: 'reload' });
