@@ -346,8 +346,10 @@ async function fetchDocuments(
       // The window is done: size the next one by what it held.
       opening = false;
       if (pagesHere === 1 && growing) {
-        dense = false;
         span = grownSpanMs(head.until - window.at(-1)!.since, documentsHere, fullPage);
+        // Dense per day even in one page (the newest month may be a day old): the next windows are single months,
+        // which need not wait for each other. Sparse: the next one waits to be sized by this one's answer.
+        dense = span < LONGEST_MONTH_MS;
       } else if (pagesHere > 1) {
         span = 0;
       }
@@ -383,6 +385,7 @@ async function fetchDocuments(
   return { job, stopReason: months.every((m) => m.done) ? 'horizon' : 'all-decided' };
 }
 
+const LONGEST_MONTH_MS = 31 * 86_400_000;
 const newestFirst = (a: CheckpointRecord, b: CheckpointRecord) => (a.month < b.month ? 1 : -1);
 const windowKey = (window: { since: number; until: number }) => `${window.since}/${window.until}`;
 

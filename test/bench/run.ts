@@ -111,7 +111,7 @@ async function main(): Promise<void> {
     if (!values['no-scenarios']) {
       const latencies = String(values.latencies).split(',').map(Number);
       if (!latencies.every((n) => Number.isFinite(n) && n >= 0)) throw new Error('--latencies must look like 0,100');
-      scenarios = await runScenarios(browser, { latencies, log });
+      scenarios = await runScenarios(browser, server, { latencies, log });
     }
     for (const size of sizes) results.push(await benchSize(size, { emu, browser, computeDocs }));
     if (!values['no-writes']) writes = await benchWrites(browser, Number(values['write-products']), writeLimit);

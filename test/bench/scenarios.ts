@@ -17,7 +17,7 @@ import type { RuntimeStore } from '../../src/emulator/store.ts';
 import type { StoreSpec } from '../../src/emulator/server.ts';
 import { forEachLine } from '../../src/emulator/generator/day.ts';
 import { addMonthsUTC } from '../../src/pull/windows.ts';
-import type { HarnessBrowser } from './lib/infra.ts';
+import { PASS_THROUGH, type HarnessBrowser, type StaticServer } from './lib/infra.ts';
 import type { ScenarioRun } from './harness/scenarios.ts';
 
 const TOKEN = 'bench-scenario-token';
@@ -51,6 +51,8 @@ export interface ScenarioResult {
   floorMs: number | null;
   app: ScenarioSide;
   naive: ScenarioSide;
+  /** The app through the same-origin pass-through (as deployed): what it pays without preflights. */
+  sameOrigin: ScenarioSide;
   /** App time to all reviews over the floor. */
   floorRatio: number | null;
 }
@@ -80,24 +82,30 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: 'never-selling products', specs: () => [bigStore()] },
 ];
 
-export async function runScenarios(browser: HarnessBrowser, options: { latencies: number[]; log: (line: string) => void }): Promise<ScenarioResult[]> {
+export async function runScenarios(
+  browser: HarnessBrowser, server: StaticServer, options: { latencies: number[]; log: (line: string) => void },
+): Promise<ScenarioResult[]> {
   const results: ScenarioResult[] = [];
   for (const scenario of SCENARIOS) {
     for (const latencyMs of options.latencies) {
-      results.push(await runScenario(browser, scenario, latencyMs, options.log));
+      results.push(await runScenario(browser, server, scenario, latencyMs, options.log));
     }
   }
   return results;
 }
 
-async function runScenario(browser: HarnessBrowser, scenario: Scenario, latencyMs: number, log: (line: string) => void): Promise<ScenarioResult> {
+type Side = 'naive' | 'app' | 'same-origin';
+
+async function runScenario(browser: HarnessBrowser, server: StaticServer, scenario: Scenario, latencyMs: number, log: (line: string) => void): Promise<ScenarioResult> {
   const specs = scenario.specs(Date.now());
-  const sides: Partial<Record<'app' | 'naive', { run: ScenarioRun; counts: ReturnType<typeof countRequests> }>> = {};
+  const sides: Partial<Record<Side, { run: ScenarioRun; counts: ReturnType<typeof countRequests> }>> = {};
   let floorPages = 0;
   let documents = 0;
   let bigId = '';
-  for (const side of ['naive', 'app'] as const) {
+  for (const side of ['naive', 'app', 'same-origin'] as const) {
     const emu = await startEmulator({ token: TOKEN, storeList: specs, pageSize: PAGE_SIZE, logLimit: 1_000_000, faults: { latencyMs } });
+    // The app as deployed (deploy/): the cloud through the page's own origin, so no request needs a preflight.
+    server.passThroughTo(side === 'same-origin' ? emu.url : null);
     try {
       const stores = [...emu.state.stores.values()];
       if (side === 'naive') {
@@ -107,9 +115,10 @@ async function runScenario(browser: HarnessBrowser, scenario: Scenario, latencyM
       bigId = stores.reduce((a, b) => (b.documentCount > a.documentCount ? b : a)).id;
       const seq = emu.state.logSeq;
       const stamp = `${Date.now()}`;
-      const run = side === 'app'
+      const run = side !== 'naive'
         ? await browser.page.evaluate((o) => window.harness.appPull(o), {
-          apiBase: emu.url, token: TOKEN, dbName: `scenario-${stamp}`, journalName: `scenario-journal-${stamp}`, timeoutMs: 600_000,
+          apiBase: side === 'app' ? emu.url : `${server.url}${PASS_THROUGH}`, token: TOKEN,
+          dbName: `scenario-${stamp}`, journalName: `scenario-journal-${stamp}`, timeoutMs: 600_000,
         })
         : await browser.page.evaluate((o) => window.harness.naivePull(o), { apiBase: emu.url, token: TOKEN });
       sides[side] = { run, counts: countRequests(emu, seq) };
@@ -118,8 +127,10 @@ async function runScenario(browser: HarnessBrowser, scenario: Scenario, latencyM
       await emu.close();
     }
   }
+  server.passThroughTo(null);
   const naive = sides.naive!;
   const app = sides.app!;
+  const sameOrigin = sides['same-origin']!;
   const byStore = new Map(naive.run.stores.map((s) => [s.storeId, s]));
   let mismatches = 0;
   for (const s of app.run.stores) {
@@ -143,7 +154,7 @@ async function runScenario(browser: HarnessBrowser, scenario: Scenario, latencyM
   const appSide = side(app, true);
   return {
     scenario: scenario.name, latencyMs, stores: specs.length, documents, floorPages, floorMs,
-    app: appSide, naive: side(naive, false),
+    app: appSide, naive: side(naive, false), sameOrigin: side(sameOrigin, false),
     floorRatio: floorMs ? Math.round((appSide.allReviewsMs / floorMs) * 10) / 10 : null,
   };
 }
@@ -188,7 +199,7 @@ function fewestPages(store: RuntimeStore): number {
 
 export function scenarioTable(results: readonly ScenarioResult[]): string[] {
   const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-  const head = ['scenario', 'latency', 'first review (app / naive)', 'big store review', 'all reviews', 'document requests', 'all requests', 'preflights', 'GET /stores', 'floor ratio', 'mismatches'];
+  const head = ['scenario', 'latency', 'first review (app / naive)', 'big store review', 'all reviews', 'document requests', 'all requests', 'preflights (app / same-origin app / naive)', 'all reviews, same-origin app', 'GET /stores', 'floor ratio', 'mismatches'];
   const rows = results.map((r) => [
     `${r.scenario} (${r.stores} stores, ${r.documents} docs)`, `${r.latencyMs} ms`,
     `${s(r.app.firstReviewMs)} / ${s(r.naive.firstReviewMs)}`,
@@ -196,7 +207,8 @@ export function scenarioTable(results: readonly ScenarioResult[]): string[] {
     `${s(r.app.allReviewsMs)} / ${s(r.naive.allReviewsMs)}`,
     `${r.app.documentRequests} / ${r.naive.documentRequests}`,
     `${r.app.requests} / ${r.naive.requests}`,
-    `${r.app.preflights} / ${r.naive.preflights}`,
+    `${r.app.preflights} / ${r.sameOrigin.preflights} / ${r.naive.preflights}`,
+    s(r.sameOrigin.allReviewsMs),
     `${r.app.storeListRequests} / ${r.naive.storeListRequests}`,
     r.floorRatio === null ? '—' : `${r.floorRatio} (floor ${r.floorPages} pages, ${s(r.floorMs!)})`,
     `${r.app.mismatches}`,
@@ -224,6 +236,7 @@ export function scenarioTargets(results: readonly ScenarioResult[]): ScenarioTar
     }
     targets.push({ name: `${at}: document requests`, target: '≤ 1.5 × naive', value: `${r.app.documentRequests} vs ${r.naive.documentRequests}`, met: r.app.documentRequests <= 1.5 * r.naive.documentRequests });
     targets.push({ name: `${at}: store-list requests`, target: '≤ 1 per start', value: `${r.app.storeListRequests}`, met: r.app.storeListRequests <= 1 });
+    targets.push({ name: `${at}: preflights through the same-origin path`, target: '0', value: `${r.sameOrigin.preflights}`, met: r.sameOrigin.preflights === 0 });
     targets.push({ name: `${at}: same stock as naive`, target: '0 products differ', value: `${r.app.mismatches}`, met: r.app.mismatches === 0 });
   }
   return targets;

@@ -61,11 +61,33 @@ const MIME: Record<string, string> = {
 export interface StaticServer {
   url: string;
   close(): Promise<void>;
+  /** Where `/evotor/…` is passed through to (the same-origin path a deployment has, deploy/); null: nowhere (502). */
+  passThroughTo(target: string | null): void;
 }
 
-/** A plain static server on 127.0.0.1 for the build output (the app's origin; the emulator is another origin). */
+/** The same-origin pass-through prefix of a deployment (deploy/README.md). */
+export const PASS_THROUGH = '/evotor';
+
+/**
+ * A plain static server on 127.0.0.1 for the build output (the app's origin; the emulator is another origin), with the
+ * deployment's same-origin pass-through `/evotor/…` to an emulator when one is set: calls through it send no preflight.
+ */
 export async function serveStatic(dir: string): Promise<StaticServer> {
+  let target: string | null = null;
   const server = http.createServer((req, res) => {
+    if (req.url?.startsWith(`${PASS_THROUGH}/`)) {
+      if (!target) {
+        res.writeHead(502).end('no pass-through target');
+        return;
+      }
+      const upstream = http.request(`${target}${req.url.slice(PASS_THROUGH.length)}`, { method: req.method, headers: { ...req.headers, host: new URL(target).host } }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      upstream.on('error', () => res.destroy());
+      req.pipe(upstream);
+      return;
+    }
     const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     const file = path.join(dir, pathname === '/' ? HARNESS_PAGE : pathname);
     if (!file.startsWith(dir) || !existsSync(file) || !statSync(file).isFile()) {
@@ -75,7 +97,7 @@ export async function serveStatic(dir: string): Promise<StaticServer> {
     res.writeHead(200, { 'content-type': MIME[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
     createReadStream(file).pipe(res);
   });
-  return listenOnLoopback(server);
+  return { ...(await listenOnLoopback(server)), passThroughTo: (url) => void (target = url) };
 }
 
 export interface HarnessBrowser {
