@@ -63,6 +63,11 @@ export interface PullHooks {
   onJob?(job: JobRecord): void;
   /** Fetching is over; the final pass over the stored rows runs. */
   onFinishing?(): void;
+  /**
+   * The store's opening requests are queued (before its first product page): a request the caller sends now goes
+   * with them through the connection budget (the worker's device list).
+   */
+  onOpening?(): void;
 }
 
 export interface PullContext {
@@ -107,6 +112,7 @@ async function runPull(request: PullRequest, ctx: PullContext, signal: AbortSign
       early.set(windowKey(window), page);
     }
   }
+  ctx.hooks?.onOpening?.();
   const productTrail = new CursorTrail('listProducts', { pagesBefore: cp.pages, seen: [cp.cursor, ...(cp.recentCursors ?? [])] });
   while (!cp.done) {
     signal.throwIfAborted();

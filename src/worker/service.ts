@@ -241,7 +241,6 @@ export class SyncService implements SyncApi {
     runner.options = startOptions(options);
     if (given === null) runner.storeName = (await this.cloudName(storeId)) ?? runner.storeName;
     runner.order = this.started++;
-    void this.deviceList(storeId, this.apiOf(storeId)); // names for the explanations, ready by review time
     runner.status = 'queued';
     runner.error = null;
     this.queue.push(storeId);
@@ -706,6 +705,8 @@ export class SyncService implements SyncApi {
             void this.countMonths(runner).then(() => this.emit(runner, true));
           },
           onCommit: (job, page) => this.onCommit(runner, job, page),
+          // Names for the explanations, ready by review time: one of the store's opening requests.
+          onOpening: () => void this.deviceList(runner.storeId, api),
           onFinishing: () => {
             runner.phase = 'finishing';
             runner.currentMonth = null;
