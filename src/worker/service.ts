@@ -804,7 +804,7 @@ export class SyncService implements SyncApi {
   private onCommit(runner: Runner, job: JobRecord, page: PageInfo): void {
     runner.job = job;
     runner.phase = page.phase;
-    runner.waiting = null;
+    // A wait of another window still in flight stays shown until it passes (progressOf drops a past one).
     runner.currentMonth = page.monthDone ? null : page.month;
     if (page.phase === 'documents') {
       runner.samples.push({ at: this.now(), documents: page.items });
