@@ -37,15 +37,17 @@ export function fillPrintTable<R>(container: HTMLElement, caption: string, colum
   return table;
 }
 
-/** While mounted: fill the container before printing, empty it after. Returns the stop. */
+/**
+ * While mounted: fill the container before printing, empty it after. Returns the stop. The listeners go with an
+ * AbortSignal, so stopping touches nothing of the window (it may be gone by then: a closed frame, a torn-down test).
+ */
 export function printOnDemand(win: Window, container: HTMLElement, fill: (container: HTMLElement) => void): () => void {
-  const before = () => fill(container);
+  const controller = new AbortController();
   const after = () => container.replaceChildren();
-  win.addEventListener('beforeprint', before);
-  win.addEventListener('afterprint', after);
+  win.addEventListener('beforeprint', () => fill(container), { signal: controller.signal });
+  win.addEventListener('afterprint', after, { signal: controller.signal });
   return () => {
-    win.removeEventListener('beforeprint', before);
-    win.removeEventListener('afterprint', after);
+    controller.abort();
     after();
   };
 }
