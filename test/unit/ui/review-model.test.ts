@@ -156,14 +156,16 @@ describe('summary', () => {
     expect(proposesChange(rows[4]!, milli(1))).toBe(false);
   });
 
-  it('handles 50,000 rows quickly', () => {
-    const start = performance.now();
+  // How fast is measured by the bench (test/bench), not asserted here: a timed assertion only fails a loaded machine.
+  it('ranks, filters and sorts 50,000 rows', () => {
     const rows = rankRows(prepareRows(manyRows(S, 50_000)));
     const filtered = filterRows(rows, { status: 'change', search: '1', storeId: null });
-    sortRows(filtered, { key: 'name', dir: 'desc' }, new Map());
+    const names = (dir: 'asc' | 'desc') => sortRows(filtered, { key: 'name', dir }, new Map()).map((r) => r.row.stock.name);
     summarize(rows, new Map(), new Set());
     expect(rows).toHaveLength(50_000);
-    expect(performance.now() - start).toBeLessThan(3000);
+    expect(filtered.length).toBeGreaterThan(0);
+    expect(filtered.length).toBeLessThan(50_000);
+    expect(names('desc')).toEqual(names('asc').reverse());
   });
 });
 
