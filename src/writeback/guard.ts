@@ -202,3 +202,28 @@ export async function fetchDocumentsSince(
   }
   return docs;
 }
+
+/** What a product already written makes of the new documents that list it (salesAfterWrite). */
+export type AfterWrite =
+  /** The cloud holds our target with every one of them applied: it moved its stock by them after our write. */
+  | { verdict: 'applied'; to: Milli }
+  /** The cloud holds our target with only the later ones (or none) applied: our write erased the earlier ones. */
+  | { verdict: 'erased'; to: Milli; erased: number }
+  /** Neither: something else changed the product (an edit in the back office?); it is reported, not written. */
+  | { verdict: 'unclear'; to: Milli };
+
+/**
+ * A product whose write landed (target `written`) and new documents listing it (their movements in close order,
+ * as applyNewDocuments records them). The cloud applies a sale's movement to its stock when the document arrives
+ * (evotor-api.md §10: a sale's initial_quantity is the stock before it; the emulator moves the cloud by it, as the
+ * terminal would — src/emulator README), and our PATCH sets an absolute quantity (§5). So the cloud now holds our
+ * target with the documents that arrived after the PATCH applied: a suffix, in close order, of the new ones. The
+ * true stock is the target with all of them applied. Pure.
+ */
+export function salesAfterWrite(written: Milli, adjustments: readonly GuardAdjustment[], cloud: Milli | null): AfterWrite {
+  const from = (k: number) => adjustments.slice(k).reduce<Milli>((q, a) => (a.kind === 'set' ? a.quantity : addQuantity(q, a.quantity)), written);
+  const to = from(0);
+  if (cloud === to) return { verdict: 'applied', to };
+  for (let k = 1; k <= adjustments.length; k++) if (cloud === from(k)) return { verdict: 'erased', to, erased: k };
+  return { verdict: 'unclear', to };
+}

@@ -29,7 +29,7 @@ import { isOutstanding, isRetryable, resumeAction } from './state.ts';
 import type {
   ApplyOptions, CreatePlanInput, JournalItem, JournalRun, JournalStore, MovedProduct, ProgressInfo, RunReport, RunResult,
 } from './types.ts';
-import { guardStore, writeV1, writeV2, type StoreContext, type WriterOptions } from './writer.ts';
+import { guardStore, settleAfterWrite, writeV1, writeV2, type StoreContext, type WriterOptions } from './writer.ts';
 
 export type * from './types.ts';
 export { toCsv, type CsvRow } from './csv.ts';
@@ -443,6 +443,8 @@ export class Writeback {
     const moved: MovedProduct[] = [];
     const meter = new RateMeter(5000, this.now);
     const total = todo.length;
+    // Products settled so far (a product written again after the check for sales during the write counts once).
+    const settled = new Set<string>();
     let done = 0;
     let lastProgressAt = 0;
     const statsBefore = new Map([...this.lanes].map(([api, l]) => [api, { ...l.stats }]));
@@ -479,8 +481,9 @@ export class Writeback {
           markScopeChecked: async () => {
             run = await this.journal.updateRun(runId, (r) => ({ ...r, writeScopeChecked: true, updatedAt: this.now() }));
           },
-          onItem: () => {
-            done += 1;
+          onItem: (item) => {
+            settled.add(`${item.storeId}|${productKey(item.productId)}`);
+            done = settled.size;
             meter.tick();
             progress(phase, lane);
           },
@@ -500,8 +503,9 @@ export class Writeback {
         };
         try {
           await guardStore(ctx);
-          if (store.api === 'v2') await writeV2(ctx);
-          else await writeV1(ctx);
+          const write = store.api === 'v2' ? writeV2 : writeV1;
+          await write(ctx);
+          await settleAfterWrite(ctx, write);
         } catch (error) {
           const c = classify(error);
           if (c.kind === 'abort' || c.kind === 'stop' || c.kind === 'bug' || error instanceof StopRun) throw error;

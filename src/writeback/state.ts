@@ -8,8 +8,10 @@
  *      │   (401/402/403: └──abort / no answer: stays sent (the write may have landed)
  *      │    nothing was written)
  *   retarget (guard) on pending / sent / failed; review (guard) → skipped
+ *   verified / mismatch ──reopen (a sale the write erased)──► pending
  *
- * `skipped` and `unchanged` are decided when the plan is built and never change; `verified` is final.
+ * `skipped` and `unchanged` are decided when the plan is built and never change; `verified` is final, unless
+ * the check after the write finds a sale the PATCH erased (reopen).
  *
  * Resume (after a reload, a crash, an abort, a lost network or an expired token), per item:
  *   pending → write; failed and retryable → write;
@@ -142,6 +144,16 @@ export function markNoAnswer(item: JournalItem, message: string, at: number): Jo
 export function retarget(item: JournalItem, adjustment: GuardAdjustment, at: number): JournalItem {
   expect(item, 'retarget', ['pending', 'sent', 'failed']);
   return { ...item, target: adjustment.to, adjustments: [...item.adjustments, adjustment], updatedAt: at };
+}
+
+/**
+ * After the write: new documents closed before the product's PATCH were erased by it (guard.ts salesAfterWrite);
+ * the target follows them and the product is written again.
+ */
+export function reopen(item: JournalItem, adjustments: readonly GuardAdjustment[], at: number): JournalItem {
+  expect(item, 'reopen', ['verified', 'mismatch']);
+  const to = adjustments.at(-1)?.to ?? item.target;
+  return { ...item, status: 'pending', reason: null, target: to, adjustments: [...item.adjustments, ...adjustments], updatedAt: at };
 }
 
 /** The guard cannot recompute the product (a malformed new document lists it): left for the user. */

@@ -10,10 +10,10 @@ import { productKey } from '../stock/index.ts';
 import { readCloud } from './cloud.ts';
 import type { WriteRateController } from './concurrency.ts';
 import { classify, StopRun, type Classified } from './errors.ts';
-import { applyNewDocuments, fetchDocumentsSince, guardUntil } from './guard.ts';
+import { applyNewDocuments, fetchDocumentsSince, guardUntil, salesAfterWrite } from './guard.ts';
 import type { Journal } from './journal.ts';
 import {
-  markAnswered, markFailed, markGone, markNoAnswer, markNotSent, markReread, markSent, resumeAction,
+  markAnswered, markFailed, markGone, markNoAnswer, markNotSent, markReread, markSent, reopen, resumeAction,
 } from './state.ts';
 import type { JournalItem, JournalRun, JournalStore, MovedProduct } from './types.ts';
 
@@ -79,6 +79,67 @@ export async function guardStore(ctx: StoreContext): Promise<void> {
   ctx.moved.push(...outcome.moved);
   ctx.store = { ...store, guardDocumentIds: outcome.seenIds, guardCheckedAt: until };
   await ctx.saveStore(ctx.store);
+}
+
+/** Rounds of "check after the write, write the erased ones again" before the run leaves the rest to the report. */
+const AFTER_WRITE_ROUNDS = 4;
+
+/**
+ * After a store's writes, before the run calls it verified: a sale closed between the last guard pass and a product's
+ * PATCH was erased by it (the PATCH sets the old target). So the guard looks once more, and for the products already
+ * written whose new documents the cloud does not show applied on top of our write (guard.ts salesAfterWrite), the
+ * target takes them and the product is written again (journaled before sending, as every write), then verified; until
+ * a pass finds nothing new. A sale the cloud applied after our PATCH is only recorded, never counted twice.
+ */
+export async function settleAfterWrite(ctx: StoreContext, write: (ctx: StoreContext) => Promise<void>): Promise<void> {
+  for (let round = 0; round < AFTER_WRITE_ROUNDS; round++) {
+    const { store } = ctx;
+    ctx.onPhase('guard');
+    const until = ctx.now();
+    // The cloud first, the documents next: every sale the cloud applied by this read is among the documents fetched.
+    const { catalogue } = await readCloud(ctx.client, store.storeId, ctx.signal);
+    const raw = await fetchDocumentsSince(ctx.client, store.storeId, store.cutoff + 1, guardUntil(until), ctx.signal);
+    const written = new Set([...ctx.items.values()].filter((i) => (i.status === 'verified' || i.status === 'mismatch') && i.target !== null)
+      .map((i) => productKey(i.productId)));
+    // Written products go through the line rules as if still to be written: their movements, not a new target yet.
+    const view = [...ctx.items.values()].map((i) => (written.has(productKey(i.productId)) ? { ...i, status: 'pending' as const } : i));
+    const outcome = applyNewDocuments(raw, store.api, view, store.guardDocumentIds, store.cutoff, ctx.now());
+    const changed: JournalItem[] = [];
+    let rewrite = 0;
+    for (const next of outcome.changed) {
+      const key = productKey(next.productId);
+      if (!written.has(key)) {
+        changed.push(next);
+        continue;
+      }
+      const item = ctx.items.get(key)!;
+      const adjustments = next.adjustments.slice(item.adjustments.length);
+      if (next.status === 'skipped' || adjustments.length === 0) {
+        ctx.warn(`product ${item.productId}: a new document lists it after it was written but cannot be read; check its stock`);
+        continue;
+      }
+      const cloud = catalogue.get(key)?.product.quantity ?? null;
+      const after = salesAfterWrite(item.target!, adjustments, cloud);
+      const at = ctx.now();
+      if (after.verdict === 'erased') {
+        const marked = adjustments.map((a, k) => (k < after.erased ? { ...a, note: `${a.note} (стёрта записью, записано снова)` } : { ...a, note: `${a.note} (учтена облаком после записи)` }));
+        changed.push(reopen(item, marked, at));
+        rewrite += 1;
+      } else {
+        const marked = adjustments.map((a) => ({ ...a, note: `${a.note} (учтена облаком после записи)` }));
+        const settled = { ...item, target: after.to, adjustments: [...item.adjustments, ...marked], written: cloud, updatedAt: at };
+        changed.push(after.verdict === 'applied'
+          ? { ...settled, status: 'verified' as const, reason: null }
+          : { ...settled, status: 'mismatch' as const, reason: 'unknown' as const, lastAnswer: { status: null, message: `after new documents the cloud holds another quantity than the target with or without them`, at } });
+      }
+    }
+    await saveAll(ctx, changed);
+    ctx.moved.push(...outcome.moved.filter((m) => changed.some((c) => c.productId === m.productId)));
+    ctx.store = { ...store, guardDocumentIds: outcome.seenIds, guardCheckedAt: until };
+    await ctx.saveStore(ctx.store);
+    if (rewrite === 0) return;
+    await write(ctx);
+  }
 }
 
 /** Re-reads the cloud and settles the items `which` selects (sent → verified or pending; written → verified/mismatch). */

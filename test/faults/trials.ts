@@ -16,8 +16,8 @@
  * writes, the other takes its result; every product written once), `second-account` (another token, whose account
  * does not have the store, on the same databases: sees no pull, result, run or report; the first account then finds
  * everything where it was), `write-sales` (sales closed at the terminals during the write: none may be erased; the
- * cloud must end at the reference less what was sold). `write-sales` is not in the small CI run: it finds a sale made
- * between the write-back's last new-sales check and a product's PATCH erased (the PATCH sets the pre-sale target).
+ * cloud must end at the reference less what was sold; a sale made between the last new-sales check and a product's
+ * PATCH is caught by the write-back's check after the write, src/writeback/writer.ts settleAfterWrite).
  */
 import type { Page } from 'playwright-core';
 import type { RunningEmulator } from '../../src/emulator/server.ts';

@@ -11,7 +11,7 @@ import { runFaultSuite, fmtFaults, type TrialKind, type TrialResult as TrialOutc
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const KINDS: TrialKind[] = [
   'pull-kill', 'pull-reload', 'pull-storm', 'pull-token', 'malformed', 'write-kill', 'write-reload', 'write-storm', 'write-token',
-  'cursor-cycle', 'rate-limit-headers', 'bad-body', 'two-tabs', 'second-account',
+  'cursor-cycle', 'rate-limit-headers', 'bad-body', 'two-tabs', 'second-account', 'write-sales',
 ];
 
 describe.skipIf(!existsSync(chromium))('fault suite (small)', () => {

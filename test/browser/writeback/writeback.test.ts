@@ -64,15 +64,15 @@ async function compute(api: ApiVersion, storeId: string): Promise<CreatePlanStor
 class WriteRecorder {
   readonly values = new Map<string, string[]>();
   patches = 0;
-  /** Called with the number of PATCHes sent so far, just before each one leaves. */
-  onPatch: ((n: number) => void) | null = null;
+  /** Called with the number of PATCHes sent so far and the product, just before each one leaves (awaited). */
+  onPatch: ((n: number, productId: string) => void | Promise<void>) | null = null;
   readonly fetch: typeof fetch = async (input, init) => {
     const request = input instanceof Request ? input : new Request(input, init);
     if (request.method === 'PATCH') {
       const id = decodeURIComponent(new URL(request.url).pathname.split('/').pop()!);
       const body = await request.clone().text();
       this.values.set(id, [...(this.values.get(id) ?? []), String((JSON.parse(body) as { quantity: unknown }).quantity)]);
-      this.onPatch?.(++this.patches);
+      await this.onPatch?.(++this.patches, id);
     }
     return globalThis.fetch(request);
   };
@@ -207,6 +207,38 @@ describe('write-back against the emulator (V2)', () => {
     expect(moved.map((m) => m.productId)).toEqual([sold.productId]);
     expect(moved[0]!.adjustments[0]).toMatchObject({ kind: 'delta', quantity: -2000 });
     expectCloudEqualsTruth(await cloud(store.storeId), await truth(store.storeId), plan);
+    wb.close();
+  });
+
+  it('sales closed during the write: one before a product\'s PATCH is not erased (written again), one after an earlier PATCH is not counted twice', async () => {
+    const store = await createStore({ seed: 'wb-write-sales', products: 60, months: 2, docsPerDay: 40, terminals: 1, endTime: 'now', cloudQuantities: 'zeroed' });
+    const plan = await compute('v2', store.storeId);
+    const recorder = new WriteRecorder();
+    const wb = await writeback('v2', uniqueDb('wb-write-sales'), { recorder });
+    const { report: planned } = await wb.createPlan({ stores: [plan] });
+    let first = '';
+    let during = '';
+    // Just before the 5th PATCH leaves (long before the guard's next 30 s pass), a terminal sells 1 of that product
+    // (the PATCH then sets the pre-sale target) and 1 of the first product written (the cloud moves our value by it).
+    recorder.onPatch = async (n, id) => {
+      if (n === 1) first = id;
+      if (n !== 5) return;
+      during = id;
+      await injectSale(store.storeId, id, '1');
+      await injectSale(store.storeId, first, '1');
+    };
+    const { report } = await wb.applyPlan(planned.runId);
+    expect(report.status).toBe('completed');
+    expectCloudEqualsTruth(await cloud(store.storeId), await truth(store.storeId), plan);
+    const [target] = recorder.values.get(during)!;
+    expect(recorder.values.get(during)).toEqual([target, String(Number(target) - 1)]);
+    expect(recorder.values.get(first)).toHaveLength(1);
+    const items = new Map((await wb.items(planned.runId)).map((i) => [i.productId, i]));
+    expect(items.get(during)).toMatchObject({ status: 'verified', attempts: 2 });
+    expect(items.get(during)!.adjustments.map((a) => a.note).join()).toMatch(/стёрта записью/);
+    expect(items.get(first)).toMatchObject({ status: 'verified', attempts: 1 });
+    expect(items.get(first)!.adjustments.map((a) => a.note).join()).toMatch(/учтена облаком после записи/);
+    expect(report.stores[0]!.moved.map((m) => m.productId).sort()).toEqual([during, first].sort());
     wb.close();
   });
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { milli } from '../../../src/model/quantity.ts';
 import type { CatalogueProduct } from '../../../src/model/types.ts';
-import { applyNewDocuments } from '../../../src/writeback/guard.ts';
+import { applyNewDocuments, salesAfterWrite } from '../../../src/writeback/guard.ts';
 import { buildPlanItems, buildUndoItems, ManualValueError, parseManual, settleUnchanged, type CloudCatalogue } from '../../../src/writeback/plan.ts';
-import type { ComputedProduct, CreatePlanStore, JournalItem } from '../../../src/writeback/types.ts';
+import type { ComputedProduct, CreatePlanStore, GuardAdjustment, JournalItem } from '../../../src/writeback/types.ts';
 import { exportReviewCsv } from '../../../src/writeback/index.ts';
 import { reviewCsvRows } from '../../../src/writeback/report.ts';
 
@@ -130,6 +130,26 @@ describe('guard: documents after the cut-off move the targets', () => {
     const items = buildPlanItems(store([resolved('a', '7')]), 'R', cloud([['a', 5000]]), 1);
     const out = applyNewDocuments([sell('s1', T0 + 1000, [['a', 2]])], 'v2', items, [], T0, 5);
     expect(settleUnchanged(out.items, 6)[0]).toMatchObject({ status: 'unchanged', target: 5000 });
+  });
+});
+
+describe('salesAfterWrite: new documents of a product already written (the cloud moves its stock by each on arrival)', () => {
+  const adj = (kind: 'delta' | 'set', quantity: number): GuardAdjustment => ({ document: { id: 'd', type: 'SELL', number: 1, closeTime: T0, deviceId: 'dev', timeZoneOffset: null }, kind, quantity: milli(quantity), from: milli(0), to: milli(0), note: '' });
+  const sales = [adj('delta', -1000), adj('delta', -2000)];
+
+  it('the cloud shows our target less every sale: they came after the PATCH, nothing to write (never counted twice)', () => {
+    expect(salesAfterWrite(milli(7000), sales, milli(4000))).toEqual({ verdict: 'applied', to: milli(4000) });
+  });
+
+  it('the cloud shows our target itself, or less only the later sale: the PATCH erased the earlier ones, write the target less all', () => {
+    expect(salesAfterWrite(milli(7000), sales, milli(7000))).toEqual({ verdict: 'erased', to: milli(4000), erased: 2 });
+    expect(salesAfterWrite(milli(7000), sales, milli(5000))).toEqual({ verdict: 'erased', to: milli(4000), erased: 1 });
+  });
+
+  it('an inventory among them sets the count; a value no suffix explains is left unclear (reported, not written)', () => {
+    expect(salesAfterWrite(milli(7000), [adj('set', 10000), adj('delta', -1000)], milli(6000))).toEqual({ verdict: 'erased', to: milli(9000), erased: 1 });
+    expect(salesAfterWrite(milli(7000), sales, milli(100000))).toEqual({ verdict: 'unclear', to: milli(4000) });
+    expect(salesAfterWrite(milli(7000), sales, null)).toEqual({ verdict: 'unclear', to: milli(4000) });
   });
 });
 
