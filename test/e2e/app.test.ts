@@ -3,24 +3,16 @@
  * chosen, pulled, reviewed, applied, undone; a reload half-way through a pull; a crafted link that tries to move
  * the API elsewhere. Every screen passes axe (no serious or critical violation) and is photographed.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import manifest from '../../manifest.json' with { type: 'json' };
 import {
-  APP, PARTNER, RECORDER, STORES, TOKEN, admin, checkScreen, cloud, createStore, lastSeq, openBrowser, requestLog, truth, type E2EBrowser,
+  APP, PARTNER, RECORDER, STORES, TOKEN, admin, checkScreen, cloud, createStore, lastSeq, requestLog, truth, type E2EBrowser, useBrowser,
 } from './browser.ts';
 import { scopesUsed } from './scopes.ts';
 
 let b: E2EBrowser;
-
-beforeAll(async () => {
-  b = await openBrowser();
-});
-
-afterAll(async () => {
-  await b?.close();
-  expect(b?.offHost ?? []).toEqual([]);
-});
+useBrowser((opened) => (b = opened));
 
 const MAIN_STORE = STORES[0]!;
 const SECOND_STORE_NAME = /Кофейня на Садовой/;

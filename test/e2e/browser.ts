@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, expect, inject } from 'vitest';
 import { chromiumArgs, chromiumPath } from '../../vite.config.ts';
 import { emulatorAdmin } from '../lib/emulator-admin.ts';
 
@@ -37,6 +37,20 @@ export interface E2EBrowser {
  * `persistent`: a profile on disk (a temporary folder) instead of an off-the-record context, as a merchant's
  * browser has: only there does Chromium apply a quota set through the DevTools protocol (the disk-full test).
  */
+/** A browser for the whole test file: opened before its tests, closed after them, and it must have reached no other
+ * host than ours (the suite reaches nothing beyond 127.0.0.1). */
+export function useBrowser(onOpen: (browser: E2EBrowser) => void): void {
+  let browser: E2EBrowser | undefined;
+  beforeAll(async () => {
+    browser = await openBrowser();
+    onOpen(browser);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    expect(browser?.offHost ?? []).toEqual([]);
+  });
+}
+
 export async function openBrowser(options: { persistent?: boolean } = {}): Promise<E2EBrowser> {
   const contextOptions = { viewport: { width: 800, height: 640 }, deviceScaleFactor: 1, locale: 'ru-RU', timezoneId: 'Europe/Moscow' };
   const args = [...chromiumArgs, ONLY_LOOPBACK];

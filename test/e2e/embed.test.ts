@@ -5,11 +5,11 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import manifest from '../../manifest.json' with { type: 'json' };
 import pkg from '../../package.json' with { type: 'json' };
-import { APP, DIST, EMULATOR, PARTNER, TOKEN, checkScreen, cloud, createStore, lastSeq, openBrowser, requestLog, truth, type E2EBrowser } from './browser.ts';
+import { APP, DIST, EMULATOR, PARTNER, TOKEN, checkScreen, cloud, createStore, lastSeq, requestLog, truth, type E2EBrowser, useBrowser } from './browser.ts';
 import { scopesUsed } from './scopes.ts';
 
 interface Recorded {
@@ -18,15 +18,7 @@ interface Recorded {
 }
 
 let b: E2EBrowser;
-
-beforeAll(async () => {
-  b = await openBrowser();
-});
-
-afterAll(async () => {
-  await b?.close();
-  expect(b?.offHost ?? []).toEqual([]);
-});
+useBrowser((opened) => (b = opened));
 
 /** Starts recording the element's events in the page (details are plain data: structured-cloned back). */
 async function recordEvents(page: Page): Promise<void> {

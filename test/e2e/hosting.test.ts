@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { contentSecurityPolicy } from '../../deploy/csp.ts';
 import { SITE_TEMPLATE, startNginx } from '../../deploy/nginx.ts';
 import manifest from '../../manifest.json' with { type: 'json' };
@@ -14,19 +14,11 @@ import { PASS_THROUGH_PATH, readUrlCredentials } from '../../src/ui/launch.ts';
 import { freePort } from '../lib/listen.ts';
 import { startRecorder, type RecordedRequest } from './servers.ts';
 import {
-  APP, DIST, NGINX_LOGS, PARTNER, RECORDER, TOKEN, cloud, createStore, lastSeq, openBrowser, requestLog, truth, type E2EBrowser,
+  APP, DIST, NGINX_LOGS, PARTNER, RECORDER, TOKEN, cloud, createStore, lastSeq, requestLog, truth, type E2EBrowser, useBrowser,
 } from './browser.ts';
 
 let b: E2EBrowser;
-
-beforeAll(async () => {
-  b = await openBrowser();
-});
-
-afterAll(async () => {
-  await b?.close();
-  expect(b?.offHost ?? []).toEqual([]);
-});
+useBrowser((opened) => (b = opened));
 
 const appPort = Number(new URL(APP).port);
 
