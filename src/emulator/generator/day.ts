@@ -27,8 +27,6 @@ export const EMITTED_TYPES = [
 ] as const;
 export type EmittedType = (typeof EMITTED_TYPES)[number];
 export const TYPE_INDEX: Record<string, number> = Object.fromEntries(EMITTED_TYPES.map((t, i) => [t, i]));
-/** CORRECTION (чек коррекции, evotor-api.md §10 [S]) fixes fiscal data: it lists products and moves nothing. */
-export const CORRECTION_TYPE = 'CORRECTION';
 
 export const TAG_MAIN = 1;
 export const TAG_PAIR_ORIGIN = 2;
@@ -409,7 +407,7 @@ function regularDoc(ctx: DayContext, d: number, i: number, rng: Rng): GenDoc {
       doc.lines = p ? [line(p.index, (rng.range(1, 2) * 1000) as Milli, p.costPrice, rng)] : [];
       break;
     }
-    case 'CORRECTION':
+    case 'CORRECTION': // чек коррекции (evotor-api.md §10 [S]) fixes fiscal data: it lists products and moves nothing
       doc.lines = stockLines(ctx, rng, 1, 2, () => 1000 as Milli, false);
       break;
     default:
