@@ -41,7 +41,7 @@ Stores (generator):
   --initial-stock <accept|import>
   --complete-inventory-every <days>         (default 45; 0 = never)
   --complete-inventory-max-lines <n>        (default 1000)
-  --no-unknown-types          no CORRECTION documents
+  --no-corrections            no CORRECTION documents
 Faults:
   --latency <ms> --latency-jitter <ms> --error-rate <0..1> --hang-rate <0..1> --drop-rate <0..1>
   --burst-429 <n> --token-expires-after <n> --malformed-rate <0..1> --malformed-seed <s> --fault-match <regex>
@@ -81,7 +81,7 @@ function parse() {
     'initial-stock': { type: 'string' },
     'complete-inventory-every': { type: 'string' },
     'complete-inventory-max-lines': { type: 'string' },
-    'no-unknown-types': { type: 'boolean' },
+    'no-corrections': { type: 'boolean' },
     latency: { type: 'string' },
     'latency-jitter': { type: 'string' },
     'error-rate': { type: 'string' },
@@ -148,7 +148,7 @@ set('cloudQuantities', values['cloud-quantities'] as GeneratorOptions['cloudQuan
 set('initialStock', values['initial-stock'] as GeneratorOptions['initialStock'] | undefined);
 set('completeInventoryEveryDays', num(values['complete-inventory-every']));
 set('completeInventoryMaxLines', num(values['complete-inventory-max-lines']));
-if (values['no-unknown-types']) store.unknownTypes = false;
+if (values['no-corrections']) store.corrections = false;
 if (values['not-paid']) store.paid = false;
 
 const faults: Partial<Faults> = {};

@@ -363,7 +363,7 @@ const REGULAR_V2: [EmittedType, number][] = [
 ];
 
 function regularDoc(ctx: DayContext, d: number, i: number, rng: Rng): GenDoc {
-  const weights = ctx.o.unknownTypes ? REGULAR_V2 : REGULAR_V2.filter(([t]) => t !== 'CORRECTION');
+  const weights = ctx.o.corrections ? REGULAR_V2 : REGULAR_V2.filter(([t]) => t !== 'CORRECTION');
   const type = weighted(weights, rng);
   const doc = newDoc(drawDocumentId(rng, d, TAG_MAIN, i), type, openingTime(ctx, d, rng), pickTerminal(ctx, rng), TAG_MAIN * 2 ** 24 + i, rng, ctx);
   const cat = ctx.cat;

@@ -77,7 +77,7 @@ export interface GeneratorOptions {
   /** A complete inventory lists at most this many products (a random sample); unlisted tracked products become 0. */
   completeInventoryMaxLines: number;
   /** Emit the occasional CORRECTION (чек коррекции, evotor-api.md §10): lists products with quantities, moves nothing. */
-  unknownTypes: boolean;
+  corrections: boolean;
   /** The store's time zone offset in ms (Moscow: 3 h). */
   timeZoneOffsetMs: number;
   /** Store name; default derived from the seed. */
@@ -109,7 +109,7 @@ export const DEFAULT_GENERATOR_OPTIONS: GeneratorOptions = {
   initialStock: 'accept',
   completeInventoryEveryDays: 60,
   completeInventoryMaxLines: 50_000,
-  unknownTypes: true,
+  corrections: true,
   timeZoneOffsetMs: 3 * 3_600_000,
 };
 
@@ -170,7 +170,7 @@ export function resolveOptions(input: Partial<GeneratorOptions> = {}, now = Date
     initialStock: oneOf(o.initialStock, 'initialStock', ['accept', 'import'] as const),
     completeInventoryEveryDays: intIn(o.completeInventoryEveryDays, 'completeInventoryEveryDays', 0, 100_000),
     completeInventoryMaxLines: intIn(o.completeInventoryMaxLines, 'completeInventoryMaxLines', 1, 1_000_000),
-    unknownTypes: Boolean(o.unknownTypes),
+    corrections: Boolean(o.corrections),
     timeZoneOffsetMs: intIn(o.timeZoneOffsetMs, 'timeZoneOffsetMs', -14 * 3_600_000, 14 * 3_600_000),
   };
   if (o.days !== undefined) resolved.days = intIn(o.days, 'days', 1, 20_000);
