@@ -651,19 +651,27 @@ export class SyncService implements SyncApi {
   }
 
   private async runnerFromDisk(job: JobRecord): Promise<Runner> {
+    // Months counted before the runner is known: a listing at the same time (the page asks for the progress and for
+    // the pending work at once) would otherwise take it with no months, and say «after N pages» (issue 16 item 7).
+    const months = await this.monthCounts(job.storeId);
+    const known = this.runners.get(job.storeId);
+    if (known) return known; // met meanwhile (another listing, a start): that one is current
     const runner = this.runner(job.storeId, job.storeName);
     runner.job = job;
     // A job still marked running with no runner here was cut off by a reload or a closed tab.
     runner.status = job.status === 'running' ? 'interrupted' : job.status;
     runner.error = job.error as SerializedError | null;
-    await this.countMonths(runner);
+    Object.assign(runner, months);
     return runner;
   }
 
+  private async monthCounts(storeId: string): Promise<Pick<Runner, 'monthsTotal' | 'monthsDone'>> {
+    const months = (await this.ready().local.listCheckpoints(storeId)).filter((c) => c.month !== PRODUCTS_PHASE);
+    return { monthsTotal: months.length, monthsDone: months.filter((m) => m.done).length };
+  }
+
   private async countMonths(runner: Runner): Promise<void> {
-    const months = (await this.ready().local.listCheckpoints(runner.storeId)).filter((c) => c.month !== PRODUCTS_PHASE);
-    runner.monthsTotal = months.length;
-    runner.monthsDone = months.filter((m) => m.done).length;
+    Object.assign(runner, await this.monthCounts(runner.storeId));
   }
 
   private schedule(): void {

@@ -3,6 +3,7 @@ import { IDBFactory } from 'fake-indexeddb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../../../src/api/errors.ts';
 import { openLocalStore } from '../../../src/local/db.ts';
+import { PRODUCTS_PHASE } from '../../../src/local/schema.ts';
 import type { StoreProgress } from '../../../src/worker/protocol.ts';
 import { SyncService } from '../../../src/worker/service.ts';
 import { fakeCloud, littleStore } from './fake-cloud.ts';
@@ -143,6 +144,30 @@ describe('SyncService', () => {
     await second.service.resume(A);
     await second.until(A, (p) => p.status === 'done');
     expect(atStop).toEqual(expect.arrayContaining(repeatedRequests(first.cloud.log)));
+  });
+
+  it('after a reload, listings made at once all say how many months the pull has and how many are done', async () => {
+    const first = setup();
+    await first.service.configure({ api: 'v2', token: TOKEN, dbName: 'reload-months' });
+    await first.service.start(A, { fullPeriod: true });
+    await first.until(A, (p) => p.monthsDone >= 2);
+    await first.service.pause(A);
+    const local = await openLocalStore({ name: 'reload-months' });
+    await local.updateJob(A, (j) => ({ ...j, status: 'running' }));
+    const months = (await local.listCheckpoints(A)).filter((c) => c.month !== PRODUCTS_PHASE);
+    local.close();
+    expect(months.length).toBe(6);
+
+    // The page asks for the progress and for the pending work at once (src/ui/state init): neither may see the
+    // store before its months are counted (the banner then said «после N страниц», issue 16 item 7).
+    const second = setup(first.cloud);
+    await second.service.configure({ api: 'v2', token: TOKEN, dbName: 'reload-months' });
+    const listings = await Promise.all([second.service.listProgress(), second.service.listProgress(), second.service.listProgress()]);
+    const done = months.filter((m) => m.done).length;
+    expect(done).toBeGreaterThanOrEqual(2);
+    for (const listed of listings) {
+      expect(listed).toEqual([expect.objectContaining({ storeId: A, status: 'interrupted', monthsTotal: 6, monthsDone: done })]);
+    }
   });
 
   it('leaves a finished pull as it is on pause or cancel, and cancels an interrupted one', async () => {
