@@ -545,7 +545,7 @@ async function updateJob(local: LocalStore, storeId: string, update: (job: JobRe
  * The checkpoint check in every commit still protects browsers without Web Locks.
  */
 async function withStoreLock<T>(storeId: string, signal: AbortSignal, run: () => Promise<T>): Promise<T> {
-  const locks = (globalThis.navigator as Navigator | undefined)?.locks;
+  const locks = (globalThis.navigator as WorkerNavigator | undefined)?.locks;
   if (!locks) return run();
   return locks.request(`evotor-stock-sync:pull:${storeId}`, { signal }, run) as Promise<T>;
 }
