@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: typecheck, then every vitest project (unit in jsdom, node, browser in Chromium), then one plain
+// `npm test`: typecheck, bundle sizes, then every vitest project (unit in jsdom, node, browser in Chromium), then one plain
 // summary line `N passed, N failed` that CI reads. Extra arguments go to vitest (e.g. `npm test -- --project unit`).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, mkdirSync } from 'node:fs';
@@ -35,6 +35,15 @@ console.log('> typecheck (tsc --noEmit, every side: test/typecheck.mjs)');
 const tsc = spawnSync('node', ['test/typecheck.mjs'], { stdio: 'inherit' });
 if (tsc.status === 0) passed += 1;
 else failed += 1;
+
+// The app and embed built once (into a temporary folder) and held to their size budgets: test/bench/bundle-size.ts.
+// Only in a run of every project: `npm test -- --project unit` is for a quick look.
+if (projects.length === 0) {
+  console.log('> bundle sizes (test/bench/bundle-size.ts --check)');
+  const sizes = spawnSync('npx', ['tsx', 'test/bench/bundle-size.ts', '--check', '--contents', '0'], { stdio: 'inherit' });
+  if (sizes.status === 0) passed += 1;
+  else failed += 1;
+}
 
 mkdirSync('test-results', { recursive: true });
 const report = 'test-results/vitest.json';

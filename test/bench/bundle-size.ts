@@ -15,7 +15,7 @@
  *   npx tsx test/bench/bundle-size.ts --dist        # measures an existing build in dist/ (npm run build)
  *   npx tsx test/bench/bundle-size.ts --dist DIR    # … or in DIR
  *   npx tsx test/bench/bundle-size.ts --json        # the report as JSON
- *   npx tsx test/bench/bundle-size.ts --check       # exit 1 when over the limit or worker-only code is initial
+ *   npx tsx test/bench/bundle-size.ts --check       # exit 1 when over a budget or worker-only code is initial (npm test)
  *
  * From the harness: `const report = await measureBundleSizes(); console.log(formatBundleSizes(report));`
  */
@@ -30,6 +30,19 @@ const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
 /** Issue 7's target for the initial JS, in bytes of gzip (kB = 1,000 bytes: the stricter reading). */
 export const INITIAL_JS_LIMIT = 60_000;
+
+/**
+ * What `--check` (run by `npm test`) allows, in bytes of gzip. The initial JS has issue 7's target; the others are
+ * what they measured when the budgets were set (issue 13: worker 79.5 kB, embed 152.6 kB, CSS 3.9 kB) plus about
+ * a tenth, so that a new dependency or a module pulled in by mistake fails the tests instead of passing unseen.
+ * Raise one on purpose, with the reason in the commit.
+ */
+export const BUDGETS = {
+  'initial JS': INITIAL_JS_LIMIT,
+  'initial CSS': 4_500,
+  worker: 88_000,
+  embed: 168_000,
+} as const;
 
 /** The embed script's name (vite.config.ts EMBED_FILE, manifest.json `embed.script`). */
 const EMBED_FILE = 'evotor-stock-sync.js';
@@ -47,7 +60,8 @@ const WORKER_ONLY: readonly { name: string; test: RegExp }[] = [
   { name: 'src/local (IndexedDB)', test: /\/src\/local\// },
   { name: 'src/pull engine and computation', test: /\/src\/pull\/(engine|computation)\.ts$/ },
   { name: 'src/writeback', test: /\/src\/writeback\/(?!types\.ts$)/ },
-  { name: 'src/worker (service side)', test: /\/src\/worker\/(service|worker|terminals|plan-input|signals)\.ts$/ },
+  // plan-input.ts is not here: the review imports its approvalOf (the row rules shared by page and worker).
+  { name: 'src/worker (service side)', test: /\/src\/worker\/(service|worker|terminals|signals)\.ts$/ },
   { name: 'src/stock computation', test: /\/src\/stock\/(compute|accumulator|events|catalogue|rules|tally)\.ts$/ },
 ];
 
@@ -83,6 +97,8 @@ export interface BundleSizeReport {
   /** JS chunks reached only by a dynamic import (not the worker). */
   lazyJs: FileSize[];
   embed: FileSize | null;
+  /** Each budget of BUDGETS against what was measured (null: nothing of that kind was found). */
+  budgets: { name: keyof typeof BUDGETS; gzip: number | null; limit: number; met: boolean }[];
   notes: string[];
 }
 
@@ -226,15 +242,29 @@ export async function measureBundleSizes(options: MeasureOptions = {}): Promise<
     }
 
     const initialJs = group(initial.js.map((f) => sizeOf(dir, f)));
+    const css = group(initial.css.filter((f) => existsSync(path.join(dir, f))).map((f) => sizeOf(dir, f)));
+    const worker = workerFiles.length > 0 ? sizeOf(dir, workerFiles[0]!) : null;
+    const embed = embedPath ? sizeOf(dir, embedPath) : null;
+    const measured: Record<keyof typeof BUDGETS, number | null> = {
+      'initial JS': initialJs.gzip,
+      'initial CSS': css.files.length > 0 ? css.gzip : null,
+      worker: worker?.gzip ?? null,
+      embed: embed?.gzip ?? null,
+    };
+    const budgets = (Object.keys(BUDGETS) as (keyof typeof BUDGETS)[]).map((name) => {
+      const gzip = measured[name];
+      return { name, gzip, limit: BUDGETS[name], met: gzip !== null && gzip <= BUDGETS[name] };
+    });
     return {
       dir,
       built,
       buildMs,
       initialJs: { ...initialJs, limit: INITIAL_JS_LIMIT, met: initialJs.gzip < INITIAL_JS_LIMIT, contents, workerOnly },
-      css: group(initial.css.filter((f) => existsSync(path.join(dir, f))).map((f) => sizeOf(dir, f))),
-      worker: workerFiles.length > 0 ? sizeOf(dir, workerFiles[0]!) : null,
+      css,
+      worker,
       lazyJs: lazy.map((f) => sizeOf(dir, f)).sort((a, b) => b.gzip - a.gzip),
-      embed: embedPath ? sizeOf(dir, embedPath) : null,
+      embed,
+      budgets,
       notes,
     };
   } finally {
@@ -259,6 +289,10 @@ export function formatBundleSizes(report: BundleSizeReport, options: { contents?
   const i = report.initialJs;
   lines.push('');
   lines.push(`initial JS ${i.gzip.toLocaleString('en')} B gzip, target < ${i.limit.toLocaleString('en')} B: ${i.met ? 'met' : 'NOT met'}`);
+  for (const b of report.budgets) {
+    const size = b.gzip === null ? 'not found' : `${b.gzip.toLocaleString('en')} B`;
+    lines.push(`budget ${b.name}: ${size} of ${b.limit.toLocaleString('en')} B gzip: ${b.met ? 'within' : 'OVER'}`);
+  }
   if (i.workerOnly) lines.push(i.workerOnly.length === 0 ? 'worker-only code in the initial JS: none' : `worker-only code in the initial JS: ${i.workerOnly.join('; ')}`);
   const top = options.contents ?? 12;
   if (i.contents && top > 0) {
@@ -268,6 +302,11 @@ export function formatBundleSizes(report: BundleSizeReport, options: { contents?
   for (const note of report.notes) lines.push(`note: ${note}`);
   lines.push(report.built ? `built into a temporary folder in ${report.buildMs} ms` : `measured ${path.relative(REPO, report.dir) || report.dir}`);
   return lines.join('\n');
+}
+
+/** `--check`: every budget met, no worker-only code in the initial JS, nothing odd about the build (its notes). */
+export function checkPasses(report: BundleSizeReport): boolean {
+  return report.initialJs.met && report.budgets.every((b) => b.met) && (report.initialJs.workerOnly?.length ?? 0) === 0 && report.notes.length === 0;
 }
 
 async function main() {
@@ -289,7 +328,10 @@ async function main() {
   const dir = values.dist ? (positionals[0] ?? 'dist') : undefined;
   const report = await measureBundleSizes({ ...(dir ? { dir } : {}), keep: values.keep === true });
   console.log(values.json ? JSON.stringify(report, null, 2) : formatBundleSizes(report, { contents: values.contents ? Number(values.contents) : 12 }));
-  if (values.check && (!report.initialJs.met || (report.initialJs.workerOnly?.length ?? 0) > 0)) process.exitCode = 1;
+  if (values.check && !checkPasses(report)) {
+    console.error('bundle-size --check: over a budget, worker-only code in the initial JS, or a build note above');
+    process.exitCode = 1;
+  }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
