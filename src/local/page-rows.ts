@@ -75,6 +75,8 @@ export interface PageRecord {
   /** Index into `extras`: '' or the JSON of a row's settlements and warnings (a page repeats a few of them). */
   extra: Uint32Array;
   extras: string[];
+  /** The row's measure_precision, -1 when the document gives none. Absent in records stored before it was kept. */
+  precision?: Int8Array;
 }
 
 /** A row to store: the core's event and its product key. */
@@ -117,7 +119,7 @@ function encodePart(key: Pick<PageRecord, 'storeId' | 'part' | 'month' | 'seq'>,
   const docIndex = rows.map(({ event }) => docs.add(event.doc));
   const d = docs.list.length;
   // Every numeric column is a view of ONE buffer: the structured clone allocates one backing store per record.
-  const arena = new Arena(8 * (4 * n + 3 * d) + 4 * (4 * n) + 2 * (2 * d) + (2 * n + d));
+  const arena = new Arena(8 * (4 * n + 3 * d) + 4 * (4 * n) + 2 * (2 * d) + (3 * n + d));
   const column = {
     stockBefore: arena.f64(n), movement: arena.f64(n), setTo: arena.f64(n), handled: arena.f64(n),
   };
@@ -125,7 +127,7 @@ function encodePart(key: Pick<PageRecord, 'storeId' | 'part' | 'month' | 'seq'>,
   const ints = { doc: arena.u32(n), lines: arena.u32(n), extra: arena.u32(n) };
   const pk = packStrings(rows.map((r) => r.pk), arena.u32(n));
   const docCodes = { kind: arena.u16(d), device: arena.u16(d) };
-  const bytes = { rule: arena.u8(n), decides: arena.u8(n), completeInventory: arena.i8(d) };
+  const bytes = { rule: arena.u8(n), decides: arena.u8(n), precision: arena.i8(n), completeInventory: arena.i8(d) };
 
   const extras = new Dictionary<string>((text) => text);
   let spelled = false;
@@ -134,6 +136,7 @@ function encodePart(key: Pick<PageRecord, 'storeId' | 'part' | 'month' | 'seq'>,
     ints.doc[i] = docIndex[i]!;
     bytes.rule[i] = RULE_CODES[event.rule];
     bytes.decides[i] = event.decides ? 1 : 0;
+    bytes.precision[i] = event.measurePrecision ?? -1;
     column.stockBefore[i] = event.stockBefore ?? NaN;
     column.movement[i] = event.movement;
     column.setTo[i] = event.setTo ?? NaN;
@@ -161,6 +164,7 @@ function encodePart(key: Pick<PageRecord, 'storeId' | 'part' | 'month' | 'seq'>,
     docs: { id: docs.list.map((doc) => doc.id), ...docCodes, kinds: kinds.list, devices: devices.list, ...docColumns, completeInventory: bytes.completeInventory },
     rows: n, pk, productId: spelled ? rows.map((r) => r.event.productId) : null,
     doc: ints.doc, rule: bytes.rule, decides: bytes.decides, ...column, lines: ints.lines, extra: ints.extra, extras: extras.list,
+    precision: bytes.precision,
   };
 }
 
@@ -255,7 +259,7 @@ export class PageReader {
   event(i: number): ProductEvent {
     const r = this.record;
     const extra = this.extra(r.extra[i]!);
-    return {
+    const event: ProductEvent = {
       doc: this.doc(r.doc[i]!),
       productId: r.productId?.[i] ?? this.pk[i]!,
       rule: RULES[r.rule[i]!]!,
@@ -268,6 +272,9 @@ export class PageReader {
       settlements: extra.s ?? NONE,
       warnings: extra.w ?? NONE,
     };
+    const precision = r.precision?.[i] ?? -1;
+    if (precision >= 0) event.measurePrecision = precision;
+    return event;
   }
 
   /** Calls visit(pk, i) for every row whose key is in [firstPk, lastPk] (binary search for the first). */

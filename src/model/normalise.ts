@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import { parseQuantity, readCommonQuantity, tryParseQuantity, type Milli } from './quantity.ts';
+import { readMeasurePrecision } from './precision.ts';
 import { parseCloseDate, parseTimeZoneOffset } from './time.ts';
 import { v2DocumentSchema, v2ProductSchema, type SettlementMethodValue, type V2Position } from './schemas-v2.ts';
 import { v1DocumentSchema, v1ProductSchema, V1_POSITION_TRANSACTION_TYPES, type V1PositionTransaction } from './schemas-v1.ts';
@@ -111,8 +112,8 @@ function normaliseV2Document(raw: unknown): NormaliseDocumentResult {
     if (position.product_name) line.productName = position.product_name;
     if (position.code != null && position.code !== '') line.code = String(position.code);
     if (position.measure_name) line.measureName = position.measure_name;
-    const allowed = excessPrecision(quantity, position.measure_precision);
-    if (allowed !== undefined) line.allowedDecimals = allowed;
+    const precision = readMeasurePrecision(position.measure_precision);
+    if (precision !== undefined) line.measurePrecision = precision;
     lines.push(line);
     // A component inherits the set's settlement method: a prepaid set hands over none of its components.
     subs.forEach((sub, i) => walk(sub, `${path}.sub_positions[${i}]`, index, settlement));
@@ -272,24 +273,33 @@ function quantityOf(value: unknown): Milli {
 
 /**
  * A DocumentLine with its optional fields in the order the zod path adds them (index … settlementMethod, parentIndex,
- * hasSubPositions, productName, code, measureName), so JSON.stringify gives the same text. The usual combinations are
- * written as one literal: V8 then keeps every field inside the object instead of growing a side store per line.
+ * hasSubPositions, productName, code, measureName, measurePrecision), so JSON.stringify gives the same text. The usual
+ * combinations are written as one literal: V8 then keeps every field inside the object instead of growing a side store
+ * per line.
  */
 function newLine(
   index: number, productId: string | null, productType: string | null, quantity: Milli, stockBefore: Milli | null,
   settlementMethod: string | null, parentIndex: number, hasSubPositions: boolean,
   productName: string | null | undefined, code: string | number | null | undefined, measureName: string | null | undefined,
-  allowedDecimals: number | undefined,
+  measurePrecision: number | undefined,
 ): DocumentLine {
   const hasCode = code != null && code !== '';
-  if (parentIndex < 0 && !hasSubPositions && allowedDecimals === undefined) {
+  if (parentIndex < 0 && !hasSubPositions) {
     if (productName && measureName) {
+      if (measurePrecision !== undefined) {
+        if (hasCode) {
+          return { index, productId, productType, quantity, stockBefore, settlementMethod, productName, code: String(code), measureName, measurePrecision };
+        }
+        return { index, productId, productType, quantity, stockBefore, settlementMethod, productName, measureName, measurePrecision };
+      }
       if (hasCode) {
         return { index, productId, productType, quantity, stockBefore, settlementMethod, productName, code: String(code), measureName };
       }
       return { index, productId, productType, quantity, stockBefore, settlementMethod, productName, measureName };
     }
-    if (!productName && !hasCode && !measureName) return { index, productId, productType, quantity, stockBefore, settlementMethod };
+    if (!productName && !hasCode && !measureName && measurePrecision === undefined) {
+      return { index, productId, productType, quantity, stockBefore, settlementMethod };
+    }
   }
   const line: DocumentLine = { index, productId, productType, quantity, stockBefore, settlementMethod };
   if (parentIndex >= 0) line.parentIndex = parentIndex;
@@ -297,7 +307,7 @@ function newLine(
   if (productName) line.productName = productName;
   if (hasCode) line.code = String(code);
   if (measureName) line.measureName = measureName;
-  if (allowedDecimals !== undefined) line.allowedDecimals = allowedDecimals;
+  if (measurePrecision !== undefined) line.measurePrecision = measurePrecision;
   return line;
 }
 
@@ -395,7 +405,7 @@ function fastV2Position(
   const line = newLine(
     index, productId, productType ?? null, milli,
     initial == null ? null : quantityOf(initial),
-    settlement, parentIndex, subs != null && subs.length > 0, productName, code, measureName, excessPrecision(milli, precision),
+    settlement, parentIndex, subs != null && subs.length > 0, productName, code, measureName, readMeasurePrecision(precision),
   );
   if (index >= lines.length) return -1;
   lines[index] = line;
@@ -535,16 +545,6 @@ function unwrapped(item: unknown): Loose | null {
   if (!isObject(inner) || (inner['position'] !== undefined && inner['position'] !== null)) return null;
   for (const key in item) if (key !== 'position') return null;
   return inner;
-}
-
-/**
- * measure_precision read as the decimals a product's quantity may have (§3, §10: 0 for pieces): that number when
- * `quantity` has more decimals, undefined when it fits or the precision is absent or not a whole number 0..3.
- */
-function excessPrecision(quantity: Milli, precision: unknown): number | undefined {
-  const digits = typeof precision === 'string' && /^\s*\d\s*$/.test(precision) ? Number(precision) : precision;
-  if (typeof digits !== 'number' || !Number.isInteger(digits) || digits < 0 || digits >= 3) return undefined;
-  return quantity % 10 ** (3 - digits) === 0 ? undefined : digits;
 }
 
 /** Whether a payment of the body is an ADVANCE («По предоплате», §10), flat or wrapped as {"payment": {...}}. */

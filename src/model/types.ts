@@ -69,8 +69,8 @@ export interface DocumentLine {
   /** Product code and unit as printed on the line, for reports about products missing from the catalogue. */
   code?: string;
   measureName?: string;
-  /** Set only when the quantity has more decimals than the line's measure_precision allows: that precision. */
-  allowedDecimals?: number;
+  /** measure_precision as read by readMeasurePrecision (precision.ts): the decimals the unit allows, 0..3; absent when not sent or unreadable. */
+  measurePrecision?: number;
 }
 
 export interface NormalisedDocument {

@@ -3,6 +3,7 @@
  * rule (free-price, services, catalogue, sets, settlement, several lines). Pure: no memory of other documents.
  */
 import { absQuantity, addQuantity, negateQuantity, ZERO, type Milli } from '../model/quantity.ts';
+import { fitsDecimals } from '../model/precision.ts';
 import { FREE_PRICE_PRODUCT_ID, type CatalogueProduct, type DocumentLine, type NormalisedDocument } from '../model/types.ts';
 import type { Catalogue } from './catalogue.ts';
 import { docRef, productKey } from './order.ts';
@@ -189,6 +190,11 @@ function sortGroups(groups: ProductLines[], count: number): void {
   }
 }
 
+/** Whether the line's quantity has no more decimals than its measure_precision allows (true when none is given). */
+function fitsPrecision(line: DocumentLine): boolean {
+  return line.measurePrecision === undefined || fitsDecimals(line.quantity, line.measurePrecision);
+}
+
 /** Line product_type SERVICE, in any case and with spaces around. */
 function isServiceType(type: string | null): boolean {
   if (type === null || type === 'NORMAL') return false;
@@ -210,6 +216,7 @@ function makeEvent(
     movement: ZERO, setTo: null, handled: ZERO, lines: lineCount, settlements: [], warnings,
   };
   if (first === null) return event; // only a set header: nothing to decide
+  if (first.measurePrecision !== undefined) event.measurePrecision = first.measurePrecision;
 
   if (effect === 'decrease' || effect === 'increase') {
     let moved: Milli = ZERO;
@@ -219,7 +226,7 @@ function makeEvent(
       const line = i === 0 ? first : more![i - 1]!;
       const quantity = absQuantity(line.quantity);
       handled = addQuantity(handled, quantity);
-      if (line.allowedDecimals !== undefined) warnings.push(makeWarning('QUANTITY_PRECISION', doc, String(line.allowedDecimals)));
+      if (!fitsPrecision(line)) warnings.push(makeWarning('QUANTITY_PRECISION', doc, String(line.measurePrecision)));
       const settlement = settlementApplies ? classifySettlement(line.settlementMethod) : null;
       if (!settlement || settlement.moves) moved = addQuantity(moved, quantity);
       // Noted when the line states a method, or when the receipt was paid by an advance (its words say so).
@@ -246,7 +253,7 @@ function makeEvent(
   let counted: Milli = ZERO;
   for (let i = 0; i < lineCount; i++) {
     const line = i === 0 ? first : more![i - 1]!;
-    if (line.allowedDecimals !== undefined && effect === 'count') warnings.push(makeWarning('QUANTITY_PRECISION', doc, String(line.allowedDecimals)));
+    if (effect === 'count' && !fitsPrecision(line)) warnings.push(makeWarning('QUANTITY_PRECISION', doc, String(line.measurePrecision)));
     handled = addQuantity(handled, absQuantity(line.quantity));
     counted = addQuantity(counted, line.quantity);
   }

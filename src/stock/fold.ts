@@ -153,11 +153,14 @@ export function foldProduct(
   const key = productKey(product.id);
   const bag = new WarningBag();
   if (extraWarnings.length > 0) bag.addAll(extraWarnings);
+  let precisionFrom: ProductEvent | null = null;
   for (let i = 0; i < events.length; i++) {
     const warnings = events[i]!.warnings;
     if (warnings.length > 0) bag.addAll(warnings);
+    precisionFrom = newerPrecision(precisionFrom, events[i]!);
   }
-  if (!product.tracked) return buildProductStock(product, null, null, [], 0, bag);
+  const precision = precisionFrom?.measurePrecision;
+  if (!product.tracked) return buildProductStock(product, null, null, [], 0, bag, precision);
 
   const own: ProductEvent[] = [];
   for (let i = 0; i < events.length; i++) if (events[i]!.decides) own.push(events[i]!);
@@ -203,7 +206,7 @@ export function foldProduct(
   if (ledger && guide.quantity !== null && ledger.quantity !== guide.quantity) {
     bag.add(makeWarning('LEDGER_DIFFERS', ledger.from.doc, formatQuantity(ledger.quantity)));
   }
-  return buildProductStock(product, guide, ledger, chainBreaks, timeline.length + unlistedSkipped, bag);
+  return buildProductStock(product, guide, ledger, chainBreaks, timeline.length + unlistedSkipped, bag, precision);
 }
 
 /** A newer inventory that does not say whether it was complete, and does not list the product, might have zeroed it. */
@@ -248,6 +251,12 @@ export function foldLedger(timeline: readonly ProductEvent[]): LedgerResult | nu
   };
 }
 
+/** Of the row kept and the next, the newer one that gives the unit's measure_precision (the review validates by it). */
+export function newerPrecision(kept: ProductEvent | null, event: ProductEvent): ProductEvent | null {
+  if (event.measurePrecision === undefined) return kept;
+  return kept === null || compareEvents(event, kept) > 0 ? event : kept;
+}
+
 /** Each stated stock-before should equal the stock after the previous deciding document. */
 export function findChainBreaks(timeline: readonly ProductEvent[]): ChainBreak[] {
   const breaks: ChainBreak[] = [];
@@ -284,6 +293,7 @@ export function buildProductStock(
   chainBreaks: ChainBreak[],
   documents: number,
   bag: WarningBag,
+  measurePrecision?: number,
 ): ProductStock {
   const decided = guide?.decidedBy ?? null;
   const quantity = product.tracked ? (guide?.quantity ?? null) : null;
@@ -296,7 +306,7 @@ export function buildProductStock(
         laterMovement: formatQuantity(guide.laterMovement), laterDocuments: guide.later.length,
       }
     : null;
-  return {
+  const stock: ProductStock = {
     productId: product.id,
     name: product.name,
     code: product.code,
@@ -325,4 +335,6 @@ export function buildProductStock(
     documents,
     warnings: bag.toArray(),
   };
+  if (measurePrecision !== undefined) stock.measurePrecision = measurePrecision;
+  return stock;
 }

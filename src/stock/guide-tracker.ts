@@ -7,7 +7,7 @@
  * with the same rule: a product is decided once its anchor is inside the coverage (older rows cannot change it).
  */
 import type { CatalogueProduct } from '../model/types.ts';
-import { addUnstatedInventoryWarning, buildProductStock, guideResult, isAnchor, unlistedEvent } from './fold.ts';
+import { addUnstatedInventoryWarning, buildProductStock, guideResult, isAnchor, newerPrecision, unlistedEvent } from './fold.ts';
 import { compareDocs, compareEvents, productKey } from './order.ts';
 import type { CompleteInventoryRecord, ProductEvent, ProductStock, Warning } from './types.ts';
 import { WarningBag } from './warnings.ts';
@@ -20,6 +20,8 @@ export interface GuideState {
   /** Deciding rows seen, unlisting inventories included (the same count foldProduct gives). */
   documents: number;
   warnings: WarningBag;
+  /** The newest row that gives the unit's measure_precision. */
+  precisionFrom: ProductEvent | null;
 }
 
 export interface GuideTracker {
@@ -38,12 +40,13 @@ export function createGuideTracker(products: readonly CatalogueProduct[]): Guide
   const keys = products.map((product) => productKey(product.id));
   const states = new Map<string, GuideState>();
   products.forEach((product, i) => {
-    if (product.tracked) states.set(keys[i]!, { anchor: null, later: [], documents: 0, warnings: new WarningBag() });
+    if (product.tracked) states.set(keys[i]!, { anchor: null, later: [], documents: 0, warnings: new WarningBag(), precisionFrom: null });
   });
   let newestUnstated: CompleteInventoryRecord | null = null;
 
   const addEvent = (state: GuideState, event: ProductEvent) => {
     if (event.warnings.length > 0) state.warnings.addAll(event.warnings);
+    state.precisionFrom = newerPrecision(state.precisionFrom, event);
     if (!event.decides) return;
     state.documents += 1;
     if (state.anchor && compareEvents(event, state.anchor) <= 0) return; // older than what we know: cannot decide
@@ -89,7 +92,7 @@ export function createGuideTracker(products: readonly CatalogueProduct[]): Guide
       const guide = guideResult(state.anchor, state.later);
       bag.addAll(guide.warnings);
       addUnstatedInventoryWarning(bag, key, guide, newestUnstated);
-      return buildProductStock(product, guide, null, [], state.documents, bag);
+      return buildProductStock(product, guide, null, [], state.documents, bag, state.precisionFrom?.measurePrecision);
     },
   };
 }

@@ -122,6 +122,8 @@ export interface ProductEvent {
   lines: number;
   settlements: SettlementNote[];
   warnings: Warning[];
+  /** The first line's measure_precision (src/model/precision.ts), when the document gives one. */
+  measurePrecision?: number;
 }
 
 /** A complete inventory, or one that does not say whether it is complete: what it lists matters to every product. */
@@ -200,6 +202,8 @@ export interface ProductStock {
   name: string;
   code: string | null;
   measureName: string | null;
+  /** measure_precision as the product's newest document giving one says (src/model/precision.ts); absent when none does. */
+  measurePrecision?: number;
   status: ProductStatus;
   notTrackedReason: NotTrackedReason | null;
   /** The stock to write: decimal string with a dot; null when nothing decides it (or not tracked). */

@@ -188,6 +188,8 @@ export const en: Messages = {
   'manual.label': 'Stock of “{name}” by hand',
   'manual.placeholder': 'enter',
   'manual.whole': 'This product is counted in “{unit}”: enter a whole number, e.g. 12.',
+  'manual.oneDecimal': 'This product is counted in “{unit}” to tenths: enter e.g. 12 or 0.5.',
+  'manual.twoDecimals': 'This product is counted in “{unit}” to hundredths: enter e.g. 12 or 0.25.',
   'manual.invalid': 'Enter a number such as 12 or 0.875, with at most three decimals.',
   'manual.negative': 'A stock entered by hand cannot be below zero.',
   'manual.tooLarge': 'Too large: the Cloud keeps stock up to 9,999,999.999.',

@@ -3,6 +3,7 @@
  * exact thousandths, ranks for sorting by text (review-ranking.ts), a lower-case search string), then filtered and
  * sorted by numbers.
  */
+import { CLOUD_DECIMALS, fitsDecimals } from '../model/precision.ts';
 import { parseQuantity, tryParseQuantity, MAX_API_QUANTITY, type Milli } from '../model/quantity.ts';
 import type { PullMethod, ReviewRow, UnitTotal } from './backend.ts';
 
@@ -278,39 +279,26 @@ export function mergeUnitTotals(lists: readonly (readonly UnitTotal[])[]): UnitT
   return [...out.values()];
 }
 
-export type ManualError = 'format' | 'negative' | 'too-large' | 'whole';
+export type ManualError = 'format' | 'negative' | 'too-large' | 'whole' | 'decimals';
 export type ManualParse = { ok: true; value: Milli } | { ok: false; error: ManualError; decimals: number };
 
-/** Units counted in whole pieces (evotor-api.md §3: `шт` has precision 0); anything else may be weighed or measured. */
-const WHOLE_UNITS = /^(шт|штук|штука|упак|уп|пач|бут|бан|компл|pcs|pc|pack)\.?$/i;
-
 /**
- * How many decimals a product's quantity may have: the documents' `measure_precision` when known (evotor-api.md §3,
- * "the number of decimal places of the unit"), else by the unit's name: whole numbers for pieces, up to 3 (what the
- * cloud stores) for кг, л and the rest.
+ * A quantity typed by a person: digits with a decimal comma or dot, at most `decimals` decimals (allowedDecimals in
+ * src/model/precision.ts: the documents' measure_precision, else 0 for pieces and 3 for кг and л), spaces as thousands
+ * separators allowed ("1 234,5"). No exponent, no sign other than a leading minus (which is refused: a count of goods
+ * on the shelf is not negative).
  */
-export function measureDecimals(measureName: string | null, precision: number | null = null): number {
-  if (precision !== null && Number.isInteger(precision) && precision >= 0) return Math.min(precision, 3);
-  return measureName !== null && WHOLE_UNITS.test(measureName.trim()) ? 0 : 3;
-}
-
-/**
- * A quantity typed by a person: digits with a decimal comma or dot, at most `decimals` decimals (measureDecimals: 0
- * for pieces, 3 for кг and л), spaces as thousands separators allowed ("1 234,5"). No exponent, no sign other than a
- * leading minus (which is refused: a count of goods on the shelf is not negative).
- */
-export function parseManualQuantity(text: string, decimals = 3): ManualParse {
+export function parseManualQuantity(text: string, decimals = CLOUD_DECIMALS): ManualParse {
   const compact = text.replace(/[\s\u00a0\u202f]/g, '').replace(/^\u2212/, '-');
   const fail = (error: ManualError): ManualParse => ({ ok: false, error, decimals });
   if (!/^-?\d+(?:[.,]\d*)?$/.test(compact) && !/^-?[.,]\d+$/.test(compact)) return fail('format');
-  const fraction = (compact.split(/[.,]/)[1] ?? '').replace(/0+$/, '');
-  if (fraction.length > decimals) return fail(decimals === 0 ? 'whole' : 'format');
   let value: Milli;
   try {
     value = parseQuantity(compact.replace(',', '.').replace(/[.]$/, '').replace(/^(-?)[.]/, '$10.'));
   } catch {
     return fail('format');
   }
+  if (!fitsDecimals(value, decimals)) return fail(decimals === 0 ? 'whole' : 'decimals');
   if (value < 0) return fail('negative');
   if (value > MAX_API_QUANTITY) return fail('too-large');
   return { ok: true, value };

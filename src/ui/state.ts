@@ -20,11 +20,11 @@ import {
   type WritePlan,
   type WriteProgress,
 } from './backend.ts';
+import { allowedDecimals } from '../model/precision.ts';
 import type { RunKind, RunResult } from '../writeback/types.ts';
 import {
   countByFilter,
   filterRows,
-  measureDecimals,
   parseManualQuantity,
   rowKey,
   sortRows,
@@ -364,7 +364,7 @@ export function createAppState(backend: SyncBackend, hooks: AppStateHooks = {}) 
     let value: Milli | null = null;
     let result: ManualParse | null = null;
     if (text !== null && text.trim() !== '') {
-      result = parseManualQuantity(text, measureDecimals(row.row.stock.measureName));
+      result = parseManualQuantity(text, allowedDecimals(row.row.stock.measureName, row.row.stock.measurePrecision));
       if (!result.ok) return result;
       value = result.value;
       next.set(key, value);

@@ -1,5 +1,5 @@
 /**
- * A quantity typed by hand for an undecided product: decimal comma or dot, at most 3 decimals. Committed on Enter or
+ * A quantity typed by hand for an undecided product: decimal comma or dot, as many decimals as the product's unit allows. Committed on Enter or
  * when leaving the field; Escape restores the saved value. An invalid value stays in the field, marked and explained.
  */
 import { useEffect, useState } from 'preact/hooks';
@@ -22,17 +22,20 @@ export interface ManualInputProps {
   errorId?: string;
 }
 
-/** What is wrong and what is allowed, for this product's unit. */
+/** What is wrong and what is allowed, for this product's unit and the decimals its documents allow. */
 export function manualErrorText(error: ManualError, decimals = 3, unit: string | null = null): string {
   switch (error) {
-    case 'whole':
-      return t('manual.whole', { unit: unit ?? '' });
     case 'negative':
       return t('manual.negative');
     case 'too-large':
       return t('manual.tooLarge');
+    case 'whole':
+    case 'decimals':
     case 'format':
-      return decimals === 0 ? t('manual.whole', { unit: unit ?? '' }) : t('manual.invalid');
+      if (decimals === 0) return t('manual.whole', { unit: unit ?? '' });
+      if (decimals === 1) return t('manual.oneDecimal', { unit: unit ?? '' });
+      if (decimals === 2) return t('manual.twoDecimals', { unit: unit ?? '' });
+      return t('manual.invalid');
   }
 }
 

@@ -313,8 +313,8 @@ describe('page records', () => {
     const events = [
       { pk: 'b', event: { doc: d1, productId: ' B ', rule: 'SELL' as const, decides: true, stockBefore: 9_999_999_999_999 as Milli, movement: -1500 as Milli, setTo: null, handled: 1500 as Milli, lines: 2,
         settlements: [{ kind: 'full_prepayment' as const, raw: 'PREPAYMENT', moves: false, quantity: 500 as Milli }],
-        warnings: [{ code: 'UNKNOWN_SETTLEMENT_METHOD' as const, count: 1, doc: d1, documentId: 'd1', value: 'X' }] } },
-      { pk: 'a', event: { doc: d1, productId: 'a', rule: 'SELL' as const, decides: true, stockBefore: null, movement: -1 as Milli, setTo: null, handled: 1 as Milli, lines: 1, settlements: [], warnings: [] } },
+        warnings: [{ code: 'UNKNOWN_SETTLEMENT_METHOD' as const, count: 1, doc: d1, documentId: 'd1', value: 'X' }], measurePrecision: 3 } },
+      { pk: 'a', event: { doc: d1, productId: 'a', rule: 'SELL' as const, decides: true, stockBefore: null, movement: -1 as Milli, setTo: null, handled: 1 as Milli, lines: 1, settlements: [], warnings: [], measurePrecision: 0 } },
       { pk: 'a', event: { doc: d2, productId: 'a', rule: 'INVENTORY' as const, decides: true, stockBefore: -3 as Milli, movement: 0 as Milli, setTo: 0 as Milli, handled: 0 as Milli, lines: 1, settlements: [], warnings: [] } },
     ];
     // Two products of one part (found by trying keys), so both land in one record.
@@ -335,6 +335,10 @@ describe('page records', () => {
     const decoded = [0, 1, 2].map((i) => page.event(i));
     expect(decoded).toEqual([events[1]!.event, events[2]!.event, events[0]!.event]);
     expect(decoded[0]!.doc).toBe(decoded[2]!.doc);
+    expect(decoded.map((e) => e.measurePrecision)).toEqual([0, undefined, 3]);
+    // A record stored before the precision was kept reads as "the documents gave none".
+    const { precision: _precision, ...older } = record;
+    expect([0, 1, 2].map((i) => new PageReader(older).event(i).measurePrecision)).toEqual([undefined, undefined, undefined]);
     const seen: string[] = [];
     page.rowsOf(a, a, (pk, i) => seen.push(`${pk}${i}`));
     page.rowsOf(`${a}0`, b, (pk, i) => seen.push(`${pk}${i}`));

@@ -28,13 +28,14 @@ describe('normaliseDocument V2', () => {
   });
 
   // evotor-api.md §10: measure_precision gives the decimals a product's quantity may have (0 for pieces).
-  it('marks a quantity with more decimals than measure_precision allows, and only then', () => {
+  it('reads measure_precision as the decimals the unit allows, and leaves an unreadable one out', () => {
     const doc = ok(v2Doc('SELL', [
-      line('p1', 1.5, 10, { measure_precision: 0 }), line('p2', 1, 10, { measure_precision: 0 }),
-      line('p3', 0.25, 10, { measure_precision: 2 }), line('p4', 0.125, 10, { measure_precision: 2 }),
-      line('p5', 0.125, 10, { measure_precision: 3 }), line('p6', 1.5, 10), line('p7', 1.5, 10, { measure_precision: 'x' }),
+      line('p1', 1.5, 10, { measure_precision: 0 }), line('p2', 1, 10, { measure_precision: '2' }),
+      line('p3', 0.125, 10, { measure_precision: 3 }), line('p4', 1.5, 10, { measure_precision: 7 }), line('p5', 1.5, 10),
+      line('p6', 1.5, 10, { measure_precision: 'x' }), line('p7', 1.5, 10, { measure_precision: -1 }), line('p8', 1.5, 10, { measure_precision: 0.5 }),
     ]));
-    expect(doc.lines.map((l) => l.allowedDecimals)).toEqual([0, undefined, undefined, 2, undefined, undefined, undefined]);
+    // Above 3 allows what 3 allows: the Cloud keeps thousandths (§3).
+    expect(doc.lines.map((l) => l.measurePrecision)).toEqual([0, 2, 3, 3, undefined, undefined, undefined, undefined]);
   });
 
   // evotor-api.md §10 [C]: "product_id is absent on free-price lines"; §4: or the reserved id.

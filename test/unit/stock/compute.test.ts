@@ -1,6 +1,6 @@
 import { needsAttention } from '../../../src/stock/warnings.ts';
 import { describe, expect, it } from 'vitest';
-import { computeStock, toProductEvents, type StockResult } from '../../../src/stock/index.ts';
+import { computeStock, createStockAccumulator, toProductEvents, type StockResult } from '../../../src/stock/index.ts';
 import { normaliseDocument } from '../../../src/model/normalise.ts';
 import { FREE_PRICE_PRODUCT_ID } from '../../../src/model/types.ts';
 import { line, minutes, shuffled, stock, v1Doc, v1Product, v2Doc, v2Product } from './fixtures.ts';
@@ -356,5 +356,27 @@ describe('catalogue and output', () => {
     const result = v2([v2Product('p')], [v2Doc('ACCEPT', [line('p', '9999999.999', '1')])]);
     expect(stock(result, 'p').quantity).toBe('10000000.999');
     expect(codes(result, 'p')).toContain('QUANTITY_OUT_OF_RANGE');
+  });
+
+  // evotor-api.md §3, §10: measure_precision is the unit's number of decimals (0 for шт).
+  it('counts a quantity with more decimals than measure_precision allows as sent, flags it, and gives the newest precision', () => {
+    const docs = [
+      v2Doc('ACCEPT', [line('p', 10, 0, { measure_precision: 0 }), line('w', 5, 0, { measure_precision: 0 })], { time: minutes(0) }),
+      v2Doc('SELL', [line('p', 1.5, 10, { measure_precision: 0 }), line('w', '1.25', 5, { measure_precision: 3 })], { time: minutes(10) }),
+      v2Doc('SELL', [line('n', 1, 5)], { time: minutes(20) }),
+    ];
+    const products = [v2Product('p'), v2Product('w', { measure_name: 'кг' }), v2Product('n')];
+    const result = v2(products, docs);
+    expect(stock(result, 'p')).toMatchObject({ quantity: '8.5', measurePrecision: 0 });
+    expect(stock(result, 'p').warnings.filter((w) => w.code === 'QUANTITY_PRECISION').map((w) => w.value)).toEqual(['0']);
+    // The newest document's precision, not the oldest's; within it 1.25 fits.
+    expect(stock(result, 'w')).toMatchObject({ quantity: '3.75', measurePrecision: 3 });
+    expect(codes(result, 'w')).not.toContain('QUANTITY_PRECISION');
+    // No document gives one: the field is absent and the unit's name decides (src/model/precision.ts).
+    expect(stock(result, 'n')).not.toHaveProperty('measurePrecision');
+    // The accumulator (pages newest first) says the same.
+    const acc = createStockAccumulator({ api: 'v2', products });
+    acc.addDocuments([docs[2], docs[1], docs[0]]);
+    expect(acc.result().products.map((p) => [p.productId, p.measurePrecision])).toEqual([['n', undefined], ['p', 0], ['w', 3]]);
   });
 });

@@ -119,6 +119,9 @@ function referenceEvents(doc: NormalisedDocument, catalogue?: Catalogue): Docume
   return result;
 }
 
+/** More decimals than the line's measure_precision allows (evotor-api.md §3: quantities are thousandths). */
+const tooPrecise = (line: DocumentLine) => line.measurePrecision !== undefined && line.quantity % 10 ** (3 - line.measurePrecision) !== 0;
+
 function referenceEvent(
   doc: DocRef, ruleId: ProductEvent['rule'], effect: ReturnType<typeof ruleForType>['effect'], settlementApplies: boolean,
   byAdvance: boolean, group: ProductLines,
@@ -130,13 +133,14 @@ function referenceEvent(
     movement: ZERO, setTo: null, handled: ZERO, lines: group.lines.length, settlements: [], warnings,
   };
   if (group.lines.length === 0) return event;
+  if (group.lines[0]!.measurePrecision !== undefined) event.measurePrecision = group.lines[0]!.measurePrecision;
   for (const line of group.lines) event.handled = addQuantity(event.handled, absQuantity(line.quantity));
   if (effect === 'decrease' || effect === 'increase') {
     let moved: Milli = ZERO;
     const notes = new Map<string, SettlementNote>();
     for (const line of group.lines) {
       const quantity = absQuantity(line.quantity);
-      if (line.allowedDecimals !== undefined) warnings.push(makeWarning('QUANTITY_PRECISION', doc, String(line.allowedDecimals)));
+      if (tooPrecise(line)) warnings.push(makeWarning('QUANTITY_PRECISION', doc, String(line.measurePrecision)));
       const settlement = settlementApplies ? classifySettlement(line.settlementMethod) : null;
       if (!settlement || settlement.moves) moved = addQuantity(moved, quantity);
       if (settlement && (line.settlementMethod !== null || byAdvance)) {
@@ -153,7 +157,7 @@ function referenceEvent(
   } else if (effect === 'count') {
     let counted: Milli = ZERO;
     for (const line of group.lines) {
-      if (line.allowedDecimals !== undefined) warnings.push(makeWarning('QUANTITY_PRECISION', doc, String(line.allowedDecimals)));
+      if (tooPrecise(line)) warnings.push(makeWarning('QUANTITY_PRECISION', doc, String(line.measurePrecision)));
       counted = addQuantity(counted, line.quantity);
     }
     event.decides = true;
@@ -174,7 +178,9 @@ function referenceFold(
   const bag = new WarningBag();
   bag.addAll(extraWarnings);
   for (const event of events) bag.addAll(event.warnings);
-  if (!product.tracked) return buildProductStock(product, null, null, [], 0, bag);
+  // The unit's precision as the newest row giving one says.
+  const precision = events.filter((e) => e.measurePrecision !== undefined).sort(compareEvents).at(-1)?.measurePrecision;
+  if (!product.tracked) return buildProductStock(product, null, null, [], 0, bag, precision);
   const timeline = events.filter((e) => e.decides);
   let newestUnstated: CompleteInventoryRecord | null = null;
   for (const record of inventories) {
@@ -190,7 +196,7 @@ function referenceFold(
   if (ledger && guide.quantity !== null && ledger.quantity !== guide.quantity) {
     bag.add(makeWarning('LEDGER_DIFFERS', ledger.from.doc, formatQuantity(ledger.quantity)));
   }
-  return buildProductStock(product, guide, ledger, chainBreaks, timeline.length, bag);
+  return buildProductStock(product, guide, ledger, chainBreaks, timeline.length, bag, precision);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -206,7 +212,7 @@ const line = fc.record({
   quantity: fc.integer({ min: -50_000, max: 50_000 }),
   stockBefore: fc.option(fc.integer({ min: -50_000, max: 500_000 }), { nil: null }),
   settlementMethod: fc.constantFrom(null, null, null, 'CHECKOUT_FULL', 'PREPAYMENT_FULL', 'CREDIT_CHECKOUT', 'FULL_PREPAYMENT', 'ADVANCE', 'FullSettlement', 'weird', '4', '7'),
-  allowedDecimals: fc.constantFrom(undefined, undefined, undefined, 0, 2),
+  measurePrecision: fc.constantFrom(undefined, undefined, undefined, 0, 2, 3),
   hasSubPositions: fc.constantFrom(undefined, undefined, undefined, true),
   productName: fc.constantFrom(undefined, 'Товар'),
   code: fc.constantFrom(undefined, '17'),
@@ -241,7 +247,7 @@ const document = fc
         if (l.hasSubPositions) out.hasSubPositions = true;
         if (l.productName) out.productName = l.productName;
         if (l.code) out.code = l.code;
-        if (l.allowedDecimals !== undefined) out.allowedDecimals = l.allowedDecimals;
+        if (l.measurePrecision !== undefined) out.measurePrecision = l.measurePrecision;
         return out;
       }),
     };

@@ -3,7 +3,6 @@ import { milli, type Milli } from '../../../src/model/quantity.ts';
 import {
   countByFilter,
   filterRows,
-  measureDecimals,
   effectiveQuantity,
   takesLedger,
   difference,
@@ -14,6 +13,7 @@ import {
   summarize,
 } from '../../../src/ui/review-model.ts';
 import { rankRows } from '../../../src/ui/review-ranking.ts';
+import { allowedDecimals, fitsDecimals } from '../../../src/model/precision.ts';
 import { manyRows, productStock, reviewRow } from './memory-backend.ts';
 
 const S = 'store-1';
@@ -184,22 +184,33 @@ describe('manual quantity parsing', () => {
   });
 
   it('follows the product\'s measure: whole numbers for pieces, up to 3 decimals for кг and л (issue 16 item 1)', () => {
-    expect(measureDecimals('шт')).toBe(0);
-    expect(measureDecimals('шт.')).toBe(0);
-    expect(measureDecimals('упак')).toBe(0);
-    expect(measureDecimals('кг')).toBe(3);
-    expect(measureDecimals('л')).toBe(3);
-    expect(measureDecimals(null)).toBe(3);
+    expect(allowedDecimals('шт')).toBe(0);
+    expect(allowedDecimals('шт.')).toBe(0);
+    expect(allowedDecimals('упак')).toBe(0);
+    expect(allowedDecimals('кг')).toBe(3);
+    expect(allowedDecimals('л')).toBe(3);
+    expect(allowedDecimals(null)).toBe(3);
     // The documents' measure_precision wins when known (evotor-api.md §3).
-    expect(measureDecimals('шт', 2)).toBe(2);
-    expect(measureDecimals('кг', 0)).toBe(0);
-    const pieces = measureDecimals('шт');
+    expect(allowedDecimals('шт', 2)).toBe(2);
+    expect(allowedDecimals('кг', 0)).toBe(0);
+    expect(allowedDecimals('шт', 3)).toBe(3);
+    const pieces = allowedDecimals('шт');
     expect(parseManualQuantity('1,5', pieces)).toEqual({ ok: false, error: 'whole', decimals: 0 });
     expect(parseManualQuantity('0,875', pieces)).toEqual({ ok: false, error: 'whole', decimals: 0 });
     expect(parseManualQuantity('15', pieces)).toEqual({ ok: true, value: 15_000 });
     expect(parseManualQuantity('12,000', pieces)).toEqual({ ok: true, value: 12_000 });
-    expect(parseManualQuantity('1,5', measureDecimals('кг'))).toEqual({ ok: true, value: 1_500 });
+    expect(parseManualQuantity('1,5', allowedDecimals('кг'))).toEqual({ ok: true, value: 1_500 });
     expect(parseManualQuantity('1,25', 2)).toEqual({ ok: true, value: 1_250 });
-    expect(parseManualQuantity('1,255', 2)).toMatchObject({ ok: false, error: 'format', decimals: 2 });
+    expect(parseManualQuantity('1,255', 2)).toEqual({ ok: false, error: 'decimals', decimals: 2 });
+    expect(parseManualQuantity('1,2345', 3)).toEqual({ ok: false, error: 'format', decimals: 3 });
+  });
+
+  it('uses the same rule as the documents\' QUANTITY_PRECISION check (src/model/precision.ts)', () => {
+    const typed: [string, Milli][] = [['1', milli(1000)], ['1,5', milli(1500)], ['1,25', milli(1250)], ['1,125', milli(1125)], ['0,001', milli(1)]];
+    for (const decimals of [0, 1, 2, 3]) {
+      for (const [text, value] of typed) expect(parseManualQuantity(text, decimals).ok).toBe(fitsDecimals(value, decimals));
+    }
+    expect(fitsDecimals(milli(1500), 0)).toBe(false);
+    expect(fitsDecimals(milli(1500), 1)).toBe(true);
   });
 });

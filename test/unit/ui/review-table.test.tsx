@@ -172,6 +172,52 @@ describe('review table with 50,000 products', { timeout: 30_000 }, () => {
   });
 });
 
+describe('manual entry follows the documents\' measure_precision (issue 16 item 1)', () => {
+  const undecided = (id: string, name: string, measureName: string, measurePrecision?: number) =>
+    reviewRow('s1', productStock(id, {
+      name, measureName, ...(measurePrecision === undefined ? {} : { measurePrecision }),
+      status: 'unresolved', quantity: null, quantityMilli: null, decidedBy: null, rule: null, ledgerQuantity: null, cloudQuantity: '0',
+    }));
+
+  async function enter(name: string, text: string) {
+    const grid = screen.getByRole('grid', { name: 'Товары и рассчитанные остатки' });
+    const input = within(grid).getByRole('textbox', { name: `Остаток товара «${name}» вручную` }) as HTMLInputElement;
+    fireEvent.input(input, { target: { value: text } });
+    fireEvent.keyDown(input, { key: 'Enter' });
+    const describedBy = input.getAttribute('aria-describedby');
+    return { input, said: describedBy === null ? null : document.getElementById(describedBy)!.textContent };
+  }
+
+  it('refuses «1,5» for «шт», accepts it where the documents give 3 decimals, refuses it for «кг» the documents count whole', async () => {
+    backend = new MemoryBackend();
+    backend.stores = [store('s1', 'Магазин на Ленина')];
+    backend.rows.set('s1', [
+      undecided('a', 'Батарейки', 'шт'),
+      // The unit's name says pieces, the documents say 3 decimals: the documents win (evotor-api.md §3).
+      undecided('b', 'Гвозди на вес', 'шт', 3),
+      undecided('c', 'Торт целый', 'кг', 0),
+      undecided('d', 'Сыр', 'кг', 1),
+    ]);
+    state = createAppState(backend);
+    await state.init();
+    await state.openReview(['s1']);
+    render(<AppView state={state} />);
+
+    const pieces = await enter('Батарейки', '1,5');
+    expect(pieces.input.getAttribute('aria-invalid')).toBe('true');
+    expect(pieces.said).toBe('Товар считается в «шт»: введите целое число, например 12.');
+    const weighed = await enter('Гвозди на вес', '1,5');
+    expect(weighed.input.getAttribute('aria-invalid')).toBe('false');
+    expect(weighed.said).toBeNull();
+    const whole = await enter('Торт целый', '1,5');
+    expect(whole.input.getAttribute('aria-invalid')).toBe('true');
+    expect(whole.said).toBe('Товар считается в «кг»: введите целое число, например 12.');
+    const tenths = await enter('Сыр', '1,25');
+    expect(tenths.said).toBe('Товар считается в «кг» с точностью до десятых: введите, например, 12 или 0,5.');
+    expect(backend.callsOf('setManualQuantity')).toEqual([['s1', 'b', '1.5']]);
+  });
+});
+
 describe('a product whose document could not be read (issue 12, item 4)', () => {
   it('is shown unticked with the reason in words', async () => {
     backend = new MemoryBackend();
