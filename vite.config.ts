@@ -139,6 +139,9 @@ export default defineConfig(({ mode }) => {
             environment: 'jsdom',
             include: ['test/unit/**/*.test.{ts,tsx}'],
             setupFiles: ['test/unit/setup.ts'],
+            // jsdom screens and property tests take a second or two, several on a shared machine under load (7-9 s
+            // seen at load average 15-20 on 2 cores); the default 5 s timed them out there, not what they assert.
+            testTimeout: 30_000,
           },
         },
         {
