@@ -2,8 +2,12 @@
  * The local store: opening (with migrations) and every read and write the pull and the computation need.
  * Each page is written in ONE transaction together with its checkpoint, so after a crash the database holds
  * either the whole page and the cursor past it, or neither.
+ *
+ * The pull's writes (jobs, checkpoints, pages and the rest of a store's data) share group transactions: a write
+ * made while one is being committed waits for it and goes with every other waiting write in the next one (see
+ * `write`). Many stores' setups and pages thus cost a few commits, not one each, and they land in the order made.
  */
-import { openDB, type IDBPDatabase } from 'idb';
+import { openDB, type IDBPDatabase, type IDBPTransaction } from 'idb';
 import { closeTimeIn } from './page-rows.ts';
 import {
   DB_NAME, MIGRATIONS, storeRange,
@@ -67,19 +71,38 @@ export interface ProductPageWrite {
 }
 
 /**
- * Page commits do not wait for the disk flush: a page lost to a power cut takes its checkpoint with it (one
+ * The pull's commits do not wait for the disk flush: a page lost to a power cut takes its checkpoint with it (one
  * transaction), so the pull simply fetches it again. Atomicity is what the resume relies on, not durability.
  */
 const PAGE_TX: IDBTransactionOptions = { durability: 'relaxed' };
 
-const STORE_DATA: SyncStoreName[] = ['products', 'pages', 'inventories', 'checkpoints', 'quarantine', 'unknownProducts'];
-const STORE_DATA_AND_JOB: SyncStoreName[] = [...STORE_DATA, 'jobs'];
+const STORE_DATA = ['products', 'pages', 'inventories', 'checkpoints', 'quarantine', 'unknownProducts'] as const satisfies SyncStoreName[];
+const STORE_DATA_AND_JOB = [...STORE_DATA, 'jobs'] as const satisfies SyncStoreName[];
 const STORE_DATA_JOB_AND_DECISIONS: SyncStoreName[] = [...STORE_DATA_AND_JOB, 'decisions'];
+
+/** The transaction a group of writes shares (every store of the pull's data and the jobs). */
+type WriteTx = IDBPTransaction<SyncDB, typeof STORE_DATA_AND_JOB, 'readwrite'>;
+
+/**
+ * One write of a group: it reads what it checks first and throws (CheckpointConflictError) before its first put,
+ * so a refused write leaves nothing behind and the others of its group still commit.
+ */
+interface QueuedWrite {
+  run(tx: WriteTx): Promise<unknown>;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
 
 export class LocalStore {
   private closed = false;
+  private readonly writes: QueuedWrite[] = [];
+  private flushing = false;
+  /** The group transaction's stores (only those the schema has: the migration tests open older versions). */
+  private readonly writeScope: typeof STORE_DATA_AND_JOB;
 
-  constructor(readonly db: IDBPDatabase<SyncDB>) {}
+  constructor(readonly db: IDBPDatabase<SyncDB>) {
+    this.writeScope = STORE_DATA_AND_JOB.filter((name) => db.objectStoreNames.contains(name)) as unknown as typeof STORE_DATA_AND_JOB;
+  }
 
   close(): void {
     if (this.closed) return;
@@ -110,29 +133,30 @@ export class LocalStore {
     return this.db.getAll('jobs');
   }
 
-  async putJob(job: JobRecord): Promise<void> {
-    await this.db.put('jobs', job);
+  putJob(job: JobRecord): Promise<void> {
+    return this.write(async (tx) => void tx.objectStore('jobs').put(job));
   }
 
   /** Read-modify-write of a job row in one transaction (so a page commit cannot interleave). */
-  async updateJob(storeId: string, update: (job: JobRecord) => JobRecord): Promise<JobRecord | undefined> {
-    const tx = this.db.transaction('jobs', 'readwrite');
-    const job = await tx.store.get(storeId);
-    const next = job ? update(job) : undefined;
-    if (next) await tx.store.put(next);
-    await tx.done;
-    return next;
+  updateJob(storeId: string, update: (job: JobRecord) => JobRecord): Promise<JobRecord | undefined> {
+    return this.write(async (tx) => {
+      const jobs = tx.objectStore('jobs');
+      const job = await jobs.get(storeId);
+      const next = job ? update(job) : undefined;
+      if (next) void jobs.put(next);
+      return next;
+    });
   }
 
   /** A fresh job for a store: drops every row of its previous pull (one transaction). */
-  async resetStore(job: JobRecord, checkpoints: CheckpointRecord[]): Promise<void> {
-    const tx = this.db.transaction(STORE_DATA_AND_JOB, 'readwrite');
-    const range = storeRange(job.storeId);
-    await Promise.all([
-      ...STORE_DATA.map((name) => tx.objectStore(name).delete(range)),
-      tx.objectStore('jobs').put(job),
-    ]);
-    await Promise.all([...checkpoints.map((c) => tx.objectStore('checkpoints').put(c)), tx.done]);
+  resetStore(job: JobRecord, checkpoints: CheckpointRecord[]): Promise<void> {
+    return this.write(async (tx) => {
+      const range = storeRange(job.storeId);
+      for (const name of STORE_DATA) void tx.objectStore(name).delete(range);
+      void tx.objectStore('jobs').put(job);
+      const store = tx.objectStore('checkpoints');
+      for (const c of checkpoints) void store.put(c);
+    });
   }
 
   /** Forgets a store's pull entirely (its job, every row and the user's decisions). */
@@ -190,29 +214,24 @@ export class LocalStore {
   }
 
   /** Products of one page plus the checkpoint past it, in one transaction. */
-  async commitProductPage(write: ProductPageWrite): Promise<JobRecord> {
-    const tx = this.db.transaction(['products', 'quarantine', 'checkpoints', 'jobs'], 'readwrite', PAGE_TX);
-    try {
-      checkExpected(await tx.objectStore('checkpoints').get([write.storeId, write.expected.month]), write.expected);
+  commitProductPage(write: ProductPageWrite): Promise<JobRecord> {
+    return this.write(async (tx) => {
+      const job = await checkedJob(tx, write.storeId, write.expected);
       const products = tx.objectStore('products');
       for (const product of write.products) void products.put(product);
       const quarantine = tx.objectStore('quarantine');
       for (const record of write.quarantine) void quarantine.put(record);
       void tx.objectStore('checkpoints').put(write.next);
-      const job = await this.applyJob(tx.objectStore('jobs'), write.storeId, write.updateJob);
-      await tx.done;
-      return job;
-    } catch (error) {
-      abortQuietly(tx);
-      throw error;
-    }
+      const next = write.updateJob(job);
+      void tx.objectStore('jobs').put(next);
+      return next;
+    });
   }
 
   /** A document page's rows plus the checkpoint past it, in one transaction. */
-  async commitDocumentPage(write: DocumentPageWrite): Promise<JobRecord> {
-    const tx = this.db.transaction(['pages', 'inventories', 'quarantine', 'unknownProducts', 'checkpoints', 'jobs'], 'readwrite', PAGE_TX);
-    try {
-      checkExpected(await tx.objectStore('checkpoints').get([write.storeId, write.expected.month]), write.expected);
+  commitDocumentPage(write: DocumentPageWrite): Promise<JobRecord> {
+    return this.write(async (tx) => {
+      const job = await checkedJob(tx, write.storeId, write.expected);
       // A few puts for the whole page. A document met again (a restarted month) lands in other page records: the
       // readers keep one row per (document, product).
       const pages = tx.objectStore('pages');
@@ -231,30 +250,61 @@ export class LocalStore {
       }));
       void tx.objectStore('checkpoints').put(write.next);
       for (const month of write.alsoDone ?? []) void tx.objectStore('checkpoints').put(month);
-      const job = await this.applyJob(tx.objectStore('jobs'), write.storeId, write.updateJob);
-      await tx.done;
-      return job;
-    } catch (error) {
-      abortQuietly(tx);
-      throw error;
-    }
+      const next = write.updateJob(job);
+      void tx.objectStore('jobs').put(next);
+      return next;
+    });
   }
 
   /** Marks a month done without a page (e.g. a month that needs no fetch). */
-  async putCheckpoint(checkpoint: CheckpointRecord): Promise<void> {
-    await this.db.put('checkpoints', checkpoint);
+  putCheckpoint(checkpoint: CheckpointRecord): Promise<void> {
+    return this.write(async (tx) => void tx.objectStore('checkpoints').put(checkpoint));
   }
 
-  private async applyJob(
-    jobs: { get(key: string): Promise<JobRecord | undefined>; put(value: JobRecord): Promise<unknown> },
-    storeId: string,
-    update: (job: JobRecord) => JobRecord,
-  ): Promise<JobRecord> {
-    const job = await jobs.get(storeId);
-    if (!job) throw new CheckpointConflictError(`no job for store ${storeId}: it was cancelled or reset`);
-    const next = update(job);
-    void jobs.put(next);
-    return next;
+  /**
+   * Queues a write for the next group transaction and starts one unless one is being committed: writes made
+   * meanwhile (other stores' pages, this store's other months) wait and then share one commit. They run one after
+   * the other in the order made, each seeing the ones before it, and each settles once its group has committed.
+   * Page commits do not wait for the disk flush (PAGE_TX). A write that throws (a checkpoint moved on) is left out;
+   * a failing transaction fails every write of its group, none of which then landed.
+   */
+  private write<T>(run: (tx: WriteTx) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.writes.push({ run, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      // Writes made in the same turn as the first join its group.
+      await Promise.resolve();
+      while (this.writes.length > 0) {
+        const group = this.writes.splice(0);
+        const settled: { ok: boolean; value: unknown }[] = [];
+        let tx: WriteTx | null = null;
+        try {
+          tx = this.db.transaction(this.writeScope, 'readwrite', PAGE_TX);
+          for (const write of group) {
+            try {
+              settled.push({ ok: true, value: await write.run(tx) });
+            } catch (error) {
+              if (!(error instanceof CheckpointConflictError)) throw error;
+              settled.push({ ok: false, value: error });
+            }
+          }
+          await tx.done;
+        } catch (error) {
+          if (tx) abortQuietly(tx);
+          for (const write of group) write.reject(error);
+          continue;
+        }
+        group.forEach((write, i) => (settled[i]!.ok ? write.resolve(settled[i]!.value) : write.reject(settled[i]!.value)));
+      }
+    } finally {
+      this.flushing = false;
+    }
   }
 
   // ----- reads for the computation -----------------------------------------------------------------------------
@@ -312,6 +362,14 @@ export class LocalStore {
 
 /** Page records per read: a part of a 1,000-document page is about 30 kB. */
 const PAGES_PER_READ = 64;
+
+/** The store's job, once its checkpoint is still the one the page was fetched from (else nothing is written). */
+async function checkedJob(tx: WriteTx, storeId: string, expected: CheckpointRecord): Promise<JobRecord> {
+  const [actual, job] = await Promise.all([tx.objectStore('checkpoints').get([storeId, expected.month]), tx.objectStore('jobs').get(storeId)]);
+  checkExpected(actual, expected);
+  if (!job) throw new CheckpointConflictError(`no job for store ${storeId}: it was cancelled or reset`);
+  return job;
+}
 
 function checkExpected(actual: CheckpointRecord | undefined, expected: CheckpointRecord): void {
   const same = actual !== undefined && actual.cursor === expected.cursor && actual.done === expected.done && actual.pages === expected.pages;

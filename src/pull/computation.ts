@@ -110,23 +110,28 @@ export class StoreComputation {
    * (Re)reads the catalogue, inventories and quarantine; a finished pull is folded in full (ledger, chain check) as
    * finish() left it, an unfinished one rebuilds the guide tracker in one pass over the page records.
    */
-  async load(job: Pick<JobRecord, 'coveredSince' | 'status'> | null, signal?: AbortSignal): Promise<void> {
-    const products = await this.local.listProducts(this.storeId);
+  async load(job: Pick<JobRecord, 'coveredSince' | 'status' | 'pages'> | null, signal?: AbortSignal): Promise<void> {
+    const [products, quarantine, inventories] = await Promise.all([
+      this.local.listProducts(this.storeId), this.local.listQuarantine(this.storeId), this.local.listInventories(this.storeId),
+    ]);
     this.setCatalogue(products);
     this.quarantine.clear();
-    this.addQuarantine(await this.local.listQuarantine(this.storeId));
+    this.addQuarantine(quarantine);
     this.coveredSince = job?.coveredSince ?? null;
     this.complete = job?.status === 'done';
     this.rows.clear();
     this.inventories = [];
-    this.addInventories(await this.local.listInventories(this.storeId));
+    this.addInventories(inventories);
     if (this.complete) {
       await this.foldAll(signal);
       return;
     }
-    await this.local.scanPages(this.storeId, (pages) => {
-      for (const page of pages) this.trackPage(page);
-    }, { signal });
+    // A job with no document page committed has no page record to read (a fresh pull).
+    if (job?.pages !== 0) {
+      await this.local.scanPages(this.storeId, (pages) => {
+        for (const page of pages) this.trackPage(page);
+      }, { signal });
+    }
     this.rebuildRows(this.catalogue.keys());
   }
 

@@ -20,7 +20,8 @@ import { normaliseProduct } from '../../../src/model/normalise.ts';
 import { parseCloseDate } from '../../../src/model/time.ts';
 import type { ApiVersion, CatalogueProduct } from '../../../src/model/types.ts';
 import { StoreComputation } from '../../../src/pull/computation.ts';
-import { documentRows, pullStore } from '../../../src/pull/engine.ts';
+import { pullStore } from '../../../src/pull/engine.ts';
+import { documentRows } from '../../../src/pull/rows.ts';
 import { buildCatalogue, computeStock, createStockAccumulator } from '../../../src/stock/index.ts';
 
 export interface RawRequest {

@@ -236,6 +236,35 @@ describe('page commits', () => {
     local.close();
   });
 
+  it('gives the writes made while a group commits one transaction, in order, leaving out only a refused one', async () => {
+    const local = await openLocalStore({ name: 'g' });
+    await local.resetStore(job(), [checkpoint('2025-03'), checkpoint('2025-04')]);
+    let transactions = 0;
+    const open = local.db.transaction.bind(local.db) as (...args: unknown[]) => unknown;
+    (local.db as { transaction: unknown }).transaction = (...args: unknown[]) => {
+      if (args[1] === 'readwrite') transactions++;
+      return open(...args);
+    };
+    const march = (await local.getCheckpoint(S, '2025-03'))!;
+    const april = (await local.getCheckpoint(S, '2025-04'))!;
+    const written = await Promise.allSettled([
+      local.resetStore(job('S2'), [checkpoint('2025-03', null, 0, false, 'S2')]),
+      local.commitDocumentPage(page([event('d1', 'a', 10)], march, checkpoint('2025-03', 'c1', 1))),
+      // Fetched from a checkpoint that is not the stored one (another tab moved it): left out, the others land.
+      local.commitDocumentPage(page([event('d8', 'y', 10)], { ...april, cursor: 'elsewhere' }, checkpoint('2025-04', 'c9', 1))),
+      // Sees the first page of its group: the checkpoint it was fetched from is that page's.
+      local.commitDocumentPage(page([event('d2', 'b', 20)], checkpoint('2025-03', 'c1', 1), checkpoint('2025-03', 'c2', 2))),
+    ]);
+    expect(written.map((w) => w.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect((written[2] as PromiseRejectedResult).reason).toBeInstanceOf(CheckpointConflictError);
+    expect(transactions).toBe(1);
+    expect((await storedRows(local, S)).sort()).toEqual([['d1', 'a'], ['d2', 'b']]);
+    expect((await local.getJob(S))?.pages).toBe(2);
+    expect((await local.getCheckpoint(S, '2025-04'))?.cursor).toBeNull();
+    expect((await local.getJob('S2'))?.storeId).toBe('S2');
+    local.close();
+  });
+
   it('writes nothing when the job was cancelled meanwhile', async () => {
     const local = await openLocalStore({ name: 'x' });
     await local.resetStore(job(), [checkpoint('2025-03')]);

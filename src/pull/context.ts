@@ -1,0 +1,83 @@
+/**
+ * What the parts of one store's pull share: the request and hooks, the context a caller passes in (the local store,
+ * the client, the computation, the connection budget), and the small steps they all use.
+ */
+import { recentCursors } from '../api/paging.ts';
+import type { EvotorClient } from '../api/client.ts';
+import type { LocalStore } from '../local/db.ts';
+import type { CheckpointRecord, JobOptions, JobRecord } from '../local/schema.ts';
+import type { StoreComputation } from './computation.ts';
+import { priorityOf, type RequestSlots } from './slots.ts';
+
+export interface PullRequest {
+  storeId: string;
+  storeName: string;
+  options?: Partial<JobOptions>;
+  /** Drop what was pulled before and start from the current time. */
+  restart?: boolean;
+  /** Also fetch this many months before the job's horizon (never before the store existed); the rest is kept. */
+  olderMonths?: number;
+}
+
+export interface PageInfo {
+  phase: 'products' | 'documents';
+  month: string;
+  /** Items on the page (documents or products). */
+  items: number;
+  monthDone: boolean;
+  /** Months this page completed (a wide window completes several at once). */
+  monthsDone: number;
+}
+
+export interface PullHooks {
+  /** After every committed page, with the job row as committed. */
+  onCommit?(job: JobRecord, page: PageInfo): void;
+  /** The job row changed outside a page (start, offer, finish). */
+  onJob?(job: JobRecord): void;
+  /** Fetching is over; the final pass over the stored rows runs. */
+  onFinishing?(): void;
+  /**
+   * The store's opening requests are queued (before its first product page): a request the caller sends now goes
+   * with them through the connection budget (the worker's device list).
+   */
+  onOpening?(): void;
+}
+
+export interface PullContext {
+  local: LocalStore;
+  client: EvotorClient;
+  computation: StoreComputation;
+  hooks?: PullHooks;
+  now?: () => number;
+  /** The worker's connection budget, shared by every store's pull (slots.ts); none: one request at a time. */
+  slots?: RequestSlots;
+  /** Requests this pull has sent (its priority for the next slot). */
+  requests?: number;
+  /** The store's place among the stores started (slots.ts priorityOf). */
+  order?: number;
+}
+
+/**
+ * Sends a request through the worker's connection budget, when there is one: a store's opening requests first, then
+ * the store with the fewest requests sent (slots.ts priorityOf).
+ */
+export function throughSlots<T>(ctx: PullContext, signal: AbortSignal, send: () => Promise<T>, opening = false): Promise<T> {
+  const n = (ctx.requests = (ctx.requests ?? 0) + 1);
+  return ctx.slots ? ctx.slots.run(priorityOf(opening ? 0 : n, ctx.order ?? 0), send, signal) : send();
+}
+
+/** The checkpoint past a page. */
+export function advance(cp: CheckpointRecord, nextCursor: string | null, items: number, at: number): CheckpointRecord {
+  return {
+    ...cp, cursor: nextCursor, recentCursors: recentCursors(cp.recentCursors, nextCursor), done: nextCursor === null,
+    pages: cp.pages + 1, documents: cp.documents + items, updatedAt: at,
+  };
+}
+
+export async function updateJob(local: LocalStore, storeId: string, update: (job: JobRecord) => JobRecord): Promise<JobRecord> {
+  const job = await local.updateJob(storeId, update);
+  if (!job) throw new Error(`store ${storeId}: the job disappeared (cancelled and cleared?)`);
+  return job;
+}
+
+export const newestFirst = (a: CheckpointRecord, b: CheckpointRecord) => (a.month < b.month ? 1 : -1);
