@@ -26,7 +26,6 @@ const BEING_SPLIT: readonly string[] = [
   'src/worker/service.ts', // r-sync: src/sync/worker, a front over runners, progress, names, validate
   'src/ui/state.ts', // r-ui: src/ui/state/{stores,pull,review,write,resume}.ts
   'src/embed/element.tsx', // r-ui: the element's class split like the state
-  'src/pull/engine.ts', // r-pull: the engine split (issue 15)
   'src/ui/worker-backend.ts', // r-sync: createWorkerBackend (205 lines) goes with the SyncApi names
   'src/ui/components/ReviewTable.tsx', // r-ui: ReviewTable (209 lines), screens and components
   'src/model/normalise.ts', // r-core: the reference (zod) path and the fast path, a file each
