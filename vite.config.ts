@@ -27,7 +27,7 @@ const WORKER_URL_SUFFIX = '?worker&url';
 const INLINE_PREFIX = '\0evotor-inline-worker:';
 
 /**
- * For the embed build only: `import url from './worker.ts?worker&url'` (src/worker/spawn.ts) becomes a blob URL of
+ * For the embed build only: `import url from './worker.ts?worker&url'` (src/sync/page/spawn.ts) becomes a blob URL of
  * the worker bundled into the embed script itself. The embed is then one file that a partner page loads with a plain
  * `<script src>` from any origin: no CORS on our host, no chunk next to it, and the blob has the page's origin, so
  * `new Worker(blobUrl)` is allowed (and the worker's IndexedDB is the page's, as with the blob bootstrap).

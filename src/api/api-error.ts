@@ -1,6 +1,6 @@
 /**
  * Typed API errors without the parsing: the codes, the operations and their scopes, `ApiError` and its plain form
- * for postMessage. No zod and no schema here, so the page (src/worker/bridge.ts, the UI) can import it and stay
+ * for postMessage. No zod and no schema here, so the page (src/sync/page/bridge.ts, the UI) can import it and stay
  * small; building an error from an HTTP answer (which reads the error body with the model's zod schemas) is in
  * errors.ts, which re-exports all of this. Each error carries a stable `code` and plain `params` so the UI can
  * show it in Russian (or any language) without parsing English text; `message` is for developers and logs. No

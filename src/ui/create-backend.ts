@@ -11,7 +11,7 @@
  * For screens that take a `SyncBackendFactory` (session → backend), `backendFactory(options)` adapts it.
  */
 import type { ApiVersion } from '../model/types.ts';
-import { createSyncBridge } from '../worker/bridge.ts';
+import { createSyncBridge } from '../sync/page/bridge.ts';
 import type { SyncBackend, SyncBackendFactory } from './backend.ts';
 import type { Lang } from './i18n.ts';
 import type { Session } from './launch.ts';

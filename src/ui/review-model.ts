@@ -5,6 +5,7 @@
  */
 import { CLOUD_DECIMALS, fitsDecimals } from '../model/precision.ts';
 import { parseQuantity, tryParseQuantity, MAX_API_QUANTITY, type Milli } from '../model/quantity.ts';
+import { proposedQuantity } from '../sync/shared/rows.ts';
 import type { PullMethod, ReviewRow, UnitTotal } from './backend.ts';
 
 /** What the computation proposes for a product (before any manual entry). */
@@ -49,13 +50,6 @@ function statusOf(row: ReviewRow, computed: Milli | null, cloud: Milli | null): 
   return cloud !== null && cloud === computed ? 'same' : 'change';
 }
 
-/** The quantity the chosen method proposes: the guide's (latest document) or the movement ledger's. */
-export function proposedText(row: ReviewRow, method: PullMethod): string | null {
-  if (row.stock.status !== 'resolved' && method === 'latest-document') return null;
-  if (row.stock.status === 'not_tracked') return null;
-  return method === 'ledger' ? row.stock.ledgerQuantity : row.stock.quantity;
-}
-
 /**
  * Prepares rows of one store (`firstIndex`: the first one's position in the store's result, when they are a slice).
  * Ranks for sorting are set over all shown rows by review-ranking.ts.
@@ -63,7 +57,7 @@ export function proposedText(row: ReviewRow, method: PullMethod): string | null 
 export function prepareRows(rows: readonly ReviewRow[], method: PullMethod = 'latest-document', firstIndex = 0): ViewRow[] {
   return rows.map((row, i) => {
     const cloud = tryParseQuantity(row.stock.cloudQuantity);
-    const computed = tryParseQuantity(proposedText(row, method));
+    const computed = tryParseQuantity(proposedQuantity(row.stock, method));
     return {
       key: rowKey(row.storeId, row.stock.productId),
       index: firstIndex + i,

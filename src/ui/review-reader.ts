@@ -3,9 +3,9 @@
  * rows in slices (getResultRows), one slice per task with a turn for the browser between them. The next slice is
  * asked for before this one is handed on, so the worker prepares it meanwhile.
  */
-import { approvalOf } from '../worker/plan-input.ts';
-import type { SyncBridge } from '../worker/bridge.ts';
-import { STALE_RESULT, type LightResultRow, type SyncResult } from '../worker/protocol.ts';
+import { approvalOf } from '../sync/shared/rows.ts';
+import type { SyncBridge } from '../sync/page/bridge.ts';
+import { STALE_RESULT, type LightResultRow, type SyncResult } from '../sync/shared/protocol.ts';
 import type { ReviewResult, ReviewRow, ReviewSlice, ReviewSummary } from './backend.ts';
 import { yieldToBrowser } from './yield.ts';
 

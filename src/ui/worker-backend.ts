@@ -11,8 +11,8 @@ import type { ApiVersion } from '../model/types.ts';
 import { creationDateFromStoreId } from '../pull/windows.ts';
 import { unlistedEvent } from '../stock/fold.ts';
 import type { RunReport, RunResult } from '../writeback/types.ts';
-import type { SyncBridge } from '../worker/bridge.ts';
-import type { StoreProgress, StoreTerminals, SyncResult } from '../worker/protocol.ts';
+import type { SyncBridge } from '../sync/page/bridge.ts';
+import type { StoreProgress, StoreTerminals, SyncResult } from '../sync/shared/protocol.ts';
 import {
   toBackendError,
   type BackendEvent,

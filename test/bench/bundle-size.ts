@@ -60,8 +60,7 @@ const WORKER_ONLY: readonly { name: string; test: RegExp }[] = [
   { name: 'src/local (IndexedDB)', test: /\/src\/local\// },
   { name: 'src/pull engine and computation', test: /\/src\/pull\/(engine|computation)\.ts$/ },
   { name: 'src/writeback', test: /\/src\/writeback\/(?!types\.ts$)/ },
-  // plan-input.ts is not here: the review imports its approvalOf (the row rules shared by page and worker).
-  { name: 'src/worker (service side)', test: /\/src\/worker\/(service|worker|terminals|signals)\.ts$/ },
+  { name: 'src/sync/worker (the worker side)', test: /\/src\/sync\/worker\// },
   { name: 'src/stock computation', test: /\/src\/stock\/(compute|accumulator|events|catalogue|rules|tally)\.ts$/ },
 ];
 

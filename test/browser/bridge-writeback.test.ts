@@ -7,8 +7,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBackend } from '../../src/ui/create-backend.ts';
 import type { BackendEvent, SyncBackend } from '../../src/ui/backend.ts';
-import { createSyncBridge, type SyncBridge } from '../../src/worker/bridge.ts';
-import type { LightResultRow, WriteProgress } from '../../src/worker/protocol.ts';
+import { createSyncBridge, type SyncBridge } from '../../src/sync/page/bridge.ts';
+import type { LightResultRow, WriteProgress } from '../../src/sync/shared/protocol.ts';
 import { EMULATOR, TOKEN, admin, cloud, createStore, getFaults, progressUntil, requestsOf, resultWithRows, setFaults, truth, uniqueDb } from './helpers.ts';
 
 let bridges: SyncBridge[] = [];

@@ -1,8 +1,8 @@
 /** Browser-test helpers: the emulator's admin API (/__emulator/) and waiting on a sync worker's progress. */
 import { inject } from 'vitest';
 import { emulatorAdmin } from '../lib/emulator-admin.ts';
-import type { SyncBridge } from '../../src/worker/bridge.ts';
-import { MAX_RESULT_SLICE, type LightResultRow, type StoreProgress, type SyncResult } from '../../src/worker/protocol.ts';
+import type { SyncBridge } from '../../src/sync/page/bridge.ts';
+import { MAX_RESULT_SLICE, type LightResultRow, type StoreProgress, type SyncResult } from '../../src/sync/shared/protocol.ts';
 
 export const EMULATOR = inject('emulatorUrl');
 export const TOKEN = inject('emulatorToken');

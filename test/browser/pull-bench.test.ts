@@ -4,7 +4,7 @@
  * Store size: VITE_PULL_BENCH_DOCS_PER_DAY (default 300), VITE_PULL_BENCH_MONTHS (12), VITE_PULL_BENCH_PRODUCTS (2000).
  */
 import { describe, expect, inject, it } from 'vitest';
-import { createSyncBridge } from '../../src/worker/bridge.ts';
+import { createSyncBridge } from '../../src/sync/page/bridge.ts';
 import { emulatorAdmin } from '../lib/emulator-admin.ts';
 import { progressUntil, uniqueDb } from './helpers.ts';
 

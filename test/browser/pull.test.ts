@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { malformation } from '../../src/emulator/faults.ts';
 import { DEFAULT_CONNECTIONS } from '../../src/pull/slots.ts';
-import { createSyncBridge, type SyncBridge } from '../../src/worker/bridge.ts';
-import type { LightResultRow } from '../../src/worker/protocol.ts';
+import { createSyncBridge, type SyncBridge } from '../../src/sync/page/bridge.ts';
+import type { LightResultRow } from '../../src/sync/shared/protocol.ts';
 import {
   EMULATOR, TOKEN, createStore, documentIds, getFaults, progressUntil, requestsOf, resultWithRows, setFaults, truth, uniqueDb,
 } from './helpers.ts';

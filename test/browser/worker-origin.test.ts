@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { ApiError } from '../../src/api/errors.ts';
-import { createSyncBridge, type SyncBridge } from '../../src/worker/bridge.ts';
-import { defaultWorkerUrl } from '../../src/worker/spawn.ts';
+import { createSyncBridge, type SyncBridge } from '../../src/sync/page/bridge.ts';
+import { defaultWorkerUrl } from '../../src/sync/page/spawn.ts';
 
 let bridges: SyncBridge[] = [];
 afterEach(() => {

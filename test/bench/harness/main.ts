@@ -12,8 +12,8 @@ import { countByFilter, filterRows, sortRows, summarize } from '../../../src/ui/
 import { rankStores, readStoreRows } from '../../../src/ui/review-ranking.ts';
 import { readReviewResult } from '../../../src/ui/review-reader.ts';
 import { reviewSummaryOf } from '../../../src/ui/worker-backend.ts';
-import { createSyncBridge, type SyncBridge } from '../../../src/worker/bridge.ts';
-import type { RunReport, StoreProgress, SyncConfig, SyncResult, WriteProgress } from '../../../src/worker/protocol.ts';
+import { createSyncBridge, type SyncBridge } from '../../../src/sync/page/bridge.ts';
+import type { RunReport, StoreProgress, SyncConfig, SyncResult, WriteProgress } from '../../../src/sync/shared/protocol.ts';
 import type { RawFigures, RawRequest } from './raw-worker.ts';
 import { appPull, naivePull } from './scenarios.ts';
 

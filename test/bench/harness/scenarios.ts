@@ -15,7 +15,7 @@ import { computeStock } from '../../../src/stock/compute.ts';
 import { creationDateFromStoreId } from '../../../src/pull/windows.ts';
 import { createAppState } from '../../../src/ui/state.ts';
 import { createWorkerBackend } from '../../../src/ui/worker-backend.ts';
-import { createSyncBridge } from '../../../src/worker/bridge.ts';
+import { createSyncBridge } from '../../../src/sync/page/bridge.ts';
 
 export interface StoreTimes {
   storeId: string;

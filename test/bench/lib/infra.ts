@@ -1,6 +1,6 @@
 /**
  * What the benchmark and the fault suite share on the Node side: a production build of the harness page (the real
- * app code: src/worker, src/pull, src/local, src/api, src/writeback, src/ui), a static server for it, and Debian's
+ * app code: src/sync, src/pull, src/local, src/api, src/writeback, src/ui), a static server for it, and Debian's
  * Chromium through playwright-core with an on-disk profile (a fresh temporary one per run: IndexedDB on disk, as
  * a merchant's browser has it, not the in-memory IndexedDB of an incognito context).
  */

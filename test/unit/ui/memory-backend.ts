@@ -21,7 +21,7 @@ import type {
 } from '../../../src/ui/backend.ts';
 import type { ItemStatus, RunReport, RunResult } from '../../../src/writeback/types.ts';
 import { textRanks } from '../../../src/model/text-order.ts';
-import { lightStock } from '../../../src/worker/result-snapshots.ts';
+import { lightStock } from '../../../src/sync/worker/result-snapshots.ts';
 import type { DetailRow, ResultRow } from '../../../src/pull/computation.ts';
 import { summariseChainBreaks } from '../../../src/stock/fold.ts';
 

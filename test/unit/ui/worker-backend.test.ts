@@ -7,8 +7,8 @@ import { rankRows } from '../../../src/ui/review-ranking.ts';
 import { REVIEW_SLICE } from '../../../src/ui/review-reader.ts';
 import { createAppState } from '../../../src/ui/state.ts';
 import { createWorkerBackend, planStores, terminalLabels, type SyncApiBridge } from '../../../src/ui/worker-backend.ts';
-import type { StoreDecisions, StoreProgress, StoreTerminals, SyncResult, WriteProgress } from '../../../src/worker/protocol.ts';
-import { ResultSnapshots } from '../../../src/worker/result-snapshots.ts';
+import type { StoreDecisions, StoreProgress, StoreTerminals, SyncResult, WriteProgress } from '../../../src/sync/shared/protocol.ts';
+import { ResultSnapshots } from '../../../src/sync/worker/result-snapshots.ts';
 import type { RunResult } from '../../../src/writeback/types.ts';
 import { productStock, resultRow, runReport } from './memory-backend.ts';
 

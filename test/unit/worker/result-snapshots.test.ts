@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ResultRow } from '../../../src/pull/computation.ts';
-import { STALE_RESULT } from '../../../src/worker/protocol.ts';
-import { ResultSnapshots, lightStock } from '../../../src/worker/result-snapshots.ts';
+import { STALE_RESULT } from '../../../src/sync/shared/protocol.ts';
+import { ResultSnapshots, lightStock } from '../../../src/sync/worker/result-snapshots.ts';
 import { productStock, resultRow } from '../ui/memory-backend.ts';
 
 const S = 'store-1';

@@ -2,11 +2,11 @@
  * The page's side of the sync worker: typed methods that post requests and await the answers, and one event
  * stream carrying pull progress and write progress. Components use this (or signals.ts), never fetch or IndexedDB.
  */
-import { ApiError, type SerializedApiError } from '../api/api-error.ts';
+import { ApiError, type SerializedApiError } from '../../api/api-error.ts';
 import { spawnSyncWorker } from './spawn.ts';
 import type {
   Method, RequestMessage, SerializedError, StoreProgress, SyncApi, WorkerMessage, WriteProgress,
-} from './protocol.ts';
+} from '../shared/protocol.ts';
 
 export interface SyncBridge extends SyncApi {
   /** Called with every pull progress event; returns the unsubscribe function. */

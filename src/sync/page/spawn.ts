@@ -2,7 +2,7 @@
  * Starting the sync worker, also when the app's script is served from another origin than the page that embeds
  * it (a partner portal loading our script from our host): browsers refuse `new Worker(crossOriginUrl)`.
  */
-import workerUrl from './worker.ts?worker&url';
+import workerUrl from '../worker/worker.ts?worker&url';
 
 /** The built worker script, next to this module: on the origin our script came from, whatever the page's. */
 export function defaultWorkerUrl(): URL {

@@ -2,27 +2,18 @@
  * What the write-back is given for a store, built in the worker from what is on disk: the computed result, the
  * method saved with the pull job, and the user's saved decisions. Pure, so the rules are unit-tested directly.
  *
- * The same choices as the review on the page (src/ui/review-model.ts): with 'latest-document' only resolved
- * products propose a value; with 'ledger' the ledger's value. A manual value counts only for a product that
- * proposes none (an undecided one, where the review offers the input), so a value typed before background
- * fetching decided the product never overrides the documents — or when it is the product's ledger value, which the
+ * The same choices as the review on the page: both take the proposed quantity and the approval from
+ * ../shared/rows.ts. A manual value counts only for a product that proposes none (an undecided one, where the review
+ * offers the input), so a value typed before background fetching decided the product never overrides the documents — or when it is the product's ledger value, which the
  * user took in the review instead of the newest document's (issue 16): it is then written as the ledger's, and it
  * lapses by itself once new documents change the ledger.
  */
-import type { StockMethod } from '../local/schema.ts';
-import { tryParseQuantity } from '../model/quantity.ts';
-import type { ResultRow } from '../pull/computation.ts';
-import type { ComputedProduct, CreatePlanStore } from '../writeback/types.ts';
-import type { ApiVersion } from '../model/types.ts';
-import { needsAttention } from '../stock/warnings.ts';
-import type { StoreDecisions } from './protocol.ts';
-
-/** The quantity the computation proposes for a product by the chosen method (decimal text), or null. */
-export function proposedQuantity(row: Pick<ResultRow, 'status' | 'quantity' | 'ledgerQuantity'>, method: StockMethod): string | null {
-  if (row.status === 'not_tracked') return null;
-  if (method === 'ledger') return row.ledgerQuantity;
-  return row.status === 'resolved' ? row.quantity : null;
-}
+import type { StockMethod } from '../../local/schema.ts';
+import type { ResultRow } from '../../pull/computation.ts';
+import type { ComputedProduct, CreatePlanStore } from '../../writeback/types.ts';
+import type { ApiVersion } from '../../model/types.ts';
+import type { StoreDecisions } from '../shared/protocol.ts';
+import { approvalOf, isLedgerChoice, proposedQuantity } from '../shared/rows.ts';
 
 export function computedProducts(rows: readonly ResultRow[], method: StockMethod): ComputedProduct[] {
   return rows.map((row) => {
@@ -51,23 +42,6 @@ export interface PlanStoreInput {
   rows: readonly ResultRow[];
   method: StockMethod;
   decisions: StoreDecisions;
-}
-
-/** The saved value is the row's ledger value: the user took the ledger's instead of the newest document's. */
-export function isLedgerChoice(row: Pick<ResultRow, 'ledgerQuantity'>, value: string | undefined): boolean {
-  if (value === undefined || row.ledgerQuantity === null) return false;
-  const a = tryParseQuantity(value);
-  return a !== null && a === tryParseQuantity(row.ledgerQuantity);
-}
-
-/**
- * Whether a product is approved by these decisions: unless unticked; one that needs attention (a document that lists
- * it could not be read) only when the user ticked it. The review (src/ui/review-reader.ts) ticks rows by this too.
- */
-export function approvalOf(decisions: StoreDecisions): (row: { productId: string; warnings: readonly { code: string }[] }) => boolean {
-  const notApproved = new Set(decisions.notApproved);
-  const ticked = new Set(decisions.ticked);
-  return (row) => !notApproved.has(row.productId) && (!needsAttention(row.warnings) || ticked.has(row.productId));
 }
 
 /** One store of a write plan: values by the method, every product approved unless unticked, manual values. */

@@ -9,9 +9,9 @@
  * and the embed's announcement read the same store) still finishes. Older versions are dropped: their readers
  * get a StaleResultError and start again from getResult.
  */
-import { textRanks } from '../model/text-order.ts';
-import type { ResultRow } from '../pull/computation.ts';
-import { MAX_RESULT_SLICE, STALE_RESULT, type LightResultRow } from './protocol.ts';
+import { textRanks } from '../../model/text-order.ts';
+import type { ResultRow } from '../../pull/computation.ts';
+import { MAX_RESULT_SLICE, STALE_RESULT, type LightResultRow } from '../shared/protocol.ts';
 
 /** Versions kept per store. */
 const KEPT = 2;

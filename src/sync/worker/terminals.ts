@@ -3,9 +3,9 @@
  * every terminal (shown when there is no name, e.g. when the list cannot be read: 403 without store:read, 404).
  * Pure; device ids are matched case-insensitively (the JSDK upper-cases them, documents may not).
  */
-import type { DeviceInfo } from '../api/client.ts';
-import type { ResultRow } from '../pull/computation.ts';
-import type { SerializedError, StoreTerminals, TerminalInfo } from './protocol.ts';
+import type { DeviceInfo } from '../../api/client.ts';
+import type { ResultRow } from '../../pull/computation.ts';
+import type { SerializedError, StoreTerminals, TerminalInfo } from '../shared/protocol.ts';
 
 /** Every device id the result's documents name (deciding, derived-from, ledger, the newest chain break). */
 export function deviceIdsOf(rows: readonly ResultRow[]): Set<string> {

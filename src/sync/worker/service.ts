@@ -6,25 +6,25 @@
  * Stores are independent: each has its own runner, AbortController and client; one failing store only marks its
  * own job failed. The token lives in `config` (memory) only.
  */
-import { createEvotorClient, type ClientOptions, type DeviceInfo, type EvotorClient, type StoreInfo } from '../api/client.ts';
-import { ApiError, isAbortError, isApiError } from '../api/errors.ts';
-import { RateLimitPacer } from '../api/pacing.ts';
-import type { WaitInfo } from '../api/transport.ts';
-import { openLocalStore, type LocalStore } from '../local/db.ts';
-import { PRODUCTS_PHASE, type DecisionRecord, type JobRecord, type JobStatus } from '../local/schema.ts';
-import { formatQuantity, parseQuantity } from '../model/quantity.ts';
-import type { ApiVersion } from '../model/types.ts';
-import { StoreComputation, type ProductHistory, type ResultRow } from '../pull/computation.ts';
-import { DEFAULT_JOB_OPTIONS, pullStore, type PageInfo } from '../pull/engine.ts';
-import { priorityOf, RequestSlots } from '../pull/slots.ts';
-import { createWriteback, exportReviewCsv, StoreBusyError, WritebackBusyError, type Writeback } from '../writeback/index.ts';
-import type { CreatePlanStore, ProgressInfo, RunKind, RunReport, RunResult } from '../writeback/types.ts';
+import { createEvotorClient, type ClientOptions, type DeviceInfo, type EvotorClient, type StoreInfo } from '../../api/client.ts';
+import { ApiError, isAbortError, isApiError } from '../../api/errors.ts';
+import { RateLimitPacer } from '../../api/pacing.ts';
+import type { WaitInfo } from '../../api/transport.ts';
+import { openLocalStore, type LocalStore } from '../../local/db.ts';
+import { PRODUCTS_PHASE, type DecisionRecord, type JobRecord, type JobStatus } from '../../local/schema.ts';
+import { formatQuantity, parseQuantity } from '../../model/quantity.ts';
+import type { ApiVersion } from '../../model/types.ts';
+import { StoreComputation, type ProductHistory, type ResultRow } from '../../pull/computation.ts';
+import { DEFAULT_JOB_OPTIONS, pullStore, type PageInfo } from '../../pull/engine.ts';
+import { priorityOf, RequestSlots } from '../../pull/slots.ts';
+import { createWriteback, exportReviewCsv, StoreBusyError, WritebackBusyError, type Writeback } from '../../writeback/index.ts';
+import type { CreatePlanStore, ProgressInfo, RunKind, RunReport, RunResult } from '../../writeback/types.ts';
 import { planStore } from './plan-input.ts';
 import {
   serializeError,
   type LightResultRow, type SerializedError, type StartOptions, type StoreDecisions, type StoreProgress, type StoreStatus,
   type StoreTerminals, type SyncApi, type SyncConfig, type SyncResult, type WriteProgress,
-} from './protocol.ts';
+} from '../shared/protocol.ts';
 import { ResultSnapshots } from './result-snapshots.ts';
 import { buildTerminals, deviceIdsOf } from './terminals.ts';
 

@@ -4,9 +4,9 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../../../src/api/errors.ts';
 import { openLocalStore } from '../../../src/local/db.ts';
 import { PRODUCTS_PHASE } from '../../../src/local/schema.ts';
-import type { StoreProgress } from '../../../src/worker/protocol.ts';
-import { SyncService } from '../../../src/worker/service.ts';
-import { fakeCloud, littleStore } from './fake-cloud.ts';
+import type { StoreProgress } from '../../../src/sync/shared/protocol.ts';
+import { SyncService } from '../../../src/sync/worker/service.ts';
+import { fakeCloud, littleStore } from '../pull/fake-cloud.ts';
 
 const A = '20240101-AAAA-4000-8000-000000000001';
 const B = '20240101-BBBB-4000-8000-000000000002';

@@ -1,8 +1,9 @@
 // The worker's rules for what a write plan gets of a store: values by the saved method, approvals, manual values.
 import { describe, expect, it } from 'vitest';
 import type { ResultRow } from '../../../src/pull/computation.ts';
-import { planStore, proposedQuantity } from '../../../src/worker/plan-input.ts';
-import { buildTerminals, deviceIdsOf } from '../../../src/worker/terminals.ts';
+import { planStore } from '../../../src/sync/worker/plan-input.ts';
+import { proposedQuantity } from '../../../src/sync/shared/rows.ts';
+import { buildTerminals, deviceIdsOf } from '../../../src/sync/worker/terminals.ts';
 import { productStock, resultRow } from '../ui/memory-backend.ts';
 
 const row = resultRow;

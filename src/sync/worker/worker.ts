@@ -5,7 +5,7 @@
  */
 import './jitless.ts'; // first: before any zod schema is built
 import { SyncService } from './service.ts';
-import { METHODS, serializeError, type Method, type RequestMessage, type WorkerMessage } from './protocol.ts';
+import { METHODS, serializeError, type Method, type RequestMessage, type WorkerMessage } from '../shared/protocol.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const post = (message: WorkerMessage) => scope.postMessage(message);

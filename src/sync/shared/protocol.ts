@@ -3,17 +3,17 @@
  * needs no dependency, keeps ApiError's code and params across the boundary (comlink sends thrown errors as
  * name/message/stack only), and progress is a plain event stream rather than proxied callbacks.
  */
-import type { SerializedApiError } from '../api/api-error.ts';
-import type { StoreInfo } from '../api/client.ts';
-import type { RetryPolicy } from '../api/retry.ts';
-import type { JobOptions, JobRecord, StockMethod } from '../local/schema.ts';
-import type { ApiVersion } from '../model/types.ts';
-import type { ProductHistory, ResultRow, StoreResult } from '../pull/computation.ts';
-import type { ChainBreak } from '../stock/types.ts';
-import type { ProgressInfo, RunKind, RunReport, RunResult } from '../writeback/types.ts';
+import type { SerializedApiError } from '../../api/api-error.ts';
+import type { StoreInfo } from '../../api/client.ts';
+import type { RetryPolicy } from '../../api/retry.ts';
+import type { JobOptions, JobRecord, StockMethod } from '../../local/schema.ts';
+import type { ApiVersion } from '../../model/types.ts';
+import type { ProductHistory, ResultRow, StoreResult } from '../../pull/computation.ts';
+import type { ChainBreak } from '../../stock/types.ts';
+import type { ProgressInfo, RunKind, RunReport, RunResult } from '../../writeback/types.ts';
 
-export type { StockMethod } from '../local/schema.ts';
-export type { ProgressInfo, RunKind, RunReport, RunResult } from '../writeback/types.ts';
+export type { StockMethod } from '../../local/schema.ts';
+export type { ProgressInfo, RunKind, RunReport, RunResult } from '../../writeback/types.ts';
 
 export interface SyncConfig {
   api: ApiVersion;
@@ -160,7 +160,7 @@ export interface SyncResult extends Omit<StoreResult, 'rows'> {
 }
 
 /** What a light row keeps of the product's chain breaks: how many, and the newest (the reason in words names it). */
-export type { ChainBreakSummary } from '../stock/types.ts';
+export type { ChainBreakSummary } from '../../stock/types.ts';
 
 /**
  * A row's place in its result ordered by name and by code (src/model/text-order.ts; equal texts by product key).
