@@ -8,7 +8,7 @@
  * user took in the review instead of the newest document's (issue 16): it is then written as the ledger's, and it
  * lapses by itself once new documents change the ledger.
  */
-import type { StockMethod } from '../../local/schema.ts';
+import type { DecisionRecord, StockMethod } from '../../local/schema.ts';
 import type { ResultRow } from '../../pull/computation.ts';
 import type { ComputedProduct, CreatePlanStore } from '../../writeback/types.ts';
 import type { ApiVersion } from '../../model/types.ts';
@@ -67,4 +67,17 @@ export function planStore(input: PlanStoreInput): CreatePlanStore {
     approved: input.rows.filter(approvalOf(input.decisions)).map((r) => r.productId),
     manual,
   };
+}
+
+/** The decisions as saved per product (src/local `decisions`) in the shape results and plans carry. */
+export function toDecisions(records: readonly DecisionRecord[]): StoreDecisions {
+  const manual: Record<string, string> = {};
+  const notApproved: string[] = [];
+  const ticked: string[] = [];
+  for (const r of records) {
+    if (r.manual !== null) manual[r.productId] = r.manual;
+    if (!r.approved) notApproved.push(r.productId);
+    else if (r.ticked) ticked.push(r.productId);
+  }
+  return { manual, notApproved, ticked };
 }

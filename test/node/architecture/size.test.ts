@@ -23,7 +23,6 @@ const CATALOGUE = /(^|\/)messages\.[a-z]+\.ts$/;
  */
 const BEING_SPLIT: readonly string[] = [
   'src/emulator/server.ts', // r-emu: state, http, front door, V2, V1, admin route table
-  'src/sync/worker/service.ts', // r-sync: src/sync/worker, a front over runners, progress, names, validate
   'src/ui/state.ts', // r-ui: src/ui/state/{stores,pull,review,write,resume}.ts
   'src/embed/element.tsx', // r-ui: the element's class split like the state
   'src/ui/worker-backend.ts', // r-sync: createWorkerBackend (205 lines) goes with the SyncApi names
