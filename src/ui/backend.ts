@@ -2,15 +2,23 @@
  * The port between the screens and everything that talks to Evotor Cloud, IndexedDB and the worker.
  *
  * Components never call fetch or IndexedDB: they read signals of the app state (state.ts), whose actions call this
- * interface. The real implementation is a thin adapter over the worker bridge (src/worker); tests use an in-memory
- * one (test/unit/ui/memory-backend.ts). Everything crossing the port is plain data (it may come from a worker by
- * structured clone): quantities are decimal text with a dot ("0.875"), times are epoch milliseconds UTC.
+ * interface. The real implementation is a thin adapter over the worker bridge (worker-backend.ts over
+ * src/sync/page); tests use an in-memory one (test/unit/ui/memory-backend.ts). Everything crossing the port is plain
+ * data (it may come from a worker by structured clone): quantities are decimal text with a dot ("0.875"), times are
+ * epoch milliseconds UTC.
+ *
+ * One name per operation from the screen to the worker: the port's methods are SyncApi's (src/sync/shared/api.ts).
+ * Those the worker answers in the screens' shapes are taken from SyncApi as they are (`SyncBackend extends Pick`);
+ * the others keep the name and change only the shape (PullOptions for StartOptions, PullProgress for
+ * StoreProgress…). Each takes the worker's optional AbortSignal last.
  */
 import type { ApiErrorCode } from '../api/api-error.ts';
 import type { Milli } from '../model/quantity.ts';
 import type { ApiVersion } from '../model/types.ts';
+import type { SyncApi } from '../sync/shared/api.ts';
+import type { PullOptions } from '../sync/shared/types.ts';
 import type { ChainBreak, ProductEvent, ProductStock } from '../stock/types.ts';
-import type { MovedProduct, ProgressInfo, RunKind, RunReport, RunResult, UnitTotal } from '../writeback/types.ts';
+import type { MovedProduct, ProgressInfo, RunKind, RunReport, UnitTotal } from '../writeback/types.ts';
 export type { UnitTotal } from '../writeback/types.ts';
 import type { Session } from './launch.ts';
 
@@ -36,15 +44,9 @@ export interface BackendError {
 // ---------------------------------------------------------------------------------------------------------------
 // Stores and pulling
 
-export type PullMethod = 'latest-document' | 'ledger';
-
-export interface PullOptions {
-  method: PullMethod;
-  /** Months back from now; null: back to the store's creation (V2) or as far as the API allows (V1: a year). */
-  horizonMonths: number | null;
-  /** Fetch the whole period even when every product is decided early (a full ledger check needs it). */
-  fullPeriod: boolean;
-}
+/** What the screens choose for a pull (the options panel): method, horizon, whole period (src/sync/shared/types.ts). */
+export type { PullOptions } from '../sync/shared/types.ts';
+export type PullMethod = PullOptions['method'];
 
 /** A store's sync state as the store list shows it. */
 export type StoreSyncState = 'never' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
@@ -239,61 +241,53 @@ export type BackendEvent =
   | { type: 'write-progress'; progress: WriteProgress }
   | { type: 'stores-changed' };
 
-export interface SyncBackend {
+/** The calls the screens make exactly as the worker takes and answers them: the same method, as SyncApi declares it. */
+export type DirectCall = 'pausePull' | 'resumePull' | 'cancelPull' | 'forgetStore' | 'setManualQuantity' | 'setApproval'
+  | 'runWrite' | 'stopPlan' | 'cancelPlan' | 'discardUndo';
+
+export interface SyncBackend extends Pick<SyncApi, DirectCall> {
   /**
    * The stores with their sync state. The cloud's list is read once per start; later calls (after every status
    * change) reuse it with fresh states, and `refresh: true` (the user's «Обновить») reads it again.
    */
-  listStores(options?: { refresh?: boolean }): Promise<StoreSummary[]>;
+  listStores(options?: { refresh?: boolean }, signal?: AbortSignal): Promise<StoreSummary[]>;
 
-  /** Starts (or restarts with new options) a store's pull. Progress arrives as 'pull-progress' events. */
-  startPull(storeId: string, options: PullOptions): Promise<void>;
-  pausePull(storeId: string): Promise<void>;
-  /** Continues a paused or interrupted pull exactly where its checkpoint stopped. */
-  resumePull(storeId: string): Promise<void>;
+  /**
+   * Starts (or restarts with new options) a store's pull. Progress arrives as 'pull-progress' events. Also
+   * pausePull, resumePull (exactly where its checkpoint stopped), cancelPull (a result that is already ready is
+   * kept: this is how background fetching is stopped) and forgetStore (its pulled data leaves this browser).
+   */
+  startPull(storeId: string, options: PullOptions, signal?: AbortSignal): Promise<void>;
   /**
    * Undecided products: fetch the months before those loaded (a year more, never before the store existed), keeping
    * what is loaded; a pull that has not reached its horizon yet just continues.
    */
-  loadOlderMonths(storeId: string): Promise<void>;
-  /** Stops the pull; a result that is already ready is kept (this is how background fetching is stopped). */
-  cancelPull(storeId: string): Promise<void>;
+  loadOlderMonths(storeId: string, signal?: AbortSignal): Promise<void>;
   /** The latest progress of every store that has one. */
-  pullProgress(): Promise<PullProgress[]>;
+  pullProgress(signal?: AbortSignal): Promise<PullProgress[]>;
 
   /**
    * Every product of a store with its computed stock (50,000 rows is normal). The rows come in slices, each in its
    * own task, and `onSlice` gets each as it arrives (the first with offset 0, also when there are no rows), so the
    * caller can build its model without one long task.
    */
-  reviewRows(storeId: string, onSlice?: (slice: ReviewSlice) => void): Promise<ReviewResult>;
-  productHistory(storeId: string, productId: string): Promise<ProductHistory>;
-  /** A quantity for an undecided product (decimal text, validated by the UI); null removes it. */
-  setManualQuantity(storeId: string, productId: string, quantity: DecimalText | null): Promise<void>;
-  setApproval(storeId: string, productIds: readonly string[], approved: boolean): Promise<void>;
+  reviewRows(storeId: string, onSlice?: (slice: ReviewSlice) => void, signal?: AbortSignal): Promise<ReviewResult>;
+  productHistory(storeId: string, productId: string, signal?: AbortSignal): Promise<ProductHistory>;
 
   /**
    * Journals one run writing the approved changes (manual values included) of these stores, after reading the
    * cloud's quantities and looking for documents closed after the computation (WritePlan.moved). Nothing is sent
-   * yet; applying runs the guard again (RunResult.moved).
+   * yet; runWrite applies it (or continues it after an interruption) and runs the guard again (RunResult.moved),
+   * with progress as 'write-progress' events. cancelPlan drops a run never started (the user declined the
+   * confirmation); stopPlan stops the plan still being made (the user closed «Готовим запись…»).
    */
-  planWrite(storeIds: readonly string[]): Promise<WritePlan>;
-  /** Journals the run restoring the quantities before a write run. */
-  planUndo(runId: string): Promise<WritePlan>;
-  /** Applies (or continues after an interruption) a journaled run. Progress arrives as 'write-progress' events. */
-  runWrite(runId: string): Promise<RunResult>;
-  /** Drops a run never started (the user declined the confirmation). */
-  cancelPlan(runId: string): Promise<void>;
-  /** Stops the plan still being made (the user closed «Готовим запись…»): its planWrite/planUndo rejects. */
-  stopPlan(): Promise<void>;
-  /** The user no longer needs the undo of this write run: the quantities before are forgotten. */
-  discardUndo(runId: string): Promise<void>;
-  /** Removes a store's pulled data from this browser to free space (write runs and their undo stay). */
-  forgetStore(storeId: string): Promise<void>;
+  planWrite(storeIds: readonly string[], signal?: AbortSignal): Promise<WritePlan>;
+  /** Journals the run restoring the quantities before a write run; discardUndo forgets them instead. */
+  planUndo(runId: string, signal?: AbortSignal): Promise<WritePlan>;
   /** The whole result as CSV: of this run, or (runId null) of the review of these stores before writing. */
-  exportCsv(storeIds: readonly string[], runId: string | null): Promise<CsvFile>;
+  exportCsv(storeIds: readonly string[], runId: string | null, signal?: AbortSignal): Promise<CsvFile>;
 
-  pendingWork(): Promise<PendingWork>;
+  pendingWork(signal?: AbortSignal): Promise<PendingWork>;
   subscribe(listener: (event: BackendEvent) => void): () => void;
   dispose(): void;
 }

@@ -4,8 +4,8 @@
  * asked for before this one is handed on, so the worker prepares it meanwhile.
  */
 import { approvalOf } from '../sync/shared/rows.ts';
-import type { SyncBridge } from '../sync/page/bridge.ts';
-import { STALE_RESULT, type LightResultRow, type SyncResult } from '../sync/shared/protocol.ts';
+import type { SyncApi } from '../sync/shared/api.ts';
+import { STALE_RESULT, type LightResultRow, type SyncResult } from '../sync/shared/types.ts';
 import type { ReviewResult, ReviewRow, ReviewSlice, ReviewSummary } from './backend.ts';
 import { yieldToBrowser } from './yield.ts';
 
@@ -14,13 +14,15 @@ export const REVIEW_SLICE = 1500;
 /** Reads started again when the worker dropped the version being read (it keeps the newest two). */
 const RESTARTS = 5;
 
-export type ResultSource = Pick<SyncBridge, 'getResult' | 'getResultRows'>;
+export type ResultSource = Pick<SyncApi, 'getResult' | 'getResultRows'>;
 
 export interface ReadOptions {
   /** The review's summary of a result (terminal names in the UI's language…). */
   summarize(result: SyncResult): ReviewSummary;
   onSlice?: (slice: ReviewSlice) => void;
   sliceSize?: number;
+  /** Stops the read: the call in flight is aborted in the worker and the read rejects with an AbortError. */
+  signal?: AbortSignal;
 }
 
 export async function readReviewResult(sync: ResultSource, storeId: string, options: ReadOptions): Promise<ReviewResult> {
@@ -35,13 +37,14 @@ export async function readReviewResult(sync: ResultSource, storeId: string, opti
 
 async function readOnce(sync: ResultSource, storeId: string, options: ReadOptions): Promise<ReviewResult> {
   const size = options.sliceSize ?? REVIEW_SLICE;
-  const result = await sync.getResult(storeId);
+  const tail = options.signal ? [options.signal] as const : ([] as const);
+  const result = await sync.getResult(storeId, ...tail);
   const summary = options.summarize(result);
   const toRow = reviewRowOf(storeId, result);
   const rows: ReviewRow[] = [];
   const ask = (offset: number) => {
     if (offset >= result.rowCount) return null;
-    const slice = sync.getResultRows(storeId, result.version, offset, size);
+    const slice = sync.getResultRows(storeId, result.version, offset, size, ...tail);
     slice.catch(() => undefined); // awaited below; a failure while the page works on the previous slice is not unhandled
     return slice;
   };

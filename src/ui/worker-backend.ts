@@ -1,9 +1,11 @@
 /**
- * The SyncBackend port over the sync worker's bridge (src/worker): pulls, progress, results, histories, the user's
- * decisions, and the write-back (plan, journal, apply, undo, resume, CSV) all run in the worker. This adapter only
- * translates shapes and names; nothing heavy runs here (no plan building, no CSV text, no fetch, no IndexedDB),
- * so the page never blocks. The user's decisions and the chosen method/horizon are saved by the worker in
- * IndexedDB, so a reload gets them back from getResult() and the progress.
+ * The SyncBackend port over the sync worker's bridge (src/sync/page/bridge.ts): pulls, progress, results, histories,
+ * the user's decisions, and the write-back (plan, journal, apply, undo, resume, CSV) all run in the worker. This
+ * adapter only translates shapes (StoreProgress → PullProgress, RunResult → WritePlan, a Blob → a named CsvFile);
+ * what the screens' pull options mean for a pull is decided in src/sync/page/pull-options.ts, and nothing heavy runs
+ * here (no plan building, no CSV text, no fetch, no IndexedDB), so the page never blocks. The user's decisions and
+ * the chosen method/horizon are saved by the worker in IndexedDB, so a reload gets them back from getResult() and
+ * the progress.
  *
  * Use `createBackend` (create-backend.ts) to get one; this module is the adapter alone, testable with a fake bridge.
  */
@@ -12,15 +14,16 @@ import { creationDateFromStoreId } from '../pull/windows.ts';
 import { unlistedEvent } from '../stock/fold.ts';
 import type { RunReport, RunResult } from '../writeback/types.ts';
 import type { SyncBridge } from '../sync/page/bridge.ts';
-import type { StoreProgress, StoreTerminals, SyncResult } from '../sync/shared/protocol.ts';
+import { AskedOptions, olderMonthsCall, startOptionsFor } from '../sync/page/pull-options.ts';
+import type { PullOptions, StoreProgress, StoreTerminals, SyncResult } from '../sync/shared/types.ts';
 import {
   toBackendError,
   type BackendEvent,
   type CsvFile,
+  type DirectCall,
   type PendingWork,
   type PlanStore,
   type ProductHistory,
-  type PullOptions,
   type PullPhase,
   type PullProgress,
   type ReviewSummary,
@@ -32,12 +35,16 @@ import {
 import { lang as uiLang, type Lang } from './i18n.ts';
 import { readReviewResult } from './review-reader.ts';
 
+/** The calls the port passes to the worker as they are (backend.ts DirectCall; forgetStore also forgets what the adapter holds). */
+const DIRECT: readonly DirectCall[] = [
+  'pausePull', 'resumePull', 'cancelPull', 'setManualQuantity', 'setApproval', 'runWrite', 'stopPlan', 'cancelPlan', 'discardUndo',
+];
+
 /** What the adapter uses of the bridge (the real one, or a fake in tests). */
 export type SyncApiBridge = Pick<
   SyncBridge,
-  | 'configure' | 'listStores' | 'listProgress' | 'start' | 'pause' | 'resume' | 'cancel' | 'getResult' | 'getResultRows' | 'getHistory'
-  | 'setManualQuantity' | 'setApproval' | 'planWrite' | 'planUndo' | 'stopPlan' | 'applyRun' | 'pendingRuns' | 'listRuns'
-  | 'exportRunCsv' | 'exportReviewCsv' | 'discardRun' | 'forgetStore' | 'onProgress' | 'onWriteProgress' | 'terminate'
+  | DirectCall | 'configure' | 'listStores' | 'pullProgress' | 'startPull' | 'getResult' | 'getResultRows' | 'productHistory'
+  | 'planWrite' | 'planUndo' | 'pendingRuns' | 'listRuns' | 'exportCsv' | 'onProgress' | 'onWriteProgress' | 'terminate'
 >;
 
 export interface WorkerBackendDeps extends WorkerBackendOptions {
@@ -61,16 +68,14 @@ export interface WorkerBackendOptions {
   now?: () => number;
 }
 
+/** A call's signal as its last argument, when there is one (no trailing undefined). */
+const tail = (signal: AbortSignal | undefined): [] | [AbortSignal] => (signal ? [signal] : []);
+
 const STATE_OF: Record<StoreProgress['status'], StoreSyncState> = {
   idle: 'never', queued: 'running', running: 'running', paused: 'paused', interrupted: 'paused', done: 'done', failed: 'failed', cancelled: 'cancelled',
 };
 
-/** The options a store's job was started with (saved with it in IndexedDB), as the port says them. */
-export function optionsOfProgress(p: StoreProgress): PullOptions {
-  return { method: p.method, horizonMonths: p.horizonMonths, fullPeriod: p.fullPeriod };
-}
-
-export function toPullProgress(p: StoreProgress, options: PullOptions = optionsOfProgress(p)): PullProgress {
+export function toPullProgress(p: StoreProgress, options: PullOptions): PullProgress {
   let phase: PullPhase;
   switch (p.status) {
     case 'idle':
@@ -143,7 +148,20 @@ function csvName(prefix: string, now: number): string {
   return `${prefix}-${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}.csv`;
 }
 
-const sameOptions = (a: PullOptions, b: PullOptions) => a.method === b.method && a.horizonMonths === b.horizonMonths && a.fullPeriod === b.fullPeriod;
+/** A store of the cloud's list with what this browser knows of its pull. `api`: its API when no pull says. */
+function storeSummary(info: { id: string; name: string; address: string | null }, p: StoreProgress | undefined, api: ApiVersion, now: number): StoreSummary {
+  return {
+    id: info.id,
+    name: info.name,
+    address: info.address,
+    apiVersion: p?.api ?? api,
+    createdAt: creationDateFromStoreId(info.id, now),
+    state: p ? STATE_OF[p.status] : 'never',
+    // When the store was pulled (the documents are as of then), not when the job row was last touched.
+    lastSyncedAt: p && p.resultReady ? (p.snapshotAt ?? p.updatedAt) : null,
+    error: p?.error ? toBackendError(p.error) : null,
+  };
+}
 
 export function createWorkerBackend(deps: WorkerBackendDeps): SyncBackend {
   const { sync } = deps;
@@ -151,8 +169,7 @@ export function createWorkerBackend(deps: WorkerBackendDeps): SyncBackend {
   const now = deps.now ?? Date.now;
   const language = (): Lang => deps.lang ?? uiLang.value;
   const listeners = new Set<(e: BackendEvent) => void>();
-  /** Options just asked for, until the worker's job shows them (its progress carries the saved ones). */
-  const requested = new Map<string, PullOptions>();
+  const asked = new AskedOptions();
   const lastProgress = new Map<string, StoreProgress>();
   const completeByStore = new Map<string, boolean>();
   /** Store names as the cloud lists them (progress may not know them yet). */
@@ -170,14 +187,13 @@ export function createWorkerBackend(deps: WorkerBackendDeps): SyncBackend {
   const emit = (e: BackendEvent) => {
     for (const l of listeners) l(e);
   };
-  const optionsOf = (p: StoreProgress): PullOptions => requested.get(p.storeId) ?? optionsOfProgress(p);
+  const pullProgressOf = (p: StoreProgress): PullProgress => toPullProgress(p, asked.of(p));
 
   const offProgress = sync.onProgress((p) => {
     const before = lastProgress.get(p.storeId);
     lastProgress.set(p.storeId, p);
-    const asked = requested.get(p.storeId);
-    if (asked && sameOptions(asked, optionsOfProgress(p))) requested.delete(p.storeId);
-    emit({ type: 'pull-progress', progress: toPullProgress(p, optionsOf(p)) });
+    asked.heard(p);
+    emit({ type: 'pull-progress', progress: pullProgressOf(p) });
     if (p.resultReady && (before === undefined || before.resultVersion !== p.resultVersion || !before.resultReady)) {
       emit({ type: 'review-changed', storeId: p.storeId });
     }
@@ -185,26 +201,11 @@ export function createWorkerBackend(deps: WorkerBackendDeps): SyncBackend {
   });
   const offWrite = sync.onWriteProgress((progress) => emit({ type: 'write-progress', progress }));
 
-  async function progressList(): Promise<StoreProgress[]> {
+  async function progressList(signal?: AbortSignal): Promise<StoreProgress[]> {
     await ready;
-    const list = await sync.listProgress();
+    const list = await sync.pullProgress(...tail(signal));
     for (const p of list) lastProgress.set(p.storeId, p);
     return list;
-  }
-
-  function summary(info: { id: string; name: string; address: string | null }, p: StoreProgress | undefined): StoreSummary {
-    const state = p ? STATE_OF[p.status] : 'never';
-    return {
-      id: info.id,
-      name: info.name,
-      address: info.address,
-      apiVersion: p?.api ?? (v1Keys.has(info.id.toLowerCase()) ? 'v1' : api),
-      createdAt: creationDateFromStoreId(info.id, now()),
-      state,
-      // When the store was pulled (the documents are as of then), not when the job row was last touched.
-      lastSyncedAt: p && p.resultReady ? (p.snapshotAt ?? p.updatedAt) : null,
-      error: p?.error ? toBackendError(p.error) : null,
-    };
   }
 
   function reviewSummary(result: SyncResult): ReviewSummary {
@@ -216,127 +217,78 @@ export function createWorkerBackend(deps: WorkerBackendDeps): SyncBackend {
     return { runId: result.report.runId, kind: result.report.kind, stores: planStores(result.report), moved: result.moved };
   }
 
+  /** The direct calls: the same method of the worker, once it is configured. */
+  const direct = Object.fromEntries(DIRECT.map((method) => [method, async (...args: unknown[]) => {
+    await ready;
+    return (sync[method] as (...a: unknown[]) => Promise<unknown>)(...args);
+  }])) as unknown as Pick<SyncBackend, DirectCall>;
+
   return {
-    async listStores(options) {
+    ...direct,
+    async listStores(options, signal) {
       await ready;
-      const [stores, progress] = await Promise.all([sync.listStores(options?.refresh === true ? { refresh: true } : {}), progressList()]);
+      const [stores, progress] = await Promise.all([
+        sync.listStores(options?.refresh === true ? { refresh: true } : {}, ...tail(signal)), progressList(signal),
+      ]);
       for (const s of stores) storeNames.set(s.id, s.name);
       const byId = new Map(progress.map((p) => [p.storeId, p]));
-      return stores.map((s) => summary(s, byId.get(s.id)));
+      return stores.map((s) => storeSummary(s, byId.get(s.id), v1Keys.has(s.id.toLowerCase()) ? 'v1' : api, now()));
     },
 
-    async startPull(storeId, options) {
+    async startPull(storeId, options, signal) {
       await ready;
-      const p = lastProgress.get(storeId);
-      const hasJob = p !== undefined && p.status !== 'idle';
-      // A finished pull starts again from now (so does one whose background fetching was stopped, or one laid out for
-      // another horizon: its months differ). A pull cancelled before its result keeps its pages: it continues from them.
-      const finished = p?.status === 'done' || (p?.status === 'cancelled' && p.resultReady);
-      const restart = hasJob && (finished || p.horizonMonths !== options.horizonMonths);
-      const horizon = options.horizonMonths;
-      requested.set(storeId, options);
-      const name = storeNames.get(storeId);
-      await sync.start(storeId, {
-        restart,
-        method: options.method,
-        fullPeriod: options.fullPeriod,
-        horizonMonths: horizon,
-        // V1 keeps a limited history: never ask for more than a year there.
-        ...(horizon !== null ? { v1HistoryMonths: Math.min(horizon, 12) } : {}),
-        // Without a name from the cloud's list, the worker finds it (or shows the id).
-        ...(name !== undefined ? { storeName: name } : {}),
-      });
+      asked.ask(storeId, options);
+      await sync.startPull(storeId, startOptionsFor(lastProgress.get(storeId), options, storeNames.get(storeId)), ...tail(signal));
     },
-    async pausePull(storeId) {
+    async loadOlderMonths(storeId, signal) {
       await ready;
-      await sync.pause(storeId);
+      const call = olderMonthsCall(lastProgress.get(storeId));
+      if (call.resume) await sync.resumePull(storeId, ...tail(signal));
+      else await sync.startPull(storeId, call.options, ...tail(signal));
     },
-    async resumePull(storeId) {
-      await ready;
-      await sync.resume(storeId);
-    },
-    async cancelPull(storeId) {
-      await ready;
-      await sync.cancel(storeId);
-    },
-    async loadOlderMonths(storeId) {
-      await ready;
-      const p = lastProgress.get(storeId);
-      // Stopped before its horizon: it goes on. Done: a year before the horizon is laid out and fetched.
-      if (p && p.status !== 'done') await sync.resume(storeId);
-      else await sync.start(storeId, { olderMonths: 12 });
-    },
-    async pullProgress() {
-      return (await progressList()).filter((p) => p.status !== 'idle').map((p) => toPullProgress(p, optionsOf(p)));
+    async pullProgress(signal) {
+      return (await progressList(signal)).filter((p) => p.status !== 'idle').map(pullProgressOf);
     },
 
-    async reviewRows(storeId, onSlice) {
+    async reviewRows(storeId, onSlice, signal) {
       await ready;
-      return readReviewResult(sync, storeId, { summarize: reviewSummary, ...(onSlice ? { onSlice } : {}) });
+      return readReviewResult(sync, storeId, { summarize: reviewSummary, ...(onSlice ? { onSlice } : {}), ...(signal ? { signal } : {}) });
     },
-    async productHistory(storeId, productId) {
+    async productHistory(storeId, productId, signal) {
       await ready;
-      const h = await sync.getHistory(storeId, productId);
+      const h = await sync.productHistory(storeId, productId, ...tail(signal));
       const unlisted = h.unlistedBy.map((doc) => unlistedEvent({ doc, complete: true, listed: [] }, productId));
       return {
         storeId, productId, stock: h.row, events: [...h.events, ...unlisted], complete: completeByStore.get(storeId) ?? false,
       } satisfies ProductHistory;
     },
-    async setManualQuantity(storeId, productId, quantity) {
-      await ready;
-      await sync.setManualQuantity(storeId, productId, quantity);
-    },
-    async setApproval(storeId, productIds, approved) {
-      await ready;
-      await sync.setApproval(storeId, productIds, approved);
-    },
 
-    async planWrite(storeIds) {
+    async planWrite(storeIds, signal) {
       await ready;
-      return describePlan(await sync.planWrite(storeIds));
+      return describePlan(await sync.planWrite(storeIds, ...tail(signal)));
     },
-    async planUndo(runId) {
+    async planUndo(runId, signal) {
       await ready;
-      return describePlan(await sync.planUndo(runId));
+      return describePlan(await sync.planUndo(runId, ...tail(signal)));
     },
-    async runWrite(runId) {
+    async forgetStore(storeId, signal) {
       await ready;
-      return sync.applyRun(runId);
-    },
-    async cancelPlan(runId) {
-      await ready;
-      await sync.discardRun(runId);
-    },
-    async stopPlan() {
-      await ready;
-      await sync.stopPlan();
-    },
-    async discardUndo(runId) {
-      await ready;
-      await sync.discardRun(runId);
-    },
-    async forgetStore(storeId) {
-      await ready;
-      await sync.forgetStore(storeId);
+      await sync.forgetStore(storeId, ...tail(signal));
       lastProgress.delete(storeId);
       completeByStore.delete(storeId);
     },
-    async exportCsv(storeIds, runId): Promise<CsvFile> {
+    async exportCsv(storeIds, runId, signal): Promise<CsvFile> {
       await ready;
-      const blob = runId === null ? await sync.exportReviewCsv(storeIds) : await sync.exportRunCsv(runId);
+      const blob = await sync.exportCsv(storeIds, runId, ...tail(signal));
       return { filename: csvName(runId === null ? 'ostatki-proverka' : 'ostatki-zapis', now()), blob };
     },
 
-    async pendingWork(): Promise<PendingWork> {
+    async pendingWork(signal): Promise<PendingWork> {
       await ready;
-      const [progress, unfinished, runs] = await Promise.all([progressList(), sync.pendingRuns(), sync.listRuns()]);
+      const [progress, unfinished, runs] = await Promise.all([progressList(signal), sync.pendingRuns(...tail(signal)), sync.listRuns(...tail(signal))]);
       const pulls = progress.filter((p) => p.status === 'interrupted' || p.status === 'paused' || p.status === 'failed');
       const undoable = runs.filter((r) => r.kind === 'write' && r.undoable && r.status === 'completed').at(-1) ?? null;
-      return {
-        pulls: pulls.map((p) => toPullProgress(p, optionsOf(p))),
-        run: unfinished[0] ?? null,
-        undoable,
-      };
+      return { pulls: pulls.map(pullProgressOf), run: unfinished[0] ?? null, undoable };
     },
     subscribe(listener) {
       listeners.add(listener);

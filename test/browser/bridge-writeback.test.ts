@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createBackend } from '../../src/ui/create-backend.ts';
 import type { BackendEvent, SyncBackend } from '../../src/ui/backend.ts';
 import { createSyncBridge, type SyncBridge } from '../../src/sync/page/bridge.ts';
-import type { LightResultRow, WriteProgress } from '../../src/sync/shared/protocol.ts';
+import type { LightResultRow, WriteProgress } from '../../src/sync/shared/types.ts';
 import { EMULATOR, TOKEN, admin, cloud, createStore, getFaults, progressUntil, requestsOf, resultWithRows, setFaults, truth, uniqueDb } from './helpers.ts';
 
 let bridges: SyncBridge[] = [];
@@ -43,7 +43,7 @@ describe('write-back through the worker bridge', () => {
     let sync = await bridge(db, journal);
 
     // No store name given: the worker takes it from the cloud. One month back, although the id says three.
-    await sync.start(store.storeId, { fullPeriod: true, method: 'latest-document', horizonMonths: 1 });
+    await sync.startPull(store.storeId, { fullPeriod: true, method: 'latest-document', horizonMonths: 1 });
     const done = await progressUntil(sync, store.storeId, (p) => p.status === 'done');
     expect(done.storeName).toBe((await sync.listStores()).find((s) => s.id === store.storeId)!.name);
     expect(done).toMatchObject({ method: 'latest-document', horizonMonths: 1, fullPeriod: true });
@@ -64,7 +64,7 @@ describe('write-back through the worker bridge', () => {
 
     // Reload: a new worker, the same databases.
     sync = await reload(sync, db, journal);
-    expect((await sync.listProgress())[0]).toMatchObject({ storeId: store.storeId, status: 'done', method: 'latest-document', horizonMonths: 1 });
+    expect((await sync.pullProgress())[0]).toMatchObject({ storeId: store.storeId, status: 'done', method: 'latest-document', horizonMonths: 1 });
     const again = await resultWithRows(sync, store.storeId);
     expect(again.decisions).toEqual({ manual: { [manual.productId]: '3.5' }, notApproved: [unticked.productId], ticked: [] });
 
@@ -74,7 +74,7 @@ describe('write-back through the worker bridge', () => {
     expect(planned.remaining).toBe(changing.length - 1 + 1); // every change but the unticked one, plus the manual value
     const progress: WriteProgress[] = [];
     const off = sync.onWriteProgress((p) => progress.push(p));
-    const { report } = await sync.applyRun(planned.runId);
+    const { report } = await sync.runWrite(planned.runId);
     off();
     expect(report.status).toBe('completed');
     expect(progress.length).toBeGreaterThan(0);
@@ -88,13 +88,13 @@ describe('write-back through the worker bridge', () => {
     expect(after[manual.productId]).toBe('3.5');
     expect((await requestsOf(store.storeId)).filter((e) => !['GET', 'PATCH', 'OPTIONS'].includes(e.method))).toEqual([]);
 
-    const csv = await sync.exportRunCsv(planned.runId);
+    const csv = await sync.exportCsv([], planned.runId);
     expect([...new Uint8Array(await csv.arrayBuffer()).slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
 
     const undo = await sync.planUndo(planned.runId);
     const undoProgress: WriteProgress[] = [];
     sync.onWriteProgress((p) => undoProgress.push(p));
-    expect((await sync.applyRun(undo.report.runId)).report.status).toBe('completed');
+    expect((await sync.runWrite(undo.report.runId)).report.status).toBe('completed');
     expect(undoProgress.some((p) => p.kind === 'undo')).toBe(true);
     expect(await cloud(store.storeId)).toEqual(before);
     expect((await sync.runReport(planned.runId)).status).toBe('undone');
@@ -105,7 +105,7 @@ describe('write-back through the worker bridge', () => {
     const db = uniqueDb('bridge-resume');
     const journal = uniqueDb('bridge-resume-journal');
     let sync = await bridge(db, journal);
-    await sync.start(store.storeId, { fullPeriod: true });
+    await sync.startPull(store.storeId, { fullPeriod: true });
     await progressUntil(sync, store.storeId, (p) => p.status === 'done');
     const result = await resultWithRows(sync, store.storeId);
     const changing = result.rows.filter(differs);
@@ -121,7 +121,7 @@ describe('write-back through the worker bridge', () => {
           if (p.phase === 'writing' && p.done >= 5) resolve();
         });
       });
-      const applying = sync.applyRun(planned.runId);
+      const applying = sync.runWrite(planned.runId);
       applying.catch(() => undefined);
       await cut;
       sync.terminate(); // the tab closes mid-write

@@ -2,7 +2,7 @@
 import { inject } from 'vitest';
 import { emulatorAdmin } from '../lib/emulator-admin.ts';
 import type { SyncBridge } from '../../src/sync/page/bridge.ts';
-import { MAX_RESULT_SLICE, type LightResultRow, type StoreProgress, type SyncResult } from '../../src/sync/shared/protocol.ts';
+import { MAX_RESULT_SLICE, type LightResultRow, type StoreProgress, type SyncResult } from '../../src/sync/shared/types.ts';
 
 export const EMULATOR = inject('emulatorUrl');
 export const TOKEN = inject('emulatorToken');

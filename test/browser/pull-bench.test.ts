@@ -33,7 +33,7 @@ describe.skipIf(!env.VITE_PULL_BENCH)('pull benchmark', () => {
         if (p.resultReady && firstResult === null) firstResult = performance.now();
         if (p.phase === 'finishing' && finishing === null) finishing = performance.now();
       });
-      await bridge.start(store.storeId, { fullPeriod });
+      await bridge.startPull(store.storeId, { fullPeriod });
       const done = await progressUntil(bridge, store.storeId, (p) => p.status === 'done', 30 * 60_000);
       const total = (performance.now() - started) / 1000;
       const t0 = performance.now();

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { malformation } from '../../src/emulator/faults.ts';
 import { DEFAULT_CONNECTIONS } from '../../src/pull/slots.ts';
 import { createSyncBridge, type SyncBridge } from '../../src/sync/page/bridge.ts';
-import type { LightResultRow } from '../../src/sync/shared/protocol.ts';
+import type { LightResultRow } from '../../src/sync/shared/types.ts';
 import {
   EMULATOR, TOKEN, createStore, documentIds, getFaults, progressUntil, requestsOf, resultWithRows, setFaults, truth, uniqueDb,
 } from './helpers.ts';
@@ -36,7 +36,7 @@ describe('pull and computation in the worker against the emulator', () => {
     const store = await createStore({ seed: 'truth-1', products: 60, months: 3, docsPerDay: 40, terminals: 1, endTime: 'now', settlementStyle: 'mixed' });
     const bridge = await bridgeFor(uniqueDb('truth'));
     const started = performance.now();
-    await bridge.start(store.storeId, { fullPeriod: true });
+    await bridge.startPull(store.storeId, { fullPeriod: true });
     const done = await progressUntil(bridge, store.storeId, (p) => p.status === 'done');
     const seconds = (performance.now() - started) / 1000;
     const result = await resultWithRows(bridge, store.storeId);
@@ -50,7 +50,7 @@ describe('pull and computation in the worker against the emulator', () => {
 
     // A product's history, oldest first, for the detail view.
     const sold = result.rows.find((r) => r.status === 'resolved' && r.documents > 3)!;
-    const history = await bridge.getHistory(store.storeId, sold.productId);
+    const history = await bridge.productHistory(store.storeId, sold.productId);
     const times = history.events.map((e) => e.doc.closeTime);
     expect(times).toEqual([...times].sort((a, b) => a - b));
     expect(history.row?.quantity).toBe(sold.quantity);
@@ -62,7 +62,7 @@ describe('pull and computation in the worker against the emulator', () => {
   it('V1: a store pulled within the history limit equals its ground truth', async () => {
     const store = await createStore({ seed: 'truth-v1', apiVersion: 'v1', products: 40, months: 3, docsPerDay: 30, endTime: 'now' });
     const bridge = await bridgeFor(uniqueDb('v1'), 'v1');
-    await bridge.start(store.storeId, { fullPeriod: true });
+    await bridge.startPull(store.storeId, { fullPeriod: true });
     await progressUntil(bridge, store.storeId, (p) => p.status === 'done');
     const result = await resultWithRows(bridge, store.storeId);
     const expected = await truth(store.storeId);
@@ -98,7 +98,7 @@ describe('resilience of the pull', () => {
     console.log(`[resume] seed ${seed}: closing the worker after pages ${targets.join(', ')} of ~${approxPages}`);
 
     let bridge = await bridgeFor(db);
-    await bridge.start(store.storeId, { fullPeriod: true });
+    await bridge.startPull(store.storeId, { fullPeriod: true });
     let kills = 0;
     for (const target of targets) {
       const at = await progressUntil(bridge, store.storeId, (p) => p.pages >= target || p.status === 'done');
@@ -107,10 +107,10 @@ describe('resilience of the pull', () => {
       bridge.terminate();
       kills++;
       bridge = await bridgeFor(db);
-      const [interrupted] = await bridge.listProgress();
+      const [interrupted] = await bridge.pullProgress();
       expect(interrupted).toMatchObject({ storeId: store.storeId, status: 'interrupted' });
       expect(interrupted!.pages).toBeGreaterThanOrEqual(at.pages);
-      await bridge.resume(store.storeId);
+      await bridge.resumePull(store.storeId);
     }
     await progressUntil(bridge, store.storeId, (p) => p.status === 'done');
 
@@ -138,7 +138,7 @@ describe('resilience of the pull', () => {
       });
       const waits = new Set<string>();
       bridge.onProgress((p) => p.waiting && waits.add(p.waiting.reason));
-      await bridge.start(store.storeId, { fullPeriod: true });
+      await bridge.startPull(store.storeId, { fullPeriod: true });
       await progressUntil(bridge, store.storeId, (p) => p.status === 'done');
       const expected = await truth(store.storeId);
       expect(quantities((await resultWithRows(bridge, store.storeId)).rows, expected)).toEqual(expected);
@@ -160,7 +160,7 @@ describe('resilience of the pull', () => {
     const proxy = inject('malformingProxyUrl');
     await fetch(`${proxy}/__malform`, { method: 'POST', body: JSON.stringify({ storeId: store.storeId, ...faults }) });
     const bridge = await bridgeFor(uniqueDb('malformed'), 'v2', { baseUrl: proxy });
-    await bridge.start(store.storeId, { fullPeriod: true });
+    await bridge.startPull(store.storeId, { fullPeriod: true });
     const done = await progressUntil(bridge, store.storeId, (p) => p.status === 'done');
     expect(done.quarantined).toBe(corrupted.length);
     const result = await resultWithRows(bridge, store.storeId);
@@ -183,7 +183,7 @@ describe('resilience of the pull', () => {
     const early = await bridgeFor(uniqueDb('early'));
     const offered: boolean[] = [];
     early.onProgress((p) => p.storeId === store.storeId && offered.push(p.resultReady));
-    await early.start(store.storeId);
+    await early.startPull(store.storeId);
     const stopped = await progressUntil(early, store.storeId, (p) => p.status === 'done');
     expect(offered.at(-1)).toBe(true);
     expect(stopped.stopReason).toBe('all-decided');
@@ -194,7 +194,7 @@ describe('resilience of the pull', () => {
     expect(quantities((await resultWithRows(early, store.storeId)).rows, expected)).toEqual(expected);
 
     const whole = await bridgeFor(uniqueDb('whole'));
-    await whole.start(store.storeId, { fullPeriod: true });
+    await whole.startPull(store.storeId, { fullPeriod: true });
     const full = await progressUntil(whole, store.storeId, (p) => p.status === 'done');
     const allPages = [...(await pageRequests(store.storeId)).values()].reduce((a, b) => a + b, 0) - earlyPages;
     console.log(`[figures] early stop: ${stopped.pages} document pages over ${stopped.monthsDone} of ${stopped.monthsTotal} months, vs ${full.pages} for the whole period`);

@@ -15,7 +15,7 @@ describe('starting the sync worker', () => {
     bridges.push(bridge);
     await bridge.ready;
     await bridge.configure({ api: 'v2', token: 't', baseUrl: 'http://127.0.0.1:9/', dbName: `same-${Math.random()}` });
-    expect(await bridge.listProgress()).toEqual([]);
+    expect(await bridge.pullProgress()).toEqual([]);
   });
 
   it('runs when the script comes from another origin (blob bootstrap importing it over CORS)', async () => {
@@ -31,14 +31,14 @@ describe('starting the sync worker', () => {
     bridges.push(bridge);
     await bridge.ready;
     await bridge.configure({ api: 'v2', token: 't', baseUrl: 'http://127.0.0.1:9/', dbName: `cross-${Math.random()}` });
-    expect(await bridge.listProgress()).toEqual([]);
+    expect(await bridge.pullProgress()).toEqual([]);
   });
 
   it('reports a worker script that cannot load instead of hanging', async () => {
     const bridge = createSyncBridge({ scriptUrl: new URL('/does-not-exist.js', inject('crossOriginProxyUrl')) });
     bridges.push(bridge);
     await expect(bridge.ready).rejects.toThrow(/worker/);
-    await expect(bridge.listProgress()).rejects.toThrow(/worker/);
+    await expect(bridge.pullProgress()).rejects.toThrow(/worker/);
   });
 });
 

@@ -1,17 +1,20 @@
 /**
- * The page's side of the sync worker: typed methods that post requests and await the answers, and one event
- * stream carrying pull progress and write progress. Components use this (or signals.ts), never fetch or IndexedDB.
+ * The page's side of the sync worker: every SyncApi method, generated from the method list (../shared/api.ts
+ * SYNC_METHODS), posts a request and awaits the answer; one event stream carries pull progress and write progress.
+ * The screens reach it only through the SyncBackend port (src/ui/worker-backend.ts).
+ *
+ * A call's last argument may be an AbortSignal: aborting it rejects the call at once with the signal's reason and
+ * tells the worker, which aborts the signal it gave the method (see api.ts).
  */
-import { ApiError, type SerializedApiError } from '../../api/api-error.ts';
+import { SYNC_METHODS, type Method, type SyncApi } from '../shared/api.ts';
+import { deserializeError, type PageMessage, type WorkerMessage } from '../shared/messages.ts';
+import type { StoreProgress, WriteProgress } from '../shared/types.ts';
 import { spawnSyncWorker } from './spawn.ts';
-import type {
-  Method, RequestMessage, SerializedError, StoreProgress, SyncApi, WorkerMessage, WriteProgress,
-} from '../shared/protocol.ts';
 
 export interface SyncBridge extends SyncApi {
   /** Called with every pull progress event; returns the unsubscribe function. */
   onProgress(listener: (progress: StoreProgress) => void): () => void;
-  /** Called with every progress event of a write or undo run (applyRun, resumePending); returns the unsubscribe function. */
+  /** Called with every progress event of a write or undo run (runWrite, resumePending); returns the unsubscribe function. */
   onWriteProgress(listener: (progress: WriteProgress) => void): () => void;
   /** Resolves when the worker script loaded; rejects when it could not (e.g. CORS refused the cross-origin import). */
   readonly ready: Promise<void>;
@@ -21,14 +24,14 @@ export interface SyncBridge extends SyncApi {
 
 export interface BridgeOptions {
   /** A worker to talk to (tests); by default one is spawned. */
-  worker?: Worker;
+  worker?: Pick<Worker, 'postMessage' | 'addEventListener' | 'terminate'>;
   /** Where the worker script is, when not next to this module (spawn.ts). */
   scriptUrl?: URL | string;
 }
 
 export function createSyncBridge(options: BridgeOptions = {}): SyncBridge {
   const worker = options.worker ?? spawnSyncWorker(options.scriptUrl);
-  const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
+  const pending = new Map<number, { resolve(value: unknown): void; reject(error: unknown): void }>();
   const listeners = new Set<(progress: StoreProgress) => void>();
   const writeListeners = new Set<(progress: WriteProgress) => void>();
   let nextId = 1;
@@ -40,6 +43,7 @@ export function createSyncBridge(options: BridgeOptions = {}): SyncBridge {
     markFailed = reject;
   });
   ready.catch(() => undefined); // observed through calls too
+  const post = (message: PageMessage) => worker.postMessage(message);
 
   const fail = (error: Error) => {
     failure ??= error;
@@ -55,7 +59,7 @@ export function createSyncBridge(options: BridgeOptions = {}): SyncBridge {
     else if (message.type === 'write-progress') for (const listener of writeListeners) listener(message.progress);
     else if (message.type === 'response') {
       const call = pending.get(message.id);
-      if (!call) return;
+      if (!call) return; // aborted meanwhile
       pending.delete(message.id);
       if (message.ok) call.resolve(message.value);
       else call.reject(deserializeError(message.error));
@@ -66,16 +70,36 @@ export function createSyncBridge(options: BridgeOptions = {}): SyncBridge {
     fail(new Error(`The sync worker failed to load or crashed: ${event.message || 'no details (a refused cross-origin script?)'}`));
   });
 
-  const call = <M extends Method>(method: M, ...args: Parameters<SyncApi[M]>): ReturnType<SyncApi[M]> => {
-    if (failure) return Promise.reject(failure) as ReturnType<SyncApi[M]>;
+  /** One call: the arguments before the signal go to the worker (arrays copied: a readonly view may not clone). */
+  const call = (method: Method, given: readonly unknown[]): Promise<unknown> => {
+    if (failure) return Promise.reject(failure);
+    const count = SYNC_METHODS[method];
+    const signal = given[count] instanceof AbortSignal ? given[count] : undefined;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const args = given.slice(0, count).map((a) => (Array.isArray(a) ? [...a] : a));
     const id = nextId++;
-    const message: RequestMessage<M> = { type: 'request', id, method, args };
-    const promise = new Promise((resolve, reject) => pending.set(id, { resolve, reject }));
-    worker.postMessage(message);
-    return promise as ReturnType<SyncApi[M]>;
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        if (!pending.delete(id)) return;
+        post({ type: 'abort', id });
+        reject(signal!.reason);
+      };
+      const settle = <T>(done: (value: T) => void) => (value: T) => {
+        signal?.removeEventListener('abort', onAbort);
+        done(value);
+      };
+      pending.set(id, { resolve: settle(resolve), reject: settle(reject) });
+      signal?.addEventListener('abort', onAbort, { once: true });
+      post({ type: 'request', id, method, args });
+    });
   };
 
+  const methods = Object.fromEntries(
+    (Object.keys(SYNC_METHODS) as Method[]).map((method) => [method, (...args: unknown[]) => call(method, args)]),
+  ) as unknown as SyncApi;
+
   return {
+    ...methods,
     ready,
     onProgress(listener) {
       listeners.add(listener);
@@ -89,39 +113,5 @@ export function createSyncBridge(options: BridgeOptions = {}): SyncBridge {
       worker.terminate();
       fail(new DOMException('The sync worker was terminated', 'AbortError'));
     },
-    configure: (config) => call('configure', config),
-    listStores: (options) => call('listStores', options),
-    listProgress: () => call('listProgress'),
-    start: (storeId, startOptions) => call('start', storeId, startOptions),
-    pause: (storeId) => call('pause', storeId),
-    resume: (storeId) => call('resume', storeId),
-    cancel: (storeId) => call('cancel', storeId),
-    getResult: (storeId) => call('getResult', storeId),
-    getResultRows: (storeId, version, offset, limit) => call('getResultRows', storeId, version, offset, limit),
-    getHistory: (storeId, productId) => call('getHistory', storeId, productId),
-    getDocument: (storeId, documentId) => call('getDocument', storeId, documentId),
-    setManualQuantity: (storeId, productId, quantity) => call('setManualQuantity', storeId, productId, quantity),
-    setApproval: (storeId, productIds, approved) => call('setApproval', storeId, [...productIds], approved),
-    planWrite: (storeIds) => call('planWrite', [...storeIds]),
-    planUndo: (runId) => call('planUndo', runId),
-    stopPlan: () => call('stopPlan'),
-    applyRun: (runId) => call('applyRun', runId),
-    stopRun: (runId) => call('stopRun', runId),
-    resumePending: () => call('resumePending'),
-    pendingRuns: () => call('pendingRuns'),
-    listRuns: () => call('listRuns'),
-    runReport: (runId) => call('runReport', runId),
-    exportRunCsv: (runId) => call('exportRunCsv', runId),
-    exportReviewCsv: (storeIds) => call('exportReviewCsv', [...storeIds]),
-    discardRun: (runId) => call('discardRun', runId),
-    forgetStore: (storeId) => call('forgetStore', storeId),
   };
-}
-
-/** An ApiError again (code, params, status) when the worker sent one; otherwise an Error with the same name. */
-export function deserializeError(error: SerializedError): Error {
-  if (error.name === 'ApiError' && 'code' in error && error.code !== undefined) return ApiError.fromJSON(error as SerializedApiError);
-  const e = new Error(error.message);
-  e.name = error.name;
-  return e;
 }

@@ -8,7 +8,7 @@ import type { StockMethod } from '../../local/schema.ts';
 import { tryParseQuantity } from '../../model/quantity.ts';
 import type { ProductStock } from '../../stock/types.ts';
 import { needsAttention } from '../../stock/warnings.ts';
-import type { StoreDecisions } from './protocol.ts';
+import type { StoreDecisions } from './types.ts';
 
 /**
  * The quantity the computation proposes for a product by the chosen method (decimal text), or null: with

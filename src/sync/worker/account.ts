@@ -14,7 +14,7 @@ import type { LocalStore } from '../../local/db.ts';
 import type { ApiVersion } from '../../model/types.ts';
 import { RequestSlots } from '../../pull/slots.ts';
 import type { RunReport } from '../../writeback/types.ts';
-import type { SyncConfig } from '../shared/protocol.ts';
+import type { SyncConfig } from '../shared/types.ts';
 import { requireId } from './validate.ts';
 
 export interface AccountDeps {

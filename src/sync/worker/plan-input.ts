@@ -12,7 +12,7 @@ import type { DecisionRecord, StockMethod } from '../../local/schema.ts';
 import type { ResultRow } from '../../pull/computation.ts';
 import type { ComputedProduct, CreatePlanStore } from '../../writeback/types.ts';
 import type { ApiVersion } from '../../model/types.ts';
-import type { StoreDecisions } from '../shared/protocol.ts';
+import type { StoreDecisions } from '../shared/types.ts';
 import { approvalOf, isLedgerChoice, proposedQuantity } from '../shared/rows.ts';
 
 export function computedProducts(rows: readonly ResultRow[], method: StockMethod): ComputedProduct[] {

@@ -6,7 +6,7 @@
 import type { JobRecord } from '../../local/schema.ts';
 import type { ApiVersion } from '../../model/types.ts';
 import { DEFAULT_JOB_OPTIONS } from '../../pull/engine.ts';
-import type { SerializedError, StoreProgress, StoreStatus } from '../shared/protocol.ts';
+import type { SerializedError, StoreProgress, StoreStatus } from '../shared/types.ts';
 
 /** Pages kept for the documents-per-second figure. */
 const RATE_WINDOW = 20;

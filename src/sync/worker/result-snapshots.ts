@@ -11,7 +11,7 @@
  */
 import { textRanks } from '../../model/text-order.ts';
 import type { ResultRow } from '../../pull/computation.ts';
-import { MAX_RESULT_SLICE, STALE_RESULT, type LightResultRow } from '../shared/protocol.ts';
+import { MAX_RESULT_SLICE, STALE_RESULT, type LightResultRow } from '../shared/types.ts';
 
 /** Versions kept per store. */
 const KEPT = 2;

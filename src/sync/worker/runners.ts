@@ -14,15 +14,16 @@ import { PRODUCTS_PHASE, type JobRecord, type JobStatus } from '../../local/sche
 import type { ApiVersion } from '../../model/types.ts';
 import { StoreComputation } from '../../pull/computation.ts';
 import { pullStore, type PageInfo } from '../../pull/engine.ts';
-import { serializeError, type SerializedError, type StartOptions, type StoreProgress, type StoreStatus } from '../shared/protocol.ts';
+import { serializeError } from '../shared/messages.ts';
+import type { SerializedError, StartOptions, StoreProgress, StoreStatus } from '../shared/types.ts';
 import type { Account } from './account.ts';
-import { Pace, storeProgress, Throttle } from './progress.ts';
+import { Pace, storeProgress, Throttle, type PullState } from './progress.ts';
 
-/** One store's pull as this worker knows it. */
-interface Runner {
-  readonly storeId: string;
-  storeName: string;
-  status: StoreStatus;
+/**
+ * One store's pull as this worker knows it: what its progress shows (progress.ts PullState: status, phase, month,
+ * months, wait, error, job, pace) and what runs it.
+ */
+interface Runner extends Omit<PullState, 'api' | 'running' | 'counts' | 'resultVersion'> {
   /** What the next launch takes: a restart or older months apply to that launch only, not to a later resume. */
   options: StartOptions;
   /** The pull in flight: its controller, why it is being stopped, its end. */
@@ -30,14 +31,6 @@ interface Runner {
   intent: 'pause' | 'cancel' | null;
   running: Promise<void> | null;
   computation: StoreComputation | null;
-  job: JobRecord | null;
-  phase: StoreProgress['phase'];
-  currentMonth: string | null;
-  monthsDone: number;
-  monthsTotal: number;
-  waiting: StoreProgress['waiting'];
-  error: SerializedError | null;
-  pace: Pace;
   /** Its place among the stores started (slots.ts priorityOf). */
   order: number;
   throttle: Throttle;
@@ -48,8 +41,6 @@ export interface RunnersDeps {
   emit(progress: StoreProgress): void;
   /** Minimum time between two progress events of one store (status changes are sent at once). Default 100 ms. */
   progressIntervalMs?: number;
-  /** The worker's life: results loaded from disk stop with it. */
-  lifetime: AbortSignal;
   /** The database and the configured account (throws before configure). */
   ready(): { local: LocalStore; account: Account };
   /** The account once configured (progress of a store read before that says V2). */
@@ -133,14 +124,14 @@ export class Runners {
   }
 
   /** The runner's computation, loaded from disk when no pull has built it yet in this session. */
-  async computation(storeId: string): Promise<StoreComputation> {
+  async computation(storeId: string, signal: AbortSignal): Promise<StoreComputation> {
     const { local, account } = this.deps.ready();
     const job = await local.getJob(storeId);
     // A store first met here after a reload gets its status from its job (not 'idle'), as listProgress would.
     const runner = this.runners.get(storeId) ?? (job ? await this.runnerFromDisk(job) : this.runner(storeId));
     if (runner.computation && (runner.running || runner.computation.version > 0)) return runner.computation;
     const computation = new StoreComputation(local, storeId, job?.api ?? account.apiOf(storeId));
-    await computation.load(job ?? null, this.deps.lifetime);
+    await computation.load(job ?? null, signal);
     runner.computation = computation;
     return computation;
   }

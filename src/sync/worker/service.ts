@@ -1,31 +1,31 @@
 /**
- * What runs inside the worker, behind SyncApi: a front over the parts that do the work, kept apart from the message
- * plumbing (worker.ts) so it can be driven directly in tests.
+ * What runs inside the worker, behind SyncApi (../shared/api.ts): a front over the parts that do the work, kept
+ * apart from the message plumbing (worker.ts) so it can be driven directly in tests.
  *
  * - account.ts: the configured account (clients, the API per store, the stores its token may see)
  * - runners.ts: the pull queue and one runner per store; progress.ts: their progress events (throttled, with ETA)
  * - names.ts: store and terminal names; validate.ts: the checks of every argument the page sends
+ * - results.ts: a store's result from disk; result-snapshots.ts: the rows handed out lately, read in slices
  * - writes.ts: the write-back (plans, applies, runs of another tab); plan-input.ts: what a plan gets of a store
- * - result-snapshots.ts: the rows of the results handed out lately, read by the page in slices
  *
- * The token lives in the configuration (memory) only.
+ * Every method takes the call's signal last (the worker's dispatch gives one to every call). The token lives in the
+ * configuration (memory) only.
  */
 import type { ClientOptions, EvotorClient, StoreInfo } from '../../api/client.ts';
 import { RateLimitPacer } from '../../api/pacing.ts';
 import { openLocalStore, type LocalStore } from '../../local/db.ts';
-import type { ProductHistory, ResultRow } from '../../pull/computation.ts';
-import { DEFAULT_JOB_OPTIONS } from '../../pull/engine.ts';
+import type { ProductHistory } from '../../pull/computation.ts';
 import { exportReviewCsv } from '../../writeback/index.ts';
-import type { CreatePlanStore, RunReport, RunResult } from '../../writeback/types.ts';
-import type {
-  LightResultRow, StartOptions, StoreProgress, SyncApi, SyncConfig, SyncResult, WriteProgress,
-} from '../shared/protocol.ts';
+import type { RunReport, RunResult } from '../../writeback/types.ts';
+import type { SyncApi } from '../shared/api.ts';
+import type { LightResultRow, StartOptions, StoreProgress, SyncConfig, SyncResult, WriteProgress } from '../shared/types.ts';
+import { callSignal } from './abort.ts';
 import { Account, storeKey } from './account.ts';
 import { Names } from './names.ts';
-import { planStore, toDecisions } from './plan-input.ts';
+import { fullResult, planStores, type ResultDeps } from './results.ts';
 import { ResultSnapshots } from './result-snapshots.ts';
 import { Runners } from './runners.ts';
-import { checkConfig, manualQuantity, plainName, productIdList, requireId, startOptions, storeIdList } from './validate.ts';
+import { checkConfig, manualQuantity, plainName, productIdList, requireId, startOptions } from './validate.ts';
 import { CSV_TYPE, Writes } from './writes.ts';
 
 export interface ServiceDeps {
@@ -57,13 +57,12 @@ export class SyncService implements SyncApi {
   private readonly lifetime = new AbortController();
   private readonly now: () => number;
   private readonly runners: Runners;
-  /** The rows of the results handed out lately, read by the page in slices. */
   private readonly snapshots = new ResultSnapshots();
 
   constructor(private readonly deps: ServiceDeps) {
     this.now = deps.now ?? Date.now;
     this.runners = new Runners({
-      now: this.now, emit: deps.emit, lifetime: this.lifetime.signal,
+      now: this.now, emit: deps.emit,
       ...(deps.progressIntervalMs !== undefined ? { progressIntervalMs: deps.progressIntervalMs } : {}),
       ready: () => this.ready(),
       account: () => this.session?.account ?? null,
@@ -71,8 +70,9 @@ export class SyncService implements SyncApi {
     });
   }
 
-  async configure(config: SyncConfig): Promise<void> {
+  async configure(config: SyncConfig, signal?: AbortSignal): Promise<void> {
     checkConfig(config);
+    signal?.throwIfAborted();
     if (this.local && config.dbName !== this.dbName) {
       await this.runners.stopAll();
       this.local.close();
@@ -85,12 +85,13 @@ export class SyncService implements SyncApi {
     this.snapshots.clear();
     this.dbName = config.dbName;
     const local = (this.local ??= await openLocalStore(config.dbName ? { name: config.dbName } : {}));
+    const { createClient, devicesWaitMs, emitWrite } = this.deps;
     const lifetime = this.lifetime.signal;
-    const account = new Account({ ...config }, { pacer: this.pacer, local, now: this.now, lifetime, ...(this.deps.createClient ? { createClient: this.deps.createClient } : {}) });
+    const account = new Account({ ...config }, { pacer: this.pacer, local, now: this.now, lifetime, ...(createClient ? { createClient } : {}) });
     this.session = {
       account,
-      names: new Names({ account, local, lifetime, orderOf: (id) => this.runners.orderOf(id), ...(this.deps.devicesWaitMs !== undefined ? { devicesWaitMs: this.deps.devicesWaitMs } : {}) }),
-      writes: new Writes({ account, lifetime, ...(this.deps.emitWrite ? { emitWrite: this.deps.emitWrite } : {}) }),
+      names: new Names({ account, local, lifetime, orderOf: (id) => this.runners.orderOf(id), ...(devicesWaitMs !== undefined ? { devicesWaitMs } : {}) }),
+      writes: new Writes({ account, lifetime, ...(emitWrite ? { emitWrite } : {}) }),
     };
   }
 
@@ -98,7 +99,7 @@ export class SyncService implements SyncApi {
     return this.ready().account.listStores(options?.refresh === true);
   }
 
-  async listProgress(): Promise<StoreProgress[]> {
+  async pullProgress(): Promise<StoreProgress[]> {
     const { local, account } = this.ready();
     const all = await local.listJobs();
     // Nothing on disk: nothing to keep from anybody, and no store list to ask for.
@@ -106,28 +107,36 @@ export class SyncService implements SyncApi {
     return this.runners.progressOf(all.filter((j) => visible.has(storeKey(j.storeId))));
   }
 
-  async start(storeId: string, options: StartOptions = {}): Promise<void> {
+  async startPull(storeId: string, options: StartOptions = {}, signal?: AbortSignal): Promise<void> {
     const { account, names } = this.ready();
-    if (typeof storeId !== 'string' || storeId === '') throw new Error('start: a store id is required');
+    if (typeof storeId !== 'string' || storeId === '') throw new Error('startPull: a store id is required');
     await account.mustSee(storeId);
+    signal?.throwIfAborted();
     await this.runners.start(storeId, startOptions(options), plainName(options.storeName), () => names.cloudName(storeId));
   }
 
-  async resume(storeId: string): Promise<void> {
-    await this.start(storeId, {});
+  async resumePull(storeId: string, signal?: AbortSignal): Promise<void> {
+    await this.startPull(storeId, {}, signal);
   }
 
-  async pause(storeId: string): Promise<void> {
-    await this.stop(storeId, 'pause');
+  async pausePull(storeId: string): Promise<void> {
+    await this.stopPull(storeId, 'pause');
   }
 
-  async cancel(storeId: string): Promise<void> {
-    await this.stop(storeId, 'cancel');
+  async cancelPull(storeId: string): Promise<void> {
+    await this.stopPull(storeId, 'cancel');
   }
 
-  async getResult(storeId: string): Promise<SyncResult> {
+  async forgetStore(storeId: string): Promise<void> {
+    const { local, account } = this.ready();
+    await account.mustSee(storeId);
+    await this.runners.forget(storeId, () => local.deleteStoreData(storeId));
+    this.snapshots.drop(storeId);
+  }
+
+  async getResult(storeId: string, signal?: AbortSignal): Promise<SyncResult> {
     await this.ready().account.mustSee(storeId);
-    const { rows, ...summary } = await this.fullResult(storeId);
+    const { rows, ...summary } = await fullResult(this.results(), storeId, this.signal(signal));
     return { ...summary, rowCount: this.snapshots.take(storeId, summary.version, rows) };
   }
 
@@ -136,18 +145,18 @@ export class SyncService implements SyncApi {
     return this.snapshots.slice(storeId, version, offset, limit);
   }
 
-  async getHistory(storeId: string, productId: string): Promise<ProductHistory> {
+  async productHistory(storeId: string, productId: string, signal?: AbortSignal): Promise<ProductHistory> {
     await this.ready().account.mustSee(storeId);
-    return (await this.runners.computation(storeId)).history(productId);
+    return (await this.runners.computation(storeId, this.signal(signal))).history(productId);
   }
 
-  async getDocument(storeId: string, documentId: string): Promise<unknown> {
+  async getDocument(storeId: string, documentId: string, signal?: AbortSignal): Promise<unknown> {
     const { local, account } = this.ready();
     await account.mustSee(storeId);
     const client = account.client();
     // V1 finds a document by its close time (a scan of the store's page records); V2 by id alone.
     const closeTime = client.api === 'v1' ? await local.documentCloseTime(storeId, documentId) : null;
-    return client.getDocument(storeId, documentId, this.lifetime.signal, closeTime === null ? undefined : { closeTime });
+    return client.getDocument(storeId, documentId, this.signal(signal), closeTime === null ? undefined : { closeTime });
   }
 
   async setManualQuantity(storeId: string, productId: string, quantity: string | null): Promise<void> {
@@ -163,29 +172,33 @@ export class SyncService implements SyncApi {
     await local.setApproval(storeId, productIdList(productIds), approved === true, this.now());
   }
 
-  async planWrite(storeIds: readonly string[]): Promise<RunResult> {
-    const stores = await this.planStores(storeIds);
-    return this.ready().writes.planWrite(stores);
+  async planWrite(storeIds: readonly string[], signal?: AbortSignal): Promise<RunResult> {
+    const stores = await planStores(this.results(), storeIds, this.signal(signal));
+    return this.ready().writes.planWrite(stores, signal);
   }
 
-  planUndo(runId: string): Promise<RunResult> {
-    return this.ready().writes.planUndo(runId);
+  planUndo(runId: string, signal?: AbortSignal): Promise<RunResult> {
+    return this.ready().writes.planUndo(runId, signal);
   }
 
   async stopPlan(): Promise<void> {
     this.session?.writes.stopPlan();
   }
 
-  applyRun(runId: string): Promise<RunResult> {
-    return this.ready().writes.applyRun(runId);
+  cancelPlan(runId: string): Promise<void> {
+    return this.ready().writes.discard(runId);
   }
 
-  async stopRun(runId: string): Promise<void> {
-    await this.session?.writes.stopRun(runId);
+  runWrite(runId: string, signal?: AbortSignal): Promise<RunResult> {
+    return this.ready().writes.runWrite(runId, signal);
   }
 
-  resumePending(): Promise<RunResult[]> {
-    return this.ready().writes.resumePending();
+  async stopWrite(runId: string): Promise<void> {
+    await this.session?.writes.stopWrite(runId);
+  }
+
+  resumePending(signal?: AbortSignal): Promise<RunResult[]> {
+    return this.ready().writes.resumePending(signal);
   }
 
   pendingRuns(): Promise<RunReport[]> {
@@ -200,23 +213,13 @@ export class SyncService implements SyncApi {
     return this.ready().writes.mustSeeRun(runId);
   }
 
-  exportRunCsv(runId: string): Promise<Blob> {
-    return this.ready().writes.exportRunCsv(runId);
+  discardUndo(runId: string): Promise<void> {
+    return this.ready().writes.discard(runId);
   }
 
-  async exportReviewCsv(storeIds: readonly string[]): Promise<Blob> {
-    return new Blob([exportReviewCsv(await this.planStores(storeIds))], { type: CSV_TYPE });
-  }
-
-  discardRun(runId: string): Promise<void> {
-    return this.ready().writes.discardRun(runId);
-  }
-
-  async forgetStore(storeId: string): Promise<void> {
-    const { local, account } = this.ready();
-    await account.mustSee(storeId);
-    await this.runners.forget(storeId, () => local.deleteStoreData(storeId));
-    this.snapshots.drop(storeId);
+  async exportCsv(storeIds: readonly string[], runId: string | null, signal?: AbortSignal): Promise<Blob> {
+    if (runId !== null) return this.ready().writes.exportCsv(runId);
+    return new Blob([exportReviewCsv(await planStores(this.results(), storeIds, this.signal(signal)))], { type: CSV_TYPE });
   }
 
   // ----- helpers ---------------------------------------------------------------------------------------------------
@@ -226,48 +229,18 @@ export class SyncService implements SyncApi {
     return { ...this.session, local: this.local };
   }
 
+  private results(): ResultDeps {
+    return { ...this.ready(), runners: this.runners };
+  }
+
+  private signal(signal: AbortSignal | undefined): AbortSignal {
+    return callSignal(this.lifetime.signal, signal);
+  }
+
   /** With no turn in between once the store list is known: a pause or cancel then stops the pull at once. */
-  private async stop(storeId: string, intent: 'pause' | 'cancel'): Promise<void> {
+  private async stopPull(storeId: string, intent: 'pause' | 'cancel'): Promise<void> {
     const seeing = this.ready().account.mustSee(storeId);
     if (seeing) await seeing;
     await this.runners.stop(storeId, intent);
-  }
-
-  /** The result with every full row: for the write-back, which runs here in the worker. */
-  private async fullResult(storeId: string): Promise<Omit<SyncResult, 'rowCount'> & { rows: ResultRow[] }> {
-    const { local, names } = this.ready();
-    const result = await (await this.runners.computation(storeId)).result();
-    const [job, decisions, terminals] = await Promise.all([
-      local.getJob(storeId), local.listDecisions(storeId), names.terminals(storeId, result.api, result.rows),
-    ]);
-    return {
-      ...result,
-      method: job?.options.method ?? DEFAULT_JOB_OPTIONS.method,
-      horizonMonths: job?.options.horizonMonths ?? null,
-      decisions: toDecisions(decisions),
-      terminals,
-    };
-  }
-
-  /** What the write-back needs of these stores, from disk: results, the job's method and cut-off, decisions. */
-  private async planStores(storeIds: readonly string[]): Promise<CreatePlanStore[]> {
-    const { local, account } = this.ready();
-    const stores: CreatePlanStore[] = [];
-    for (const storeId of storeIdList(storeIds)) {
-      await account.mustSee(storeId);
-      const job = await local.getJob(storeId);
-      if (!job) throw new Error(`store ${storeId} has no pulled result to write`);
-      const result = await this.fullResult(storeId);
-      stores.push(planStore({
-        storeId,
-        storeName: (await local.getStore(storeId))?.name ?? job.storeName,
-        api: result.api,
-        cutoff: job.snapshotAt,
-        rows: result.rows,
-        method: result.method,
-        decisions: result.decisions,
-      }));
-    }
-    return stores;
   }
 }

@@ -5,7 +5,7 @@
  */
 import type { DeviceInfo } from '../../api/client.ts';
 import type { ResultRow } from '../../pull/computation.ts';
-import type { SerializedError, StoreTerminals, TerminalInfo } from '../shared/protocol.ts';
+import type { SerializedError, StoreTerminals, TerminalInfo } from '../shared/types.ts';
 
 /** Every device id the result's documents name (deciding, derived-from, ledger, the newest chain break). */
 export function deviceIdsOf(rows: readonly ResultRow[]): Set<string> {

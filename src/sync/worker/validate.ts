@@ -4,7 +4,7 @@
  * value or throws a TypeError (an Error for a bad configuration) that says which argument was wrong.
  */
 import { formatQuantity, parseQuantity } from '../../model/quantity.ts';
-import type { StartOptions, SyncConfig } from '../shared/protocol.ts';
+import type { StartOptions, SyncConfig } from '../shared/types.ts';
 
 export function checkConfig(config: SyncConfig): void {
   if (!config || typeof config.token !== 'string' || config.token === '') throw new Error('configure: a token is required');

@@ -5,7 +5,7 @@
  */
 import { createWriteback, StoreBusyError, WritebackBusyError, type Writeback } from '../../writeback/index.ts';
 import type { CreatePlanStore, ProgressInfo, RunKind, RunReport, RunResult } from '../../writeback/types.ts';
-import type { WriteProgress } from '../shared/protocol.ts';
+import type { WriteProgress } from '../shared/types.ts';
 import { notListed, storeKey, type Account } from './account.ts';
 
 export const CSV_TYPE = 'text/csv;charset=utf-8';
@@ -27,7 +27,7 @@ export interface WritesDeps {
 
 export class Writes {
   private wb: Promise<Writeback> | null = null;
-  /** Applies running in this worker, to stop them (stopRun, a new configuration). */
+  /** Applies running in this worker, to stop them (stopWrite, a new configuration). */
   private readonly applies = new Map<string, { controller: AbortController; done: Promise<unknown> }>();
   /** Plans being made (planWrite/planUndo), for stopPlan. */
   private readonly plans = new Set<AbortController>();
@@ -35,42 +35,47 @@ export class Writes {
 
   constructor(private readonly deps: WritesDeps) {}
 
-  async planWrite(stores: CreatePlanStore[]): Promise<RunResult> {
+  async planWrite(stores: CreatePlanStore[], signal?: AbortSignal): Promise<RunResult> {
     const wb = await this.writeback();
-    return this.planning((signal) => wb.createPlan({ stores, signal }));
+    return this.planning((stop) => wb.createPlan({ stores, signal: stop }), signal);
   }
 
-  async planUndo(runId: string): Promise<RunResult> {
+  async planUndo(runId: string, signal?: AbortSignal): Promise<RunResult> {
     await this.mustSeeRun(runId);
     const wb = await this.writeback();
-    return this.planning((signal) => wb.planUndo(runId, signal));
+    return this.planning((stop) => wb.planUndo(runId, stop), signal);
   }
 
   stopPlan(): void {
     for (const plan of this.plans) plan.abort(new DOMException('The plan was cancelled by the user', 'AbortError'));
   }
 
-  /** A plan reads the cloud (every product page, the documents since): the user may stop it, as the worker's end does. */
-  private async planning<T>(make: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  /**
+   * A plan reads the cloud (every product page, the documents since): the user may stop it (stopPlan, or the call's
+   * signal), as the worker's end does.
+   */
+  private async planning<T>(make: (signal: AbortSignal) => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
     const controller = new AbortController();
     this.plans.add(controller);
     try {
-      return await make(AbortSignal.any([controller.signal, this.deps.lifetime]));
+      return await make(AbortSignal.any([controller.signal, this.deps.lifetime, ...(signal ? [signal] : [])]));
     } finally {
       this.plans.delete(controller);
     }
   }
 
-  async applyRun(runId: string): Promise<RunResult> {
+  /** Applies a run; the call's signal stops it as stopWrite does (the journal keeps it: resumable). */
+  async runWrite(runId: string, signal?: AbortSignal): Promise<RunResult> {
     const wb = await this.writeback();
     if (this.applies.has(runId)) throw new WritebackBusyError(runId);
     const report = await this.mustSeeRun(runId);
+    signal?.throwIfAborted();
     const kind: RunKind = report.kind;
     const storeIds = report.stores.map((s) => s.storeId);
     const controller = new AbortController();
-    const { lifetime } = this.deps;
-    const onLifetimeAbort = () => controller.abort(lifetime.reason);
-    lifetime.addEventListener('abort', onLifetimeAbort, { once: true });
+    const stoppers = [this.deps.lifetime, ...(signal ? [signal] : [])];
+    const onStop = (event: Event) => controller.abort((event.target as AbortSignal).reason);
+    for (const s of stoppers) s.addEventListener('abort', onStop, { once: true });
     const apply = async (): Promise<RunResult> => {
       for (;;) {
         try {
@@ -94,7 +99,7 @@ export class Writes {
       return await done;
     } finally {
       this.applies.delete(runId);
-      lifetime.removeEventListener('abort', onLifetimeAbort);
+      for (const s of stoppers) s.removeEventListener('abort', onStop);
     }
   }
 
@@ -139,18 +144,18 @@ export class Writes {
     return this.channel;
   }
 
-  async stopRun(runId: string): Promise<void> {
+  async stopWrite(runId: string): Promise<void> {
     const apply = this.applies.get(runId);
     if (!apply) return;
     apply.controller.abort(new DOMException('The write was stopped; it continues from the journal', 'AbortError'));
     await apply.done;
   }
 
-  async resumePending(): Promise<RunResult[]> {
+  async resumePending(signal?: AbortSignal): Promise<RunResult[]> {
     const results: RunResult[] = [];
     for (const run of await this.pendingRuns()) {
       try {
-        results.push(await this.applyRun(run.runId));
+        results.push(await this.runWrite(run.runId, signal));
       } catch (error) {
         // Applied meanwhile by another tab: that tab finishes it.
         if (error instanceof WritebackBusyError) continue;
@@ -175,12 +180,13 @@ export class Writes {
     return report;
   }
 
-  async exportRunCsv(runId: string): Promise<Blob> {
+  async exportCsv(runId: string): Promise<Blob> {
     await this.mustSeeRun(runId);
     return new Blob([await (await this.writeback()).exportCsv(runId)], { type: CSV_TYPE });
   }
 
-  async discardRun(runId: string): Promise<void> {
+  /** Forgets a run (a plan the user declined, or a write whose undo is no longer wanted) and its undo data. */
+  async discard(runId: string): Promise<void> {
     await this.mustSeeRun(runId);
     await (await this.writeback()).discard(runId);
   }

@@ -13,7 +13,7 @@ import { rankStores, readStoreRows } from '../../../src/ui/review-ranking.ts';
 import { readReviewResult } from '../../../src/ui/review-reader.ts';
 import { reviewSummaryOf } from '../../../src/ui/worker-backend.ts';
 import { createSyncBridge, type SyncBridge } from '../../../src/sync/page/bridge.ts';
-import type { RunReport, StoreProgress, SyncConfig, SyncResult, WriteProgress } from '../../../src/sync/shared/protocol.ts';
+import type { RunReport, StoreProgress, SyncConfig, SyncResult, WriteProgress } from '../../../src/sync/shared/types.ts';
 import type { RawFigures, RawRequest } from './raw-worker.ts';
 import { appPull, naivePull } from './scenarios.ts';
 
@@ -171,18 +171,18 @@ const harness = {
   async start(storeId: string, options: { fullPeriod?: boolean; restart?: boolean } = {}): Promise<void> {
     timelines.delete(storeId);
     timeline(storeId);
-    await ensureBridge().start(storeId, options);
+    await ensureBridge().startPull(storeId, options);
   },
 
   async resume(storeId: string): Promise<void> {
     const t = timeline(storeId);
     t.last = null;
     t.doneAt = null;
-    await ensureBridge().resume(storeId);
+    await ensureBridge().resumePull(storeId);
   },
 
   async listProgress(): Promise<StoreProgress[]> {
-    return ensureBridge().listProgress();
+    return ensureBridge().pullProgress();
   },
 
   /** The worker dies wherever it is (a closed tab's worker): mid-request, mid-transaction. */
@@ -329,7 +329,7 @@ const harness = {
   async wApply(runId: string) {
     const t0 = performance.now();
     try {
-      const { report } = await ensureBridge().applyRun(runId);
+      const { report } = await ensureBridge().runWrite(runId);
       return { ms: performance.now() - t0, report: compactReport(report), error: null as string | null };
     } catch (error) {
       return { ms: performance.now() - t0, report: null, error: errorText(error) };

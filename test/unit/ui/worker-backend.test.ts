@@ -7,7 +7,7 @@ import { rankRows } from '../../../src/ui/review-ranking.ts';
 import { REVIEW_SLICE } from '../../../src/ui/review-reader.ts';
 import { createAppState } from '../../../src/ui/state.ts';
 import { createWorkerBackend, planStores, terminalLabels, type SyncApiBridge } from '../../../src/ui/worker-backend.ts';
-import type { StoreDecisions, StoreProgress, StoreTerminals, SyncResult, WriteProgress } from '../../../src/sync/shared/protocol.ts';
+import type { StoreDecisions, StoreProgress, StoreTerminals, SyncResult, WriteProgress } from '../../../src/sync/shared/types.ts';
 import { ResultSnapshots } from '../../../src/sync/worker/result-snapshots.ts';
 import type { RunResult } from '../../../src/writeback/types.ts';
 import { productStock, resultRow, runReport } from './memory-backend.ts';
@@ -55,32 +55,33 @@ function fakes(rows: ResultRow[], progress: StoreProgress[] = [sp()], extra: Par
   const sync = {
     configure: vi.fn(async () => {}),
     listStores: vi.fn(async () => [{ id: STORE, name: 'Ленина', address: 'ул. Ленина, 5' }]),
-    listProgress: vi.fn(async () => progress),
-    start: vi.fn(async () => {}),
-    pause: vi.fn(async () => {}),
-    resume: vi.fn(async () => {}),
-    cancel: vi.fn(async () => {}),
+    pullProgress: vi.fn(async () => progress),
+    startPull: vi.fn(async () => {}),
+    pausePull: vi.fn(async () => {}),
+    resumePull: vi.fn(async () => {}),
+    cancelPull: vi.fn(async () => {}),
     getResult: vi.fn(async () => {
       const r = result(rows, extra);
       snapshots.take(STORE, r.version, rows);
       return r;
     }),
     getResultRows: vi.fn(async (storeId: string, version: number, offset: number, limit: number) => snapshots.slice(storeId, version, offset, limit)),
-    getHistory: vi.fn(async () => ({ storeId: STORE, product: null, events: [], unlistedBy: [productStock('x').decidedBy!], quarantined: [], row: null })),
+    productHistory: vi.fn(async () => ({ storeId: STORE, product: null, events: [], unlistedBy: [productStock('x').decidedBy!], quarantined: [], row: null })),
     setManualQuantity: vi.fn(async () => {}),
     setApproval: vi.fn(async () => {}),
     planWrite: vi.fn(async (_ids: readonly string[]) => planned),
     planUndo: vi.fn(async () => ({ ...planned, report: { ...planned.report, runId: 'run-2', kind: 'undo' as const } })),
     stopPlan: vi.fn(async () => undefined),
-    applyRun: vi.fn(async (runId: string) => {
+    runWrite: vi.fn(async (runId: string) => {
       onWrite?.({ runId, phase: 'writing', done: 1, total: 2, rate: 5, concurrency: 2, rateLimited: 0, kind: 'write' });
       return { report: runReport(runId), moved: [] };
     }),
     pendingRuns: vi.fn(async () => [runReport('run-0', { status: 'interrupted', remaining: 3 })]),
     listRuns: vi.fn(async () => [runReport('run-a', { undoable: true }), runReport('run-b', { undoable: true }), runReport('run-u', { kind: 'undo', undoable: false })]),
-    exportRunCsv: vi.fn(async () => new Blob(['\uFEFF"Магазин"\r\n'], { type: 'text/csv;charset=utf-8' })),
-    exportReviewCsv: vi.fn(async () => new Blob(['\uFEFF"Магазин";"Товар"\r\n'], { type: 'text/csv;charset=utf-8' })),
-    discardRun: vi.fn(async () => {}),
+    exportCsv: vi.fn(async (_ids: readonly string[], runId: string | null) =>
+      new Blob([runId === null ? '\uFEFF"Магазин";"Товар"\r\n' : '\uFEFF"Магазин"\r\n'], { type: 'text/csv;charset=utf-8' })),
+    cancelPlan: vi.fn(async () => {}),
+    discardUndo: vi.fn(async () => {}),
     forgetStore: vi.fn(async () => {}),
     onProgress: vi.fn((l: (p: StoreProgress) => void) => {
       onProgress = l;
@@ -148,7 +149,7 @@ describe('the adapter over the worker bridge', () => {
     const b = createWorkerBackend({ ...CONN, sync: f.sync });
     await b.listStores();
     await b.startPull(STORE, { method: 'ledger', horizonMonths: 24, fullPeriod: true });
-    expect(f.sync.start).toHaveBeenCalledWith(STORE, {
+    expect(f.sync.startPull).toHaveBeenCalledWith(STORE, {
       restart: true, method: 'ledger', fullPeriod: true, horizonMonths: 24, v1HistoryMonths: 12, storeName: 'Ленина',
     });
   });
@@ -158,12 +159,12 @@ describe('the adapter over the worker bridge', () => {
     const b = createWorkerBackend({ ...CONN, sync: f.sync });
     await b.pullProgress();
     await b.startPull(STORE, { method: 'latest-document', horizonMonths: 12, fullPeriod: false });
-    expect(f.sync.start).toHaveBeenLastCalledWith(STORE, expect.objectContaining({ restart: false }));
+    expect(f.sync.startPull).toHaveBeenLastCalledWith(STORE, expect.objectContaining({ restart: false }));
     const g = fakes([], [sp({ status: 'cancelled', resultReady: true, horizonMonths: 12 })]);
     const c = createWorkerBackend({ ...CONN, sync: g.sync });
     await c.pullProgress();
     await c.startPull(STORE, { method: 'latest-document', horizonMonths: 12, fullPeriod: false });
-    expect(g.sync.start).toHaveBeenLastCalledWith(STORE, expect.objectContaining({ restart: true }));
+    expect(g.sync.startPull).toHaveBeenLastCalledWith(STORE, expect.objectContaining({ restart: true }));
   });
 
   it('resumes a paused pull with the same horizon, restarts it for another; without a known name the worker finds it', async () => {
@@ -171,9 +172,9 @@ describe('the adapter over the worker bridge', () => {
     const b = createWorkerBackend({ ...CONN, sync: f.sync });
     await b.pullProgress();
     await b.startPull(STORE, { method: 'latest-document', horizonMonths: 12, fullPeriod: false });
-    expect(f.sync.start).toHaveBeenLastCalledWith(STORE, { restart: false, method: 'latest-document', fullPeriod: false, horizonMonths: 12, v1HistoryMonths: 12 });
+    expect(f.sync.startPull).toHaveBeenLastCalledWith(STORE, { restart: false, method: 'latest-document', fullPeriod: false, horizonMonths: 12, v1HistoryMonths: 12 });
     await b.startPull(STORE, { method: 'latest-document', horizonMonths: 6, fullPeriod: false });
-    expect(f.sync.start).toHaveBeenLastCalledWith(STORE, expect.objectContaining({ restart: true, horizonMonths: 6, v1HistoryMonths: 6 }));
+    expect(f.sync.startPull).toHaveBeenLastCalledWith(STORE, expect.objectContaining({ restart: true, horizonMonths: 6, v1HistoryMonths: 6 }));
   });
 
   it('progress after a reload carries the options saved with the job, not the defaults', async () => {
@@ -271,13 +272,13 @@ describe('the adapter over the worker bridge', () => {
     const events: BackendEvent[] = [];
     b.subscribe((e) => events.push(e));
     await b.runWrite('run-1');
-    expect(f.sync.applyRun).toHaveBeenCalledWith('run-1');
+    expect(f.sync.runWrite).toHaveBeenCalledWith('run-1');
     expect(events).toContainEqual({ type: 'write-progress', progress: expect.objectContaining({ runId: 'run-1', done: 1, total: 2, kind: 'write' }) });
     expect((await b.planUndo('run-1')).kind).toBe('undo');
     await b.cancelPlan('run-2');
-    expect(f.sync.discardRun).toHaveBeenCalledWith('run-2');
+    expect(f.sync.cancelPlan).toHaveBeenCalledWith('run-2');
     await b.discardUndo('run-1');
-    expect(f.sync.discardRun).toHaveBeenLastCalledWith('run-1');
+    expect(f.sync.discardUndo).toHaveBeenLastCalledWith('run-1');
     const pending = await b.pendingWork();
     expect(pending.run?.runId).toBe('run-0');
     expect(pending.undoable?.runId).toBe('run-b');
@@ -287,11 +288,11 @@ describe('the adapter over the worker bridge', () => {
     const f = fakes([]);
     const b = createWorkerBackend({ ...CONN, sync: f.sync, now: () => Date.UTC(2025, 2, 12, 11, 5) });
     const review = await b.exportCsv([STORE], null);
-    expect(f.sync.exportReviewCsv).toHaveBeenCalledWith([STORE]);
+    expect(f.sync.exportCsv).toHaveBeenCalledWith([STORE], null);
     expect(review.filename).toMatch(/^ostatki-proverka-2025-03-12-\d{4}\.csv$/);
     expect([...new Uint8Array(await review.blob.arrayBuffer()).slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const run = await b.exportCsv([STORE], 'run-1');
-    expect(f.sync.exportRunCsv).toHaveBeenCalledWith('run-1');
+    expect(f.sync.exportCsv).toHaveBeenLastCalledWith([STORE], 'run-1');
     expect(run.filename).toMatch(/^ostatki-zapis-/);
     expect(await run.blob.text()).toContain('Магазин');
   });

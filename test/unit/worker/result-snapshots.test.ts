@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ResultRow } from '../../../src/pull/computation.ts';
-import { STALE_RESULT } from '../../../src/sync/shared/protocol.ts';
+import { STALE_RESULT } from '../../../src/sync/shared/types.ts';
 import { ResultSnapshots, lightStock } from '../../../src/sync/worker/result-snapshots.ts';
 import { productStock, resultRow } from '../ui/memory-backend.ts';
 

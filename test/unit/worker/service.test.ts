@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../../../src/api/errors.ts';
 import { openLocalStore } from '../../../src/local/db.ts';
 import { PRODUCTS_PHASE } from '../../../src/local/schema.ts';
-import type { StoreProgress } from '../../../src/sync/shared/protocol.ts';
+import type { StoreProgress } from '../../../src/sync/shared/types.ts';
 import { SyncService } from '../../../src/sync/worker/service.ts';
 import { fakeCloud, littleStore } from '../pull/fake-cloud.ts';
 
@@ -68,8 +68,8 @@ describe('SyncService', () => {
       return productPage(storeId, cursor, signal);
     };
     await service.configure({ api: 'v2', token: TOKEN, dbName: 'iso' });
-    await service.start(A, { storeName: 'А' });
-    await service.start(B, { storeName: 'Б', fullPeriod: true });
+    await service.startPull(A, { storeName: 'А' });
+    await service.startPull(B, { storeName: 'Б', fullPeriod: true });
     const a = await until(A, (p) => p.status === 'failed');
     const b = await until(B, (p) => p.status === 'done');
     expect(a.error).toMatchObject({ name: 'ApiError', code: 'unauthorized' });
@@ -91,14 +91,14 @@ describe('SyncService', () => {
   it('pauses, resumes at the checkpoint, and reports progress with months, pages and a rate', async () => {
     const { service, cloud, until, events } = setup();
     await service.configure({ api: 'v2', token: TOKEN, dbName: 'pr' });
-    await service.start(A, { fullPeriod: true });
+    await service.startPull(A, { fullPeriod: true });
     await until(A, (p) => p.pages >= 2);
-    await service.pause(A);
+    await service.pausePull(A);
     const paused = await until(A, (p) => p.status === 'paused');
     expect(paused.pages).toBeGreaterThanOrEqual(2);
-    expect((await service.listProgress()).find((p) => p.storeId === A)?.status).toBe('paused');
+    expect((await service.pullProgress()).find((p) => p.storeId === A)?.status).toBe('paused');
     const atPause = await inFlightAtStop('pr');
-    await service.resume(A);
+    await service.resumePull(A);
     const done = await until(A, (p) => p.status === 'done');
     expect(atPause).toEqual(expect.arrayContaining(repeatedRequests(cloud.log)));
     expect(done.monthsDone).toBe(6);
@@ -115,7 +115,7 @@ describe('SyncService', () => {
     };
     await service.configure({ api: 'v2', token: TOKEN, dbName: 'list' });
     // The screens list the stores after every status change; starting stores reads their names too.
-    await Promise.all([service.listStores(), service.listStores(), service.start(A, {}), service.start(B, {})]);
+    await Promise.all([service.listStores(), service.listStores(), service.startPull(A, {}), service.startPull(B, {})]);
     for (let i = 0; i < 5; i++) await service.listStores();
     expect(asked).toBe(1);
     await service.listStores({ refresh: true });
@@ -128,20 +128,20 @@ describe('SyncService', () => {
   it('marks a job cut off by a reload as interrupted, and resumes it in a new service', async () => {
     const first = setup();
     await first.service.configure({ api: 'v2', token: TOKEN, dbName: 'reload' });
-    await first.service.start(A, { fullPeriod: true });
+    await first.service.startPull(A, { fullPeriod: true });
     await first.until(A, (p) => p.pages >= 3);
     // A closed tab: the service is simply gone (its pull would stop with the worker). Here we abort it quietly.
-    await first.service.pause(A);
+    await first.service.pausePull(A);
     const local = await openLocalStore({ name: 'reload' });
     await local.updateJob(A, (j) => ({ ...j, status: 'running' }));
     local.close();
 
     const second = setup(first.cloud);
     await second.service.configure({ api: 'v2', token: TOKEN, dbName: 'reload' });
-    const listed = await second.service.listProgress();
+    const listed = await second.service.pullProgress();
     expect(listed).toEqual([expect.objectContaining({ storeId: A, status: 'interrupted' })]);
     const atStop = await inFlightAtStop('reload');
-    await second.service.resume(A);
+    await second.service.resumePull(A);
     await second.until(A, (p) => p.status === 'done');
     expect(atStop).toEqual(expect.arrayContaining(repeatedRequests(first.cloud.log)));
   });
@@ -149,9 +149,9 @@ describe('SyncService', () => {
   it('after a reload, listings made at once all say how many months the pull has and how many are done', async () => {
     const first = setup();
     await first.service.configure({ api: 'v2', token: TOKEN, dbName: 'reload-months' });
-    await first.service.start(A, { fullPeriod: true });
+    await first.service.startPull(A, { fullPeriod: true });
     await first.until(A, (p) => p.monthsDone >= 2);
-    await first.service.pause(A);
+    await first.service.pausePull(A);
     const local = await openLocalStore({ name: 'reload-months' });
     await local.updateJob(A, (j) => ({ ...j, status: 'running' }));
     const months = (await local.listCheckpoints(A)).filter((c) => c.month !== PRODUCTS_PHASE);
@@ -162,7 +162,7 @@ describe('SyncService', () => {
     // store before its months are counted (the banner then said «после N страниц», issue 16 item 7).
     const second = setup(first.cloud);
     await second.service.configure({ api: 'v2', token: TOKEN, dbName: 'reload-months' });
-    const listings = await Promise.all([second.service.listProgress(), second.service.listProgress(), second.service.listProgress()]);
+    const listings = await Promise.all([second.service.pullProgress(), second.service.pullProgress(), second.service.pullProgress()]);
     const done = months.filter((m) => m.done).length;
     expect(done).toBeGreaterThanOrEqual(2);
     for (const listed of listings) {
@@ -173,24 +173,24 @@ describe('SyncService', () => {
   it('leaves a finished pull as it is on pause or cancel, and cancels an interrupted one', async () => {
     const { service, until } = setup();
     await service.configure({ api: 'v2', token: TOKEN, dbName: 'stop' });
-    await service.start(A);
+    await service.startPull(A);
     await until(A, (p) => p.status === 'done');
-    await service.pause(A);
-    await service.cancel(A);
-    expect((await service.listProgress())[0]?.status).toBe('done');
+    await service.pausePull(A);
+    await service.cancelPull(A);
+    expect((await service.pullProgress())[0]?.status).toBe('done');
 
     const local = await openLocalStore({ name: 'stop' });
     await local.updateJob(A, (j) => ({ ...j, status: 'running' }));
     local.close();
     const fresh = setup();
     await fresh.service.configure({ api: 'v2', token: TOKEN, dbName: 'stop' });
-    await fresh.service.cancel(A);
-    expect((await fresh.service.listProgress())[0]?.status).toBe('cancelled');
+    await fresh.service.cancelPull(A);
+    expect((await fresh.service.pullProgress())[0]?.status).toBe('cancelled');
   });
 
   it('refuses calls before configure and a configure without a token', async () => {
     const { service } = setup();
-    await expect(service.listProgress()).rejects.toThrow(/configure/);
+    await expect(service.pullProgress()).rejects.toThrow(/configure/);
     await expect(service.configure({ api: 'v2', token: '' })).rejects.toThrow(/token/);
   });
 });

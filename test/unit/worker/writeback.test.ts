@@ -5,7 +5,7 @@ import { IDBFactory } from 'fake-indexeddb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { DeviceInfo, EvotorClient } from '../../../src/api/client.ts';
 import { ApiError } from '../../../src/api/errors.ts';
-import type { StoreProgress, WriteProgress } from '../../../src/sync/shared/protocol.ts';
+import type { StoreProgress, WriteProgress } from '../../../src/sync/shared/types.ts';
 import { SyncService } from '../../../src/sync/worker/service.ts';
 import { readReviewResult } from '../../../src/ui/review-reader.ts';
 import { reviewSummaryOf } from '../../../src/ui/worker-backend.ts';
@@ -65,7 +65,7 @@ function setup(cloud: FakeCloud, options: { devices?: () => Promise<DeviceInfo[]
 async function pulled(cloud: FakeCloud, extra: Parameters<typeof setup>[1] = {}, db = 'db', journal = 'journal') {
   const s = setup(cloud, extra);
   await s.service.configure({ api: 'v2', token: TOKEN, dbName: db, journalName: journal });
-  await s.service.start(STORE, { fullPeriod: true, method: 'latest-document' });
+  await s.service.startPull(STORE, { fullPeriod: true, method: 'latest-document' });
   await s.until((e) => e.status === 'done');
   return s;
 }
@@ -87,7 +87,7 @@ describe('decisions saved in IndexedDB', () => {
     const ids = async (s: typeof service, r: typeof result) => (await s.getResultRows(STORE, r.version, 0, 5000)).map((row) => row.productId);
     expect(await ids(reloaded.service, again)).toEqual(await ids(service, result));
     // Reading the result first does not hide the store's finished pull from the progress list.
-    expect((await reloaded.service.listProgress()).map((e) => [e.storeId, e.status])).toEqual([[STORE, 'done']]);
+    expect((await reloaded.service.pullProgress()).map((e) => [e.storeId, e.status])).toEqual([[STORE, 'done']]);
 
     // Clearing goes to disk too.
     await reloaded.service.setManualQuantity(STORE, p(3), null);
@@ -107,15 +107,15 @@ describe('decisions saved in IndexedDB', () => {
     const cloud = cloudWithStock();
     const s = setup(cloud);
     await s.service.configure({ api: 'v2', token: TOKEN, dbName: 'm' });
-    await s.service.start(STORE, { method: 'ledger', horizonMonths: 2, fullPeriod: true });
+    await s.service.startPull(STORE, { method: 'ledger', horizonMonths: 2, fullPeriod: true });
     const done = await s.until((e) => e.status === 'done');
     expect(done).toMatchObject({ method: 'ledger', horizonMonths: 2, fullPeriod: true, monthsTotal: 3 });
     const reloaded = setup(cloud);
     await reloaded.service.configure({ api: 'v2', token: TOKEN, dbName: 'm' });
-    expect((await reloaded.service.listProgress())[0]).toMatchObject({ method: 'ledger', horizonMonths: 2, fullPeriod: true });
+    expect((await reloaded.service.pullProgress())[0]).toMatchObject({ method: 'ledger', horizonMonths: 2, fullPeriod: true });
     expect((await reloaded.service.getResult(STORE))).toMatchObject({ method: 'ledger', horizonMonths: 2 });
     // A resume keeps the horizon its months were laid out for; the method may change.
-    await reloaded.service.start(STORE, { method: 'latest-document', horizonMonths: 12 });
+    await reloaded.service.startPull(STORE, { method: 'latest-document', horizonMonths: 12 });
     expect(await reloaded.until((e) => e.status === 'done')).toMatchObject({ method: 'latest-document', horizonMonths: 2, monthsTotal: 3 });
   });
 });
@@ -136,7 +136,7 @@ describe('the write-back inside the worker', () => {
     expect(store.counts).toMatchObject({ pending: 2, skipped: 1, unchanged: 1 });
     expect(cloud.writes).toEqual([]);
 
-    const applied = await service.applyRun(plan.report.runId);
+    const applied = await service.runWrite(plan.report.runId);
     expect(applied.report.status).toBe('completed');
     expect(cloud.writes.map((w) => [w.productId, w.quantity]).sort()).toEqual([[p(1), '8'], [p(3), '2.5']]);
     expect(cloud.quantity(p(2))).toBe(0);
@@ -144,11 +144,11 @@ describe('the write-back inside the worker', () => {
     expect(writes.every((w) => w.runId === plan.report.runId && w.kind === 'write')).toBe(true);
     expect(writes.at(-1)!.phase).toBe('done');
 
-    const csv = await service.exportRunCsv(plan.report.runId);
+    const csv = await service.exportCsv([], plan.report.runId);
     expect(csv.type).toMatch(/^text\/csv/);
     expect([...new Uint8Array(await csv.arrayBuffer()).slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     expect(await csv.text()).toContain('Товар');
-    const review = await service.exportReviewCsv([STORE]);
+    const review = await service.exportCsv([STORE], null);
     expect((await review.text()).split('\r\n').length).toBeGreaterThan(4);
 
     expect((await service.listRuns()).map((r) => r.runId)).toEqual([plan.report.runId]);
@@ -156,14 +156,14 @@ describe('the write-back inside the worker', () => {
 
     const undo = await service.planUndo(plan.report.runId);
     expect(undo.report.kind).toBe('undo');
-    const undone = await service.applyRun(undo.report.runId);
+    const undone = await service.runWrite(undo.report.runId);
     expect(undone.report.status).toBe('completed');
     expect(cloud.quantity(p(1))).toBe(0);
     expect(cloud.quantity(p(3))).toBe(0);
     expect(writes.some((w) => w.kind === 'undo')).toBe(true);
     expect((await service.runReport(plan.report.runId)).status).toBe('undone');
 
-    await service.discardRun(plan.report.runId);
+    await service.cancelPlan(plan.report.runId);
     expect(await service.listRuns()).toEqual([]);
     expect(JSON.stringify(await service.pendingRuns())).not.toContain(TOKEN);
   });
@@ -180,10 +180,10 @@ describe('the write-back inside the worker', () => {
     cloud.beforeWrite = () => {
       if (cloud.writes.length >= 1 && !stopped) {
         stopped = true;
-        void first.service.stopRun(plan.report.runId);
+        void first.service.stopWrite(plan.report.runId);
       }
     };
-    await expect(first.service.applyRun(plan.report.runId)).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(first.service.runWrite(plan.report.runId)).rejects.toMatchObject({ name: 'AbortError' });
     cloud.beforeWrite = null;
     const written = cloud.writes.length;
     expect(written).toBeGreaterThan(0);
@@ -232,7 +232,7 @@ describe('a product whose newest document is broken (issue 12, item 4)', () => {
     const plan = await service.planWrite([STORE]);
     const store = plan.report.stores[0]!;
     expect(store.attention.map((i) => [i.productId, i.reason])).toEqual([[p(1), 'needs-review']]);
-    const applied = await service.applyRun(plan.report.runId);
+    const applied = await service.runWrite(plan.report.runId);
     expect(cloud.writes.map((w) => w.productId)).not.toContain(p(1));
     // The report does not call the store done and verified with it left out: it lists it for attention.
     expect(applied.report.stores[0]!.attention.map((i) => i.productId)).toEqual([p(1)]);
@@ -241,7 +241,7 @@ describe('a product whose newest document is broken (issue 12, item 4)', () => {
     await service.setApproval(STORE, [p(1)], true);
     expect((await readReviewResult(service, STORE, { summarize: (r) => reviewSummaryOf(r, 'ru') })).rows.find((r) => r.stock.productId === p(1))!.approved).toBe(true);
     const again = await service.planWrite([STORE]);
-    await service.applyRun(again.report.runId);
+    await service.runWrite(again.report.runId);
     expect(cloud.writes.filter((w) => w.productId === p(1)).map((w) => w.quantity)).toEqual(['8']);
     // Unticked again: back to not written.
     await service.setApproval(STORE, [p(1)], false);
@@ -255,11 +255,11 @@ describe('a full disk (issue 12, item 7)', () => {
     const s = await pulled(cloud);
     await s.service.setApproval(STORE, [p(2)], false);
     const plan = await s.service.planWrite([STORE]);
-    await s.service.applyRun(plan.report.runId);
+    await s.service.runWrite(plan.report.runId);
     await s.service.forgetStore(STORE);
-    expect(await s.service.listProgress()).toEqual([]);
+    expect(await s.service.pullProgress()).toEqual([]);
     expect((await s.service.listRuns()).map((r) => r.runId)).toEqual([plan.report.runId]);
-    await s.service.start(STORE, { fullPeriod: true });
+    await s.service.startPull(STORE, { fullPeriod: true });
     await s.until((e) => e.status === 'done');
     expect((await s.service.getResult(STORE)).decisions).toEqual({ manual: {}, notApproved: [], ticked: [] });
   });
@@ -290,7 +290,7 @@ describe('data per account (issue 12, item 1)', () => {
     const { service } = await pulled(cloud);
     await service.setApproval(STORE, [p(2)], false);
     const plan = await service.planWrite([STORE]);
-    await service.applyRun(plan.report.runId);
+    await service.runWrite(plan.report.runId);
     const runId = plan.report.runId;
     // A planned undo of account A (what «Отменить» would confirm).
     const unfinished = await service.planUndo(runId);
@@ -304,32 +304,32 @@ describe('data per account (issue 12, item 1)', () => {
       now: () => NOW,
     });
     await b.configure({ api: 'v2', token: 'token-b', dbName: 'db', journalName: 'journal' });
-    expect(await b.listProgress()).toEqual([]);
+    expect(await b.pullProgress()).toEqual([]);
     expect(await b.listRuns()).toEqual([]);
     expect(await b.pendingRuns()).toEqual([]);
     expect(await b.resumePending()).toEqual([]);
     const notFound = { code: 'not-found' };
     await expect(b.getResult(STORE)).rejects.toMatchObject(notFound);
     await expect(b.getResultRows(STORE, 1, 0, 10)).rejects.toMatchObject(notFound);
-    await expect(b.getHistory(STORE, p(1))).rejects.toMatchObject(notFound);
-    await expect(b.exportReviewCsv([STORE])).rejects.toMatchObject(notFound);
-    await expect(b.exportRunCsv(runId)).rejects.toMatchObject(notFound);
+    await expect(b.productHistory(STORE, p(1))).rejects.toMatchObject(notFound);
+    await expect(b.exportCsv([STORE], null)).rejects.toMatchObject(notFound);
+    await expect(b.exportCsv([], runId)).rejects.toMatchObject(notFound);
     await expect(b.runReport(runId)).rejects.toMatchObject(notFound);
     await expect(b.planUndo(runId)).rejects.toMatchObject(notFound);
-    await expect(b.applyRun(unfinished.report.runId)).rejects.toMatchObject(notFound);
-    await expect(b.discardRun(runId)).rejects.toMatchObject(notFound);
+    await expect(b.runWrite(unfinished.report.runId)).rejects.toMatchObject(notFound);
+    await expect(b.cancelPlan(runId)).rejects.toMatchObject(notFound);
     await expect(b.planWrite([STORE])).rejects.toMatchObject(notFound);
     await expect(b.setApproval(STORE, [p(2)], true)).rejects.toMatchObject(notFound);
     await expect(b.setManualQuantity(STORE, p(3), '1')).rejects.toMatchObject(notFound);
-    await expect(b.start(STORE, { restart: true })).rejects.toMatchObject(notFound);
-    await expect(b.cancel(STORE)).rejects.toMatchObject(notFound);
+    await expect(b.startPull(STORE, { restart: true })).rejects.toMatchObject(notFound);
+    await expect(b.cancelPull(STORE)).rejects.toMatchObject(notFound);
     await expect(b.forgetStore(STORE)).rejects.toMatchObject(notFound);
     expect(cloud.writes.length).toBe(written);
 
     // Account A again, on the same disk: everything is where it was.
     const a = setup(cloud);
     await a.service.configure({ api: 'v2', token: TOKEN, dbName: 'db', journalName: 'journal' });
-    expect((await a.service.listProgress()).map((e) => [e.storeId, e.status])).toEqual([[STORE, 'done']]);
+    expect((await a.service.pullProgress()).map((e) => [e.storeId, e.status])).toEqual([[STORE, 'done']]);
     expect((await a.service.getResult(STORE)).decisions.notApproved).toEqual([p(2)]);
     expect((await a.service.listRuns()).map((r) => r.runId)).toEqual(expect.arrayContaining([runId, unfinished.report.runId]));
     expect((await a.service.runReport(unfinished.report.runId)).status).toBe('planned');
@@ -383,14 +383,14 @@ describe('store and terminal names', () => {
     const cloud = cloudWithStock();
     const s = setup(cloud);
     await s.service.configure({ api: 'v2', token: TOKEN, dbName: 'n' });
-    await s.service.start(STORE, { storeName: { timings: [1, 2] } as unknown as string, fullPeriod: true });
+    await s.service.startPull(STORE, { storeName: { timings: [1, 2] } as unknown as string, fullPeriod: true });
     const done = await s.until((e) => e.status === 'done');
     expect(done.storeName).toBe('Магазин');
     expect(new Set(s.events.map((e) => e.storeName))).toEqual(new Set(['Магазин']));
     // Options that a job does not know never reach it.
     const reloaded = setup(cloud);
     await reloaded.service.configure({ api: 'v2', token: TOKEN, dbName: 'n' });
-    expect((await reloaded.service.listProgress())[0]!.storeName).toBe('Магазин');
+    expect((await reloaded.service.pullProgress())[0]!.storeName).toBe('Магазин');
   });
 
   it('without the store list nothing is started or shown (it says which store may be seen); a given name wins', async () => {
@@ -402,10 +402,10 @@ describe('store and terminal names', () => {
     };
     const unlisted = new SyncService({ emit: () => {}, createClient: () => client, now: () => NOW });
     await unlisted.configure({ api: 'v2', token: TOKEN, dbName: 'n2' });
-    await expect(unlisted.start(STORE, { fullPeriod: true })).rejects.toMatchObject({ code: 'missing-scope' });
-    await expect(unlisted.listProgress()).rejects.toMatchObject({ code: 'missing-scope' });
+    await expect(unlisted.startPull(STORE, { fullPeriod: true })).rejects.toMatchObject({ code: 'missing-scope' });
+    await expect(unlisted.pullProgress()).rejects.toMatchObject({ code: 'missing-scope' });
     await expect(unlisted.getResult(STORE)).rejects.toMatchObject({ code: 'missing-scope' });
-    await s.service.start(STORE, { storeName: '  Склад  ', restart: true });
+    await s.service.startPull(STORE, { storeName: '  Склад  ', restart: true });
     expect((await s.until((e) => e.status === 'done' && e.storeName !== 'Магазин')).storeName).toBe('Склад');
   });
 
@@ -483,13 +483,13 @@ describe('stores on API V1 (issue 16 item 23)', () => {
     });
     await service.configure({ api: 'v2', token: TOKEN, dbName: 'db-v1', journalName: 'journal-v1', v1Stores: [STORE.toLowerCase()] });
     expect((await service.listStores()).map((s) => s.id)).toEqual([STORE]);
-    await service.start(STORE, { fullPeriod: true, method: 'latest-document' });
+    await service.startPull(STORE, { fullPeriod: true, method: 'latest-document' });
     await finished;
     expect(events.at(-1)).toMatchObject({ api: 'v1', status: 'done' });
     expect(v1.documentRequests).toBeGreaterThan(0);
     expect(v2.documentRequests).toBe(0);
     const plan = await service.planWrite([STORE]);
-    await service.applyRun(plan.report.runId);
+    await service.runWrite(plan.report.runId);
     expect(v1.writes.map((w) => [w.productId, w.quantity])).toEqual([[p(1), '8']]);
     expect(v2.writes).toEqual([]);
     expect(apis).toContain('v1');

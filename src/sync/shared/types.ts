@@ -1,16 +1,13 @@
 /**
- * The messages between the page and the sync worker. A tiny hand-written RPC instead of comlink: it is ~100 lines,
- * needs no dependency, keeps ApiError's code and params across the boundary (comlink sends thrown errors as
- * name/message/stack only), and progress is a plain event stream rather than proxied callbacks.
+ * The data that crosses between the page and the sync worker (by structured clone): configuration, options,
+ * progress, results and their light rows. The calls are in api.ts, the messages carrying them in messages.ts.
  */
 import type { SerializedApiError } from '../../api/api-error.ts';
-import type { StoreInfo } from '../../api/client.ts';
 import type { RetryPolicy } from '../../api/retry.ts';
 import type { JobOptions, JobRecord, StockMethod } from '../../local/schema.ts';
 import type { ApiVersion } from '../../model/types.ts';
-import type { ProductHistory, ResultRow, StoreResult } from '../../pull/computation.ts';
-import type { ChainBreak } from '../../stock/types.ts';
-import type { ProgressInfo, RunKind, RunReport, RunResult } from '../../writeback/types.ts';
+import type { ResultRow, StoreResult } from '../../pull/computation.ts';
+import type { ProgressInfo, RunKind } from '../../writeback/types.ts';
 
 export type { StockMethod } from '../../local/schema.ts';
 export type { ProgressInfo, RunKind, RunReport, RunResult } from '../../writeback/types.ts';
@@ -42,6 +39,18 @@ export interface SyncConfig {
    * over HTTP/1.1 (more would wait inside the browser, in an order we cannot choose).
    */
   connections?: number;
+}
+
+/**
+ * What the screens choose for a pull (the options panel), saved with the job. The page's pull-options policy
+ * (../page/pull-options.ts) turns them into the StartOptions of a call.
+ */
+export interface PullOptions {
+  method: StockMethod;
+  /** Months back from now; null: back to the store's creation (V2) or as far as the API allows (V1: a year). */
+  horizonMonths: number | null;
+  /** Fetch the whole period even when every product is decided early (a full ledger check needs it). */
+  fullPeriod: boolean;
 }
 
 export interface StartOptions extends Partial<JobOptions> {
@@ -186,124 +195,3 @@ export const STALE_RESULT = 'StaleResultError';
 
 /** Progress of a write or undo run (the write-back's ProgressInfo) and which of the two it is. */
 export type WriteProgress = ProgressInfo & { kind: RunKind };
-
-/** Everything the page can ask of the worker. */
-export interface SyncApi {
-  /** Must come first (again after a reload: the token is never stored). */
-  configure(config: SyncConfig): Promise<void>;
-  /**
-   * The stores the token sees (V2 /stores, V1 /stores/search): asked of the cloud once per configure, later calls get
-   * that answer; `refresh: true` asks again (the user's explicit refresh).
-   */
-  listStores(options?: { refresh?: boolean }): Promise<StoreInfo[]>;
-  /** Progress of every store with a job on disk, e.g. after a reload. */
-  listProgress(): Promise<StoreProgress[]>;
-  /** Starts (or resumes) a store's pull in the background; resolves once it is queued. */
-  start(storeId: string, options?: StartOptions): Promise<void>;
-  /** Stops fetching; the page in flight is dropped and fetched again on resume. */
-  pause(storeId: string): Promise<void>;
-  /** Continues a paused, failed, cancelled or interrupted pull at its checkpoint. */
-  resume(storeId: string): Promise<void>;
-  /** Stops the pull; what was fetched stays (its result too). start() with restart drops it. */
-  cancel(storeId: string): Promise<void>;
-  /**
-   * Every catalogue product with cloud and computed quantities, status and explanation, plus the user's saved
-   * decisions, the method and horizon of the pull, and the store's terminal names.
-   */
-  getResult(storeId: string): Promise<SyncResult>;
-  /**
-   * Rows `offset` to `offset + limit` (at most MAX_RESULT_SLICE) of the version getResult returned, in product key
-   * order. The worker keeps the rows of the versions it handed out lately, so a refold while the page reads does not
-   * mix versions; a version no longer kept rejects with an Error named STALE_RESULT.
-   */
-  getResultRows(storeId: string, version: number, offset: number, limit: number): Promise<LightResultRow[]>;
-  /** One product's rows in time order, and its full result row (every chain break, the ledger), for the detail view. */
-  getHistory(storeId: string, productId: string): Promise<ProductHistory>;
-  /** The original document from Evotor (raw documents are not kept locally). */
-  getDocument(storeId: string, documentId: string): Promise<unknown>;
-
-  // ----- the user's decisions (saved in IndexedDB: a reload keeps them) -----------------------------------------
-
-  /** A quantity for an undecided product (decimal text, dot or comma); null removes it. Rejects a bad quantity. */
-  setManualQuantity(storeId: string, productId: string, quantity: string | null): Promise<void>;
-  /** Ticks or unticks products' changes for writing. */
-  setApproval(storeId: string, productIds: readonly string[], approved: boolean): Promise<void>;
-
-  // ----- writing back (src/writeback, journaled in its own IndexedDB database) ----------------------------------
-
-  /**
-   * Journals one run writing the approved changes of these stores (values by each store's method, manual values
-   * for undecided products): reads the cloud's quantities and looks for documents after the computation. Nothing
-   * is sent to Evotor yet. `moved`: products whose documents moved since (a sale while the user reviewed).
-   */
-  planWrite(storeIds: readonly string[]): Promise<RunResult>;
-  /** Journals the run restoring the quantities before a write run (or returns the existing one). */
-  planUndo(runId: string): Promise<RunResult>;
-  /** Stops the plans being made (planWrite/planUndo reject with an AbortError): the user closed «Готовим запись…». */
-  stopPlan(): Promise<void>;
-  /**
-   * Applies, or continues from the journal, a planned or interrupted run. Progress comes as 'write-progress'
-   * events (onWriteProgress). Rejects with an AbortError when stopRun() stops it (the journal keeps everything).
-   */
-  applyRun(runId: string): Promise<RunResult>;
-  /** Stops an apply of this worker; it can be continued later with applyRun or resumePending. */
-  stopRun(runId: string): Promise<void>;
-  /** Continues every unfinished run from the journal (after a reload), oldest first. */
-  resumePending(): Promise<RunResult[]>;
-  /** Runs that stopped before the end (interrupted, stopped, or left 'applying' by a closed tab). */
-  pendingRuns(): Promise<RunReport[]>;
-  /** Every run in the journal, oldest first. */
-  listRuns(): Promise<RunReport[]>;
-  runReport(runId: string): Promise<RunReport>;
-  /** The run's whole result as CSV for Excel (UTF-8 with BOM, `;`), made in the worker. */
-  exportRunCsv(runId: string): Promise<Blob>;
-  /** The review of these stores before any plan, as CSV in the same format. */
-  exportReviewCsv(storeIds: readonly string[]): Promise<Blob>;
-  /** Forgets a run (a plan the user declined, or a write whose undo is no longer wanted) and its undo data. */
-  discardRun(runId: string): Promise<void>;
-  /**
-   * Removes this store's pulled data from this browser (documents, checkpoints, job, decisions) to free space; the
-   * journal (write runs and their undo) stays. The store can be pulled again.
-   */
-  forgetStore(storeId: string): Promise<void>;
-}
-
-export type Method = keyof SyncApi;
-
-export interface RequestMessage<M extends Method = Method> {
-  type: 'request';
-  id: number;
-  method: M;
-  args: Parameters<SyncApi[M]>;
-}
-
-export type ResponseMessage =
-  | { type: 'response'; id: number; ok: true; value: unknown }
-  | { type: 'response'; id: number; ok: false; error: SerializedError };
-
-export type EventMessage =
-  | { type: 'progress'; progress: StoreProgress }
-  | { type: 'write-progress'; progress: WriteProgress }
-  | { type: 'ready' };
-
-/** Every method of SyncApi, for the worker's dispatch (a name not listed is refused; a method not listed fails tsc). */
-const METHOD_TABLE: Record<Method, true> = {
-  configure: true, listStores: true, listProgress: true, start: true, pause: true, resume: true, cancel: true,
-  getResult: true, getResultRows: true, getHistory: true, getDocument: true, setManualQuantity: true, setApproval: true,
-  planWrite: true, planUndo: true, stopPlan: true, applyRun: true, stopRun: true, resumePending: true, pendingRuns: true, listRuns: true,
-  runReport: true, exportRunCsv: true, exportReviewCsv: true, discardRun: true, forgetStore: true,
-};
-export const METHODS: ReadonlySet<string> = new Set(Object.keys(METHOD_TABLE));
-
-export type WorkerMessage = ResponseMessage | EventMessage;
-
-export function serializeError(error: unknown): SerializedError {
-  if (error && typeof error === 'object' && 'toJSON' in error && (error as { name?: unknown }).name === 'ApiError') {
-    return (error as { toJSON(): SerializedApiError }).toJSON();
-  }
-  if (error instanceof Error || (error && typeof error === 'object' && 'message' in error)) {
-    const e = error as { name?: unknown; message?: unknown };
-    return { name: typeof e.name === 'string' ? e.name : 'Error', message: String(e.message) };
-  }
-  return { name: 'Error', message: String(error) };
-}
