@@ -25,7 +25,6 @@ const BEING_SPLIT: readonly string[] = [
   'src/emulator/server.ts', // r-emu: state, http, front door, V2, V1, admin route table
   'src/ui/state.ts', // r-ui: src/ui/state/{stores,pull,review,write,resume}.ts
   'src/embed/element.tsx', // r-ui: the element's class split like the state
-  'src/ui/worker-backend.ts', // r-sync: createWorkerBackend (205 lines) goes with the SyncApi names
   'src/ui/components/ReviewTable.tsx', // r-ui: ReviewTable (209 lines), screens and components
   'src/model/normalise.ts', // r-core: the reference (zod) path and the fast path, a file each
   'src/writeback/index.ts', // r-core: exports only, plus writeback.ts
