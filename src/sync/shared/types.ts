@@ -9,9 +9,6 @@ import type { ApiVersion } from '../../model/types.ts';
 import type { ResultRow, StoreResult } from '../../pull/computation.ts';
 import type { ProgressInfo, RunKind } from '../../writeback/types.ts';
 
-export type { StockMethod } from '../../local/schema.ts';
-export type { ProgressInfo, RunKind, RunReport, RunResult } from '../../writeback/types.ts';
-
 export interface SyncConfig {
   api: ApiVersion;
   /**
@@ -167,9 +164,6 @@ export interface SyncResult extends Omit<StoreResult, 'rows'> {
   decisions: StoreDecisions;
   terminals: StoreTerminals;
 }
-
-/** What a light row keeps of the product's chain breaks: how many, and the newest (the reason in words names it). */
-export type { ChainBreakSummary } from '../../stock/types.ts';
 
 /**
  * A row's place in its result ordered by name and by code (src/model/text-order.ts; equal texts by product key).

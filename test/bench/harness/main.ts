@@ -13,7 +13,8 @@ import { rankStores, readStoreRows } from '../../../src/ui/review-ranking.ts';
 import { readReviewResult } from '../../../src/ui/review-reader.ts';
 import { reviewSummaryOf } from '../../../src/ui/worker-backend.ts';
 import { createSyncBridge, type SyncBridge } from '../../../src/sync/page/bridge.ts';
-import type { RunReport, StoreProgress, SyncConfig, SyncResult, WriteProgress } from '../../../src/sync/shared/types.ts';
+import type { StoreProgress, SyncConfig, SyncResult, WriteProgress } from '../../../src/sync/shared/types.ts';
+import type { RunReport } from '../../../src/writeback/types.ts';
 import type { RawFigures, RawRequest } from './raw-worker.ts';
 import { appPull, naivePull } from './scenarios.ts';
 

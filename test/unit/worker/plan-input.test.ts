@@ -4,7 +4,9 @@ import type { ResultRow } from '../../../src/pull/computation.ts';
 import { planStore } from '../../../src/sync/worker/plan-input.ts';
 import { proposedQuantity } from '../../../src/sync/shared/rows.ts';
 import { buildTerminals, deviceIdsOf } from '../../../src/sync/worker/terminals.ts';
-import { productStock, resultRow } from '../ui/memory-backend.ts';
+import { tryParseQuantity } from '../../../src/model/quantity.ts';
+import { prepareRows } from '../../../src/ui/review-model.ts';
+import { productStock, resultRow, reviewRow } from '../ui/memory-backend.ts';
 
 const row = resultRow;
 const rows = [
@@ -20,6 +22,16 @@ describe('plan input', () => {
   it('proposes the guide result, or the ledger when that method was chosen; nothing for untracked products', () => {
     expect(rows.map((r) => proposedQuantity(r, 'latest-document'))).toEqual(['7', '3', null, null, null]);
     expect(rows.map((r) => proposedQuantity(r, 'ledger'))).toEqual(['6', '3', null, '4', null]);
+  });
+
+  it('the review shows as computed exactly what the plan writes, by either method (one proposedQuantity, sync/shared/rows.ts)', () => {
+    for (const method of ['latest-document', 'ledger'] as const) {
+      const stocks = rows.map((r) => productStock(r.productId, { status: r.status, quantity: r.quantity, ledgerQuantity: r.ledgerQuantity }));
+      const review = prepareRows(stocks.map((stock) => reviewRow('S', stock)), method).map((v) => v.computed);
+      const plan = planStore({ ...input, method, decisions: { manual: {}, notApproved: [], ticked: [] } }).computed.map((c) => tryParseQuantity(c.quantity));
+      expect(review).toEqual(plan);
+      expect(review.filter((q) => q !== null).length).toBeGreaterThan(1);
+    }
   });
 
   it('approves everything but the unticked; manual values only for products that propose none, and not unticked ones', () => {
