@@ -2,7 +2,8 @@
  * The write-back through the sync worker's bridge, in Chromium with the real worker and IndexedDB, against the
  * emulator: pull with a user horizon → decisions (manual value, unticked product) → reload (a new bridge on the
  * same databases) keeps them → plan → apply with write progress → undo; a write cut off by a terminated worker
- * (a closed tab) is resumed from the journal by the next worker; and the same flow through createBackend().
+ * (a closed tab) is resumed from the journal by the next worker; an aborted call stops its write in the worker; and
+ * the same flow through createBackend().
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBackend } from '../../src/ui/create-backend.ts';
@@ -148,6 +149,43 @@ describe('write-back through the worker bridge', () => {
     expect(perProduct.size).toBe(planned.remaining);
     expect([...perProduct.values()].filter((n) => n > 1).length).toBeLessThanOrEqual(16);
     expect(await sync.pendingRuns()).toEqual([]);
+  });
+
+  it('an aborted runWrite stops the write in the real worker; the same worker continues the run later (src/sync/README.md)', async () => {
+    const store = await createStore({ seed: 'bridge-abort', products: 60, months: 2, docsPerDay: 30, terminals: 1, endTime: 'now', cloudQuantities: 'zeroed' });
+    const sync = await bridge(uniqueDb('bridge-abort'), uniqueDb('bridge-abort-journal'));
+    await sync.startPull(store.storeId, { fullPeriod: true });
+    await progressUntil(sync, store.storeId, (p) => p.status === 'done');
+    const changing = (await resultWithRows(sync, store.storeId)).rows.filter(differs);
+    expect(changing.length).toBeGreaterThan(20);
+    const { report: planned } = await sync.planWrite([store.storeId]);
+
+    const faults = await getFaults();
+    await setFaults({ latencyMs: 150, match: `PATCH /stores/${store.storeId}/` });
+    try {
+      const controller = new AbortController();
+      sync.onWriteProgress((p) => {
+        if (p.runId === planned.runId && p.phase === 'writing' && p.done >= 5) controller.abort();
+      });
+      await expect(sync.runWrite(planned.runId, controller.signal)).rejects.toMatchObject({ name: 'AbortError' });
+      // The worker leaves the apply (the run is no longer 'applying') without writing the rest.
+      let status = (await sync.runReport(planned.runId)).status;
+      for (let i = 0; status === 'applying' && i < 200; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        status = (await sync.runReport(planned.runId)).status;
+      }
+      expect(status).not.toBe('applying');
+      expect(status).not.toBe('completed');
+    } finally {
+      await setFaults({ ...faults, reset: true });
+    }
+    const expected = await truth(store.storeId);
+    const written = await cloud(store.storeId);
+    expect(changing.filter((r) => r.productId in expected && written[r.productId] !== expected[r.productId]).length).toBeGreaterThan(0);
+
+    expect((await sync.runWrite(planned.runId)).report.status).toBe('completed');
+    const final = await cloud(store.storeId);
+    for (const row of changing) if (row.productId in expected) expect(final[row.productId]).toBe(expected[row.productId]);
   });
 
   it('createBackend(): the port over the worker keeps decisions and the method across a reload, names terminals, applies', async () => {
