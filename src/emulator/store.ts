@@ -11,7 +11,7 @@ import { Rng } from './generator/prng.ts';
 import { replay } from './generator/replay.ts';
 import { applyDocument, generateStore, materialiseDay, type GeneratedStore, type GenerateOptions } from './generator/simulate.ts';
 import type { MalformedSettings } from './faults.ts';
-import { productFromCatalogue, type RtProduct } from './products.ts';
+import { parseApiQuantity, productFromCatalogue, type RtProduct } from './products.ts';
 
 export interface DocFilter {
   /** close time >= since (epoch ms) */
@@ -105,6 +105,33 @@ export class RuntimeStore {
 
   product(id: string): RtProduct | undefined {
     return this.byId.get(id.toLowerCase());
+  }
+
+  /**
+   * Full replace of a product (V2 bulk or V1 POST), or a new one: fields not sent are gone; an absent quantity
+   * leaves none. The quantity was validated by the caller (validateProduct).
+   */
+  replaceProduct(id: string, fields: Record<string, unknown>, quantity: unknown, now: number): RtProduct {
+    const existing = this.product(id);
+    const q = quantity === undefined || quantity === null ? null : (parseApiQuantity(quantity) as { value: Milli }).value;
+    const group = fields.group === true;
+    if (existing) {
+      existing.fields = fields;
+      existing.group = group;
+      existing.quantity = group || fields.type === 'SERVICE' ? null : q;
+      existing.updatedAt = now;
+      return existing;
+    }
+    const created: RtProduct = { index: -1, id: id.toLowerCase(), group, fields, quantity: group || fields.type === 'SERVICE' ? null : q, createdAt: now, updatedAt: now };
+    this.products.push(created);
+    this.byId.set(created.id, created);
+    return created;
+  }
+
+  /** V1 delete: the product is gone from the cloud (its documents stay). */
+  removeProduct(product: RtProduct): void {
+    this.products = this.products.filter((x) => x !== product);
+    this.byId.delete(product.id.toLowerCase());
   }
 
   /** One day's documents, materialised (cached: paging walks days in order). */
