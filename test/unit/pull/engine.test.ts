@@ -6,7 +6,7 @@ import { StoreComputation, type ResultRow } from '../../../src/pull/computation.
 import { pullStore, type PullHooks, type PullRequest } from '../../../src/pull/engine.ts';
 import { computeStock, createStockAccumulator, summariseChainBreaks } from '../../../src/stock/index.ts';
 import type { ProductStock } from '../../../src/stock/types.ts';
-import { fakeCloud, littleStore, type FakeCloud } from './fake-cloud.ts';
+import { fakeCloud, littleStore, type FakeCloud } from '../../lib/fake-cloud.ts';
 
 const STORE = '20240101-5A12-403A-80F6-75C361356826';
 const NOW = Date.UTC(2024, 5, 15, 12);
@@ -108,7 +108,7 @@ describe('pullStore', () => {
     const refLocal = await openLocalStore({ name: 'ref' });
     const { result: full } = await pull(refLocal, reference, { options: { fullPeriod: true } });
     refLocal.close();
-    const totalCalls = reference.calls;
+    const totalCalls = reference.documentRequests;
     const cursorPages = (log: readonly string[]) => log.filter((l) => l.startsWith('documents cursor=')).sort();
 
     for (const stopAt of [1, 2, Math.floor(totalCalls / 2), totalCalls - 1]) {
@@ -144,16 +144,16 @@ describe('pullStore', () => {
 
     expect(job.stopReason).toBe('all-decided');
     expect(job.resultOfferedAt).not.toBeNull();
-    expect(early.calls).toBeLessThan(whole.calls);
+    expect(early.documentRequests).toBeLessThan(whole.documentRequests);
     const expected = computeStock({ api: 'v2', products: store.products, documents: store.documents });
     expect(result.rows.map((r) => [r.productId, r.status, r.quantity])).toEqual(expected.products.map((p) => [p.productId, p.status, p.quantity]));
     expect(result.counts.decided).toBe(result.counts.tracked);
 
     // Asking for the whole period afterwards fetches only the months skipped.
-    const before = early.calls;
+    const before = early.documentRequests;
     const again = await pull(local, early, { options: { fullPeriod: true } });
     expect(again.job.stopReason).toBe('horizon');
-    expect(early.calls - before).toBe(whole.calls - before);
+    expect(early.documentRequests - before).toBe(whole.documentRequests - before);
     expect(new Set(early.log).size).toBe(early.log.length);
     local.close();
     wholeLocal.close();

@@ -6,7 +6,7 @@ import { StoreComputation } from '../../../src/pull/computation.ts';
 import { pullStore, type PullRequest } from '../../../src/pull/engine.ts';
 import { RequestSlots } from '../../../src/pull/slots.ts';
 import { computeStock, summariseChainBreaks } from '../../../src/stock/index.ts';
-import { fakeCloud, littleStore, type FakeCloud } from './fake-cloud.ts';
+import { fakeCloud, littleStore, type FakeCloud } from '../../lib/fake-cloud.ts';
 
 /** Created 15 August 2021; the pull runs on 15 June 2024: 35 months to the horizon. */
 const OLD = '20210815-5A12-403A-80F6-75C361356826';

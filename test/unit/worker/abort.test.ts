@@ -7,7 +7,7 @@ import { createSyncBridge, type SyncBridge } from '../../../src/sync/page/bridge
 import type { StoreProgress } from '../../../src/sync/shared/types.ts';
 import { serve, type Endpoint } from '../../../src/sync/worker/serve.ts';
 import { SyncService } from '../../../src/sync/worker/service.ts';
-import { FakeCloud, STORE, p } from '../writeback/fake-cloud.ts';
+import { FakeCloud, STORE, p } from '../../lib/fake-cloud.ts';
 
 const NOW = Date.UTC(2024, 5, 15, 12);
 const ports: MessagePort[] = [];

@@ -6,7 +6,7 @@ import { openLocalStore } from '../../../src/local/db.ts';
 import { PRODUCTS_PHASE } from '../../../src/local/schema.ts';
 import type { StoreProgress } from '../../../src/sync/shared/types.ts';
 import { SyncService } from '../../../src/sync/worker/service.ts';
-import { fakeCloud, littleStore } from '../pull/fake-cloud.ts';
+import { fakeCloud, littleStore } from '../../lib/fake-cloud.ts';
 
 const A = '20240101-AAAA-4000-8000-000000000001';
 const B = '20240101-BBBB-4000-8000-000000000002';

@@ -9,7 +9,7 @@ import type { StoreProgress, WriteProgress } from '../../../src/sync/shared/type
 import { SyncService } from '../../../src/sync/worker/service.ts';
 import { readReviewResult } from '../../../src/ui/review-reader.ts';
 import { reviewSummaryOf } from '../../../src/ui/worker-backend.ts';
-import { FakeCloud, STORE, p } from '../writeback/fake-cloud.ts';
+import { FakeCloud, STORE, p } from '../../lib/fake-cloud.ts';
 
 const TOKEN = 'very-secret-token';
 

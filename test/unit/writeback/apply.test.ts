@@ -3,13 +3,14 @@ import { ApiError } from '../../../src/api/errors.ts';
 import { createWriteback, type Writeback } from '../../../src/writeback/index.ts';
 import { Journal } from '../../../src/writeback/journal.ts';
 import type { ComputedProduct, CreatePlanStore, ProgressInfo } from '../../../src/writeback/types.ts';
-import { FakeCloud, freshName, p, STORE } from './fake-cloud.ts';
+import { FakeCloud, p, STORE } from '../../lib/fake-cloud.ts';
+import { freshName } from './fresh-name.ts';
 
 const T0 = Date.UTC(2025, 2, 12, 10, 0);
 
 async function setup(api: 'v2' | 'v1' = 'v2', name = freshName(), cloud = new FakeCloud(api)) {
   const wb = await createWriteback({
-    client: (_api, hooks) => cloud.client(hooks),
+    client: () => cloud.client(),
     journalName: name,
     writer: { guardIntervalMs: 60_000 },
   });

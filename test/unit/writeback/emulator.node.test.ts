@@ -12,7 +12,7 @@ import { computeStock } from '../../../src/stock/index.ts';
 import { fetchDocumentsSince } from '../../../src/writeback/guard.ts';
 import { createWriteback } from '../../../src/writeback/index.ts';
 import type { CreatePlanStore } from '../../../src/writeback/types.ts';
-import { freshName } from './fake-cloud.ts';
+import { freshName } from './fresh-name.ts';
 import { emulatorAdmin } from '../../lib/emulator-admin.ts';
 
 let emulator: RunningEmulator;
