@@ -13,6 +13,7 @@ import type { RuntimeStore } from './store.ts';
 /** Longest V1 documents request: ltCloseDate − gtCloseDate ≤ 31 days (the reference's "at most one month"). */
 export const V1_MAX_PERIOD_MS = 31 * 86_400_000;
 
+/** A V1 request past the front door; errors are written in V1's shape by the caller (http.ts sendError). */
 export function routeV1(state: EmulatorState, ctx: RequestContext, ts: TokenState, req: IncomingMessage, url: URL, method: string, body: Buffer): RouteResult {
   // Seen in use by third-party V1 clients (not in the 2017 swagger): lists of stores and devices.
   if (method === 'GET' && url.pathname === '/api/v1/inventories/stores/search') {

@@ -162,6 +162,7 @@ function bulkProducts(state: EmulatorState, store: RuntimeStore, ts: TokenState,
   return { status: 202, body: { id: task.id, status: task.status, modified_at: task.modified_at, details: [] }, headers: { Location: `/bulks/${taskId}` } };
 }
 
+/** A V2 request past the front door. Under /stores/{id}, the store is checked (404, 402) before the scope (403). */
 export function routeV2(state: EmulatorState, ctx: RequestContext, ts: TokenState, req: IncomingMessage, url: URL, method: string, body: Buffer): RouteResult {
   const parts = url.pathname.split('/').filter((p) => p !== '').map(decodeURIComponent);
   const [a, storeId, c, d, e] = parts;
