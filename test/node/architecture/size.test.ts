@@ -22,7 +22,6 @@ const CATALOGUE = /(^|\/)messages\.[a-z]+\.ts$/;
  * here unseen.
  */
 const BEING_SPLIT: readonly string[] = [
-  'src/emulator/server.ts', // r-emu: state, http, front door, V2, V1, admin route table
   'src/ui/state.ts', // r-ui: src/ui/state/{stores,pull,review,write,resume}.ts
   'src/embed/element.tsx', // r-ui: the element's class split like the state
   'src/ui/components/ReviewTable.tsx', // r-ui: ReviewTable (209 lines), screens and components
