@@ -251,7 +251,12 @@ function match(method: string, segments: string[]): { route: AdminRoute; params:
     const pattern = route.path === '' ? [] : route.path.split('/');
     if (pattern.length !== segments.length) continue;
     const params: Record<string, string> = {};
-    if (pattern.every((p, i) => (p.startsWith(':') ? ((params[p.slice(1)] = segments[i]!), true) : p === segments[i]))) return { route, params };
+    const fits = pattern.every((part, i) => {
+      if (!part.startsWith(':')) return part === segments[i];
+      params[part.slice(1)] = segments[i]!;
+      return true;
+    });
+    if (fits) return { route, params };
   }
   return null;
 }
