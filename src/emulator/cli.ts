@@ -42,6 +42,7 @@ Stores (generator):
   --complete-inventory-every <days>         (default 45; 0 = never)
   --complete-inventory-max-lines <n>        (default 1000)
   --no-corrections            no CORRECTION documents
+  --unaccepted <n>            selling products never accepted: their stock goes below zero (default 0)
 Faults:
   --latency <ms> --latency-jitter <ms> --error-rate <0..1> --hang-rate <0..1> --drop-rate <0..1>
   --burst-429 <n> --token-expires-after <n> --malformed-rate <0..1> --malformed-seed <s> --fault-match <regex>
@@ -82,6 +83,7 @@ function parse() {
     'complete-inventory-every': { type: 'string' },
     'complete-inventory-max-lines': { type: 'string' },
     'no-corrections': { type: 'boolean' },
+    unaccepted: { type: 'string' },
     latency: { type: 'string' },
     'latency-jitter': { type: 'string' },
     'error-rate': { type: 'string' },
@@ -148,6 +150,7 @@ set('cloudQuantities', values['cloud-quantities'] as GeneratorOptions['cloudQuan
 set('initialStock', values['initial-stock'] as GeneratorOptions['initialStock'] | undefined);
 set('completeInventoryEveryDays', num(values['complete-inventory-every']));
 set('completeInventoryMaxLines', num(values['complete-inventory-max-lines']));
+set('unaccepted', num(values.unaccepted));
 if (values['no-corrections']) store.corrections = false;
 if (values['not-paid']) store.paid = false;
 

@@ -53,8 +53,10 @@ export interface GenLine {
   /** Marked alcohol: the excise mark. */
   mark: string | null;
   /**
-   * An acceptance that orders up to the product's target level: qty holds a factor in thousandths until the
-   * simulation replaces it by the ordered quantity (target × factor − the terminal's stock), kept in the records.
+   * A line of a restocking acceptance: the simulation puts on it the product with the fewest days of stock left
+   * (`p` and `price` drawn here are replaced), and orders up to that product's target level: qty holds a factor in
+   * thousandths until it is replaced by the ordered quantity (target × factor − the terminal's stock). Both are kept
+   * in the records.
    */
   restock: boolean;
   /** Filled from the records: the terminal's stock before the document (tracked products only). */
@@ -124,6 +126,10 @@ export interface DayContext {
   employees: number;
   /** Target stock level per catalogue index (milli): acceptances order up to it. */
   target: Float64Array;
+  /** Expected sales per day per catalogue index (milli): how many days a product's stock lasts. */
+  demand: Float64Array;
+  /** Tracked products that sell (demand > 0): the ones acceptances restock. */
+  restockable: Int32Array;
   /** Opening stock per catalogue index (milli). */
   opening: Float64Array;
   pairCache: Map<number, Pair[]>;
@@ -228,6 +234,20 @@ export function orderUpTo(ctx: DayContext, p: GenProduct, stockBefore: number, f
   const want = Math.max(0, target - Math.max(0, stockBefore));
   if (p.precision === 3) return Math.max(100, Math.round(want / 10) * 10) as Milli;
   return (Math.max(1, Math.ceil(want / 1000)) * 1000) as Milli;
+}
+
+/** Whether a document is a restocking acceptance (its products are chosen by the simulation: restockWith). */
+export function isRestock(doc: GenDoc): boolean {
+  return doc.type === 'ACCEPT' && doc.lines.length > 0 && doc.lines[0]!.restock;
+}
+
+/** Puts the chosen products on a restocking acceptance's lines, at their cost price; lines beyond them go. */
+export function restockWith(doc: GenDoc, cat: Catalogue, products: readonly number[]): void {
+  if (products.length < doc.lines.length) doc.lines = doc.lines.slice(0, products.length);
+  doc.lines.forEach((l, k) => {
+    l.p = products[k]!;
+    l.price = cat.products[l.p]!.costPrice;
+  });
 }
 
 /** Copies lines with fresh position ids (follow-up documents repeat the goods of their origin). */
@@ -357,7 +377,10 @@ export function pairsOfDay(ctx: DayContext, d: number): Pair[] {
   return pairs;
 }
 
-const REGULAR_V2: [EmittedType, number][] = [
+/** Lines of a restocking acceptance, fewest and most. */
+export const ACCEPT_LINES = [3, 25] as const;
+
+export const REGULAR_V2: [EmittedType, number][] = [
   ['SELL', 0.86], ['ACCEPT', 0.04], ['WRITE_OFF', 0.012], ['RETURN', 0.006], ['INVENTORY', 0.005], ['REVALUATION', 0.005],
   ['CASH_INCOME', 0.012], ['CASH_OUTCOME', 0.012], ['BUY', 0.003], ['X_REPORT', 0.003], ['CORRECTION', 0.002],
 ];
@@ -373,7 +396,7 @@ function regularDoc(ctx: DayContext, d: number, i: number, rng: Rng): GenDoc {
       doc.settlement = ctx.o.apiVersion === 'v2' && rng.chance(0.6) ? S_FULL_SETTLEMENT : S_ABSENT;
       break;
     case 'ACCEPT':
-      doc.lines = stockLines(ctx, rng, 3, 25, () => rng.range(800, 1200) as Milli, false);
+      doc.lines = stockLines(ctx, rng, ACCEPT_LINES[0], ACCEPT_LINES[1], () => rng.range(800, 1200) as Milli, false);
       for (const l of doc.lines) l.restock = true;
       break;
     case 'WRITE_OFF':
@@ -453,7 +476,8 @@ function initialAcceptances(ctx: DayContext): GenDoc[] {
     const lines: GenLine[] = [];
     for (const index of tracked.subarray(i, i + 100)) {
       const p = ctx.cat.products[index]!;
-      lines.push(line(index, ctx.opening[index] as Milli, p.costPrice, rng));
+      const quantity = ctx.opening[index] as Milli;
+      if (quantity > 0) lines.push(line(index, quantity, p.costPrice, rng)); // 0: never accepted (options.unaccepted)
     }
     doc.lines = lines;
     docs.push(doc);

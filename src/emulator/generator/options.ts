@@ -78,6 +78,11 @@ export interface GeneratorOptions {
   completeInventoryMaxLines: number;
   /** Emit the occasional CORRECTION (чек коррекции, evotor-api.md §10): lists products with quantities, moves nothing. */
   corrections: boolean;
+  /**
+   * Selling products the store never accepts (made on the spot, or simply not counted): their stock only falls, below
+   * zero, as in stores that do not keep stock of some goods (evotor-api.md §10 [S]: -1941 on a café's americano).
+   */
+  unaccepted: number;
   /** The store's time zone offset in ms (Moscow: 3 h). */
   timeZoneOffsetMs: number;
   /** Store name; default derived from the seed. */
@@ -110,6 +115,7 @@ export const DEFAULT_GENERATOR_OPTIONS: GeneratorOptions = {
   completeInventoryEveryDays: 60,
   completeInventoryMaxLines: 50_000,
   corrections: true,
+  unaccepted: 0,
   timeZoneOffsetMs: 3 * 3_600_000,
 };
 
@@ -171,6 +177,7 @@ export function resolveOptions(input: Partial<GeneratorOptions> = {}, now = Date
     completeInventoryEveryDays: intIn(o.completeInventoryEveryDays, 'completeInventoryEveryDays', 0, 100_000),
     completeInventoryMaxLines: intIn(o.completeInventoryMaxLines, 'completeInventoryMaxLines', 1, 1_000_000),
     corrections: Boolean(o.corrections),
+    unaccepted: intIn(o.unaccepted, 'unaccepted', 0, 500_000),
     timeZoneOffsetMs: intIn(o.timeZoneOffsetMs, 'timeZoneOffsetMs', -14 * 3_600_000, 14 * 3_600_000),
   };
   if (o.days !== undefined) resolved.days = intIn(o.days, 'days', 1, 20_000);

@@ -8,7 +8,8 @@
 import type { Milli } from '../../model/quantity.ts';
 import { generateCatalogue, type Catalogue } from './catalogue.ts';
 import {
-  EMITTED_TYPES, MAX_LAG, TYPE_INDEX, dayPlan, forEachLine, generateDay, orderUpTo, type DayContext, type GenDoc,
+  ACCEPT_LINES, EMITTED_TYPES, MAX_LAG, REGULAR_V2, TYPE_INDEX, dayPlan, forEachLine, generateDay, isRestock, orderUpTo,
+  restockWith, type DayContext, type GenDoc,
 } from './day.ts';
 import { DAY_MS, HOUR_MS, MINUTE_MS, datePrefixedId, yyyymmdd } from './format.ts';
 import {
@@ -134,31 +135,64 @@ function buildContext(o: ResolvedOptions, cat: Catalogue, start: number, days: n
   const ctx: DayContext = {
     o, cat, key, start, days, end: o.endTime, employees: 3,
     target: new Float64Array(cat.products.length), opening: new Float64Array(cat.products.length),
+    demand: new Float64Array(cat.products.length), restockable: new Int32Array(0),
     pairCache: new Map(), pairCacheLimit: MAX_LAG + 8,
   };
-  // Target levels, as a shop keeps them: the expected demand until the product's next acceptance plus a week's
-  // reserve, from a week to six weeks of sales (a month-long floor gave hot products months of stock).
+  // Target levels, as a shop keeps them. Acceptances restock the products with the fewest days of stock left
+  // (neediest), so a selling product comes up about every `restockable ÷ accepted lines a day` days; its target is
+  // the sales of that cycle plus a week's reserve: days to weeks of cover, and rarely none (issue 16 item 22).
   const plan = dayPlan(ctx, 3);
   const saleLines = (plan.regular * 0.86 + plan.pairs * 0.9) * 2.15 * 0.97;
-  const acceptLines = Math.max(0.05, plan.regular * 0.04 * 14);
-  const demand = new Float64Array(cat.products.length);
+  const demand = ctx.demand;
   for (const p of cat.products) {
     if (p.group) continue;
     const lines = saleLines * cat.sellable.share(p);
     if (p.components) for (const c of p.components) demand[c.p] = (demand[c.p] as number) + lines * 1.15 * c.qty;
     else if (p.tracked) demand[p.index] = (demand[p.index] as number) + lines * averageSaleQty(p.kind);
   }
+  const selling = cat.tracked.filter((index) => (demand[index] as number) > 0);
+  // The products never accepted: popular ones (a café's americano), drawn by popularity.
+  const unaccepted = new Set<number>();
+  const pickRng = new Rng(`${key}|unaccepted`);
+  for (let tries = 0; unaccepted.size < Math.min(o.unaccepted, selling.length) && tries < 100 * o.unaccepted; tries++) {
+    const index = cat.stockable.sample(pickRng);
+    if ((demand[index] as number) > 0) unaccepted.add(index);
+  }
+  ctx.restockable = selling.filter((index) => !unaccepted.has(index));
+  const acceptShare = (REGULAR_V2.find(([type]) => type === 'ACCEPT')![1]) / REGULAR_V2.reduce((sum, [, w]) => sum + w, 0);
+  const acceptLines = Math.max(0.05, plan.regular * acceptShare * ((ACCEPT_LINES[0] + ACCEPT_LINES[1]) / 2));
+  const coverDays = Math.min(56, ctx.restockable.length / acceptLines + 7);
   const rng = new Rng(`${key}|opening`);
   for (const index of cat.tracked) {
     const p = cat.products[index]!;
-    const share = cat.stockable.share(p);
-    const gapDays = share > 0 ? Math.min(365, 1 / (acceptLines * share)) : 365;
-    const target = (demand[index] as number) * Math.min(42, Math.max(7, gapDays + 7)) * (0.8 + 0.4 * rng.float());
+    const target = (demand[index] as number) * coverDays * (0.8 + 0.4 * rng.float());
     const level = p.precision === 3 ? Math.max(5000, Math.round(target / 10) * 10) : Math.max(12, Math.round(target / 1000)) * 1000;
-    ctx.target[index] = Math.min(level, 9_000_000_000);
+    ctx.target[index] = unaccepted.has(index) ? 0 : Math.min(level, 9_000_000_000);
     ctx.opening[index] = ctx.target[index] as number;
   }
   return ctx;
+}
+
+/**
+ * The at most n products with the fewest days of physical stock left (stock ÷ expected sales a day), fewest first,
+ * ties in catalogue order: what a shop orders. Products that do not sell are never among them.
+ */
+function neediest(ctx: DayContext, truth: Float64Array, n: number): number[] {
+  const chosen: number[] = [];
+  const left: number[] = [];
+  for (const p of ctx.restockable) {
+    const days = Math.max(0, truth[p] as number) / (ctx.demand[p] as number);
+    const full = chosen.length === n;
+    if (n === 0 || (full && days >= (left[n - 1] as number))) continue;
+    let j = full ? n - 1 : chosen.length;
+    for (; j > 0 && (left[j - 1] as number) > days; j--) {
+      left[j] = left[j - 1]!;
+      chosen[j] = chosen[j - 1]!;
+    }
+    left[j] = days;
+    chosen[j] = p;
+  }
+  return chosen;
 }
 
 function mergeIntervals(list: { terminal: number; from: number; to: number }[]): { terminal: number; from: number; to: number }[] {
@@ -326,6 +360,13 @@ export function generateStore(input: Partial<GeneratorOptions> = {}, gen: Genera
       const view = views[t] as Float64Array;
       termCount[t] = (termCount[t] as number) + 1;
       const inventory = doc.type === 'INVENTORY';
+      // 0. a restocking acceptance brings the products running out
+      if (isRestock(doc)) {
+        const products = neediest(ctx, truth, doc.lines.length);
+        restockWith(doc, cat, products);
+        records.push(products.length);
+        for (const p of products) records.push(p);
+      }
       // 1. what the terminal knew before the document, and what an inventory counted
       forEachLine(doc, (l) => {
         lines++;
@@ -382,6 +423,11 @@ export function materialiseDay(store: GeneratedStore, d: number): GenDoc[] {
     counters[doc.terminal] = (counters[doc.terminal] as number) + 1;
     doc.number = counters[doc.terminal] as number;
     const inventory = doc.type === 'INVENTORY';
+    if (isRestock(doc)) {
+      const products: number[] = [];
+      for (let k = store.records.get(slot++) as number; k > 0; k--) products.push(store.records.get(slot++) as number);
+      restockWith(doc, cat, products);
+    }
     forEachLine(doc, (l) => {
       if (!isTracked(cat, l.p)) return;
       l.initial = store.records.get(slot++) as Milli;
