@@ -279,8 +279,10 @@ export function createWorkerBackend(deps: WorkerBackendDeps): SyncBackend {
     },
     async exportCsv(storeIds, runId, signal): Promise<CsvFile> {
       await ready;
-      const blob = await sync.exportCsv(storeIds, runId, ...tail(signal));
-      return { filename: csvName(runId === null ? 'ostatki-proverka' : 'ostatki-zapis', now()), blob };
+      const lang = language(); // the file speaks the UI's language (src/writeback/csv.ts)
+      const blob = await sync.exportCsv(storeIds, runId, lang, ...tail(signal));
+      const name = lang === 'en' ? (runId === null ? 'stock-review' : 'stock-write') : runId === null ? 'ostatki-proverka' : 'ostatki-zapis';
+      return { filename: csvName(name, now()), blob };
     },
 
     async pendingWork(signal): Promise<PendingWork> {

@@ -16,7 +16,7 @@
 import type { EvotorClient } from '../api/client.ts';
 import { isApiError } from '../api/errors.ts';
 import type { ApiVersion } from '../model/types.ts';
-import { productKey } from '../stock/index.ts';
+import { productKey, type Lang } from '../stock/index.ts';
 import { readCloud } from './cloud.ts';
 import { observationFromHeaders, RateMeter, WriteRateController } from './concurrency.ts';
 import { toCsv } from './csv.ts';
@@ -36,8 +36,8 @@ export { toCsv, type CsvRow } from './csv.ts';
 export { reviewCsvRows } from './report.ts';
 
 /** The CSV of a review before any plan (computed vs the cloud as pulled), same format as exportCsv. Pure. */
-export function exportReviewCsv(stores: readonly CreatePlanInput['stores'][number][]): string {
-  return toCsv(reviewCsvRows(stores));
+export function exportReviewCsv(stores: readonly CreatePlanInput['stores'][number][], lang: Lang = 'ru'): string {
+  return toCsv(reviewCsvRows(stores), lang);
 }
 export { Journal, JOURNAL_DB_NAME } from './journal.ts';
 
@@ -313,10 +313,10 @@ export class Writeback {
     return this.journal.getItems(runId);
   }
 
-  /** The whole result as CSV for Excel (UTF-8 with BOM, `;`, CRLF, formula-injection safe). */
-  async exportCsv(runId: string): Promise<string> {
+  /** The whole result as CSV for a spreadsheet in the UI's language (UTF-8 with BOM, CRLF, formula-injection safe: csv.ts). */
+  async exportCsv(runId: string, lang: Lang = 'ru'): Promise<string> {
     const run = await this.mustGetRun(runId);
-    return toCsv(csvRows(run, await this.journal.getItems(runId)));
+    return toCsv(csvRows(run, await this.journal.getItems(runId)), lang);
   }
 
   /**

@@ -89,7 +89,7 @@ describe('write-back through the worker bridge', () => {
     expect(after[manual.productId]).toBe('3.5');
     expect((await requestsOf(store.storeId)).filter((e) => !['GET', 'PATCH', 'OPTIONS'].includes(e.method))).toEqual([]);
 
-    const csv = await sync.exportCsv([], planned.runId);
+    const csv = await sync.exportCsv([], planned.runId, 'ru');
     expect([...new Uint8Array(await csv.arrayBuffer()).slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
 
     const undo = await sync.planUndo(planned.runId);

@@ -14,6 +14,7 @@
  */
 import type { StoreInfo } from '../../api/client.ts';
 import type { ProductHistory } from '../../pull/computation.ts';
+import type { Lang } from '../../stock/index.ts';
 import type { RunReport, RunResult } from '../../writeback/types.ts';
 import type { LightResultRow, StartOptions, StoreProgress, SyncConfig, SyncResult } from './types.ts';
 
@@ -101,10 +102,11 @@ export interface SyncApi {
   /** The user no longer needs the undo of this write run: the quantities before are forgotten (with the run). */
   discardUndo(runId: string, signal?: AbortSignal): Promise<void>;
   /**
-   * CSV for Excel (UTF-8 with BOM, `;`), made in the worker: the whole result of this run, or (runId null) the review
-   * of these stores before any plan, in the same format.
+   * CSV for a spreadsheet in the UI's language (src/writeback/csv.ts: Russian `;` and a decimal comma, English `,` and
+   * a decimal point), made in the worker: the whole result of this run, or (runId null) the review of these stores
+   * before any plan, in the same format.
    */
-  exportCsv(storeIds: readonly string[], runId: string | null, signal?: AbortSignal): Promise<Blob>;
+  exportCsv(storeIds: readonly string[], runId: string | null, lang: Lang, signal?: AbortSignal): Promise<Blob>;
 }
 
 export type Method = keyof SyncApi;
@@ -124,7 +126,7 @@ export const SYNC_METHODS = {
   getResult: 1, getResultRows: 4, productHistory: 2, getDocument: 2,
   setManualQuantity: 3, setApproval: 3,
   planWrite: 1, planUndo: 1, stopPlan: 0, cancelPlan: 1, runWrite: 1, stopWrite: 1, resumePending: 0,
-  pendingRuns: 0, listRuns: 0, runReport: 1, discardUndo: 1, exportCsv: 2,
+  pendingRuns: 0, listRuns: 0, runReport: 1, discardUndo: 1, exportCsv: 3,
 } as const satisfies { readonly [M in Method]: ArgsBeforeSignal<SyncApi[M]> };
 
 export const isMethod = (name: unknown): name is Method => typeof name === 'string' && Object.hasOwn(SYNC_METHODS, name);

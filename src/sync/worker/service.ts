@@ -15,6 +15,7 @@ import type { ClientOptions, EvotorClient, StoreInfo } from '../../api/client.ts
 import { RateLimitPacer } from '../../api/pacing.ts';
 import { openLocalStore, type LocalStore } from '../../local/db.ts';
 import type { ProductHistory } from '../../pull/computation.ts';
+import type { Lang } from '../../stock/index.ts';
 import { exportReviewCsv } from '../../writeback/index.ts';
 import type { RunReport, RunResult } from '../../writeback/types.ts';
 import type { SyncApi } from '../shared/api.ts';
@@ -25,7 +26,7 @@ import { Names } from './names.ts';
 import { fullResult, planStores, type ResultDeps } from './results.ts';
 import { ResultSnapshots } from './result-snapshots.ts';
 import { Runners } from './runners.ts';
-import { checkConfig, manualQuantity, plainName, productIdList, requireId, startOptions } from './validate.ts';
+import { checkConfig, csvLang, manualQuantity, plainName, productIdList, requireId, startOptions } from './validate.ts';
 import { CSV_TYPE, Writes } from './writes.ts';
 
 export interface ServiceDeps {
@@ -217,9 +218,10 @@ export class SyncService implements SyncApi {
     return this.ready().writes.discard(runId);
   }
 
-  async exportCsv(storeIds: readonly string[], runId: string | null, signal?: AbortSignal): Promise<Blob> {
-    if (runId !== null) return this.ready().writes.exportCsv(runId);
-    return new Blob([exportReviewCsv(await planStores(this.results(), storeIds, this.signal(signal)))], { type: CSV_TYPE });
+  async exportCsv(storeIds: readonly string[], runId: string | null, lang: Lang, signal?: AbortSignal): Promise<Blob> {
+    const language = csvLang(lang);
+    if (runId !== null) return this.ready().writes.exportCsv(runId, language);
+    return new Blob([exportReviewCsv(await planStores(this.results(), storeIds, this.signal(signal)), language)], { type: CSV_TYPE });
   }
 
   // ----- helpers ---------------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@
  * value or throws a TypeError (an Error for a bad configuration) that says which argument was wrong.
  */
 import { formatQuantity, parseQuantity } from '../../model/quantity.ts';
+import type { Lang } from '../../stock/index.ts';
 import type { StartOptions, SyncConfig } from '../shared/types.ts';
 
 export function checkConfig(config: SyncConfig): void {
@@ -12,6 +13,11 @@ export function checkConfig(config: SyncConfig): void {
   if (config.v1Stores !== undefined && (!Array.isArray(config.v1Stores) || config.v1Stores.some((id) => typeof id !== 'string'))) {
     throw new Error('configure: v1Stores must be a list of store ids');
   }
+}
+
+/** The CSV's language as the page asked for it: English, or Russian for anything else (the UI's first language). */
+export function csvLang(value: unknown): Lang {
+  return value === 'en' ? 'en' : 'ru';
 }
 
 export function requireId(value: unknown, what: string): asserts value is string {

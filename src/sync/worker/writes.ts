@@ -4,6 +4,7 @@
  * waited for rather than written twice. Only runs of this account's stores are shown or touched (account.ts).
  */
 import { createWriteback, StoreBusyError, WritebackBusyError, type Writeback } from '../../writeback/index.ts';
+import type { Lang } from '../../stock/index.ts';
 import type { CreatePlanStore, ProgressInfo, RunKind, RunReport, RunResult } from '../../writeback/types.ts';
 import type { WriteProgress } from '../shared/types.ts';
 import { notListed, storeKey, type Account } from './account.ts';
@@ -180,9 +181,9 @@ export class Writes {
     return report;
   }
 
-  async exportCsv(runId: string): Promise<Blob> {
+  async exportCsv(runId: string, lang: Lang): Promise<Blob> {
     await this.mustSeeRun(runId);
-    return new Blob([await (await this.writeback()).exportCsv(runId)], { type: CSV_TYPE });
+    return new Blob([await (await this.writeback()).exportCsv(runId, lang)], { type: CSV_TYPE });
   }
 
   /** Forgets a run (a plan the user declined, or a write whose undo is no longer wanted) and its undo data. */

@@ -286,15 +286,21 @@ describe('the adapter over the worker bridge', () => {
 
   it('CSV files are made by the worker; the adapter only names them', async () => {
     const f = fakes([]);
-    const b = createWorkerBackend({ ...CONN, sync: f.sync, now: () => Date.UTC(2025, 2, 12, 11, 5) });
+    const b = createWorkerBackend({ ...CONN, sync: f.sync, lang: 'ru', now: () => Date.UTC(2025, 2, 12, 11, 5) });
     const review = await b.exportCsv([STORE], null);
-    expect(f.sync.exportCsv).toHaveBeenCalledWith([STORE], null);
+    expect(f.sync.exportCsv).toHaveBeenCalledWith([STORE], null, 'ru');
     expect(review.filename).toMatch(/^ostatki-proverka-2025-03-12-\d{4}\.csv$/);
     expect([...new Uint8Array(await review.blob.arrayBuffer()).slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const run = await b.exportCsv([STORE], 'run-1');
-    expect(f.sync.exportCsv).toHaveBeenLastCalledWith([STORE], 'run-1');
+    expect(f.sync.exportCsv).toHaveBeenLastCalledWith([STORE], 'run-1', 'ru');
     expect(run.filename).toMatch(/^ostatki-zapis-/);
     expect(await run.blob.text()).toContain('Магазин');
+    // In the English UI the worker is asked for the English file, and the file is named in English.
+    const english = createWorkerBackend({ ...CONN, sync: f.sync, lang: 'en', now: () => Date.UTC(2025, 2, 12, 11, 5) });
+    expect((await english.exportCsv([STORE], 'run-1')).filename).toMatch(/^stock-write-2025-03-12-\d{4}\.csv$/);
+    expect(f.sync.exportCsv).toHaveBeenLastCalledWith([STORE], 'run-1', 'en');
+    expect((await english.exportCsv([STORE], null)).filename).toMatch(/^stock-review-/);
+    expect(f.sync.exportCsv).toHaveBeenLastCalledWith([STORE], null, 'en');
   });
 
   it('adds complete inventories that do not list the product to its history', async () => {

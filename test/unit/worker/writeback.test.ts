@@ -144,12 +144,17 @@ describe('the write-back inside the worker', () => {
     expect(writes.every((w) => w.runId === plan.report.runId && w.kind === 'write')).toBe(true);
     expect(writes.at(-1)!.phase).toBe('done');
 
-    const csv = await service.exportCsv([], plan.report.runId);
+    const csv = await service.exportCsv([], plan.report.runId, 'ru');
     expect(csv.type).toMatch(/^text\/csv/);
     expect([...new Uint8Array(await csv.arrayBuffer()).slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     expect(await csv.text()).toContain('Товар');
-    const review = await service.exportCsv([STORE], null);
+    const review = await service.exportCsv([STORE], null, 'ru');
     expect((await review.text()).split('\r\n').length).toBeGreaterThan(4);
+    // The page asks in the UI's language: English words, `,` and a decimal point (src/writeback/csv.ts).
+    const english = (await (await service.exportCsv([], plan.report.runId, 'en')).text()).replace(/^\uFEFF/, '').split('\r\n');
+    expect(english[0]).toMatch(/^"Store","Product ID","Code","Name","Stock before","Computed","Written",/);
+    expect(english.find((line) => line.includes(`"${p(3)}"`))).toMatch(/,2\.5,/);
+    expect(english.join('\n')).not.toMatch(/записано|Продажа/);
 
     expect((await service.listRuns()).map((r) => r.runId)).toEqual([plan.report.runId]);
     expect((await service.runReport(plan.report.runId)).undoable).toBe(true);
@@ -312,8 +317,8 @@ describe('data per account (issue 12, item 1)', () => {
     await expect(b.getResult(STORE)).rejects.toMatchObject(notFound);
     await expect(b.getResultRows(STORE, 1, 0, 10)).rejects.toMatchObject(notFound);
     await expect(b.productHistory(STORE, p(1))).rejects.toMatchObject(notFound);
-    await expect(b.exportCsv([STORE], null)).rejects.toMatchObject(notFound);
-    await expect(b.exportCsv([], runId)).rejects.toMatchObject(notFound);
+    await expect(b.exportCsv([STORE], null, 'ru')).rejects.toMatchObject(notFound);
+    await expect(b.exportCsv([], runId, 'ru')).rejects.toMatchObject(notFound);
     await expect(b.runReport(runId)).rejects.toMatchObject(notFound);
     await expect(b.planUndo(runId)).rejects.toMatchObject(notFound);
     await expect(b.runWrite(unfinished.report.runId)).rejects.toMatchObject(notFound);

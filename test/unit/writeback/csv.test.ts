@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CSV_BOM, describeDocument, neutralise, REASON_RU, RULE_RU, toCsv, type CsvRow } from '../../../src/writeback/csv.ts';
+import { CSV_BOM, CSV_DIALECTS, describeDocument, neutralise, toCsv, type CsvRow } from '../../../src/writeback/csv.ts';
 import type { ItemReason } from '../../../src/writeback/types.ts';
 import { milli } from '../../../src/model/quantity.ts';
 
@@ -15,10 +15,11 @@ function row(over: Partial<CsvRow> = {}): CsvRow {
 }
 
 /**
- * Reads the CSV back as a spreadsheet would (RFC 4180 with `;`): quoted cells are text (inner quotes doubled, `;`
- * and CRLF allowed inside), unquoted cells are read as they stand. Returns each cell with whether it was quoted.
+ * Reads the CSV back as a spreadsheet would (RFC 4180 with `;`, or `,` for English): quoted cells are text (inner
+ * quotes doubled, the separator and CRLF allowed inside), unquoted cells are read as they stand. Returns each cell
+ * with whether it was quoted.
  */
-function parseCells(csv: string): { value: string; quoted: boolean }[][] {
+function parseCells(csv: string, separator = ';'): { value: string; quoted: boolean }[][] {
   const out: { value: string; quoted: boolean }[][] = [];
   let cells: { value: string; quoted: boolean }[] = [];
   let i = 0;
@@ -36,11 +37,11 @@ function parseCells(csv: string): { value: string; quoted: boolean }[][] {
       }
       j += 1;
     } else {
-      while (j < csv.length && csv[j] !== ';' && csv[j] !== '\r') value += csv[j++];
+      while (j < csv.length && csv[j] !== separator && csv[j] !== '\r') value += csv[j++];
       expect(value).not.toContain('"');
     }
     cells.push({ value, quoted });
-    if (csv[j] === ';') { i = j + 1; continue; }
+    if (csv[j] === separator) { i = j + 1; continue; }
     expect(csv.slice(j, j + 2)).toBe('\r\n');
     out.push(cells);
     cells = [];
@@ -51,9 +52,13 @@ function parseCells(csv: string): { value: string; quoted: boolean }[][] {
 
 const parse = (csv: string): string[][] => parseCells(csv).map((line) => line.map((c) => c.value));
 
-/** How Russian Excel reads an unquoted cell: a number with a decimal comma, else text (a dot would make a date). */
-function asNumber(cell: { value: string; quoted: boolean }): number | null {
-  if (cell.quoted || !/^-?\d+(,\d+)?$/.test(cell.value)) return null;
+/**
+ * How a spreadsheet in the file's language reads an unquoted cell: a number with a decimal comma (Russian: a dot would
+ * make a date) or a decimal point (English), else text.
+ */
+function asNumber(cell: { value: string; quoted: boolean }, lang: 'ru' | 'en' = 'ru'): number | null {
+  const number = lang === 'ru' ? /^-?\d+(,\d+)?$/ : /^-?\d+(\.\d+)?$/;
+  if (cell.quoted || !number.test(cell.value)) return null;
   return Number(cell.value.replace(',', '.'));
 }
 
@@ -81,12 +86,12 @@ describe('toCsv', () => {
   it('writes quantities unquoted with a decimal comma and no grouping, so Russian Excel reads numbers, not dates', () => {
     const [, line] = parseCells(toCsv([row({ before: milli(10_120), computed: milli(9_999_999_999), written: milli(20_200) })]).slice(1));
     expect(line?.slice(4, 7).map((c) => c.value)).toEqual(['10,12', '9999999,999', '20,2']);
-    expect(line?.slice(4, 7).map(asNumber)).toEqual([10.12, 9999999.999, 20.2]);
+    expect(line?.slice(4, 7).map((c) => asNumber(c))).toEqual([10.12, 9999999.999, 20.2]);
   });
 
   it('keeps a negative quantity a plain number, not neutralised', () => {
     const [, line] = parseCells(toCsv([row({ before: milli(-2000), computed: milli(-125) })]).slice(1));
-    expect(line?.slice(4, 6).map(asNumber)).toEqual([-2, -0.125]);
+    expect(line?.slice(4, 6).map((c) => asNumber(c))).toEqual([-2, -0.125]);
   });
 
   it('leaves empty cells for unknown quantities', () => {
@@ -131,34 +136,60 @@ describe('toCsv', () => {
     expect(cell('Ответ Облака')).toBe('400 quantity');
   });
 
-  it('read back, holds numbers as numbers and no code a merchant would not know, for every rule, reason and warning', () => {
-    const rules = [...Object.keys(RULE_RU)];
-    const reasons = Object.keys(REASON_RU) as ItemReason[];
+  it.each(['ru', 'en'] as const)('read back (%s), holds numbers as numbers and no code a merchant would not know, for every rule, reason and warning', (lang) => {
+    const words = CSV_DIALECTS[lang];
+    const rules = [...Object.keys(words.rule)];
+    const reasons = Object.keys(words.reason) as ItemReason[];
     const warnings = ['UNKNOWN_SETTLEMENT_METHOD: x', 'MISSING_STOCK_BEFORE', 'NO_STOCK_BEFORE', 'OPEN_TARE_IGNORED', 'UNKNOWN_DOCUMENT_TYPE: MOVE',
       'QUARANTINED_DOCUMENT: bad', 'SET_HEADER', 'INVENTORY_COMPLETENESS_UNKNOWN', 'REPEATED_INVENTORY_LINE', 'LEDGER_DIFFERS: 2952',
-      'BAD_CLOUD_QUANTITY: 1e3', 'QUANTITY_OUT_OF_RANGE'];
+      'BAD_CLOUD_QUANTITY: 1e3', 'QUANTITY_OUT_OF_RANGE', 'QUANTITY_PRECISION: 0'];
     const types = ['SELL', 'PAYBACK', 'ACCEPT', 'WRITE_OFF', 'INVENTORY', 'RETURN', 'BUY', 'BUYBACK'] as const;
     const rows = rules.map((rule, i) => row({
       rule, reason: reasons[i % reasons.length]!, warnings, status: 'skipped', before: milli(10_120), computed: milli(-2952_000),
-      decidingDocument: { ...row().decidingDocument!, type: types[i % types.length]! },
+      name: 'Кофе, зерно "Эфиопия"', decidingDocument: { ...row().decidingDocument!, type: types[i % types.length]! },
     }));
-    const [header, ...lines] = parseCells(toCsv(rows).slice(1));
+    const [header, ...lines] = parseCells(toCsv(rows, lang).slice(1), words.separator);
     const names = header!.map((c) => c.value);
-    const idColumns = new Set(['ID товара', 'ID документа', 'Ответ Облака']);
+    const h = words.headers;
+    const idColumns = new Set([h.productId, h.documentId, h.answer]);
     for (const line of lines) {
+      expect(line).toHaveLength(names.length);
       line.forEach((cell, i) => {
         const column = names[i]!;
-        if (['Остаток до', 'Рассчитано', 'Записано'].includes(column)) {
-          expect(cell.value === '' || asNumber(cell) !== null, `${column}: ${cell.value}`).toBe(true);
+        if ([h.before, h.computed, h.written].includes(column)) {
+          expect(cell.value === '' || asNumber(cell, lang) !== null, `${column}: ${cell.value}`).toBe(true);
           return;
         }
         if (idColumns.has(column)) return;
         // A code: a word in capitals with an underscore or of Latin capitals only (SELL, LEDGER_DIFFERS, not-approved).
-        // A value the document itself sent is quoted «…» (an unknown type or settlement method), as on screen.
-        expect(cell.value.replace(/«[^»]*»/g, '«»'), column).not.toMatch(/\b[A-Z]{3,}(_[A-Z]+)*\b|\b[a-z]+-[a-z]+\b/);
+        // A value the document itself sent is quoted «…» / “…” (an unknown type or settlement method), as on screen.
+        expect(cell.value.replace(/«[^»]*»|“[^”]*”/g, '«»'), column).not.toMatch(/\b[A-Z]{3,}(_[A-Z]+)*\b|\b[a-z]+-[a-z]+\b/);
+        // The words are the file's language: no Cyrillic in an English file but the store's and the product's own names.
+        if (lang === 'en' && column !== h.store && column !== h.name) expect(cell.value, column).not.toMatch(/[а-яё]/i);
       });
+      expect(line[names.indexOf(h.name)]!.value).toBe('Кофе, зерно "Эфиопия"');
+      expect(asNumber(line[names.indexOf(h.before)]!, lang)).toBe(10.12);
+      expect(asNumber(line[names.indexOf(h.computed)]!, lang)).toBe(-2952);
     }
     expect(lines).toHaveLength(rules.length);
+  });
+
+  it('in English: `,` between cells, a decimal point, English words and dates (issue 16, the CSV in the UI\'s language)', () => {
+    const csv = toCsv([row({ before: milli(10_120), computed: milli(9_999_999_999), written: milli(20_200), warnings: ['LEDGER_DIFFERS: 4.5'] })], 'en');
+    expect(csv.startsWith(CSV_BOM)).toBe(true);
+    const [header, line] = parseCells(csv.slice(1), ',');
+    expect(header!.map((c) => c.value)).toEqual(['Store', 'Product ID', 'Code', 'Name', 'Stock before', 'Computed', 'Written',
+      'Deciding document', 'Document ID', 'How computed', 'Warnings', 'Status', 'Reason', 'Cloud answer']);
+    expect(line!.slice(4, 7).map((c) => c.value)).toEqual(['10.12', '9999999.999', '20.2']);
+    expect(line!.slice(4, 7).map((c) => asNumber(c, 'en'))).toEqual([10.12, 9999999.999, 20.2]);
+    const cell = (name: string) => line![header!.findIndex((c) => c.value === name)]!.value;
+    expect(cell('Deciding document')).toBe('Sale No. 15 of 2025-03-12 14:05');
+    expect(cell('How computed')).toBe('stock before the sale minus the quantity sold');
+    expect(cell('Warnings')).toBe('the movement ledger gives 4.5');
+    expect(cell('Status')).toBe('written and verified');
+    // The Russian file is unchanged by it: `;` and a decimal comma.
+    const [, ru] = parseCells(toCsv([row({ before: milli(10_120) })], 'ru').slice(1), ';');
+    expect(ru![4]!.value).toBe('10,12');
   });
 
   it('gives only the header for no rows', () => {
