@@ -225,31 +225,6 @@ function countNoise(p: GenProduct, rng: Rng): Milli {
   return ((r < 0.95 ? -rng.range(1, 3) : 1) * 1000) as Milli;
 }
 
-/**
- * The quantity an acceptance orders: up to the target level (scaled by factor/1000), at least one piece or 100 g.
- * Not a share of the target on top: a product accepted every few hours then grew to months of stock (issue 16).
- */
-export function orderUpTo(ctx: DayContext, p: GenProduct, stockBefore: number, factor: number): Milli {
-  const target = (ctx.target[p.index] as number) * (factor / 1000);
-  const want = Math.max(0, target - Math.max(0, stockBefore));
-  if (p.precision === 3) return Math.max(100, Math.round(want / 10) * 10) as Milli;
-  return (Math.max(1, Math.ceil(want / 1000)) * 1000) as Milli;
-}
-
-/** Whether a document is a restocking acceptance (its products are chosen by the simulation: restockWith). */
-export function isRestock(doc: GenDoc): boolean {
-  return doc.type === 'ACCEPT' && doc.lines.length > 0 && doc.lines[0]!.restock;
-}
-
-/** Puts the chosen products on a restocking acceptance's lines, at their cost price; lines beyond them go. */
-export function restockWith(doc: GenDoc, cat: Catalogue, products: readonly number[]): void {
-  if (products.length < doc.lines.length) doc.lines = doc.lines.slice(0, products.length);
-  doc.lines.forEach((l, k) => {
-    l.p = products[k]!;
-    l.price = cat.products[l.p]!.costPrice;
-  });
-}
-
 /** Copies lines with fresh position ids (follow-up documents repeat the goods of their origin). */
 function copyLines(lines: GenLine[], rng: Rng): GenLine[] {
   return lines.map((l) => {

@@ -8,9 +8,9 @@
 import type { Milli } from '../../model/quantity.ts';
 import { generateCatalogue, type Catalogue } from './catalogue.ts';
 import {
-  ACCEPT_LINES, EMITTED_TYPES, MAX_LAG, REGULAR_V2, TYPE_INDEX, dayPlan, forEachLine, generateDay, isRestock, orderUpTo,
-  restockWith, type DayContext, type GenDoc,
+  ACCEPT_LINES, EMITTED_TYPES, MAX_LAG, REGULAR_V2, TYPE_INDEX, dayPlan, forEachLine, generateDay, type DayContext, type GenDoc,
 } from './day.ts';
+import { isRestock, neediest, orderUpTo, restockWith } from './restock.ts';
 import { DAY_MS, HOUR_MS, MINUTE_MS, datePrefixedId, yyyymmdd } from './format.ts';
 import {
   S_ABSENT, SETTLEMENT_MOVES_GOODS, historyStart, resolveOptions, type GeneratorOptions, type ResolvedOptions,
@@ -171,28 +171,6 @@ function buildContext(o: ResolvedOptions, cat: Catalogue, start: number, days: n
     ctx.opening[index] = ctx.target[index] as number;
   }
   return ctx;
-}
-
-/**
- * The at most n products with the fewest days of physical stock left (stock ÷ expected sales a day), fewest first,
- * ties in catalogue order: what a shop orders. Products that do not sell are never among them.
- */
-function neediest(ctx: DayContext, truth: Float64Array, n: number): number[] {
-  const chosen: number[] = [];
-  const left: number[] = [];
-  for (const p of ctx.restockable) {
-    const days = Math.max(0, truth[p] as number) / (ctx.demand[p] as number);
-    const full = chosen.length === n;
-    if (n === 0 || (full && days >= (left[n - 1] as number))) continue;
-    let j = full ? n - 1 : chosen.length;
-    for (; j > 0 && (left[j - 1] as number) > days; j--) {
-      left[j] = left[j - 1]!;
-      chosen[j] = chosen[j - 1]!;
-    }
-    left[j] = days;
-    chosen[j] = p;
-  }
-  return chosen;
 }
 
 function mergeIntervals(list: { terminal: number; from: number; to: number }[]): { terminal: number; from: number; to: number }[] {
