@@ -33,6 +33,11 @@ const COLUMNS: readonly Column[] = [
   { key: 'status', label: () => t('review.col.status'), className: 'c-reason' },
 ];
 
+/** A quantity and its unit, which may go below the number in a narrow frame (the number itself never breaks). */
+function Qty({ text, unit }: { text: string; unit: string | null }) {
+  return <>{text}{text !== '—' && unit ? ` ${unit}` : ''}</>;
+}
+
 function ariaSort(sort: Sort, key: SortKey | null): 'ascending' | 'descending' | 'none' | undefined {
   if (key === null) return undefined;
   if (sort.key !== key) return 'none';
@@ -159,13 +164,13 @@ export function ReviewTable() {
           <button type="button" class="link name" tabIndex={-1} onClick={() => void s.openDetail(r.key)} title={plainText(stock.name)}>
             <Name text={stock.name} />
           </button>
-          {multiStore && <span class="sub"><Name text={s.storeName(r.row.storeId)} /></span>}
+          {multiStore && <span class="sub" title={plainText(s.storeName(r.row.storeId))}><Name text={s.storeName(r.row.storeId)} /></span>}
         </div>
         <div role="gridcell" class="c-code" title={stock.code ?? undefined}>
           {stock.code ?? ''}
         </div>
         <div role="gridcell" class="c-num">
-          {formatQty(r.cloud, unit)}
+          <Qty text={formatQty(r.cloud)} unit={unit} />
         </div>
         <div role="gridcell" class="c-num">
           {r.status === 'undecided' ? (
@@ -183,11 +188,11 @@ export function ReviewTable() {
               }}
             />
           ) : (
-            formatQty(effectiveQuantity(r, m), unit)
+            <Qty text={formatQty(effectiveQuantity(r, m))} unit={unit} />
           )}
         </div>
         <div role="gridcell" class={`c-num diff${diff !== null && diff > 0 ? ' up' : diff !== null && diff < 0 ? ' down' : ''}`}>
-          {diff === null ? '—' : formatSignedQty(diff, unit)}
+          {diff === null ? '—' : <Qty text={formatSignedQty(diff)} unit={unit} />}
         </div>
         <div role="gridcell" class="c-reason">
           <StatusBadges row={r} manual={m !== undefined} ledger={ledger} />
