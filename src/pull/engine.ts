@@ -16,7 +16,7 @@ import { productKey } from '../stock/order.ts';
 import { PRODUCT_QUARANTINE_PREFIX } from './computation.ts';
 import { advance, newestFirst, throughSlots, updateJob, type PullContext, type PullRequest } from './context.ts';
 import { fetchDocuments, windowKey } from './documents.ts';
-import { prepareJob } from './job.ts';
+import { freshJob, prepareJob, resumes, type PreparedJob } from './job.ts';
 import { openingWindows, planWindow } from './windows.ts';
 
 export type { PageInfo, PullContext, PullHooks, PullRequest } from './context.ts';
@@ -27,39 +27,80 @@ export { DEFAULT_JOB_OPTIONS } from './job.ts';
  * the job paused or cancelled), ApiError when Evotor refuses (the caller marks it failed).
  */
 export async function pullStore(request: PullRequest, ctx: PullContext, signal: AbortSignal): Promise<JobRecord> {
-  return withStoreLock(request.storeId, signal, () => runPull(request, ctx, signal));
+  const sent = sendEarly(request, ctx, signal);
+  sent.catch(() => undefined); // awaited once the lock is held
+  return withStoreLock(request.storeId, signal, async () => runPull(request, ctx, signal, await sent));
 }
 
-async function runPull(request: PullRequest, ctx: PullContext, signal: AbortSignal): Promise<JobRecord> {
-  const { local, client, computation } = ctx;
+/** A fresh job laid out before the store's lock was held, and its opening requests, already sent. */
+interface EarlyStart {
+  fresh: PreparedJob;
+  opening: Opening;
+}
+
+/** A store's opening requests: its first product page and (V2) its first two document windows. */
+interface Opening {
+  products: Promise<RawPage> | null;
+  windows: Map<string, Promise<RawPage>>;
+}
+
+/**
+ * When the store has no job on disk to resume, its opening requests need neither the lock nor the setup: they go
+ * now, while the lock is asked for and the job is written, so the first round trip overlaps both. Once the lock is
+ * held the job is read again; should a job have appeared meanwhile (another tab), it is resumed and these answers
+ * are dropped.
+ */
+async function sendEarly(request: PullRequest, ctx: PullContext, signal: AbortSignal): Promise<EarlyStart | null> {
+  if (resumes(await ctx.local.getJob(request.storeId), request, ctx)) return null;
+  const fresh = freshJob(request, ctx, (ctx.now ?? Date.now)());
+  return { fresh, opening: sendOpening(request.storeId, fresh.checkpoints, ctx, signal) };
+}
+
+/**
+ * 1. Products: the catalogue decides which lines count, so it comes first. A fresh V2 pull sends its first two
+ * document windows with it (windows.ts openingWindows); their pages are read once the catalogue is in.
+ */
+function sendOpening(storeId: string, checkpoints: readonly CheckpointRecord[], ctx: PullContext, signal: AbortSignal): Opening {
+  const { client } = ctx;
+  const products = checkpoints.find((c) => c.month === PRODUCTS_PHASE);
+  const opening: Opening = { products: null, windows: new Map() };
+  const quiet = <T>(page: Promise<T>) => {
+    page.catch(() => undefined); // awaited later; a failure before that must not go unhandled
+    return page;
+  };
+  if (products && !products.done) {
+    const cursor = products.cursor;
+    opening.products = quiet(throughSlots(ctx, signal, () => client.productPage(storeId, cursor, signal), cursor === null));
+    if (client.api === 'v2') {
+      for (const plan of openingWindows(checkpoints.filter((c) => c.month !== PRODUCTS_PHASE).sort(newestFirst))) {
+        const window = planWindow(plan);
+        opening.windows.set(windowKey(window), quiet(throughSlots(ctx, signal, () => client.documentPage(storeId, { window }, signal), true)));
+      }
+    }
+  }
+  ctx.hooks?.onOpening?.();
+  return opening;
+}
+
+async function runPull(request: PullRequest, ctx: PullContext, signal: AbortSignal, early: EarlyStart | null): Promise<JobRecord> {
+  const { local, computation } = ctx;
   const now = ctx.now ?? Date.now;
   const { storeId } = request;
-  const prepared = await prepareJob(request, ctx);
+  const prepared = await prepareJob(request, ctx, early?.fresh);
   let job = prepared.job;
   ctx.hooks?.onJob?.(job);
   const products = prepared.checkpoints.find((c) => c.month === PRODUCTS_PHASE);
   if (!products) throw new Error(`store ${storeId}: checkpoint ${PRODUCTS_PHASE} is missing`);
   const months = prepared.checkpoints.filter((c) => c.month !== PRODUCTS_PHASE).sort(newestFirst);
 
-  // 1. Products: the catalogue decides which lines count, so it comes first. A fresh V2 pull sends its first two
-  // document windows with them (windows.ts openingWindows); their pages are read once the catalogue is in.
-  const early = new Map<string, Promise<RawPage>>();
-  if (client.api === 'v2' && !products.done) {
-    for (const plan of openingWindows(months)) {
-      const window = planWindow(plan);
-      const page = throughSlots(ctx, signal, () => client.documentPage(storeId, { window }, signal), true);
-      page.catch(() => undefined); // awaited by the documents phase; a failure before it must not go unhandled
-      early.set(windowKey(window), page);
-    }
-  }
-  ctx.hooks?.onOpening?.();
-  job = await fetchProducts(job, products, ctx, signal);
+  const opening = early && prepared === early.fresh ? early.opening : sendOpening(storeId, prepared.checkpoints, ctx, signal);
+  job = await fetchProducts(job, products, ctx, signal, opening.products);
 
   // Resuming: rebuild every row (and so the decided set) from what is on disk, once.
   await computation.load(job, signal);
 
   // 2. Documents, newest windows first.
-  const documents = await fetchDocuments(job, months, ctx, signal, early);
+  const documents = await fetchDocuments(job, months, ctx, signal, opening.windows);
   job = documents.job;
   const stopReason = documents.stopReason;
 
@@ -75,7 +116,9 @@ async function runPull(request: PullRequest, ctx: PullContext, signal: AbortSign
 }
 
 /** Every product page, normalised one by one (a bad entry is quarantined as `product:<id>`), each committed with its checkpoint. */
-async function fetchProducts(startJob: JobRecord, start: CheckpointRecord, ctx: PullContext, signal: AbortSignal): Promise<JobRecord> {
+async function fetchProducts(
+  startJob: JobRecord, start: CheckpointRecord, ctx: PullContext, signal: AbortSignal, first: Promise<RawPage> | null,
+): Promise<JobRecord> {
   const { local, client } = ctx;
   const now = ctx.now ?? Date.now;
   const storeId = startJob.storeId;
@@ -85,7 +128,8 @@ async function fetchProducts(startJob: JobRecord, start: CheckpointRecord, ctx: 
   while (!cp.done) {
     signal.throwIfAborted();
     const cursor = cp.cursor;
-    const page = await throughSlots(ctx, signal, () => client.productPage(storeId, cursor, signal), cursor === null);
+    const sent = cp === start ? first : null;
+    const page = await (sent ?? throughSlots(ctx, signal, () => client.productPage(storeId, cursor, signal), cursor === null));
     productTrail.next(page.nextCursor);
     const products: ProductRecord[] = [];
     const quarantine: QuarantineRecord[] = [];

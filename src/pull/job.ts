@@ -17,15 +17,26 @@ export const DEFAULT_JOB_OPTIONS: JobOptions = {
   v1HistoryMonths: 6,
 };
 
+export interface PreparedJob {
+  job: JobRecord;
+  checkpoints: CheckpointRecord[];
+}
+
+/** Whether the stored job (if any) is resumed rather than replaced by a fresh one. */
+export function resumes(existing: JobRecord | undefined, request: PullRequest, ctx: PullContext): existing is JobRecord {
+  return existing !== undefined && !request.restart && existing.api === ctx.client.api;
+}
+
 /**
- * Resumes the stored job when there is one for this API version; otherwise starts a fresh one. Returns the job and
- * its checkpoints (a fresh job's are known without reading them back).
+ * Resumes the stored job when there is one for this API version; otherwise starts a fresh one: `fresh` when given
+ * (laid out before, its opening requests already sent), else one laid out now. Returns the job and its checkpoints
+ * (a fresh job's are known without reading them back).
  */
-export async function prepareJob(request: PullRequest, ctx: PullContext): Promise<{ job: JobRecord; checkpoints: CheckpointRecord[] }> {
-  const { local, client } = ctx;
+export async function prepareJob(request: PullRequest, ctx: PullContext, fresh?: PreparedJob): Promise<PreparedJob> {
+  const { local } = ctx;
   const now = (ctx.now ?? Date.now)();
   const existing = await local.getJob(request.storeId);
-  if (existing && !request.restart && existing.api === client.api) {
+  if (resumes(existing, request, ctx)) {
     // The months to fetch were laid out for the job's horizon: a resume keeps it (a new horizon needs a restart).
     const options = { ...existing.options, ...request.options, horizonMonths: existing.options.horizonMonths };
     // Asking for the whole period after an early stop reopens the remaining months.
@@ -43,6 +54,14 @@ export async function prepareJob(request: PullRequest, ctx: PullContext): Promis
     await local.putJob(job);
     return { job, checkpoints: await local.listCheckpoints(request.storeId) };
   }
+  const laidOut = fresh ?? freshJob(request, ctx, now);
+  await local.resetStore(laidOut.job, laidOut.checkpoints);
+  return laidOut;
+}
+
+/** A fresh job from `now` (the snapshot time) back to the horizon, and its checkpoints (nothing written). */
+export function freshJob(request: PullRequest, ctx: PullContext, now: number): PreparedJob {
+  const { client } = ctx;
   const options = { ...DEFAULT_JOB_OPTIONS, ...request.options };
   const horizon = horizonFor(client.api, request.storeId, now, {
     fallbackMonths: options.fallbackHorizonMonths, v1HistoryMonths: options.v1HistoryMonths, horizonMonths: options.horizonMonths,
@@ -62,7 +81,6 @@ export async function prepareJob(request: PullRequest, ctx: PullContext): Promis
     // Every document closed at or before the snapshot instant (the write-back guard takes those after it).
     ...monthWindows(horizon.since, now + 1).map((w) => fresh(w.month, w.since, w.until)),
   ];
-  await local.resetStore(job, checkpoints);
   return { job, checkpoints };
 }
 

@@ -102,6 +102,33 @@ describe('pullStore', () => {
     local.close();
   });
 
+  it('sends a fresh store\'s opening requests before its job is written; a resume asks for nothing before', async () => {
+    const store = littleStore(10, 3);
+    const cloud = fakeCloud(store.products, store.documents, 3);
+    const local = await openLocalStore({ name: 'early' });
+    const reset = local.resetStore.bind(local);
+    local.resetStore = (job, checkpoints) => {
+      cloud.log.push('job written');
+      return reset(job, checkpoints);
+    };
+    const put = local.putJob.bind(local);
+    local.putJob = (job) => {
+      cloud.log.push('job written');
+      return put(job);
+    };
+    cloud.failAt = { call: 4, error: new DOMException('closed tab', 'AbortError') };
+    await expect(pull(local, cloud, { options: { fullPeriod: true } })).rejects.toMatchObject({ name: 'AbortError' });
+    // The product page and the two opening windows went while the job was still to be written (the first round trip
+    // overlaps the store's lock and setup).
+    expect(cloud.log.slice(0, 4)).toEqual(['products first', 'documents 2024-06', 'documents 2024-01..2024-05', 'job written']);
+    cloud.log.length = 0;
+    cloud.failAt = undefined;
+    await pull(local, cloud, { options: { fullPeriod: true } });
+    expect(cloud.log[0]).toBe('job written');
+    expect(cloud.log.filter((l) => l === 'job written')).toHaveLength(1);
+    local.close();
+  });
+
   it('resumes after an abort at any page without fetching a committed page again', async () => {
     const store = littleStore(10, 3);
     const reference = fakeCloud(store.products, store.documents, 3);
