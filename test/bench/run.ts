@@ -36,6 +36,7 @@ const HELP = `npm run bench -- [options]
   --sizes small,100k,1m     store sizes to run (default: all three; none: only the store scenarios)
   --latencies 0,100         ms per request for the store scenarios (default 0,100)
   --no-scenarios            skip the store scenarios (many sparse stores, never-selling products; vs a naive client)
+  --scenarios many,never    which store scenarios (default both)
   --out <file>              JSON output (default bench-results/latest.json)
   --compute-docs <n>        raw documents held in memory for computeStock (default 100000)
   --write-products <n>      products of the write store (default 2600: over two complete windows of writes)
@@ -69,6 +70,7 @@ async function main(): Promise<void> {
       'no-writes': { type: 'boolean', default: false },
       'no-bundle': { type: 'boolean', default: false },
       'no-scenarios': { type: 'boolean', default: false },
+      scenarios: { type: 'string', default: 'many,never' },
       latencies: { type: 'string', default: '0,100' },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -111,7 +113,7 @@ async function main(): Promise<void> {
     if (!values['no-scenarios']) {
       const latencies = String(values.latencies).split(',').map(Number);
       if (!latencies.every((n) => Number.isFinite(n) && n >= 0)) throw new Error('--latencies must look like 0,100');
-      scenarios = await runScenarios(browser, server, { latencies, log });
+      scenarios = await runScenarios(browser, server, { latencies, log, only: String(values.scenarios).split(',') });
     }
     for (const size of sizes) results.push(await benchSize(size, { emu, browser, computeDocs }));
     if (!values['no-writes']) writes = await benchWrites(browser, Number(values['write-products']), writeLimit);
