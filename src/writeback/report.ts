@@ -1,7 +1,8 @@
 /** The report of a run, per store, computed from the journal (pure). */
 import type { Milli } from '../model/quantity.ts';
 import { parseQuantity } from '../model/quantity.ts';
-import type { CsvRow } from './csv.ts';
+import type { Lang } from '../stock/index.ts';
+import { toCsv, type CsvRow } from './csv.ts';
 import { isOutstanding, mayHaveWritten } from './state.ts';
 import type { CreatePlanStore, ItemStatus, ItemSummary, JournalItem, JournalRun, MovedProduct, RunReport, StoreReport, UnitTotal } from './types.ts';
 
@@ -117,6 +118,11 @@ export function csvRows(run: JournalRun, items: readonly JournalItem[]): CsvRow[
     reason: item.reason,
     message: item.lastAnswer?.message ?? null,
   }));
+}
+
+/** The CSV of a review before any plan (computed vs the cloud as pulled), same format as exportCsv. Pure. */
+export function exportReviewCsv(stores: readonly CreatePlanStore[], lang: Lang = 'ru'): string {
+  return toCsv(reviewCsvRows(stores), lang);
 }
 
 /**

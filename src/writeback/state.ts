@@ -22,7 +22,8 @@
  */
 import type { Milli } from '../model/quantity.ts';
 import type { ApiVersion } from '../model/types.ts';
-import type { GuardAdjustment, ItemReason, ItemStatus, JournalItem, LastAnswer } from './types.ts';
+import { classify, StopRun } from './errors.ts';
+import type { GuardAdjustment, ItemReason, ItemStatus, JournalItem, JournalRun, LastAnswer } from './types.ts';
 
 export class TransitionError extends Error {
   override readonly name = 'TransitionError';
@@ -173,4 +174,31 @@ export function markForReview(item: JournalItem, note: string, at: number): Jour
 export function markGone(item: JournalItem, status: number | null, at: number): JournalItem {
   expect(item, 'gone', ['sent', 'written']);
   return { ...item, status: 'failed', reason: 'not-found', lastAnswer: answer(status, 'the product is no longer in the cloud', at), updatedAt: at };
+}
+
+/**
+ * A run's status once an apply call ends: stopped or interrupted by what stopped it (`failure`, null when nothing
+ * did), else interrupted while a product has no answer or a failure that may pass, else completed.
+ */
+export function runOutcome(items: readonly JournalItem[], failure: unknown): Pick<JournalRun, 'status' | 'statusReason'> {
+  if (failure instanceof StopRun) {
+    return { status: failure.runStatus, statusReason: { code: failure.code, message: failure.message, ...(failure.scope ? { scope: failure.scope } : {}) } };
+  }
+  if (failure !== null) {
+    const c = classify(failure);
+    const statusReason = c.kind === 'abort'
+      ? { code: 'aborted', message: 'stopped by the user or a closed page; continue from the journal' }
+      : { code: 'error', message: 'message' in c ? c.message : 'error' };
+    return { status: 'interrupted', statusReason };
+  }
+  if (items.some(isOutstanding)) {
+    return { status: 'interrupted', statusReason: { code: 'incomplete', message: 'some products got no answer; continue to write them' } };
+  }
+  if (items.some(isRetryable)) {
+    return {
+      status: 'interrupted',
+      statusReason: { code: 'retryable-failures', message: 'some products failed for a reason that may pass (429, 5xx, network); continue to write them' },
+    };
+  }
+  return { status: 'completed', statusReason: null };
 }

@@ -15,7 +15,7 @@ import type { Journal } from './journal.ts';
 import {
   markAnswered, markFailed, markGone, markNoAnswer, markNotSent, markReread, markSent, reopen, resumeAction,
 } from './state.ts';
-import type { JournalItem, JournalRun, JournalStore, MovedProduct } from './types.ts';
+import type { JournalItem, JournalStore, MovedProduct } from './types.ts';
 
 export interface WriterOptions {
   /** During a long write the guard looks again this often (ms). */
