@@ -4,7 +4,7 @@
  * out new cursors without end would too. `CursorTrail` remembers every cursor of one listing and counts its pages;
  * either fault ends the listing with a typed `paging-loop` error (the UI says the cloud paged in a circle).
  */
-import { ApiError, type ApiOperation } from './api-error.ts';
+import { ApiError } from './api-error.ts';
 
 /**
  * Pages one listing may take. Far above any real store (a page holds tens to thousands of items), low enough that

@@ -5,7 +5,7 @@
  */
 import type { Milli } from '../model/quantity.ts';
 import type { GenProduct } from './generator/catalogue.ts';
-import { forEachLine, type GenDoc, type GenLine } from './generator/day.ts';
+import type { GenDoc, GenLine } from './generator/day.ts';
 import { DAY_MS, evotorDate, lineSum, money, positionUuid, quantityJson, type QuantityStyle } from './generator/format.ts';
 import { S_ABSENT, S_FULL_SETTLEMENT, SETTLEMENT_SPELLINGS } from './generator/options.ts';
 import { cyrb128, formatUuid, Rng } from './generator/prng.ts';
@@ -319,13 +319,4 @@ export function v1Document(store: GeneratedStore, doc: GenDoc): Json {
     version: 'V1',
     transactions,
   };
-}
-
-/** Every product id a document's lines name (for tests). */
-export function documentProductIds(store: GeneratedStore, doc: GenDoc): string[] {
-  const ids: string[] = [];
-  forEachLine(doc, (l) => {
-    if (l.p >= 0) ids.push((store.catalogue.products[l.p] as GenProduct).id);
-  });
-  return ids;
 }

@@ -19,5 +19,3 @@ export const v1DeviceSchema = z.looseObject({
   storeUuid: z.string().nullish(),
 });
 
-export type V2Device = z.infer<typeof v2DeviceSchema>;
-export type V1Device = z.infer<typeof v1DeviceSchema>;

@@ -19,7 +19,6 @@ export const v1ErrorBodySchema = z.looseObject({
     }),
   ),
 });
-export type V1ErrorBody = z.infer<typeof v1ErrorBodySchema>;
 
 /** V1 product or group (DOCAPI `product`). Only uuid is required; the rest passes through for write-back. */
 export const v1ProductSchema = z.looseObject({
@@ -44,7 +43,6 @@ export const v1ProductSchema = z.looseObject({
   description: z.string().nullish(),
   articleNumber: z.string().nullish(),
 });
-export type V1Product = z.infer<typeof v1ProductSchema>;
 
 /** Transaction types that carry a product line: sale/return/acceptance lines and inventory counts. */
 export const V1_POSITION_TRANSACTION_TYPES = ['REGISTER_POSITION', 'INVENTORY'] as const;
@@ -98,4 +96,3 @@ export const v1DocumentSchema = z
       }
     });
   });
-export type V1Document = z.infer<typeof v1DocumentSchema>;

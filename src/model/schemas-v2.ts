@@ -80,7 +80,6 @@ export const v2ErrorBodySchema = z
     violations: z.array(z.looseObject({ reason: z.string().nullish(), subject: z.string().nullish() })).nullish(),
   })
   .refine((body) => body.code != null || body.message != null || body.violations != null, 'not an error body');
-export type V2ErrorBody = z.infer<typeof v2ErrorBodySchema>;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Stores and products
@@ -91,7 +90,6 @@ export const v2StoreSchema = z.looseObject({
   name: z.string().nullish(),
   address: z.string().nullish(),
 });
-export type V2Store = z.infer<typeof v2StoreSchema>;
 
 /**
  * V2 product, group or modification (JSDK AnyProduct/PhysicalProduct/ServiceProduct/ProductGroup).
@@ -119,7 +117,6 @@ export const v2ProductSchema = z.looseObject({
   created_at: z.string().nullish(),
   updated_at: z.string().nullish(),
 });
-export type V2Product = z.infer<typeof v2ProductSchema>;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Documents
@@ -167,7 +164,6 @@ export const v2DocumentBodySchema = z.looseObject({
   /** Flat `{type, sum, app_info}` or wrapped `{"payment": {...}}` (§10). Only an ADVANCE type is read (normalise.ts). */
   payments: z.array(z.unknown()).nullish(),
 });
-export type V2DocumentBody = z.infer<typeof v2DocumentBodySchema>;
 
 /** A V2 document (JSDK Document.java; example: JSDK test resource stores/1/documents/GET 1.json). */
 export const v2DocumentSchema = z.looseObject({
@@ -190,20 +186,19 @@ export const v2DocumentSchema = z.looseObject({
   created_at: z.unknown().optional(),
   body: v2DocumentBodySchema.nullish(),
 });
-export type V2Document = z.infer<typeof v2DocumentSchema>;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Bulk tasks
 // ---------------------------------------------------------------------------------------------------------------
 
-/** Statuses named by the JSDK (TaskStatus.java). Others are accepted: the list may have grown. */
-export const BULK_TASK_STATUSES = ['ACCEPTED', 'DECLINED', 'RUNNING', 'COMPLETED', 'FAILED'] as const;
-
-/** `GET /bulks/{id}` and the answer to a bulk POST/PUT (JSDK BulkTask.java, test resource bulks/GET 1.json). */
+/**
+ * `GET /bulks/{id}` and the answer to a bulk POST/PUT (JSDK BulkTask.java, test resource bulks/GET 1.json). Any
+ * status is accepted: the JSDK names ACCEPTED, DECLINED, RUNNING, COMPLETED, FAILED (TaskStatus.java), the list may
+ * have grown.
+ */
 export const bulkTaskSchema = z.looseObject({
   id: idSchema,
   status: z.string().min(1),
   modified_at: z.string().nullish(),
   details: z.array(z.unknown()).nullish(),
 });
-export type BulkTask = z.infer<typeof bulkTaskSchema>;

@@ -12,7 +12,6 @@ import { ru } from './messages.ru.ts';
 import { en } from './messages.en.ts';
 
 export type Lang = 'ru' | 'en';
-export const LANGS: readonly Lang[] = ['ru', 'en'];
 
 /** Russian needs one/few/many ("1 товар, 2 товара, 5 товаров"); English uses one/other. */
 export interface PluralForms {

@@ -416,8 +416,3 @@ export function materialiseDay(store: GeneratedStore, d: number): GenDoc[] {
   if (slot !== store.daySlotStart[d + 1]) throw new Error(`emulator: day ${d} regenerated differently (slot ${slot} != ${store.daySlotStart[d + 1]})`);
   return docs;
 }
-
-/** The day index of an instant (clamped to the history). */
-export function dayOf(store: GeneratedStore, time: number): number {
-  return Math.min(store.days, Math.max(0, Math.floor((time - store.start) / DAY_MS)));
-}
