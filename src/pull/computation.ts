@@ -12,6 +12,7 @@
  */
 import type { LocalStore } from '../local/db.ts';
 import { PageReader, partOf, PARTS, type PageRecord, type PageRow } from '../local/page-rows.ts';
+import { readPartRows, readProductRows } from '../local/stored-rows.ts';
 import type { InventoryRecord, JobRecord, ProductRecord, QuarantineRecord, UnknownProductRecord } from '../local/schema.ts';
 import { parseQuantity, subtractQuantity, formatQuantity } from '../model/quantity.ts';
 import { buildCatalogue, type Catalogue } from '../stock/catalogue.ts';
@@ -295,20 +296,9 @@ export class StoreComputation {
     for (let part = 0; part < PARTS; part++) {
       const pks = byPart[part]!;
       if (pks.length === 0) continue;
-      const pages = await this.readPart(part, signal);
-      // Where each product's rows are: record * ROWS_PER_RECORD + row. Rows are sorted by key, so one lookup per run.
-      const where = new Map<string, number[]>();
-      pages.forEach((page, record) => {
-        for (let i = 0; i < page.rows; ) {
-          const pk = page.pk[i]!;
-          let refs = where.get(pk);
-          if (!refs) where.set(pk, (refs = []));
-          for (; i < page.rows && page.pk[i] === pk; i++) refs.push(record * ROWS_PER_RECORD + i);
-        }
-      });
+      const rows = await readPartRows(this.local, this.storeId, part, signal);
       for (const pk of pks) {
-        const events = (where.get(pk) ?? []).map((ref) => pages[Math.floor(ref / ROWS_PER_RECORD)]!.event(ref % ROWS_PER_RECORD));
-        const { kept, conflicts } = oncePerDocument(events);
+        const { kept, conflicts } = oncePerDocument(rows.eventsOf(pk));
         const history = kept.sort(compareEvents);
         this.rows.set(pk, summariseChainBreaks(this.toRow(pk, foldProduct(this.catalogue.get(pk)!, history, this.inventories, this.extraWarnings(pk, conflicts)))));
       }
@@ -316,24 +306,9 @@ export class StoreComputation {
     this.version++;
   }
 
-  private async readPart(part: number, signal?: AbortSignal): Promise<PageReader[]> {
-    const pages: PageReader[] = [];
-    await this.local.scanPages(this.storeId, (records) => {
-      for (const record of records) pages.push(new PageReader(record));
-    }, { part, signal });
-    return pages;
-  }
-
   /** One product's stored rows, one per document, oldest first: its part's records, a binary search in each. */
   private async eventsOf(pk: string, signal?: AbortSignal): Promise<{ events: ProductEvent[]; conflicts: string[] }> {
-    const events: ProductEvent[] = [];
-    await this.local.scanPages(this.storeId, (records) => {
-      for (const record of records) {
-        const page = new PageReader(record);
-        page.rowsOf(pk, pk, (_pk, i) => events.push(page.event(i)));
-      }
-    }, { part: partOf(pk), signal });
-    const { kept, conflicts } = oncePerDocument(events);
+    const { kept, conflicts } = oncePerDocument(await readProductRows(this.local, this.storeId, pk, signal));
     return { events: kept.sort(compareEvents), conflicts };
   }
 
@@ -400,9 +375,6 @@ function sameEvent(a: ProductEvent, b: ProductEvent): boolean {
   return a.doc.closeTime === b.doc.closeTime && a.doc.rawType === b.doc.rawType && a.rule === b.rule && a.movement === b.movement &&
     a.stockBefore === b.stockBefore && a.setTo === b.setTo && a.handled === b.handled && a.lines === b.lines;
 }
-
-/** A row's place in a part read for the final fold: record * ROWS_PER_RECORD + row (a page has far fewer lines). */
-const ROWS_PER_RECORD = 2 ** 24;
 
 /** Quarantine keys of catalogue entries that failed validation (documents use their id). */
 export const PRODUCT_QUARANTINE_PREFIX = 'product:';
