@@ -55,7 +55,7 @@ const WORKER_ONLY: readonly { name: string; test: RegExp }[] = [
   { name: 'zod', test: /\/node_modules\/zod\// },
   { name: 'ky', test: /\/node_modules\/ky\// },
   { name: 'idb', test: /\/node_modules\/idb\// },
-  { name: 'src/model schemas and normalisation', test: /\/src\/model\/(schemas-[^/]*|normalise)\.ts$/ },
+  { name: 'src/model schemas and normalisation', test: /\/src\/model\/(schemas-[^/]*|normalise(-[a-z]+)?)\.ts$/ },
   { name: 'src/api client (transport, retries, parsing of error bodies)', test: /\/src\/api\/(client|transport|retry|pacing|errors)\.ts$/ },
   { name: 'src/local (IndexedDB)', test: /\/src\/local\// },
   { name: 'src/pull engine and computation', test: /\/src\/pull\/(engine|computation)\.ts$/ },
