@@ -16,7 +16,7 @@ import {
 } from './types.ts';
 
 /** Types whose positions carry quantities (JSDK body classes); a position without quantity there is malformed. */
-export const POSITION_DOCUMENT_TYPES: readonly DocumentType[] = [
+const POSITION_DOCUMENT_TYPES: readonly DocumentType[] = [
   'SELL', 'PAYBACK', 'BUY', 'BUYBACK', 'ACCEPT', 'RETURN', 'WRITE_OFF', 'INVENTORY', 'OPEN_TARE',
 ];
 
@@ -34,7 +34,7 @@ export type NormaliseProductResult =
   | { ok: false; id: string | null; reason: string };
 
 /** Maps a type name to our DocumentType; anything the reference does not name becomes UNKNOWN. */
-export function toDocumentType(raw: string): DocumentType {
+function toDocumentType(raw: string): DocumentType {
   if (KNOWN_TYPES.has(raw)) return raw as DocumentType; // the usual spelling: already trimmed and upper case
   const name = raw.trim().toUpperCase();
   return KNOWN_TYPES.has(name) ? (name as DocumentType) : 'UNKNOWN';

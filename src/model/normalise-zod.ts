@@ -167,7 +167,7 @@ const PRODUCT_ID_KEYS = new Set(['product_id', 'productId', 'commodityUuid', 'co
  * Every product id we can find in a payload, however broken, so products touched by a quarantined document are
  * flagged. Walks the whole value (bounded depth and size: a hostile payload must not hang the computation).
  */
-export function extractProductIds(raw: unknown): string[] {
+function extractProductIds(raw: unknown): string[] {
   const found = new Set<string>();
   let budget = 100_000;
   const visit = (value: unknown, depth: number) => {
@@ -194,7 +194,7 @@ export function extractProductIds(raw: unknown): string[] {
 }
 
 /** "body.positions[2].quantity: Invalid quantity "abc": not a decimal number" (at most three issues). */
-export function describeIssues(error: z.ZodError): string {
+function describeIssues(error: z.ZodError): string {
   const texts = error.issues.map((issue) => {
     const path = formatPath(issue.path);
     return path ? `${path}: ${issue.message}` : issue.message;

@@ -12,11 +12,8 @@ import type { NormaliseDocumentResult, NormaliseProductResult } from './normalis
 import { normaliseDocumentWithZod, normaliseProductWithZod } from './normalise-zod.ts';
 import type { ApiVersion, NormalisedDocument } from './types.ts';
 
-export {
-  POSITION_DOCUMENT_TYPES, toDocumentType,
-  type NormaliseDocumentResult, type NormaliseProductResult, type QuarantinedWithProducts,
-} from './normalise-shared.ts';
-export { describeIssues, extractProductIds, normaliseDocumentWithZod, normaliseProductWithZod } from './normalise-zod.ts';
+export type { NormaliseDocumentResult, NormaliseProductResult, QuarantinedWithProducts } from './normalise-shared.ts';
+export { normaliseDocumentWithZod, normaliseProductWithZod } from './normalise-zod.ts';
 
 /**
  * Validates and normalises one raw document. Payloads are first checked by hand (the fast path: field by field the
