@@ -5,7 +5,7 @@
  *   methods     start(), apply({ approveAll? }), undo()
  *   events      progress, review-ready, applied, error   (CustomEvent on the element; all but error bubble; README.md)
  *
- * The element is a thin driver over the same app state the screens use (src/ui/state.ts): start() selects the stores
+ * The element is a thin driver over the same app state the screens use (src/ui/state/): start() selects the stores
  * and starts their pulls as the «Загрузить» button does; apply() confirms the plan of what the review approves (what
  * the user unticked stays unticked; `approveAll: true` ticks every row first) as the «Записать» button and its
  * confirmation do; undo() confirms the undo of the last write. The host page holds the token and is trusted: it
@@ -20,7 +20,7 @@ import type { BackendError, BackendEvent, PullProgress, SyncBackend, SyncBackend
 import { toBackendError } from '../ui/backend.ts';
 import { lang, setLang } from '../ui/i18n.ts';
 import { embeddedSession, isPlausibleToken, normaliseApiBase, type LaunchEnv } from '../ui/launch.ts';
-import { createAppState, type AppState } from '../ui/state.ts';
+import { createAppState, type AppState } from '../ui/state/index.ts';
 import type { RunReport } from '../writeback/types.ts';
 import css from '../ui/styles.css?inline';
 import { et, type EmbedText } from './messages.ts';

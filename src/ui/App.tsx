@@ -8,7 +8,7 @@ import type { SyncBackendFactory } from './backend.ts';
 import { AppStateContext, useAppState } from './context.ts';
 import { lang, setLang, t } from './i18n.ts';
 import { forgetSession, startDemo, type LaunchEnv, type LaunchResult, type Session } from './launch.ts';
-import { createAppState, type AppState } from './state.ts';
+import { createAppState, type AppState } from './state/index.ts';
 import { ErrorPanel } from './components/ErrorPanel.tsx';
 import { LocalData } from './components/LocalData.tsx';
 import { ResumeBanner } from './components/ResumeBanner.tsx';

@@ -1,7 +1,7 @@
 /** The app state reaches components through context, so tests render any screen with their own state. */
 import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
-import type { AppState } from './state.ts';
+import type { AppState } from './state/index.ts';
 
 export const AppStateContext = createContext<AppState | null>(null);
 

@@ -212,7 +212,7 @@ const harness = {
   },
 
   /**
-   * A store's result as the review gets it (src/ui/state.ts loadRows): read in slices by the worker backend's
+   * A store's result as the review gets it (src/ui/state/review.ts loadRows): read in slices by the worker backend's
    * reader, each slice prepared and ranked as it arrives, then the review's default view computed once, as the
    * screen does when the rows are shown.
    */

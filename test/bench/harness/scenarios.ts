@@ -1,7 +1,7 @@
 /**
  * The two sides of the store scenarios (test/bench/scenarios.ts, issue 15), both in the harness page:
  *
- * - `appPull`: the app as the merchant drives it — the UI's state (src/ui/state.ts) over the worker backend, all
+ * - `appPull`: the app as the merchant drives it — the UI's state (src/ui/state/) over the worker backend, all
  *   stores selected, one «Загрузить»; a store's review counts as shown when its rows have been read as the review
  *   reads them, after the worker offered its result.
  * - `naivePull`: what a straightforward client does — list the stores, then for every store at once its products
@@ -17,7 +17,7 @@
 import { effect } from '@preact/signals';
 import { computeStock } from '../../../src/stock/compute.ts';
 import { creationDateFromStoreId } from '../../../src/pull/windows.ts';
-import { createAppState } from '../../../src/ui/state.ts';
+import { createAppState } from '../../../src/ui/state/index.ts';
 import { createWorkerBackend } from '../../../src/ui/worker-backend.ts';
 import { createSyncBridge } from '../../../src/sync/page/bridge.ts';
 
@@ -76,7 +76,7 @@ export async function appPull(options: { apiBase: string; token: string; dbName:
           if (p.phase === 'done' && t.doneMs === 0) t.doneMs = performance.now() - t0;
           if (p.resultReady && !reading.has(id)) {
             reading.add(id);
-            // The review reads the rows when the store is offered (state.ts loadRows does the same reader).
+            // The review reads the rows when the store is offered (src/ui/state/review.ts loadRows does the same reader).
             void backend.reviewRows(id).then(() => {
               t.reviewMs = performance.now() - t0;
               check();

@@ -8,7 +8,7 @@ import { render } from 'preact';
 import { afterEach, describe, expect, it } from 'vitest';
 import { page } from 'vitest/browser';
 import { AppView } from '../../../src/ui/App.tsx';
-import { createAppState, type AppState } from '../../../src/ui/state.ts';
+import { createAppState, type AppState } from '../../../src/ui/state/index.ts';
 import '../../../src/ui/styles.css';
 import { MemoryBackend, manyRows, store } from '../../unit/ui/memory-backend.ts';
 

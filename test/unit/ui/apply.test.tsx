@@ -5,7 +5,7 @@ import { AppView } from '../../../src/ui/App.tsx';
 import type { WritePlan } from '../../../src/ui/backend.ts';
 import { differenceSentence, planSentence } from '../../../src/ui/components/PlanDialog.tsx';
 import { setLang } from '../../../src/ui/i18n.ts';
-import { createAppState, type AppState } from '../../../src/ui/state.ts';
+import { createAppState, type AppState } from '../../../src/ui/state/index.ts';
 import type { ItemStatus, StoreReport } from '../../../src/writeback/types.ts';
 import { MemoryBackend, manyRows, productStock, reviewRow, runReport, store } from './memory-backend.ts';
 

@@ -5,7 +5,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isolated, plainText } from '../../../src/model/bidi.ts';
 import { AppView } from '../../../src/ui/App.tsx';
 import { setLang, t } from '../../../src/ui/i18n.ts';
-import { createAppState, type AppState } from '../../../src/ui/state.ts';
+import { createAppState, type AppState } from '../../../src/ui/state/index.ts';
 import { toCsv } from '../../../src/writeback/csv.ts';
 import { MemoryBackend, productStock, reviewRow, store } from './memory-backend.ts';
 

@@ -7,7 +7,7 @@ import type { SyncBackend } from '../../../src/ui/backend.ts';
 import type { RunResult } from '../../../src/writeback/types.ts';
 import { setLang } from '../../../src/ui/i18n.ts';
 import type { Session } from '../../../src/ui/launch.ts';
-import { createAppState, type AppState } from '../../../src/ui/state.ts';
+import { createAppState, type AppState } from '../../../src/ui/state/index.ts';
 import { DOC_TIME, MemoryBackend, productStock, progress, reviewRow, runReport, store, TZ_MSK } from './memory-backend.ts';
 
 let state: AppState | null = null;

@@ -3,7 +3,7 @@
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/preact';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppView } from '../../../src/ui/App.tsx';
-import { createAppState, type AppState } from '../../../src/ui/state.ts';
+import { createAppState, type AppState } from '../../../src/ui/state/index.ts';
 import { MemoryBackend, productStock, progress, reviewRow, store } from './memory-backend.ts';
 
 let state: AppState | null = null;

@@ -2,7 +2,7 @@ import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-li
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AppView } from '../../../src/ui/App.tsx';
 import { setLang } from '../../../src/ui/i18n.ts';
-import { createAppState, type AppState } from '../../../src/ui/state.ts';
+import { createAppState, type AppState } from '../../../src/ui/state/index.ts';
 import { visibleRange } from '../../../src/ui/virtual.ts';
 import { MemoryBackend, manyRows, productStock, reviewRow, store } from './memory-backend.ts';
 

@@ -5,7 +5,7 @@ import type { BackendEvent } from '../../../src/ui/backend.ts';
 import { prepareRows, sortRows, type ViewRow } from '../../../src/ui/review-model.ts';
 import { rankRows } from '../../../src/ui/review-ranking.ts';
 import { REVIEW_SLICE } from '../../../src/ui/review-reader.ts';
-import { createAppState } from '../../../src/ui/state.ts';
+import { createAppState } from '../../../src/ui/state/index.ts';
 import { createWorkerBackend, planStores, terminalLabels, type SyncApiBridge } from '../../../src/ui/worker-backend.ts';
 import type { StoreDecisions, StoreProgress, StoreTerminals, SyncResult, WriteProgress } from '../../../src/sync/shared/types.ts';
 import { ResultSnapshots } from '../../../src/sync/worker/result-snapshots.ts';
