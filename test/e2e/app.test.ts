@@ -74,6 +74,8 @@ describe('the app', () => {
     const { page } = b;
     const before = await cloud(MAIN_STORE);
     const expected = await truth(MAIN_STORE);
+    // Loops below compare every product: there must be some.
+    expect(Object.keys(expected).length).toBeGreaterThan(0);
     const seq = await lastSeq();
     // A little latency on this store's documents, so the progress screen is seen (and photographed) mid-pull.
     await setFaults({ latencyMs: 150, match: `/stores/${MAIN_STORE}/documents` });

@@ -34,16 +34,16 @@ describe('stores and options', () => {
       store('s3', 'Склад', { apiVersion: 'v1' }),
     ];
     await mount(backend);
-    expect(screen.getByText('Ошибка загрузки')).toBeTruthy();
-    expect(screen.getByText('Ещё не загружался')).toBeTruthy();
-    expect(screen.getByText(/^Загружен \d\d\.\d\d\.2025/)).toBeTruthy();
+    screen.getByText('Ошибка загрузки');
+    screen.getByText('Ещё не загружался');
+    screen.getByText(/^Загружен \d\d\.\d\d\.2025/);
     const start = screen.getByRole('button', { name: 'Загрузить документы и рассчитать остатки' }) as HTMLButtonElement;
     expect(start.disabled).toBe(true);
     fireEvent.click(screen.getByRole('checkbox', { name: /Ленина, 5/ }));
     fireEvent.click(screen.getByRole('checkbox', { name: /Склад/ }));
-    expect(screen.getByText('Выбрано: 2 магазина')).toBeTruthy();
+    screen.getByText('Выбрано: 2 магазина');
     // A V1 store is selected: its history limit is explained.
-    expect(screen.getByText(/Магазины на API V1/)).toBeTruthy();
+    screen.getByText(/Магазины на API V1/);
     fireEvent.click(screen.getByRole('radio', { name: /По журналу движений/ }));
     expect((screen.getByRole('checkbox', { name: /Загрузить весь период/ }) as HTMLInputElement).checked).toBe(true);
     fireEvent.change(screen.getByRole('combobox', { name: 'Глубина истории' }), { target: { value: '12' } });
@@ -68,13 +68,13 @@ describe('progress', () => {
     await s.startPull();
     backend.emit({ type: 'pull-progress', progress: progress('s1', { etaMs: 20_000, waiting: { reason: 'pacing', until: Date.now() + 4 * 60_000 + 5_000 } }) });
     const lenina = await screen.findByRole('region', { name: 'Ленина' });
-    expect(within(lenina).getByText('ждём лимит облака: ≈ 4 мин')).toBeTruthy();
-    expect(within(lenina).getByText(/ограничивает число запросов: ждём ≈ 4 мин/)).toBeTruthy();
+    within(lenina).getByText('ждём лимит облака: ≈ 4 мин');
+    within(lenina).getByText(/ограничивает число запросов: ждём ≈ 4 мин/);
     expect(within(lenina).queryByText('меньше минуты')).toBeNull();
     // A retry after an error is not a limit: the usual words.
     backend.emit({ type: 'pull-progress', progress: progress('s1', { etaMs: 20_000, waiting: { reason: 'server', until: Date.now() + 2_000 } }) });
-    await waitFor(() => expect(within(lenina).getByText('меньше минуты')).toBeTruthy());
-    expect(within(lenina).getByText(/временно не отвечает/)).toBeTruthy();
+    await waitFor(() => within(lenina).getByText('меньше минуты'));
+    within(lenina).getByText(/временно не отвечает/);
   });
 
   it('shows months, pages, documents, decided products and ETA per store, with pause/resume/cancel', async () => {
@@ -92,12 +92,12 @@ describe('progress', () => {
     expect(bar.getAttribute('aria-valuenow')).toBe('5');
     expect(bar.getAttribute('aria-valuemax')).toBe('36');
     expect(bar.getAttribute('aria-valuetext')).toBe('5 из 36');
-    expect(within(lenina).getByText('1 234')).toBeTruthy();
-    expect(within(lenina).getByText('45 678')).toBeTruthy();
-    expect(within(lenina).getByText('800 из 1 000')).toBeTruthy();
-    expect(within(lenina).getByText('≈ 1 ч 20 мин')).toBeTruthy();
+    within(lenina).getByText('1 234');
+    within(lenina).getByText('45 678');
+    within(lenina).getByText('800 из 1 000');
+    within(lenina).getByText('≈ 1 ч 20 мин');
     const mira = screen.getByRole('region', { name: 'Мира' });
-    expect(within(mira).getByText('Результат готов. Догружаем в фоне: февраль 2023')).toBeTruthy();
+    within(mira).getByText('Результат готов. Догружаем в фоне: февраль 2023');
 
     fireEvent.click(within(lenina).getByRole('button', { name: 'Приостановить загрузку магазина «Ленина»' }));
     fireEvent.click(within(mira).getByRole('button', { name: 'Остановить догрузку магазина «Мира»' }));
@@ -112,7 +112,7 @@ describe('progress', () => {
     backend.emit({ type: 'pull-progress', progress: progress('s1') });
     fireEvent.click(await within(lenina).findByRole('button', { name: 'Отменить загрузку магазина «Ленина»' }));
     const ask = screen.getByRole('dialog', { name: 'Отменить загрузку: Ленина?' });
-    expect(within(ask).getByText(/Загруженные страницы сохранятся/)).toBeTruthy();
+    within(ask).getByText(/Загруженные страницы сохранятся/);
     expect(backend.callsOf('cancelPull')).toEqual([['s2']]);
     fireEvent.click(within(ask).getByRole('button', { name: 'Продолжить загрузку' }));
     expect(screen.queryByRole('dialog')).toBeNull();
@@ -126,7 +126,7 @@ describe('progress', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Проверить результат' }));
     await screen.findByRole('heading', { level: 1, name: 'Проверка остатков' });
     expect(backend.callsOf('reviewRows')).toEqual([['s2']]);
-    expect(screen.getByText(/догружаем старые документы в фоне \(февраль 2023\)/)).toBeTruthy();
+    screen.getByText(/догружаем старые документы в фоне \(февраль 2023\)/);
   });
 
   it('a 401 from any store stops everything and says to reopen from the personal account', async () => {
@@ -137,7 +137,7 @@ describe('progress', () => {
     await state.init();
     render(<AppView state={state} />);
     backend.emit({ type: 'pull-progress', progress: progress('s1', { phase: 'failed', error: { code: 'unauthorized', params: {}, status: 401, message: '' } }) });
-    expect(await screen.findByRole('heading', { name: 'Доступ к Облаку Эвотор истёк' })).toBeTruthy();
+    await screen.findByRole('heading', { name: 'Доступ к Облаку Эвотор истёк' });
     expect(onUnauthorized).toHaveBeenCalledTimes(1);
     expect(screen.queryByRole('button', { name: /Загрузить документы/ })).toBeNull();
   });
@@ -148,11 +148,11 @@ describe('progress', () => {
     await mount(backend);
     state!.showProgress();
     backend.emit({ type: 'pull-progress', progress: progress('s1', { waiting: { reason: 'server', until: Date.now() + 5000 } }) });
-    expect(await screen.findByText(/Облако Эвотор временно не отвечает/)).toBeTruthy();
+    await screen.findByText(/Облако Эвотор временно не отвечает/);
     expect(screen.queryByText(/попросило подождать/)).toBeNull();
     // A 429's wait is the cloud's limit, with how long (issue 12 §3).
     backend.emit({ type: 'pull-progress', progress: progress('s1', { waiting: { reason: 'rate-limit', until: Date.now() + 5000 } }) });
-    expect(await screen.findByText(/ограничивает число запросов: ждём меньше минуты/)).toBeTruthy();
+    await screen.findByText(/ограничивает число запросов: ждём меньше минуты/);
   });
 
   it('the top «Повторить» retries the failed pulls, the error is shown once, and leaves when the cloud answers again (issue 16 item 12)', async () => {
@@ -164,7 +164,7 @@ describe('progress', () => {
     backend.failNext.set('listStores', down);
     void state!.loadStores();
     backend.emit({ type: 'pull-progress', progress: progress('s1', { phase: 'failed', error: { code: 'blocked', params: {}, status: null, message: '' } }) });
-    expect(await screen.findByRole('heading', { name: 'Связь с Облаком Эвотор прервалась' })).toBeTruthy();
+    await screen.findByRole('heading', { name: 'Связь с Облаком Эвотор прервалась' });
     // Once: the card does not repeat the title and what to do.
     expect(screen.getAllByText('Связь с Облаком Эвотор прервалась')).toHaveLength(1);
     expect(screen.getAllByText(/Проверьте подключение к интернету/)).toHaveLength(1);
@@ -181,9 +181,9 @@ describe('progress', () => {
     backend.failNext.set('listStores', { name: 'ApiError', code: 'server-error', params: { status: 503 }, status: 503, message: '503' });
     await mount(backend);
     state!.showProgress();
-    expect(await screen.findByRole('heading', { name: /временно не отвечает/ })).toBeTruthy();
+    await screen.findByRole('heading', { name: /временно не отвечает/ });
     backend.emit({ type: 'pull-progress', progress: progress('s-raw-id', { storeName: 'Кофейня на Мира' }) });
-    expect(await screen.findByRole('heading', { name: 'Кофейня на Мира' })).toBeTruthy();
+    await screen.findByRole('heading', { name: 'Кофейня на Мира' });
     expect(screen.queryByText(/s-raw-id/)).toBeNull();
     await waitFor(() => expect(screen.queryByRole('heading', { name: /временно не отвечает/ })).toBeNull());
   });
@@ -208,8 +208,8 @@ describe('resume', () => {
     backend.result = { report: runReport('run-7', { stores: [] }), moved: [] };
     await mount(backend);
     const banner = screen.getByRole('region', { name: 'Есть незавершённая работа' });
-    expect(within(banner).getByText('Запись остатков прервалась: записано 40 из 120. Продолжить с того же места?')).toBeTruthy();
-    expect(within(banner).getByText(/Загрузка магазина «Ленина» остановилась на месяце 4 из 36 \(март 2024\), загружено страниц: 17/)).toBeTruthy();
+    within(banner).getByText('Запись остатков прервалась: записано 40 из 120. Продолжить с того же места?');
+    within(banner).getByText(/Загрузка магазина «Ленина» остановилась на месяце 4 из 36 \(март 2024\), загружено страниц: 17/);
     fireEvent.click(within(banner).getByRole('button', { name: 'Продолжить запись' }));
     await waitFor(() => expect(backend.callsOf('runWrite')).toEqual([['run-7']]));
     // The write comes first; the pull is not resumed at the same time.
@@ -223,7 +223,7 @@ describe('resume', () => {
     await mount(backend);
     fireEvent.click(screen.getByRole('button', { name: 'Продолжить загрузку' }));
     await waitFor(() => expect(backend.callsOf('resumePull')).toEqual([['s1'], ['s2']]));
-    expect(screen.getByRole('heading', { level: 1, name: 'Загрузка документов' })).toBeTruthy();
+    screen.getByRole('heading', { level: 1, name: 'Загрузка документов' });
   });
 
   it('a pull a reload interrupted goes on by itself and the notice says where it stopped; a paused one waits (issue 16 item 7)', async () => {
@@ -238,10 +238,10 @@ describe('resume', () => {
     };
     await mount(backend);
     await waitFor(() => expect(backend.callsOf('resumePull')).toEqual([['s1']]));
-    expect(screen.getByRole('heading', { level: 1, name: 'Загрузка документов' })).toBeTruthy();
-    expect(screen.getByText('Загрузка магазина «Ленина» прервалась на месяце 6 из 13, загружено страниц: 40 и продолжается сама с того же места.')).toBeTruthy();
+    screen.getByRole('heading', { level: 1, name: 'Загрузка документов' });
+    screen.getByText('Загрузка магазина «Ленина» прервалась на месяце 6 из 13, загружено страниц: 40 и продолжается сама с того же места.');
     // The paused one is offered, and said to be at the very start because it is.
-    expect(screen.getByText(/Загрузка магазина «Мира» остановилась в самом начале/)).toBeTruthy();
+    screen.getByText(/Загрузка магазина «Мира» остановилась в самом начале/);
     expect(screen.queryByText(/«Ленина» остановилась/)).toBeNull();
   });
 
@@ -250,9 +250,9 @@ describe('resume', () => {
     backend.stores = [store('s1', 'Ленина')];
     backend.pending = { pulls: [], run: null, undoable: runReport('run-3', { counts: { pending: 0, sent: 0, written: 0, verified: 12, mismatch: 0, failed: 0, skipped: 0, unchanged: 0 } }) };
     await mount(backend);
-    expect(screen.getByText('Прошлую запись (12 товаров) ещё можно отменить.')).toBeTruthy();
+    screen.getByText('Прошлую запись (12 товаров) ещё можно отменить.');
     fireEvent.click(screen.getByRole('button', { name: 'Открыть отчёт' }));
-    expect(await screen.findByRole('button', { name: 'Отменить запись — вернуть прежние остатки' })).toBeTruthy();
+    await screen.findByRole('button', { name: 'Отменить запись — вернуть прежние остатки' });
     fireEvent.click(screen.getByRole('button', { name: 'Отмена больше не нужна' }));
     await waitFor(() => expect(backend.callsOf('discardUndo')).toEqual([['run-3']]));
     expect(screen.queryByRole('button', { name: 'Отменить запись — вернуть прежние остатки' })).toBeNull();
@@ -269,7 +269,7 @@ describe('states of an earlier session', () => {
     backend.plan = { runId: 'run-4', kind: 'write', stores: [{ storeId: 's1', storeName: 'Ленина', products: 1, byUnit: [] }], moved: [] };
     backend.runWrite = async () => new Promise<RunResult>((resolve) => (finish = resolve));
     const s = await mount(backend);
-    expect(screen.getByText('Прошлую запись (12 товаров) ещё можно отменить.')).toBeTruthy();
+    screen.getByText('Прошлую запись (12 товаров) ещё можно отменить.');
     await s.openReview(['s1']);
     await s.prepareApply();
     void s.confirmPlan();
@@ -310,8 +310,8 @@ describe('the ledger\'s value (issue 16 item 2)', () => {
     const detail = await screen.findByRole('dialog');
     fireEvent.click(within(detail).getByRole('button', { name: /^Взять значение журнала движений: 2\s951\sшт$/ }));
     await waitFor(() => expect(backend.callsOf('setManualQuantity')).toEqual([['s1', 'a', '2951']]));
-    expect(within(detail).getByText(/^По журналу движений: все документы начиная с/)).toBeTruthy();
-    expect(within(detail).getByText('По журналу движений', { selector: '.badge' })).toBeTruthy();
+    within(detail).getByText(/^По журналу движений: все документы начиная с/);
+    within(detail).getByText('По журналу движений', { selector: '.badge' });
     s.closeDetail();
     // All flagged at once: the one already taken stays, the other is taken too.
     fireEvent.click(screen.getByRole('button', { name: 'Взять значения журнала движений у всех, где он расходится (2)' }));
@@ -371,7 +371,7 @@ describe('product detail', () => {
     await s.openDetail('s1/a');
     const dialog = await screen.findByRole('dialog', { name: 'Молоко 1 л' });
     // The reason comes from src/stock explainProduct, with the terminal's name.
-    expect(within(dialog).getByText(/Продажа №123 от 14\.03\.2025 14:05, терминал 2: остаток до 10 − продано 3 = 7 шт/)).toBeTruthy();
+    within(dialog).getByText(/Продажа №123 от 14\.03\.2025 14:05, терминал 2: остаток до 10 − продано 3 = 7 шт/);
     await waitFor(() => expect(within(dialog).getAllByRole('row').length).toBe(4));
     const rows = within(dialog).getAllByRole('row').slice(1);
     expect(rows.map((r) => r.querySelector('.doc-type')!.textContent)).toEqual(['Продажа', 'Продажа', 'Инвентаризация']);
@@ -424,7 +424,7 @@ describe('product detail', () => {
     fireEvent.input(input, { target: { value: '2.5' } });
     fireEvent.keyDown(input, { key: 'Enter' });
     expect(backend.callsOf('setManualQuantity')).toEqual([['s1', 'u', '2.5']]);
-    expect(within(dialog).getByText('+1,5 кг')).toBeTruthy();
+    within(dialog).getByText('+1,5 кг');
   });
 });
 
@@ -438,15 +438,15 @@ describe('start without a token', () => {
     };
     const env = { VITE_DEMO_API_BASE: 'http://127.0.0.1:8787', VITE_DEMO_TOKEN: 'demo-token-0001' };
     render(<Root launch={{ kind: 'no-token', demoAvailable: true, invalidToken: false }} env={env} createBackend={factory} sessionStorage={null} />);
-    expect(screen.getByRole('heading', { name: 'Откройте приложение из личного кабинета Эвотор' })).toBeTruthy();
-    expect(screen.getByText(/«Приложения» → «Мои покупки»/)).toBeTruthy();
+    screen.getByRole('heading', { name: 'Откройте приложение из личного кабинета Эвотор' });
+    screen.getByText(/«Приложения» → «Мои покупки»/);
     expect(created).toHaveLength(0);
     fireEvent.click(screen.getByRole('button', { name: 'Открыть демо-магазин' }));
     await screen.findByRole('heading', { level: 1, name: 'Магазины' });
     // The start screen's button is gone: focus moves to the new screen's heading (issue 16 item 18).
     await waitFor(() => expect(document.activeElement?.tagName).toBe('H1'));
     expect(created).toEqual([{ token: 'demo-token-0001', uid: null, apiBase: 'http://127.0.0.1:8787', demo: true, source: 'demo' }]);
-    expect(screen.getByText('Демо-магазин')).toBeTruthy();
+    screen.getByText('Демо-магазин');
   });
 
   it('has no demo button when the build has no emulator, and switches to English', () => {
@@ -454,7 +454,7 @@ describe('start without a token', () => {
     expect(screen.queryByRole('button', { name: 'Открыть демо-магазин' })).toBeNull();
     expect(screen.getByRole('alert').textContent).toContain('не содержит действующего токена');
     fireEvent.click(screen.getByRole('button', { name: 'Switch the app to English' }));
-    expect(screen.getByRole('heading', { name: 'Open the app from your Evotor personal account' })).toBeTruthy();
+    screen.getByRole('heading', { name: 'Open the app from your Evotor personal account' });
     expect(document.querySelector('.app')!.getAttribute('lang')).toBe('en');
   });
 });

@@ -35,10 +35,10 @@ describe('the review while other stores finish', () => {
     expect(screen.queryByText(/Готов/)).toBeNull();
     backend.emit({ type: 'pull-progress', progress: progress('s2', { phase: 'done', resultReady: true }) });
     backend.emit({ type: 'pull-progress', progress: progress('s3', { phase: 'background', resultReady: true }) });
-    await waitFor(() => expect(screen.getByText(/Готовы ещё 2 магазина/)).toBeTruthy());
+    await waitFor(() => screen.getByText(/Готовы ещё 2 магазина/));
     fireEvent.click(screen.getByRole('button', { name: 'показать' }));
     await waitFor(() => expect(s.reviewStoreIds.value).toEqual(['s1', 's2', 's3']));
-    await waitFor(() => expect(screen.getByText('Товар s3')).toBeTruthy());
+    await waitFor(() => screen.getByText('Товар s3'));
     expect(screen.queryByText(/Готовы ещё/)).toBeNull();
   });
 });
@@ -50,7 +50,7 @@ describe('products without documents', () => {
     backend.rows.set('s1', [reviewRow('s1', undecided('u1')), reviewRow('s1', undecided('u2')), reviewRow('s1', productStock('ok'))]);
     backend.progressList = [progress('s1', { phase: 'done', resultReady: true, loadedSince: LOADED, olderMonths: true })];
     await reviewOf(backend, ['s1']);
-    expect(screen.getByText(/Магазин «Ленина»: 2 товара — нет ни одного документа с 01\.01\.2024\./)).toBeTruthy();
+    screen.getByText(/Магазин «Ленина»: 2 товара — нет ни одного документа с 01\.01\.2024\./);
     fireEvent.click(screen.getByRole('button', { name: 'Загрузить более старые месяцы' }));
     await waitFor(() => expect(backend.callsOf('loadOlderMonths')).toEqual([['s1']]));
   });
@@ -61,9 +61,9 @@ describe('products without documents', () => {
     backend.rows.set('s1', [reviewRow('s1', undecided('u1'))]);
     backend.progressList = [progress('s1', { phase: 'done', resultReady: true, loadedSince: LOADED, olderMonths: false })];
     await reviewOf(backend, ['s1']);
-    expect(screen.getByText(/Это вся история магазина/)).toBeTruthy();
+    screen.getByText(/Это вся история магазина/);
     expect(screen.queryByRole('button', { name: 'Загрузить более старые месяцы' })).toBeNull();
     backend.emit({ type: 'pull-progress', progress: progress('s1', { phase: 'background', resultReady: true, loadedSince: LOADED, olderMonths: true }) });
-    await waitFor(() => expect(screen.getByText(/Более старые месяцы ещё загружаются/)).toBeTruthy());
+    await waitFor(() => screen.getByText(/Более старые месяцы ещё загружаются/));
   });
 });

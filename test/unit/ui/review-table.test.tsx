@@ -61,9 +61,9 @@ describe('review table with 50,000 products', { timeout: 30_000 }, () => {
     const changes = N - 5000 - unchanged;
     // Testing Library compares against whitespace-collapsed text: no-break spaces read as spaces.
     expect(changes).toBe(38_571);
-    expect(within(summary).getByText('38 571 товар')).toBeTruthy();
-    expect(within(summary).getByText('5 000 товаров')).toBeTruthy();
-    expect(within(summary).getByText('50 000 товаров')).toBeTruthy();
+    within(summary).getByText('38 571 товар');
+    within(summary).getByText('5 000 товаров');
+    within(summary).getByText('50 000 товаров');
   });
 
   it('scrolling far down renders the rows there, not the first ones', async () => {
@@ -80,8 +80,10 @@ describe('review table with 50,000 products', { timeout: 30_000 }, () => {
     const grid = await setup();
     fireEvent.click(screen.getByRole('button', { name: /^Без данных/ }));
     expect(grid.getAttribute('aria-rowcount')).toBe(String(5000 + 1));
-    for (const row of dataRows(grid)) expect(row.className).toContain('status-undecided');
-    expect(screen.getByText('Показано: 5 000 товаров')).toBeTruthy();
+    const shown = dataRows(grid);
+    expect(shown.length).toBeGreaterThan(0);
+    for (const row of shown) expect(row.className).toContain('status-undecided');
+    screen.getByText('Показано: 5 000 товаров');
     fireEvent.click(screen.getByRole('button', { name: /^Все/ }));
     expect(grid.getAttribute('aria-rowcount')).toBe(String(N + 1));
   });
@@ -93,7 +95,7 @@ describe('review table with 50,000 products', { timeout: 30_000 }, () => {
     await waitFor(() => expect(grid.getAttribute('aria-rowcount')).toBe('2'));
     expect(firstName(grid)).toBe('Товар 49998');
     fireEvent.input(search, { target: { value: 'нет такого товара' } });
-    await waitFor(() => expect(screen.getByText('Нет товаров, подходящих под условия.')).toBeTruthy());
+    await waitFor(() => screen.getByText('Нет товаров, подходящих под условия.'));
   });
 
   it('sorts by a column header, and again in the other direction', async () => {
@@ -126,10 +128,10 @@ describe('review table with 50,000 products', { timeout: 30_000 }, () => {
     fireEvent.keyDown(grid, { key: ' ' });
     expect((within(document.getElementById('review-row-0')!).getByRole('checkbox') as HTMLInputElement).checked).toBe(false);
     expect(backend.callsOf('setApproval').at(-1)).toEqual(['s1', ['p000004'], false]);
-    expect(screen.getByText(/1 изменение не отмечено/)).toBeTruthy();
+    screen.getByText(/1 изменение не отмечено/);
     fireEvent.keyDown(grid, { key: 'Enter' });
     const dialog = await screen.findByRole('dialog', { name: 'Товар 4' });
-    expect(within(dialog).getByText('Почему столько')).toBeTruthy();
+    within(dialog).getByText('Почему столько');
     fireEvent.keyDown(dialog, { key: 'Escape' });
     await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
   });
@@ -165,10 +167,10 @@ describe('review table with 50,000 products', { timeout: 30_000 }, () => {
     expect(input.getAttribute('aria-invalid')).toBe('false');
     expect(backend.callsOf('setManualQuantity')).toEqual([['s1', 'p000009', '15']]);
     // The row now proposes a change (cloud 0) and is counted as entered by hand.
-    expect(screen.getByText('указан вручную: 1')).toBeTruthy();
+    screen.getByText('указан вручную: 1');
     const row = input.closest('[role="row"]') as HTMLElement;
-    expect(within(row).getByText('Вручную')).toBeTruthy();
-    expect(within(row).getByText('+15 шт')).toBeTruthy();
+    within(row).getByText('Вручную');
+    within(row).getByText('+15 шт');
   });
 });
 
@@ -233,7 +235,7 @@ describe('a product whose document could not be read (issue 12, item 4)', () => 
     render(<AppView state={state} />);
     const grid = screen.getByRole('grid', { name: 'Товары и рассчитанные остатки' });
     const milk = dataRows(grid).find((r) => r.textContent?.includes('Молоко'))!;
-    expect(within(milk).getByText('Нужна проверка: документ не прочитан, не отмечен для записи')).toBeTruthy();
+    within(milk).getByText('Нужна проверка: документ не прочитан, не отмечен для записи');
     expect((within(milk).getByRole('checkbox') as HTMLInputElement).checked).toBe(false);
     const cheese = dataRows(grid).find((r) => r.textContent?.includes('Сыр'))!;
     expect((within(cheese).getByRole('checkbox') as HTMLInputElement).checked).toBe(true);
