@@ -131,13 +131,8 @@ function ean13(rng: Rng): string {
   return digits + String((10 - (sum % 10)) % 10);
 }
 
-export function generateCatalogue(o: ResolvedOptions): Catalogue {
-  const rng = new Rng(`${String(o.seed)}|catalogue`);
-  const products: GenProduct[] = [];
-  const n = o.products;
-  const allowSets = o.apiVersion === 'v2';
-
-  // How many of each kind: small catalogues still get one of every kind when they have room for it.
+/** How many of each kind: small catalogues still get one of every kind when they have room for it. */
+function kindQuotas(n: number, allowSets: boolean) {
   const quota = (share: number, min: number) => Math.max(n >= 12 ? min : 0, Math.floor(n * share));
   let weighted = quota(0.15, 1);
   let services = quota(0.04, 1);
@@ -157,26 +152,47 @@ export function generateCatalogue(o: ResolvedOptions): Catalogue {
     if (modifications === 1) modifications = 0;
   }
   const piece = n - weighted - services - alcohol - alcoholMarked - modifications - sets;
+  return { piece, weighted, services, alcohol, alcoholMarked, modifications, sets };
+}
 
-  const categoryCount = Math.max(1, Math.min(CATEGORIES.length * 50, Math.round(n / 150)));
+type NewProduct = Omit<GenProduct, 'index' | 'id' | 'code'>;
+
+/** The catalogue being built: its products in order, and `add`, which numbers them. */
+interface Builder {
+  rng: Rng;
+  products: GenProduct[];
+  add(p: NewProduct): GenProduct;
+  priceOf(lo: number, hi: number): number;
+}
+
+function newBuilder(rng: Rng): Builder {
+  const products: GenProduct[] = [];
   let code = 1;
-  const add = (p: Omit<GenProduct, 'index' | 'id' | 'code'>): GenProduct => {
-    // One fixed object shape for every product (all fields, same order): hot loops read them monomorphically.
-    const full: GenProduct = {
-      index: products.length, id: rng.uuid(), kind: p.kind, group: p.group, hasVariants: p.hasVariants, type: p.type,
-      name: p.name, code: String(code++), barcode: p.barcode, articleNumber: p.articleNumber, measureName: p.measureName,
-      precision: p.precision, price: p.price, costPrice: p.costPrice, tax: p.tax, parentIndex: p.parentIndex,
-      tracked: p.tracked, components: p.components, alcoholByVolume: p.alcoholByVolume,
-      alcoholProductKindCode: p.alcoholProductKindCode, tareVolume: p.tareVolume, attribute: p.attribute, popularity: p.popularity,
-    };
-    products.push(full);
-    return full;
+  return {
+    rng,
+    products,
+    add(p) {
+      // One fixed object shape for every product (all fields, same order): hot loops read them monomorphically.
+      const full: GenProduct = {
+        index: products.length, id: rng.uuid(), kind: p.kind, group: p.group, hasVariants: p.hasVariants, type: p.type,
+        name: p.name, code: String(code++), barcode: p.barcode, articleNumber: p.articleNumber, measureName: p.measureName,
+        precision: p.precision, price: p.price, costPrice: p.costPrice, tax: p.tax, parentIndex: p.parentIndex,
+        tracked: p.tracked, components: p.components, alcoholByVolume: p.alcoholByVolume,
+        alcoholProductKindCode: p.alcoholProductKindCode, tareVolume: p.tareVolume, attribute: p.attribute, popularity: p.popularity,
+      };
+      products.push(full);
+      return full;
+    },
+    priceOf: (lo, hi) => rng.range(lo, hi) * 10, // kopecks, multiples of 10
   };
+}
+
+function addCategories(b: Builder, count: number): GenProduct[] {
   const categories: GenProduct[] = [];
-  for (let c = 0; c < categoryCount; c++) {
+  for (let c = 0; c < count; c++) {
     const base = CATEGORIES[c % CATEGORIES.length]!;
     categories.push(
-      add({
+      b.add({
         kind: 'category', group: true, hasVariants: false, type: null,
         name: c < CATEGORIES.length ? base.name : `${base.name} ${Math.floor(c / CATEGORIES.length) + 1}`,
         barcode: null, articleNumber: null, measureName: '', precision: 0, price: 0, costPrice: 0, tax: 'NO_VAT',
@@ -184,72 +200,64 @@ export function generateCatalogue(o: ResolvedOptions): Catalogue {
       }),
     );
   }
-  const categoryOf = () => rng.int(categories.length);
-  const priceOf = (lo: number, hi: number) => rng.range(lo, hi) * 10; // kopecks, multiples of 10
-  const goods = (kind: 'piece' | 'weighted'): GenProduct => {
-    const c = categoryOf();
-    const base = CATEGORIES[c % CATEGORIES.length]!;
-    const names = kind === 'weighted' && base.weighted.length > 0 ? base.weighted : base.piece;
-    const isWeighted = kind === 'weighted';
-    const price = isWeighted ? priceOf(800, 15_000) : priceOf(300, 9_000);
-    return add({
-      kind, group: false, hasVariants: false, type: 'NORMAL',
-      name: `${rng.pick(names)} «${rng.pick(BRANDS)}»`,
-      barcode: isWeighted ? null : ean13(rng), articleNumber: rng.chance(0.3) ? `A-${rng.range(1000, 99999)}` : null,
-      measureName: isWeighted ? 'кг' : 'шт', precision: isWeighted ? 3 : 0,
-      price, costPrice: Math.round((price * rng.range(55, 80)) / 1000) * 10, tax: rng.pick(TAXES),
-      parentIndex: categories[c]!.index, tracked: true, popularity: 0,
-    });
-  };
+  return categories;
+}
 
-  // Plan the order of kinds so that catalogue order mixes them.
-  const plan: ProductKind[] = [];
-  for (let i = 0; i < piece; i++) plan.push('piece');
-  for (let i = 0; i < weighted; i++) plan.push('weighted');
-  for (let i = 0; i < services; i++) plan.push('service');
-  for (let i = 0; i < alcohol; i++) plan.push('alcohol');
-  for (let i = 0; i < alcoholMarked; i++) plan.push('alcoholMarked');
-  for (let i = plan.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [plan[i], plan[j]] = [plan[j]!, plan[i]!];
-  }
-  // Guarantee at least one piece good and one weighted good early on, so sets have components.
-  for (const kind of plan) {
-    if (kind === 'piece' || kind === 'weighted') goods(kind);
-    else if (kind === 'service') {
-      add({
-        kind, group: false, hasVariants: false, type: 'SERVICE', name: rng.pick(SERVICES), barcode: null, articleNumber: null,
-        measureName: 'шт', precision: 0, price: priceOf(500, 50_000), costPrice: 0, tax: 'NO_VAT',
-        parentIndex: -1, tracked: false, popularity: 0,
-      });
-    } else {
-      const marked = kind === 'alcoholMarked';
-      const price = priceOf(marked ? 3_000 : 900, marked ? 25_000 : 3_000);
-      add({
-        kind, group: false, hasVariants: false, type: marked ? 'ALCOHOL_MARKED' : 'ALCOHOL_NOT_MARKED',
-        name: rng.pick(marked ? ALCOHOL_MARKED : ALCOHOL), barcode: ean13(rng), articleNumber: null,
-        measureName: 'шт', precision: 0, price, costPrice: Math.round((price * 0.6) / 10) * 10, tax: 'VAT_18',
-        parentIndex: -1, tracked: true, popularity: 0,
-        alcoholByVolume: (marked ? rng.range(12, 40) : rng.range(4, 8)) * 1000,
-        alcoholProductKindCode: marked ? rng.pick([200, 263, 400, 401]) : rng.pick([261, 262]),
-        tareVolume: marked ? rng.pick([500, 700, 750]) : rng.pick([450, 500, 1000]),
-      });
-    }
-  }
-  // Modifications, in families under a parent group with variants.
+function addGoods(b: Builder, categories: readonly GenProduct[], kind: 'piece' | 'weighted'): GenProduct {
+  const { rng } = b;
+  const c = rng.int(categories.length);
+  const base = CATEGORIES[c % CATEGORIES.length]!;
+  const names = kind === 'weighted' && base.weighted.length > 0 ? base.weighted : base.piece;
+  const isWeighted = kind === 'weighted';
+  const price = isWeighted ? b.priceOf(800, 15_000) : b.priceOf(300, 9_000);
+  return b.add({
+    kind, group: false, hasVariants: false, type: 'NORMAL',
+    name: `${rng.pick(names)} «${rng.pick(BRANDS)}»`,
+    barcode: isWeighted ? null : ean13(rng), articleNumber: rng.chance(0.3) ? `A-${rng.range(1000, 99999)}` : null,
+    measureName: isWeighted ? 'кг' : 'шт', precision: isWeighted ? 3 : 0,
+    price, costPrice: Math.round((price * rng.range(55, 80)) / 1000) * 10, tax: rng.pick(TAXES),
+    parentIndex: categories[c]!.index, tracked: true, popularity: 0,
+  });
+}
+
+function addService(b: Builder): void {
+  b.add({
+    kind: 'service', group: false, hasVariants: false, type: 'SERVICE', name: b.rng.pick(SERVICES), barcode: null, articleNumber: null,
+    measureName: 'шт', precision: 0, price: b.priceOf(500, 50_000), costPrice: 0, tax: 'NO_VAT',
+    parentIndex: -1, tracked: false, popularity: 0,
+  });
+}
+
+function addAlcohol(b: Builder, marked: boolean): void {
+  const { rng } = b;
+  const price = b.priceOf(marked ? 3_000 : 900, marked ? 25_000 : 3_000);
+  b.add({
+    kind: marked ? 'alcoholMarked' : 'alcohol', group: false, hasVariants: false, type: marked ? 'ALCOHOL_MARKED' : 'ALCOHOL_NOT_MARKED',
+    name: rng.pick(marked ? ALCOHOL_MARKED : ALCOHOL), barcode: ean13(rng), articleNumber: null,
+    measureName: 'шт', precision: 0, price, costPrice: Math.round((price * 0.6) / 10) * 10, tax: 'VAT_18',
+    parentIndex: -1, tracked: true, popularity: 0,
+    alcoholByVolume: (marked ? rng.range(12, 40) : rng.range(4, 8)) * 1000,
+    alcoholProductKindCode: marked ? rng.pick([200, 263, 400, 401]) : rng.pick([261, 262]),
+    tareVolume: marked ? rng.pick([500, 700, 750]) : rng.pick([450, 500, 1000]),
+  });
+}
+
+/** Modifications, in families under a parent group with variants; returns how many did not fit a family. */
+function addModifications(b: Builder, modifications: number): number {
+  const { rng } = b;
   let left = modifications;
   while (left >= 2) {
     const family = rng.pick(VARIANT_FAMILIES);
     const size = Math.min(left, rng.range(2, family.values.length));
     left -= size;
-    const price = priceOf(1_500, 20_000);
-    const parent = add({
+    const price = b.priceOf(1_500, 20_000);
+    const parent = b.add({
       kind: 'variantParent', group: true, hasVariants: true, type: null, name: family.name, barcode: null, articleNumber: null,
       measureName: 'шт', precision: 0, price, costPrice: 0, tax: 'VAT_18', parentIndex: -1, tracked: false, popularity: 0,
     });
     for (let v = 0; v < size; v++) {
       const value = family.values[v]!;
-      add({
+      b.add({
         kind: 'modification', group: false, hasVariants: false, type: 'NORMAL', name: `${family.name}, ${value}`,
         barcode: ean13(rng), articleNumber: null, measureName: 'шт', precision: 0, price,
         costPrice: Math.round((price * 0.5) / 10) * 10, tax: 'VAT_18', parentIndex: parent.index, tracked: true, popularity: 0,
@@ -257,9 +265,13 @@ export function generateCatalogue(o: ResolvedOptions): Catalogue {
       });
     }
   }
-  for (let i = 0; i < left; i++) goods('piece');
-  // Sets, made of goods already in the catalogue.
-  const componentPool = products.filter((p) => p.kind === 'piece' || p.kind === 'weighted');
+  return left;
+}
+
+/** Sets, made of goods already in the catalogue. */
+function addSets(b: Builder, sets: number): void {
+  const { rng } = b;
+  const componentPool = b.products.filter((p) => p.kind === 'piece' || p.kind === 'weighted');
   for (let s = 0; s < sets && componentPool.length > 0; s++) {
     const count = Math.min(componentPool.length, rng.range(2, 4));
     const components: { p: number; qty: Milli }[] = [];
@@ -270,26 +282,55 @@ export function generateCatalogue(o: ResolvedOptions): Catalogue {
       used.add(c.index);
       components.push({ p: c.index, qty: (c.precision === 3 ? rng.range(1, 10) * 50 : rng.range(1, 2) * 1000) as Milli });
     }
-    add({
+    b.add({
       kind: 'set', group: false, hasVariants: false, type: 'NORMAL', name: rng.pick(SETS), barcode: ean13(rng), articleNumber: null,
-      measureName: 'компл', precision: 0, price: priceOf(5_000, 30_000), costPrice: 0, tax: 'VAT_18',
+      measureName: 'компл', precision: 0, price: b.priceOf(5_000, 30_000), costPrice: 0, tax: 'VAT_18',
       parentIndex: -1, tracked: false, popularity: 0, components,
     });
   }
+}
 
-  // Popularity: Zipf-like over a random permutation of sellable items.
-  const sellableItems = products.filter((p) => !p.group);
-  const order = sellableItems.map((p) => p.index);
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  order.forEach((index, rank) => {
+/** Popularity: Zipf-like over a random permutation of sellable items. */
+function assignPopularity(b: Builder): void {
+  const { rng, products } = b;
+  shuffled(rng, products.filter((p) => !p.group).map((p) => p.index)).forEach((index, rank) => {
     const p = products[index]!;
     p.popularity = 1 / Math.pow(rank + 1, 0.8);
     if (p.kind === 'service') p.popularity *= 0.3;
   });
+}
 
+function shuffled<T>(rng: Rng, list: T[]): T[] {
+  for (let i = list.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [list[i], list[j]] = [list[j]!, list[i]!];
+  }
+  return list;
+}
+
+export function generateCatalogue(o: ResolvedOptions): Catalogue {
+  const rng = new Rng(`${String(o.seed)}|catalogue`);
+  const n = o.products;
+  const quotas = kindQuotas(n, o.apiVersion === 'v2');
+  const b = newBuilder(rng);
+  const categories = addCategories(b, Math.max(1, Math.min(CATEGORIES.length * 50, Math.round(n / 150))));
+
+  // The order of kinds is shuffled so that catalogue order mixes them.
+  const plan: ProductKind[] = [];
+  for (const [kind, count] of [['piece', quotas.piece], ['weighted', quotas.weighted], ['service', quotas.services], ['alcohol', quotas.alcohol], ['alcoholMarked', quotas.alcoholMarked]] as const) {
+    for (let i = 0; i < count; i++) plan.push(kind);
+  }
+  for (const kind of shuffled(rng, plan)) {
+    if (kind === 'piece' || kind === 'weighted') addGoods(b, categories, kind);
+    else if (kind === 'service') addService(b);
+    else addAlcohol(b, kind === 'alcoholMarked');
+  }
+  const left = addModifications(b, quotas.modifications);
+  for (let i = 0; i < left; i++) addGoods(b, categories, 'piece');
+  addSets(b, quotas.sets);
+  assignPopularity(b);
+
+  const { products } = b;
   const byId = new Map<string, number>();
   for (const p of products) byId.set(p.id, p.index);
   return {

@@ -191,29 +191,24 @@ export interface GenerateOptions {
   idSalt?: string;
 }
 
-export function generateStore(input: Partial<GeneratorOptions> = {}, gen: GenerateOptions = {}): GeneratedStore {
-  const began = performance.now();
-  const o = resolveOptions(input, gen.now ?? Date.now());
-  const cat = generateCatalogue(o);
-  const start = historyStart(o);
-  const end = o.endTime;
-  const days = Math.max(1, Math.ceil((end - start) / DAY_MS));
-  const ctx = buildContext(o, cat, start, days);
+/** The store's ids and names, from their own seeded streams (so they do not move when the history changes). */
+function storeIdentity(o: ResolvedOptions, start: number, idSalt: string) {
   const T = o.terminals;
-  const P = cat.products.length;
-  const K = EMITTED_TYPES.length;
-
-  // Identity
-  const idRng = new Rng(`${String(o.seed)}|identity${gen.idSalt ?? ''}`);
+  const idRng = new Rng(`${String(o.seed)}|identity${idSalt}`);
   const created = yyyymmdd(start, o.timeZoneOffsetMs);
-  const id = datePrefixedId(created, new Rng(`${String(o.seed)}|store${gen.idSalt ?? ''}`));
+  const id = datePrefixedId(created, new Rng(`${String(o.seed)}|store${idSalt}`));
   const devices = Array.from({ length: T }, (_, t) => ({ id: datePrefixedId(created, idRng), name: `Смарт-терминал ${t + 1}` }));
   const employees = ['Иванова Мария', 'Петров Сергей', 'Сидорова Анна'].map((name) => ({ id: datePrefixedId(created, idRng), name }));
   const userId = `01-${String(idRng.range(100_000_000, 999_999_999)).padStart(15, '0')}`;
   const name = o.name ?? `Магазин «${['У дома', 'Продукты 24', 'Берёзка', 'Ромашка', 'Колосок'][idRng.int(5)]}» №${idRng.range(1, 99)}`;
   const address = `г. ${['Москва', 'Тверь', 'Казань', 'Воронеж', 'Самара'][idRng.int(5)]}, ул. ${['Ленина', 'Садовая', 'Мира', 'Лесная'][idRng.int(4)]}, д. ${idRng.range(1, 120)}`;
 
-  // Offline periods and cloud edits (state-independent lists)
+  return { id, name, address, userId, devices, employees };
+}
+
+/** Offline periods and cloud edits: lists that do not depend on the stock, drawn before the history runs. */
+function offlineAndEdits(o: ResolvedOptions, cat: Catalogue, start: number, end: number) {
+  const T = o.terminals;
   const offRng = new Rng(`${String(o.seed)}|offline`);
   const randomOffline: { terminal: number; from: number; to: number }[] = [];
   for (let i = 0; i < o.randomOffline; i++) {
@@ -239,6 +234,50 @@ export function generateStore(input: Partial<GeneratorOptions> = {}, gen: Genera
     typo: editRng.range(0, 50),
   })).sort((a, b) => a.time - b.time);
 
+  return { offline, transitions, cloudEdits };
+}
+
+/** kind 0: a terminal syncs; 1: it goes offline; 2: it comes back; 3: a cloud edit of product a (b: the mode). */
+type DayEvent = { time: number; kind: number; a: number; b: number };
+
+/** The day's syncs, online/offline transitions and cloud edits, in time order; `cursor` walks the two lists. */
+function dayEvents(
+  T: number, dayStart: number, dayEnd: number,
+  transitions: readonly { time: number; terminal: number; online: boolean }[],
+  cloudEdits: readonly { time: number; p: number; mode: 'zero' | 'recount' | 'typo'; typo: number }[],
+  cursor: { transitionAt: number; editAt: number },
+): DayEvent[] {
+  const events: DayEvent[] = [];
+  for (let t = 0; t < T; t++) {
+    const phase = (t * 80 * MINUTE_MS) % SYNC_INTERVAL_MS;
+    for (let s = dayStart + phase; s < dayEnd; s += SYNC_INTERVAL_MS) events.push({ time: s, kind: 0, a: t, b: 0 });
+  }
+  while (cursor.transitionAt < transitions.length && transitions[cursor.transitionAt]!.time < dayEnd) {
+    const tr = transitions[cursor.transitionAt++]!;
+    events.push({ time: tr.time, kind: tr.online ? 2 : 1, a: tr.terminal, b: 0 });
+  }
+  while (cursor.editAt < cloudEdits.length && cloudEdits[cursor.editAt]!.time < dayEnd) {
+    const e = cloudEdits[cursor.editAt++]!;
+    events.push({ time: e.time, kind: 3, a: e.p, b: e.mode === 'zero' ? 0 : e.mode === 'recount' ? 1 : 2 + e.typo });
+  }
+  events.sort((x, y) => x.time - y.time || x.kind - y.kind);
+  return events;
+}
+
+export function generateStore(input: Partial<GeneratorOptions> = {}, gen: GenerateOptions = {}): GeneratedStore {
+  const began = performance.now();
+  const o = resolveOptions(input, gen.now ?? Date.now());
+  const cat = generateCatalogue(o);
+  const start = historyStart(o);
+  const end = o.endTime;
+  const days = Math.max(1, Math.ceil((end - start) / DAY_MS));
+  const ctx = buildContext(o, cat, start, days);
+  const T = o.terminals;
+  const P = cat.products.length;
+  const K = EMITTED_TYPES.length;
+
+  const { id, name, address, userId, devices, employees } = storeIdentity(o, start, gen.idSalt ?? '');
+  const { offline, transitions, cloudEdits } = offlineAndEdits(o, cat, start, end);
   // State
   const truth = new Float64Array(P);
   const cloud = new Float64Array(P);
@@ -291,9 +330,7 @@ export function generateStore(input: Partial<GeneratorOptions> = {}, gen: Genera
     (views[t] as Float64Array).set(cloud);
     logPos[t] = log.end;
   };
-  let transitionAt = 0;
-  let editAt = 0;
-  type Ev = { time: number; kind: number; a: number; b: number };
+  const cursor = { transitionAt: 0, editAt: 0 };
 
   for (let d = 0; d < days; d++) {
     dayDocStart[d] = documents;
@@ -301,22 +338,9 @@ export function generateStore(input: Partial<GeneratorOptions> = {}, gen: Genera
     dayTermStart.set(termCount, d * T);
     const dayStart = start + d * DAY_MS;
     const dayEnd = dayStart + DAY_MS;
-    const events: Ev[] = [];
-    for (let t = 0; t < T; t++) {
-      const phase = (t * 80 * MINUTE_MS) % SYNC_INTERVAL_MS;
-      for (let s = dayStart + phase; s < dayEnd; s += SYNC_INTERVAL_MS) events.push({ time: s, kind: 0, a: t, b: 0 });
-    }
-    while (transitionAt < transitions.length && transitions[transitionAt]!.time < dayEnd) {
-      const tr = transitions[transitionAt++]!;
-      events.push({ time: tr.time, kind: tr.online ? 2 : 1, a: tr.terminal, b: 0 });
-    }
-    while (editAt < cloudEdits.length && cloudEdits[editAt]!.time < dayEnd) {
-      const e = cloudEdits[editAt++]!;
-      events.push({ time: e.time, kind: 3, a: e.p, b: e.mode === 'zero' ? 0 : e.mode === 'recount' ? 1 : 2 + e.typo });
-    }
-    events.sort((x, y) => x.time - y.time || x.kind - y.kind);
+    const events = dayEvents(T, dayStart, dayEnd, transitions, cloudEdits, cursor);
     let ev = 0;
-    const runEvent = (e: Ev) => {
+    const runEvent = (e: DayEvent) => {
       if (e.kind === 0) {
         if (online[e.a]) sync(e.a);
       } else if (e.kind === 1) {

@@ -23,8 +23,6 @@ const CATALOGUE = /(^|\/)messages\.[a-z]+\.ts$/;
  */
 const BEING_SPLIT: readonly string[] = [
   'src/ui/components/ReviewTable.tsx', // r-ui: ReviewTable (209 lines), screens and components
-  'src/emulator/generator/catalogue.ts', // generateCatalogue (170 lines): no owner this session
-  'src/emulator/generator/simulate.ts', // generateStore (191 lines): no owner this session
 ];
 
 interface Long {
