@@ -15,7 +15,7 @@ const KINDS: TrialKind[] = [
 ];
 
 describe.skipIf(!existsSync(chromium))('fault suite (small)', () => {
-  it('kills, reloads, 5xx/timeout/429 storms, token expiry and fuzzed malformed documents lose nothing', { timeout: 240_000 }, async () => {
+  it('kills, reloads, 5xx/timeout/429 storms, token expiry and fuzzed malformed documents lose nothing', { timeout: 480_000 }, async () => {
     const seed = Number(process.env.FAULTS_SEED ?? Math.floor(Math.random() * 2 ** 31));
     const lines: string[] = [];
     const result = await runFaultSuite({ seed, trials: KINDS.length, size: 'small', malformed: 150, kinds: KINDS, log: (l) => lines.push(l) });
