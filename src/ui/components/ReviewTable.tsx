@@ -6,13 +6,14 @@
 import { useEffect, useState } from 'preact/hooks';
 import { useAppState } from '../context.ts';
 import { explainRow } from '../explain.ts';
-import { formatQty, formatSignedQty, lang, t } from '../i18n.ts';
+import { formatQty, formatSignedQty, lang, t, type Lang } from '../i18n.ts';
 import { difference, effectiveQuantity, proposesChange, takesLedger, type Sort, type SortKey, type ViewRow } from '../review-model.ts';
 import { useVirtualRows } from '../virtual.ts';
 import { ManualInput } from './ManualInput.tsx';
 import { StatusBadges } from './StatusBadges.tsx';
 import { Name } from './Name.tsx';
 import { plainText } from '../../model/bidi.ts';
+import type { Milli } from '../../model/quantity.ts';
 
 export const ROW_HEIGHT = 48;
 export const HEADER_HEIGHT = 40;
@@ -128,85 +129,16 @@ export function ReviewTable() {
   for (let i = v.range.start; i < v.range.end; i++) {
     const r = rows[i];
     if (!r) continue;
-    const m = manual.get(r.key);
-    const stock = r.row.stock;
-    const unit = stock.measureName;
-    const diff = difference(r, m);
-    const proposes = proposesChange(r, m);
-    const approved = proposes && !notApproved.has(r.key);
-    const ledger = takesLedger(r, m);
-    // The reason explains the value the column shows: the ledger's when the user took it.
-    const reason = explainRow(r.row, l, s.deviceNames(r.row.storeId), ledger ? 'ledger' : s.reviewMeta.value.get(r.row.storeId)?.method);
     rendered.push(
-      <div
-        key={r.key}
-        id={rowDomId(i)}
-        role="row"
-        aria-rowindex={i + 2}
-        aria-selected={i === active}
-        class={`grid-row status-${r.status}${i === active ? ' active' : ''}${proposes && !approved ? ' not-approved' : ''}`}
-        style={{ transform: `translateY(${i * ROW_HEIGHT}px)` }}
-        onClick={() => setActive(i)}
-        onDblClick={() => void s.openDetail(r.key)}
-      >
-        <div role="gridcell" class="c-approve">
-          {proposes && (
-            <input
-              type="checkbox"
-              tabIndex={-1}
-              checked={approved}
-              aria-label={t('review.approveRow', { name: stock.name })}
-              onChange={() => toggleApproval(r)}
-            />
-          )}
-        </div>
-        <div role="gridcell" class="c-name">
-          <button type="button" class="link name" tabIndex={-1} onClick={() => void s.openDetail(r.key)} title={plainText(stock.name)}>
-            <Name text={stock.name} />
-          </button>
-          {multiStore && <span class="sub" title={plainText(s.storeName(r.row.storeId))}><Name text={s.storeName(r.row.storeId)} /></span>}
-        </div>
-        <div role="gridcell" class="c-code" title={stock.code ?? undefined}>
-          {stock.code ?? ''}
-        </div>
-        <div role="gridcell" class="c-num">
-          <Qty text={formatQty(r.cloud)} unit={unit} />
-        </div>
-        <div role="gridcell" class="c-num">
-          {r.status === 'undecided' ? (
-            <ManualInput
-              id={`manual-${i}`}
-              compact
-              value={m ?? null}
-              label={t('manual.label', { name: stock.name })}
-              onCommit={(text) => s.setManual(r.key, text)}
-              unit={unit}
-              errorId={`manual-${i}-error`}
-              onError={(msg) => {
-                setFieldError(r.key, msg);
-                setAnnouncement(msg === null ? '' : `${stock.name}: ${msg}`);
-              }}
-            />
-          ) : (
-            <Qty text={formatQty(effectiveQuantity(r, m))} unit={unit} />
-          )}
-        </div>
-        <div role="gridcell" class={`c-num diff${diff !== null && diff > 0 ? ' up' : diff !== null && diff < 0 ? ' down' : ''}`}>
-          {diff === null ? '—' : <Qty text={formatSignedQty(diff)} unit={unit} />}
-        </div>
-        <div role="gridcell" class="c-reason">
-          <StatusBadges row={r} manual={m !== undefined} ledger={ledger} />
-          {fieldErrors.has(r.key) ? (
-            <span id={`manual-${i}-error`} class="field-error">
-              {fieldErrors.get(r.key)}
-            </span>
-          ) : (
-            <span class="reason" title={reason}>
-              {reason}
-            </span>
-          )}
-        </div>
-      </div>,
+      <ReviewGridRow
+        key={r.key} r={r} i={i} active={i === active} manual={manual.get(r.key)} notApproved={notApproved}
+        multiStore={multiStore} lang={l} fieldError={fieldErrors.get(r.key)}
+        onActivate={() => setActive(i)} onToggle={() => toggleApproval(r)}
+        onFieldError={(msg) => {
+          setFieldError(r.key, msg);
+          setAnnouncement(msg === null ? '' : `${r.row.stock.name}: ${msg}`);
+        }}
+      />,
     );
   }
 
@@ -225,22 +157,7 @@ export function ReviewTable() {
         onScroll={v.onScroll}
         onKeyDown={onKeyDown}
       >
-        <div class="grid-head" role="row" aria-rowindex={1}>
-          {COLUMNS.map((c) => (
-            <div key={c.className + (c.key ?? '')} role="columnheader" class={c.className} aria-sort={ariaSort(sort, c.key)}>
-              {c.key === null ? (
-                <span class="visually-hidden">{c.label()}</span>
-              ) : (
-                <button type="button" class="sort" onClick={() => s.toggleSort(c.key!)} title={t('review.sortBy', { column: c.label() })}>
-                  {c.label()}
-                  <span aria-hidden="true" class="sort-mark">
-                    {sort.key === c.key ? (sort.dir === 'asc' ? '▲' : '▼') : ''}
-                  </span>
-                </button>
-              )}
-            </div>
-          ))}
-        </div>
+        <GridHead sort={sort} onSort={(key) => s.toggleSort(key)} />
         <div class="grid-body" style={{ height: `${v.totalHeight}px` }}>
           {rendered}
         </div>
@@ -252,6 +169,113 @@ export function ReviewTable() {
       <p class="visually-hidden" aria-live="polite">
         {announcement}
       </p>
+    </div>
+  );
+}
+
+/** One row of the grid: the product, the cloud's and the proposed quantity, the difference and the reason. */
+function ReviewGridRow({ r, i, active, manual, notApproved, multiStore, lang: l, fieldError, onActivate, onToggle, onFieldError }: {
+  r: ViewRow; i: number; active: boolean; manual: Milli | undefined; notApproved: ReadonlySet<string>; multiStore: boolean;
+  lang: Lang; fieldError: string | undefined; onActivate: () => void; onToggle: () => void; onFieldError: (msg: string | null) => void;
+}) {
+  const s = useAppState();
+  const m = manual;
+  const stock = r.row.stock;
+  const unit = stock.measureName;
+  const diff = difference(r, m);
+  const proposes = proposesChange(r, m);
+  const approved = proposes && !notApproved.has(r.key);
+  const ledger = takesLedger(r, m);
+  // The reason explains the value the column shows: the ledger's when the user took it.
+  const reason = explainRow(r.row, l, s.deviceNames(r.row.storeId), ledger ? 'ledger' : s.reviewMeta.value.get(r.row.storeId)?.method);
+  return (
+    <div
+    key={r.key}
+    id={rowDomId(i)}
+    role="row"
+    aria-rowindex={i + 2}
+    aria-selected={active}
+    class={`grid-row status-${r.status}${active ? ' active' : ''}${proposes && !approved ? ' not-approved' : ''}`}
+    style={{ transform: `translateY(${i * ROW_HEIGHT}px)` }}
+    onClick={onActivate}
+    onDblClick={() => void s.openDetail(r.key)}
+  >
+    <div role="gridcell" class="c-approve">
+      {proposes && (
+        <input
+          type="checkbox"
+          tabIndex={-1}
+          checked={approved}
+          aria-label={t('review.approveRow', { name: stock.name })}
+          onChange={onToggle}
+        />
+      )}
+    </div>
+    <div role="gridcell" class="c-name">
+      <button type="button" class="link name" tabIndex={-1} onClick={() => void s.openDetail(r.key)} title={plainText(stock.name)}>
+        <Name text={stock.name} />
+      </button>
+      {multiStore && <span class="sub" title={plainText(s.storeName(r.row.storeId))}><Name text={s.storeName(r.row.storeId)} /></span>}
+    </div>
+    <div role="gridcell" class="c-code" title={stock.code ?? undefined}>
+      {stock.code ?? ''}
+    </div>
+    <div role="gridcell" class="c-num">
+      <Qty text={formatQty(r.cloud)} unit={unit} />
+    </div>
+    <div role="gridcell" class="c-num">
+      {r.status === 'undecided' ? (
+        <ManualInput
+          id={`manual-${i}`}
+          compact
+          value={m ?? null}
+          label={t('manual.label', { name: stock.name })}
+          onCommit={(text) => s.setManual(r.key, text)}
+          unit={unit}
+          errorId={`manual-${i}-error`}
+          onError={onFieldError}
+        />
+      ) : (
+        <Qty text={formatQty(effectiveQuantity(r, m))} unit={unit} />
+      )}
+    </div>
+    <div role="gridcell" class={`c-num diff${diff !== null && diff > 0 ? ' up' : diff !== null && diff < 0 ? ' down' : ''}`}>
+      {diff === null ? '—' : <Qty text={formatSignedQty(diff)} unit={unit} />}
+    </div>
+    <div role="gridcell" class="c-reason">
+      <StatusBadges row={r} manual={m !== undefined} ledger={ledger} />
+      {fieldError !== undefined ? (
+        <span id={`manual-${i}-error`} class="field-error">
+          {fieldError}
+        </span>
+      ) : (
+        <span class="reason" title={reason}>
+          {reason}
+        </span>
+      )}
+    </div>
+  </div>
+  );
+}
+
+/** The header row: a sort button per sortable column, with its direction. */
+function GridHead({ sort, onSort }: { sort: Sort; onSort: (key: SortKey) => void }) {
+  return (
+    <div class="grid-head" role="row" aria-rowindex={1}>
+      {COLUMNS.map((c) => (
+        <div key={c.className + (c.key ?? '')} role="columnheader" class={c.className} aria-sort={ariaSort(sort, c.key)}>
+          {c.key === null ? (
+            <span class="visually-hidden">{c.label()}</span>
+          ) : (
+            <button type="button" class="sort" onClick={() => onSort(c.key!)} title={t('review.sortBy', { column: c.label() })}>
+              {c.label()}
+              <span aria-hidden="true" class="sort-mark">
+                {sort.key === c.key ? (sort.dir === 'asc' ? '▲' : '▼') : ''}
+              </span>
+            </button>
+          )}
+        </div>
+      ))}
     </div>
   );
 }

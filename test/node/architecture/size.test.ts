@@ -16,15 +16,6 @@ const MAX_FUNCTION_LINES = 150;
 /** The UI's texts in Russian and English: long by nature, one key per line. */
 const CATALOGUE = /(^|\/)messages\.[a-z]+\.ts$/;
 
-/**
- * Files still being split this session (issue 13 items 2-4 and issue 15), each by the engineer who owns its folder.
- * Empty this list once they have landed: a file listed here that is short enough fails the test, so it cannot stay
- * here unseen.
- */
-const BEING_SPLIT: readonly string[] = [
-  'src/ui/components/ReviewTable.tsx', // r-ui: ReviewTable (209 lines), screens and components
-];
-
 interface Long {
   where: string;
   lines: number;
@@ -67,21 +58,13 @@ describe('sizes of src/', () => {
     expect(sources.length).toBeGreaterThan(50);
     const long = sources
       .map((s) => ({ where: s.path, lines: lineCount(s.path) }))
-      .filter((f) => f.lines > MAX_FILE_LINES && !CATALOGUE.test(f.where) && !BEING_SPLIT.includes(f.where));
+      .filter((f) => f.lines > MAX_FILE_LINES && !CATALOGUE.test(f.where));
     expect(long).toEqual([]);
   });
 
   it(`no function is longer than ${MAX_FUNCTION_LINES} lines`, () => {
-    const long = sources.filter((s) => !BEING_SPLIT.includes(s.path)).flatMap((s) => longFunctions(s));
+    const long = sources.flatMap((s) => longFunctions(s));
     expect(long).toEqual([]);
-  });
-
-  it('the files still being split are still long (else they leave the list)', () => {
-    const done = BEING_SPLIT.filter((path) => {
-      const source = sources.find((s) => s.path === path);
-      return !source || (lineCount(path) <= MAX_FILE_LINES && longFunctions(source).length === 0);
-    });
-    expect(done, 'split already: remove from BEING_SPLIT in test/node/architecture/size.test.ts').toEqual([]);
   });
 
   it('measures functions for real: the check finds functions over a lower limit', () => {
