@@ -259,6 +259,7 @@ export class PageReader {
   event(i: number): ProductEvent {
     const r = this.record;
     const extra = this.extra(r.extra[i]!);
+    const precision = r.precision?.[i] ?? -1;
     const event: ProductEvent = {
       doc: this.doc(r.doc[i]!),
       productId: r.productId?.[i] ?? this.pk[i]!,
@@ -271,9 +272,9 @@ export class PageReader {
       lines: r.lines[i]!,
       settlements: extra.s ?? NONE,
       warnings: extra.w ?? NONE,
+      // The shape events get in src/stock/events.ts: always present, undefined when the document gave none.
+      measurePrecision: precision >= 0 ? precision : undefined,
     };
-    const precision = r.precision?.[i] ?? -1;
-    if (precision >= 0) event.measurePrecision = precision;
     return event;
   }
 

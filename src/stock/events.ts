@@ -214,9 +214,10 @@ function makeEvent(
     doc, productId: group.productId, rule: ruleId, decides: false,
     stockBefore: first === null ? null : first.stockBefore,
     movement: ZERO, setTo: null, handled: ZERO, lines: lineCount, settlements: [], warnings,
+    // Always present (undefined when not given): every event keeps one shape, so the fold's loops stay monomorphic.
+    measurePrecision: first === null ? undefined : first.measurePrecision,
   };
   if (first === null) return event; // only a set header: nothing to decide
-  if (first.measurePrecision !== undefined) event.measurePrecision = first.measurePrecision;
 
   if (effect === 'decrease' || effect === 'increase') {
     let moved: Milli = ZERO;

@@ -86,7 +86,7 @@ export function stockAfter(event: ProductEvent): Milli | null {
 export function unlistedEvent(record: CompleteInventoryRecord, productId: string): ProductEvent {
   return {
     doc: record.doc, productId, rule: 'INVENTORY_UNLISTED', decides: true, stockBefore: null,
-    movement: ZERO, setTo: ZERO, handled: ZERO, lines: 0, settlements: [], warnings: [],
+    movement: ZERO, setTo: ZERO, handled: ZERO, lines: 0, settlements: [], warnings: [], measurePrecision: undefined,
   };
 }
 

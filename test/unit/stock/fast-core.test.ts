@@ -131,9 +131,9 @@ function referenceEvent(
   const event: ProductEvent = {
     doc, productId: group.productId, rule: ruleId, decides: false, stockBefore: group.lines[0]?.stockBefore ?? null,
     movement: ZERO, setTo: null, handled: ZERO, lines: group.lines.length, settlements: [], warnings,
+    measurePrecision: group.lines[0]?.measurePrecision,
   };
   if (group.lines.length === 0) return event;
-  if (group.lines[0]!.measurePrecision !== undefined) event.measurePrecision = group.lines[0]!.measurePrecision;
   for (const line of group.lines) event.handled = addQuantity(event.handled, absQuantity(line.quantity));
   if (effect === 'decrease' || effect === 'increase') {
     let moved: Milli = ZERO;
