@@ -293,19 +293,11 @@ function addSets(b: Builder, sets: number): void {
 /** Popularity: Zipf-like over a random permutation of sellable items. */
 function assignPopularity(b: Builder): void {
   const { rng, products } = b;
-  shuffled(rng, products.filter((p) => !p.group).map((p) => p.index)).forEach((index, rank) => {
+  rng.shuffle(products.filter((p) => !p.group).map((p) => p.index)).forEach((index, rank) => {
     const p = products[index]!;
     p.popularity = 1 / Math.pow(rank + 1, 0.8);
     if (p.kind === 'service') p.popularity *= 0.3;
   });
-}
-
-function shuffled<T>(rng: Rng, list: T[]): T[] {
-  for (let i = list.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [list[i], list[j]] = [list[j]!, list[i]!];
-  }
-  return list;
 }
 
 export function generateCatalogue(o: ResolvedOptions): Catalogue {
@@ -320,7 +312,7 @@ export function generateCatalogue(o: ResolvedOptions): Catalogue {
   for (const [kind, count] of [['piece', quotas.piece], ['weighted', quotas.weighted], ['service', quotas.services], ['alcohol', quotas.alcohol], ['alcoholMarked', quotas.alcoholMarked]] as const) {
     for (let i = 0; i < count; i++) plan.push(kind);
   }
-  for (const kind of shuffled(rng, plan)) {
+  for (const kind of rng.shuffle(plan)) {
     if (kind === 'piece' || kind === 'weighted') addGoods(b, categories, kind);
     else if (kind === 'service') addService(b);
     else addAlcohol(b, kind === 'alcoholMarked');

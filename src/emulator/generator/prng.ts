@@ -85,6 +85,15 @@ export class Rng {
     return items[this.int(items.length)] as T;
   }
 
+  /** Shuffles `list` in place (Fisher–Yates, from the end) and returns it. */
+  shuffle<T>(list: T[]): T[] {
+    for (let i = list.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      [list[i], list[j]] = [list[j]!, list[i]!];
+    }
+    return list;
+  }
+
   /** 1 + number of failures before success with probability p, capped. */
   geometric(p: number, cap: number): number {
     let n = 1;
