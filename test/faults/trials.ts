@@ -365,6 +365,8 @@ async function killPull(env: Env, storeId: string, dbName: string, sinceSeq: num
  * not compared (the differences are counted in `faults`); quantity, status and the deciding document still must be
  * equal.
  */
+const OTHER_DEPTH = 'warnings from documents only one run read (early stop, other depth)';
+
 function compareRows(
   reference: CompactRow[], actual: CompactRow[], skip: Set<string>, violations: string[],
   sameDocuments = true, faults: Record<string, number> = {},
@@ -377,8 +379,7 @@ function compareRows(
     const decidedAlike = got && got.quantity === ref.quantity && got.status === ref.status && got.decidedBy === ref.decidedBy;
     const warnedAlike = got && got.warnings.join(',') === ref.warnings.join(',');
     if (decidedAlike && !warnedAlike && !sameDocuments) {
-      faults['warnings from documents only one run read (early stop, other depth)'] =
-        (faults['warnings from documents only one run read (early stop, other depth)'] ?? 0) + 1;
+      faults[OTHER_DEPTH] = (faults[OTHER_DEPTH] ?? 0) + 1;
       continue;
     }
     if (!decidedAlike || !warnedAlike) {
