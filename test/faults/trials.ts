@@ -357,6 +357,9 @@ async function killPull(env: Env, storeId: string, dbName: string, sinceSeq: num
   kills.push({ seq, committed: committedPages(pageFetches(env, storeId, sinceSeq), checkpoints) });
 }
 
+/** The fault counted when a warning differs only because the runs kept different months (see compareRows). */
+const OTHER_DEPTH = 'warnings from documents only one run read (early stop, other depth)';
+
 /**
  * Compares the faulted run's rows with the reference's. `sameDocuments` is false when an early-stopping pull (not
  * the whole period) kept a different number of documents than the reference: months are fetched side by side, so
@@ -365,8 +368,6 @@ async function killPull(env: Env, storeId: string, dbName: string, sinceSeq: num
  * not compared (the differences are counted in `faults`); quantity, status and the deciding document still must be
  * equal.
  */
-const OTHER_DEPTH = 'warnings from documents only one run read (early stop, other depth)';
-
 function compareRows(
   reference: CompactRow[], actual: CompactRow[], skip: Set<string>, violations: string[],
   sameDocuments = true, faults: Record<string, number> = {},
