@@ -10,7 +10,7 @@
 import { openDB, type IDBPDatabase, type IDBPTransaction } from 'idb';
 import { closeTimeIn } from './page-rows.ts';
 import {
-  DB_NAME, MIGRATIONS, storeRange,
+  DB_NAME, MIGRATIONS, mergeUnknownProduct, storeRange,
   type CheckpointRecord, type DecisionRecord, type InventoryRecord, type JobRecord, type Migration, type PageRecord, type ProductRecord,
   type QuarantineRecord, type StoreRecord, type SyncDB, type SyncStoreName, type UnknownProductRecord,
 } from './schema.ts';
@@ -242,11 +242,7 @@ export class LocalStore {
       for (const record of write.quarantine) void quarantine.put(record);
       const unknown = tx.objectStore('unknownProducts');
       await Promise.all(write.unknownProducts.map(async (record) => {
-        const previous = await unknown.get([record.storeId, record.productId]);
-        await unknown.put(previous
-          ? { ...previous, name: previous.name ?? record.name, code: previous.code ?? record.code,
-              lines: previous.lines + record.lines, documents: previous.documents + record.documents }
-          : record);
+        await unknown.put(mergeUnknownProduct(await unknown.get([record.storeId, record.productId]), record));
       }));
       void tx.objectStore('checkpoints').put(write.next);
       for (const month of write.alsoDone ?? []) void tx.objectStore('checkpoints').put(month);

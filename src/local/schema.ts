@@ -70,6 +70,15 @@ export interface UnknownProductRecord extends UnknownProduct {
   storeId: string;
 }
 
+/** A product met again on a later page: its counts add up, the first name and code seen stay. */
+export function mergeUnknownProduct(previous: UnknownProductRecord | undefined, record: UnknownProductRecord): UnknownProductRecord {
+  if (!previous) return record;
+  return {
+    ...previous, name: previous.name ?? record.name, code: previous.code ?? record.code,
+    lines: previous.lines + record.lines, documents: previous.documents + record.documents,
+  };
+}
+
 /** The checkpoint of the products phase uses this month key. */
 export const PRODUCTS_PHASE = 'products';
 

@@ -13,16 +13,17 @@
 import type { LocalStore } from '../local/db.ts';
 import { PageReader, partOf, PARTS, type PageRecord, type PageRow } from '../local/page-rows.ts';
 import { readPartRows, readProductRows } from '../local/stored-rows.ts';
-import type { InventoryRecord, JobRecord, ProductRecord, QuarantineRecord, UnknownProductRecord } from '../local/schema.ts';
+import { mergeUnknownProduct, type InventoryRecord, type JobRecord, type ProductRecord, type QuarantineRecord, type UnknownProductRecord } from '../local/schema.ts';
 import { parseQuantity, subtractQuantity, formatQuantity } from '../model/quantity.ts';
 import { buildCatalogue, type Catalogue } from '../stock/catalogue.ts';
-import { emptySkipCounts } from '../stock/events.ts';
+import { addSkipCounts, emptySkipCounts } from '../stock/events.ts';
 import { foldProduct, lists, summariseChainBreaks } from '../stock/fold.ts';
 import { createGuideTracker, type GuideTracker } from '../stock/guide-tracker.ts';
 import { compareEvents, productKey } from '../stock/order.ts';
 import type { ChainBreakSummary, ProductEvent, ProductStock, SkipCounts, Warning } from '../stock/types.ts';
 import { makeWarning } from '../stock/warnings.ts';
 import type { ApiVersion, CatalogueProduct } from '../model/types.ts';
+import type { PageRows } from './rows.ts';
 
 /** One product with every chain break: what its detail shows (history()). */
 export interface DetailRow extends ProductStock {
@@ -98,6 +99,9 @@ export class StoreComputation {
   private readonly quarantine = new Map<string, QuarantineRecord>();
   private quarantineByPk = new Map<string, QuarantineRecord[]>();
   private quarantinedCount = 0;
+  /** What the job row counts too, kept here as committed so that a result needs no read. */
+  private skipped: SkipCounts = emptySkipCounts();
+  private unknown = new Map<string, UnknownProductRecord>();
   private coveredSince: number | null = null;
   private complete = false;
 
@@ -108,21 +112,15 @@ export class StoreComputation {
   ) {}
 
   /**
-   * (Re)reads the catalogue, inventories and quarantine; a finished pull is folded in full (ledger, chain check) as
-   * finish() left it, an unfinished one rebuilds the guide tracker in one pass over the page records.
+   * (Re)reads the catalogue, inventories, quarantine and unknown products; a finished pull is folded in full (ledger,
+   * chain check) as finish() left it, an unfinished one rebuilds the guide tracker in one pass over the page records.
    */
-  async load(job: Pick<JobRecord, 'coveredSince' | 'status' | 'pages'> | null, signal?: AbortSignal): Promise<void> {
-    const [products, quarantine, inventories] = await Promise.all([
+  async load(job: Pick<JobRecord, 'coveredSince' | 'status' | 'pages' | 'skipped'> | null, signal?: AbortSignal): Promise<void> {
+    const [products, quarantine, inventories, unknown] = await Promise.all([
       this.local.listProducts(this.storeId), this.local.listQuarantine(this.storeId), this.local.listInventories(this.storeId),
+      this.local.listUnknownProducts(this.storeId),
     ]);
-    this.setCatalogue(products);
-    this.quarantine.clear();
-    this.addQuarantine(quarantine);
-    this.coveredSince = job?.coveredSince ?? null;
-    this.complete = job?.status === 'done';
-    this.rows.clear();
-    this.inventories = [];
-    this.addInventories(inventories);
+    this.reset(products, quarantine, inventories, unknown, job);
     if (this.complete) {
       await this.foldAll(signal);
       return;
@@ -134,6 +132,31 @@ export class StoreComputation {
       }, { signal });
     }
     this.rebuildRows(this.catalogue.keys());
+  }
+
+  /**
+   * A fresh pull's start, from the catalogue it has just committed: nothing else of the store is on disk, so nothing
+   * is read (a read would wait behind the other stores' commits).
+   */
+  start(products: ProductRecord[], quarantine: QuarantineRecord[]): void {
+    this.reset(products, quarantine, [], [], null);
+    this.rebuildRows(this.catalogue.keys());
+  }
+
+  private reset(
+    products: ProductRecord[], quarantine: QuarantineRecord[], inventories: InventoryRecord[], unknown: UnknownProductRecord[],
+    job: Pick<JobRecord, 'coveredSince' | 'status' | 'skipped'> | null,
+  ): void {
+    this.setCatalogue(products);
+    this.quarantine.clear();
+    this.addQuarantine(quarantine);
+    this.coveredSince = job?.coveredSince ?? null;
+    this.complete = job?.status === 'done';
+    this.skipped = { ...(job?.skipped ?? emptySkipCounts()) };
+    this.unknown = new Map(unknown.map((u) => [u.productId, u]));
+    this.rows.clear();
+    this.inventories = [];
+    this.addInventories(inventories);
   }
 
   private setCatalogue(products: ProductRecord[]): void {
@@ -187,7 +210,11 @@ export class StoreComputation {
   }
 
   /** After a committed page: its rows update the guide answers of the products they touch, in memory. */
-  afterPage(change: { rows: readonly PageRow[]; inventories: InventoryRecord[]; quarantine: QuarantineRecord[] }): void {
+  afterPage(change: Pick<PageRows, 'rows' | 'inventories' | 'quarantine' | 'unknownProducts' | 'skipped'>): void {
+    addSkipCounts(this.skipped, change.skipped);
+    for (const record of change.unknownProducts) {
+      this.unknown.set(record.productId, mergeUnknownProduct(this.unknown.get(record.productId), record));
+    }
     const touched = new Set<string>();
     for (const { pk, event } of change.rows) {
       const state = this.tracker.state(pk);
@@ -253,13 +280,13 @@ export class StoreComputation {
     return true;
   }
 
-  async result(): Promise<StoreResult> {
+  /** The result as committed so far (nothing is read: the computation keeps what the job row counts). */
+  result(): StoreResult {
     const rows = [...this.rows.values()].sort((a, b) => (a.pk < b.pk ? -1 : a.pk > b.pk ? 1 : 0));
-    const job = await this.local.getJob(this.storeId);
     return {
       storeId: this.storeId, api: this.api, version: this.version, coveredSince: this.coveredSince, complete: this.complete,
-      rows, counts: this.counts(), skipped: job?.skipped ?? emptySkipCounts(),
-      unknownProducts: await this.local.listUnknownProducts(this.storeId),
+      rows, counts: this.counts(), skipped: { ...this.skipped },
+      unknownProducts: [...this.unknown.values()].sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0)),
       quarantined: this.quarantinedRecords(),
       warnings: this.storeWarnings,
     };

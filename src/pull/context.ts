@@ -32,7 +32,9 @@ export interface PageInfo {
 export interface PullHooks {
   /** After every committed page, with the job row as committed. */
   onCommit?(job: JobRecord, page: PageInfo): void;
-  /** The job row changed outside a page (start, offer, finish). */
+  /** The job is resumed or laid out, with how many months it has and how many of them are done. */
+  onStart?(job: JobRecord, months: { monthsTotal: number; monthsDone: number }): void;
+  /** The job row changed outside a page (offer, finish). */
   onJob?(job: JobRecord): void;
   /** Fetching is over; the final pass over the stored rows runs. */
   onFinishing?(): void;

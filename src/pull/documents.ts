@@ -255,7 +255,7 @@ class DocumentPull {
     this.job = await this.serially(async () => {
       const committed = await committing;
       for (const m of [next, ...alsoDone]) this.setMonth(m);
-      computation.afterPage({ rows: rows.rows, inventories: rows.inventories, quarantine: rows.quarantine });
+      computation.afterPage(rows);
       if (next.done) computation.setCoverage(committed.coveredSince);
       this.job = committed;
       ctx.hooks?.onCommit?.(committed, { phase: 'documents', month: next.month, items: itemCount, monthDone: next.done, monthsDone: next.done ? windowMonths : 0 });
@@ -278,10 +278,13 @@ class DocumentPull {
     const offer = computation.allTrackedDecided() || (covered >= period && (covered - this.gainedAt >= QUIET_MONTHS || covered >= 2 * period));
     if (this.job.resultOfferedAt === null && offer) {
       const counts = computation.counts();
-      this.job = await updateJob(this.ctx.local, this.storeId, (j) => ({
+      const offered = (j: JobRecord): JobRecord => ({
         ...j, resultOfferedAt: this.now(), productsTracked: counts.tracked, productsDecided: counts.decided, updatedAt: this.now(),
-      }));
-      this.ctx.hooks?.onJob?.(this.job);
+      });
+      // The review may open at once: what it shows is committed already, only the offer's time is still to be saved
+      // (the next commits wait for it; a reload before it lands offers the result again at the next month done).
+      this.ctx.hooks?.onJob?.(offered(this.job));
+      this.job = await updateJob(this.ctx.local, this.storeId, offered);
     }
   }
 }

@@ -88,16 +88,18 @@ async function runPull(request: PullRequest, ctx: PullContext, signal: AbortSign
   const { storeId } = request;
   const prepared = await prepareJob(request, ctx, early?.fresh);
   let job = prepared.job;
-  ctx.hooks?.onJob?.(job);
   const products = prepared.checkpoints.find((c) => c.month === PRODUCTS_PHASE);
   if (!products) throw new Error(`store ${storeId}: checkpoint ${PRODUCTS_PHASE} is missing`);
   const months = prepared.checkpoints.filter((c) => c.month !== PRODUCTS_PHASE).sort(newestFirst);
+  ctx.hooks?.onStart?.(job, { monthsTotal: months.length, monthsDone: months.filter((m) => m.done).length });
 
   const opening = early && prepared === early.fresh ? early.opening : sendOpening(storeId, prepared.checkpoints, ctx, signal);
-  job = await fetchProducts(job, products, ctx, signal, opening.products);
+  const catalogue = await fetchProducts(job, products, ctx, signal, opening.products);
+  job = catalogue.job;
 
-  // Resuming: rebuild every row (and so the decided set) from what is on disk, once.
-  await computation.load(job, signal);
+  // A fresh job's catalogue is all in memory; resuming, every row (and so the decided set) is rebuilt from disk, once.
+  if (prepared.fresh) computation.start(catalogue.products, catalogue.quarantine);
+  else await computation.load(job, signal);
 
   // 2. Documents, newest windows first.
   const documents = await fetchDocuments(job, months, ctx, signal, opening.windows);
@@ -118,12 +120,14 @@ async function runPull(request: PullRequest, ctx: PullContext, signal: AbortSign
 /** Every product page, normalised one by one (a bad entry is quarantined as `product:<id>`), each committed with its checkpoint. */
 async function fetchProducts(
   startJob: JobRecord, start: CheckpointRecord, ctx: PullContext, signal: AbortSignal, first: Promise<RawPage> | null,
-): Promise<JobRecord> {
+): Promise<{ job: JobRecord; products: ProductRecord[]; quarantine: QuarantineRecord[] }> {
   const { local, client } = ctx;
   const now = ctx.now ?? Date.now;
   const storeId = startJob.storeId;
   let job = startJob;
   let cp = start;
+  // What this call committed (a fresh job's whole catalogue).
+  const committed = { products: [] as ProductRecord[], quarantine: [] as QuarantineRecord[] };
   const productTrail = new CursorTrail('listProducts', { pagesBefore: cp.pages, seen: [cp.cursor, ...(cp.recentCursors ?? [])] });
   while (!cp.done) {
     signal.throwIfAborted();
@@ -151,9 +155,11 @@ async function fetchProducts(
       updateJob: (j) => ({ ...j, productPages: j.productPages + 1, updatedAt: now() }),
     });
     cp = next;
+    committed.products.push(...products);
+    committed.quarantine.push(...quarantine);
     ctx.hooks?.onCommit?.(job, { phase: 'products', month: PRODUCTS_PHASE, items: page.items.length, monthDone: next.done, monthsDone: 0 });
   }
-  return job;
+  return { job, ...committed };
 }
 
 /**

@@ -20,6 +20,8 @@ export const DEFAULT_JOB_OPTIONS: JobOptions = {
 export interface PreparedJob {
   job: JobRecord;
   checkpoints: CheckpointRecord[];
+  /** Laid out now (nothing of the store's previous pull is kept), not resumed. */
+  fresh: boolean;
 }
 
 /** Whether the stored job (if any) is resumed rather than replaced by a fresh one. */
@@ -52,7 +54,7 @@ export async function prepareJob(request: PullRequest, ctx: PullContext, fresh?:
       stopReason: reopened ? null : existing.stopReason,
     };
     await local.putJob(job);
-    return { job, checkpoints: await local.listCheckpoints(request.storeId) };
+    return { job, checkpoints: await local.listCheckpoints(request.storeId), fresh: false };
   }
   const laidOut = fresh ?? freshJob(request, ctx, now);
   await local.resetStore(laidOut.job, laidOut.checkpoints);
@@ -81,7 +83,7 @@ export function freshJob(request: PullRequest, ctx: PullContext, now: number): P
     // Every document closed at or before the snapshot instant (the write-back guard takes those after it).
     ...monthWindows(horizon.since, now + 1).map((w) => fresh(w.month, w.since, w.until)),
   ];
-  return { job, checkpoints };
+  return { job, checkpoints, fresh: true };
 }
 
 /**

@@ -26,9 +26,9 @@ export type FullResult = Omit<SyncResult, 'rowCount'> & { rows: ResultRow[] };
 /** The result with every full row (the page gets them in slices; the write-back, here in the worker, whole). */
 export async function fullResult(deps: ResultDeps, storeId: string, signal: AbortSignal): Promise<FullResult> {
   const { local, names } = deps;
-  const result = await (await deps.runners.computation(storeId, signal)).result();
+  const result = (await deps.runners.computation(storeId, signal)).result();
   const [job, decisions, terminals] = await Promise.all([
-    local.getJob(storeId), local.listDecisions(storeId), names.terminals(storeId, result.api, result.rows),
+    deps.runners.job(storeId), local.listDecisions(storeId), names.terminals(storeId, result.api, result.rows),
   ]);
   return {
     ...result,

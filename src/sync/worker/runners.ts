@@ -118,6 +118,11 @@ export class Runners {
     return result;
   }
 
+  /** The store's job: as this worker last committed it when it has pulled the store, else from disk. */
+  async job(storeId: string): Promise<JobRecord | undefined> {
+    return this.runners.get(storeId)?.job ?? (await this.deps.ready().local.getJob(storeId));
+  }
+
   /** The store's place among the stores started (0 before any start). */
   orderOf(storeId: string): number {
     return this.runners.get(storeId)?.order ?? 0;
@@ -126,6 +131,9 @@ export class Runners {
   /** The runner's computation, loaded from disk when no pull has built it yet in this session. */
   async computation(storeId: string, signal: AbortSignal): Promise<StoreComputation> {
     const { local, account } = this.deps.ready();
+    // The pull's own, kept up to date page by page: no read (it would wait behind the pulls' commits).
+    const current = this.runners.get(storeId)?.computation;
+    if (current && (this.runners.get(storeId)!.running || current.version > 0)) return current;
     const job = await local.getJob(storeId);
     // A store first met here after a reload gets its status from its job (not 'idle'), as listProgress would.
     const runner = this.runners.get(storeId) ?? (job ? await this.runnerFromDisk(job) : this.runner(storeId));
@@ -176,9 +184,14 @@ export class Runners {
       {
         local, client, computation: runner.computation, now, slots: account.slots, order: runner.order,
         hooks: {
+          onStart: (job, months) => {
+            runner.job = job;
+            Object.assign(runner, months);
+            this.emit(runner, true);
+          },
           onJob: (job) => {
             runner.job = job;
-            void this.countMonths(runner).then(() => this.emit(runner, true));
+            this.emit(runner, true);
           },
           onCommit: (job, page) => this.onCommit(runner, job, page),
           // Names for the explanations, ready by review time: one of the store's opening requests.
@@ -262,10 +275,6 @@ export class Runners {
   private async monthCounts(storeId: string): Promise<Pick<Runner, 'monthsTotal' | 'monthsDone'>> {
     const months = (await this.deps.ready().local.listCheckpoints(storeId)).filter((c) => c.month !== PRODUCTS_PHASE);
     return { monthsTotal: months.length, monthsDone: months.filter((m) => m.done).length };
-  }
-
-  private async countMonths(runner: Runner): Promise<void> {
-    Object.assign(runner, await this.monthCounts(runner.storeId));
   }
 
   private async saveStatus(runner: Runner, status: JobStatus, error: SerializedError | null): Promise<void> {

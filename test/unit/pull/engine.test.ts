@@ -92,7 +92,7 @@ describe('pullStore', () => {
     let during: ResultRow[] = [];
     let computation: StoreComputation | null = null;
     await pull(local, fakeCloud(store.products, store.documents, 4), { options: { fullPeriod: true } }, undefined, (c) => (computation = c), {
-      onFinishing: () => void computation!.result().then((r) => (during = r.rows)),
+      onFinishing: () => (during = computation!.result().rows),
     });
     const accumulator = createStockAccumulator({ api: 'v2', products: store.products });
     accumulator.addDocuments(store.documents);
@@ -273,6 +273,40 @@ describe('pullStore', () => {
       expect(row.lastChainBreak).toEqual(product.chainBreaks.at(-1));
       expect((await computation.history(product.productId)).row?.chainBreaks).toEqual(product.chainBreaks);
     }
+    local.close();
+  });
+
+  it('keeps in memory what a result reads: a paused pull\'s result equals the one read back from disk', async () => {
+    const store = littleStore(8, 11);
+    const at = (day: number) => new Date(Date.UTC(2024, 0, 2) + day * 86_400_000).toISOString().replace('Z', '+0000');
+    const extra = (id: string, type: string, day: number, positions: unknown[]) =>
+      ({ id, type, number: 0, close_date: at(day), device_id: 'T1', store_id: 'S', time_zone_offset: 10800000, body: { positions } });
+    const documents = [
+      ...store.documents,
+      // A product the catalogue lacks, twice (its counts add up), a document with no stock effect, one that is malformed.
+      extra('g1', 'SELL', 150, [{ product_id: 'ghost', product_name: 'Призрак', quantity: 1, initial_quantity: 3 }]),
+      extra('g2', 'SELL', 100, [{ product_id: 'ghost', quantity: 2, initial_quantity: 5 }]),
+      extra('r1', 'REVALUATION', 140, [{ product_id: 'p1', quantity: 1 }]),
+      { id: 'bad', type: 'SELL', body: { positions: 'none' } },
+    ];
+    const local = await openLocalStore({ name: 'in-memory' });
+    const controller = new AbortController();
+    let commits = 0;
+    let computation: StoreComputation | null = null;
+    const paused = pull(local, fakeCloud(store.products, documents, 4), { options: { fullPeriod: true } }, controller.signal, (c) => (computation = c), {
+      onCommit: (_job, page) => page.phase === 'documents' && ++commits === 6 && controller.abort(),
+    });
+    await expect(paused).rejects.toThrow();
+    const inMemory = computation!.result();
+    const fromDisk = new StoreComputation(local, STORE, 'v2');
+    await fromDisk.load((await local.getJob(STORE))!);
+
+    expect(inMemory.unknownProducts.length).toBeGreaterThan(0);
+    expect(Object.values(inMemory.skipped).some((n) => n > 0)).toBe(true);
+    expect(inMemory.rows.length).toBe(8);
+    const { version: _a, ...memory } = inMemory;
+    const { version: _b, ...disk } = fromDisk.result();
+    expect(memory).toEqual(disk);
     local.close();
   });
 });
