@@ -62,6 +62,12 @@ export interface DocumentPageWrite {
 
 export interface ProductPageWrite {
   storeId: string;
+  /**
+   * A fresh job's setup (its job row and checkpoints; every row of the store's previous pull dropped), written first
+   * in the same transaction: a fresh pull writes nothing before its first product page is in, so a store whose
+   * answers have not come yet adds nothing to the transactions of those whose answers have.
+   */
+  reset?: { job: JobRecord; checkpoints: CheckpointRecord[] };
   expected: CheckpointRecord;
   next: CheckpointRecord;
   products: ProductRecord[];
@@ -150,13 +156,7 @@ export class LocalStore {
 
   /** A fresh job for a store: drops every row of its previous pull (one transaction). */
   resetStore(job: JobRecord, checkpoints: CheckpointRecord[]): Promise<void> {
-    return this.write(async (tx) => {
-      const range = storeRange(job.storeId);
-      for (const name of STORE_DATA) void tx.objectStore(name).delete(range);
-      void tx.objectStore('jobs').put(job);
-      const store = tx.objectStore('checkpoints');
-      for (const c of checkpoints) void store.put(c);
-    });
+    return this.write(async (tx) => resetIn(tx, job, checkpoints));
   }
 
   /** Forgets a store's pull entirely (its job, every row and the user's decisions). */
@@ -216,7 +216,8 @@ export class LocalStore {
   /** Products of one page plus the checkpoint past it, in one transaction. */
   commitProductPage(write: ProductPageWrite): Promise<JobRecord> {
     return this.write(async (tx) => {
-      const job = await checkedJob(tx, write.storeId, write.expected);
+      if (write.reset) resetIn(tx, write.reset.job, write.reset.checkpoints);
+      const job = write.reset ? write.reset.job : await checkedJob(tx, write.storeId, write.expected);
       const products = tx.objectStore('products');
       for (const product of write.products) void products.put(product);
       const quarantine = tx.objectStore('quarantine');
@@ -358,6 +359,14 @@ export class LocalStore {
 
 /** Page records per read: a part of a 1,000-document page is about 30 kB. */
 const PAGES_PER_READ = 64;
+
+function resetIn(tx: WriteTx, job: JobRecord, checkpoints: readonly CheckpointRecord[]): void {
+  const range = storeRange(job.storeId);
+  for (const name of STORE_DATA) void tx.objectStore(name).delete(range);
+  void tx.objectStore('jobs').put(job);
+  const store = tx.objectStore('checkpoints');
+  for (const c of checkpoints) void store.put(c);
+}
 
 /** The store's job, once its checkpoint is still the one the page was fetched from (else nothing is written). */
 async function checkedJob(tx: WriteTx, storeId: string, expected: CheckpointRecord): Promise<JobRecord> {

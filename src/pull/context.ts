@@ -32,8 +32,11 @@ export interface PageInfo {
 export interface PullHooks {
   /** After every committed page, with the job row as committed. */
   onCommit?(job: JobRecord, page: PageInfo): void;
-  /** The job is resumed or laid out, with how many months it has and how many of them are done. */
-  onStart?(job: JobRecord, months: { monthsTotal: number; monthsDone: number }): void;
+  /**
+   * The job is resumed or laid out, with how many months it has and how many of them are done; `onDisk` false: a
+   * fresh job, written with its first product page (the first onCommit).
+   */
+  onStart?(job: JobRecord, start: { monthsTotal: number; monthsDone: number; onDisk: boolean }): void;
   /** The job row changed outside a page (offer, finish). */
   onJob?(job: JobRecord): void;
   /** Fetching is over; the final pass over the stored rows runs. */

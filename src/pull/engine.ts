@@ -91,10 +91,10 @@ async function runPull(request: PullRequest, ctx: PullContext, signal: AbortSign
   const products = prepared.checkpoints.find((c) => c.month === PRODUCTS_PHASE);
   if (!products) throw new Error(`store ${storeId}: checkpoint ${PRODUCTS_PHASE} is missing`);
   const months = prepared.checkpoints.filter((c) => c.month !== PRODUCTS_PHASE).sort(newestFirst);
-  ctx.hooks?.onStart?.(job, { monthsTotal: months.length, monthsDone: months.filter((m) => m.done).length });
+  ctx.hooks?.onStart?.(job, { monthsTotal: months.length, monthsDone: months.filter((m) => m.done).length, onDisk: !prepared.fresh });
 
   const opening = early && prepared === early.fresh ? early.opening : sendOpening(storeId, prepared.checkpoints, ctx, signal);
-  const catalogue = await fetchProducts(job, products, ctx, signal, opening.products);
+  const catalogue = await fetchProducts(job, products, ctx, signal, opening.products, prepared.fresh ? prepared : null);
   job = catalogue.job;
 
   // A fresh job's catalogue is all in memory; resuming, every row (and so the decided set) is rebuilt from disk, once.
@@ -117,9 +117,13 @@ async function runPull(request: PullRequest, ctx: PullContext, signal: AbortSign
   return job;
 }
 
-/** Every product page, normalised one by one (a bad entry is quarantined as `product:<id>`), each committed with its checkpoint. */
+/**
+ * Every product page, normalised one by one (a bad entry is quarantined as `product:<id>`), each committed with its
+ * checkpoint; a fresh job (`reset`) is written with the first.
+ */
 async function fetchProducts(
   startJob: JobRecord, start: CheckpointRecord, ctx: PullContext, signal: AbortSignal, first: Promise<RawPage> | null,
+  reset: PreparedJob | null,
 ): Promise<{ job: JobRecord; products: ProductRecord[]; quarantine: QuarantineRecord[] }> {
   const { local, client } = ctx;
   const now = ctx.now ?? Date.now;
@@ -151,7 +155,7 @@ async function fetchProducts(
     });
     const next = advance(cp, page.nextCursor, page.items.length, now());
     job = await local.commitProductPage({
-      storeId, expected: cp, next, products, quarantine,
+      storeId, expected: cp, next, products, quarantine, ...(reset && cp === start ? { reset } : {}),
       updateJob: (j) => ({ ...j, productPages: j.productPages + 1, updatedAt: now() }),
     });
     cp = next;

@@ -31,8 +31,8 @@ export function resumes(existing: JobRecord | undefined, request: PullRequest, c
 
 /**
  * Resumes the stored job when there is one for this API version; otherwise starts a fresh one: `fresh` when given
- * (laid out before, its opening requests already sent), else one laid out now. Returns the job and its checkpoints
- * (a fresh job's are known without reading them back).
+ * (laid out before, its opening requests already sent), else one laid out now. Returns the job and its checkpoints.
+ * A fresh job is not written here: it goes with its first product page (engine.ts, LocalStore.commitProductPage).
  */
 export async function prepareJob(request: PullRequest, ctx: PullContext, fresh?: PreparedJob): Promise<PreparedJob> {
   const { local } = ctx;
@@ -56,9 +56,7 @@ export async function prepareJob(request: PullRequest, ctx: PullContext, fresh?:
     await local.putJob(job);
     return { job, checkpoints: await local.listCheckpoints(request.storeId), fresh: false };
   }
-  const laidOut = fresh ?? freshJob(request, ctx, now);
-  await local.resetStore(laidOut.job, laidOut.checkpoints);
-  return laidOut;
+  return fresh ?? freshJob(request, ctx, now);
 }
 
 /** A fresh job from `now` (the snapshot time) back to the horizon, and its checkpoints (nothing written). */

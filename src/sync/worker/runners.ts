@@ -31,6 +31,13 @@ interface Runner extends Omit<PullState, 'api' | 'running' | 'counts' | 'resultV
   intent: 'pause' | 'cancel' | null;
   running: Promise<void> | null;
   computation: StoreComputation | null;
+  /** Its job is on disk (a fresh one is written with its first product page): only then is a status saved. */
+  onDisk: boolean;
+  /**
+   * A restart was launched and its job is not on disk yet: the disk still holds the previous pull, so the next
+   * launch restarts too instead of resuming that.
+   */
+  restartPending: boolean;
   /** Its place among the stores started (slots.ts priorityOf). */
   order: number;
   throttle: Throttle;
@@ -115,6 +122,11 @@ export class Runners {
   async progressOf(jobs: readonly JobRecord[]): Promise<StoreProgress[]> {
     const result: StoreProgress[] = [];
     for (const job of jobs) result.push(this.progress(this.runners.get(job.storeId) ?? (await this.runnerFromDisk(job))));
+    // Pulls whose job is not written yet (a fresh one before its first product page).
+    const listed = new Set(jobs.map((j) => j.storeId));
+    for (const runner of this.runners.values()) {
+      if (!listed.has(runner.storeId) && runner.job && (runner.running || runner.status === 'queued')) result.push(this.progress(runner));
+    }
     return result;
   }
 
@@ -175,7 +187,9 @@ export class Runners {
       runner.computation = new StoreComputation(local, runner.storeId, api);
     }
     const client = account.client(api, { onWait: (info) => this.onWait(runner, info) });
-    const { restart, olderMonths, storeName: _name, ...options } = runner.options;
+    const { restart: asked, olderMonths, storeName: _name, ...options } = runner.options;
+    const restart = asked === true || runner.restartPending;
+    runner.restartPending = restart;
     runner.options = {};
     this.emit(runner, true);
 
@@ -184,8 +198,9 @@ export class Runners {
       {
         local, client, computation: runner.computation, now, slots: account.slots, order: runner.order,
         hooks: {
-          onStart: (job, months) => {
+          onStart: (job, { onDisk, ...months }) => {
             runner.job = job;
+            runner.onDisk = onDisk;
             Object.assign(runner, months);
             this.emit(runner, true);
           },
@@ -193,7 +208,11 @@ export class Runners {
             runner.job = job;
             this.emit(runner, true);
           },
-          onCommit: (job, page) => this.onCommit(runner, job, page),
+          onCommit: (job, page) => {
+            runner.onDisk = true;
+            runner.restartPending = false;
+            this.onCommit(runner, job, page);
+          },
           // Names for the explanations, ready by review time: one of the store's opening requests.
           onOpening: () => this.deps.onOpening(runner.storeId, api),
           onFinishing: () => {
@@ -240,7 +259,7 @@ export class Runners {
     if (!runner) {
       const created: Runner = {
         storeId, storeName: storeName ?? storeId, status: 'idle', options: {}, controller: null, intent: null,
-        running: null, computation: null, job: null, phase: null, currentMonth: null, monthsDone: 0, monthsTotal: 0,
+        running: null, computation: null, onDisk: true, restartPending: false, job: null, phase: null, currentMonth: null, monthsDone: 0, monthsTotal: 0,
         waiting: null, error: null, pace: new Pace(0), order: 0,
         throttle: new Throttle(this.deps.progressIntervalMs ?? 100, this.deps.now, () => this.deps.emit(this.progress(created))),
       };
@@ -278,6 +297,7 @@ export class Runners {
   }
 
   private async saveStatus(runner: Runner, status: JobStatus, error: SerializedError | null): Promise<void> {
+    if (!runner.onDisk) return; // nothing of this pull is on disk: after a reload the store is as it was before
     const counts = runner.computation?.counts();
     try {
       const job = await this.deps.ready().local.updateJob(runner.storeId, (j) => ({

@@ -102,14 +102,14 @@ describe('pullStore', () => {
     local.close();
   });
 
-  it('sends a fresh store\'s opening requests before its job is written; a resume asks for nothing before', async () => {
+  it('sends a fresh store\'s opening requests before its job is written, which goes with its first product page; a resume asks for nothing before', async () => {
     const store = littleStore(10, 3);
     const cloud = fakeCloud(store.products, store.documents, 3);
     const local = await openLocalStore({ name: 'early' });
-    const reset = local.resetStore.bind(local);
-    local.resetStore = (job, checkpoints) => {
-      cloud.log.push('job written');
-      return reset(job, checkpoints);
+    const commit = local.commitProductPage.bind(local);
+    local.commitProductPage = (write) => {
+      if (write.reset) cloud.log.push('job written');
+      return commit(write);
     };
     const put = local.putJob.bind(local);
     local.putJob = (job) => {
@@ -119,7 +119,7 @@ describe('pullStore', () => {
     cloud.failAt = { call: 4, error: new DOMException('closed tab', 'AbortError') };
     await expect(pull(local, cloud, { options: { fullPeriod: true } })).rejects.toMatchObject({ name: 'AbortError' });
     // The product page and the two opening windows went while the job was still to be written (the first round trip
-    // overlaps the store's lock and setup).
+    // overlaps the store's lock and setup); the job is written with the first product page.
     expect(cloud.log.slice(0, 4)).toEqual(['products first', 'documents 2024-06', 'documents 2024-01..2024-05', 'job written']);
     cloud.log.length = 0;
     cloud.failAt = undefined;

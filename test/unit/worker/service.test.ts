@@ -193,4 +193,43 @@ describe('SyncService', () => {
     await expect(service.pullProgress()).rejects.toThrow(/configure/);
     await expect(service.configure({ api: 'v2', token: '' })).rejects.toThrow(/token/);
   });
+
+  it('writes a fresh job with its first product page: stopped before it, the disk is as it was, and a restart stays a restart', async () => {
+    const { service, cloud, until } = setup();
+    await service.configure({ api: 'v2', token: TOKEN, dbName: 'first-page' });
+    await service.startPull(A);
+    await until(A, (p) => p.status === 'done');
+    const read = async () => {
+      const local = await openLocalStore({ name: 'first-page' });
+      const job = await local.getJob(A);
+      local.close();
+      return job;
+    };
+    const before = (await read())!;
+
+    // The product page never answers until the pull is stopped.
+    const productPage = cloud.productPage.bind(cloud);
+    let asked = 0;
+    cloud.productPage = (_storeId, _cursor, signal) => {
+      asked++;
+      return new Promise((_resolve, reject) => signal?.addEventListener('abort', () => reject(signal.reason), { once: true }));
+    };
+    await service.startPull(A, { restart: true });
+    await until(A, (p) => p.status === 'running' && asked > 0);
+    // Listed while its job is not written yet.
+    expect((await service.pullProgress()).find((p) => p.storeId === A)?.status).toBe('running');
+    await service.pausePull(A);
+    await until(A, (p) => p.status === 'paused');
+    expect(await read()).toEqual(before);
+
+    // The next launch is still the restart: the catalogue and the documents are fetched anew (a resume of the
+    // finished job would fetch nothing).
+    cloud.productPage = productPage;
+    cloud.log.length = 0;
+    await service.resumePull(A);
+    await until(A, (p) => p.status === 'done');
+    expect(cloud.log).toContain('products first');
+    expect(cloud.log.filter((l) => l.startsWith('documents')).length).toBeGreaterThan(1);
+    expect((await read())!.pages).toBe(before.pages);
+  });
 });
