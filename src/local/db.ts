@@ -259,9 +259,10 @@ export class LocalStore {
   }
 
   /**
-   * Queues a write for the next group transaction and starts one unless one is being committed: writes made
-   * meanwhile (other stores' pages, this store's other months) wait and then share one commit. They run one after
-   * the other in the order made, each seeing the ones before it, and each settles once its group has committed.
+   * Queues a write for the next group transaction and starts one at the next task unless one is being committed:
+   * writes made meanwhile (other stores' pages, this store's other months) wait and then share one commit. They run
+   * one after the other in the order made, each seeing the ones before it, and each settles once its group has
+   * committed.
    * Page commits do not wait for the disk flush (PAGE_TX). A write that throws (a checkpoint moved on) is left out;
    * a failing transaction fails every write of its group, none of which then landed.
    */
@@ -275,8 +276,9 @@ export class LocalStore {
   private async flush(): Promise<void> {
     this.flushing = true;
     try {
-      // Writes made in the same turn as the first join its group.
-      await Promise.resolve();
+      // Writes made before the next task join the first one's group: the steps a page's answer sets off (its commit,
+      // another window's, a fresh store's catalogue) are promise callbacks of one task.
+      await new Promise((resolve) => setTimeout(resolve, 0));
       while (this.writes.length > 0) {
         const group = this.writes.splice(0);
         const settled: { ok: boolean; value: unknown }[] = [];

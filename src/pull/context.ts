@@ -17,6 +17,11 @@ export interface PullRequest {
   restart?: boolean;
   /** Also fetch this many months before the job's horizon (never before the store existed); the rest is kept. */
   olderMonths?: number;
+  /**
+   * The caller has listed the jobs on disk and this store had none: its opening requests go before its job is read.
+   * The job is still read under the store's lock, and one found then (another tab) is resumed, its answers dropped.
+   */
+  knownFresh?: boolean;
 }
 
 export interface PageInfo {

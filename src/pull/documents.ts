@@ -38,11 +38,15 @@ const LONGEST_MONTH_MS = 31 * 86_400_000;
 
 export const windowKey = (window: { since: number; until: number }) => `${window.since}/${window.until}`;
 
-/** Fetches the store's document windows; `months` newest first, `early` the opening windows already sent. */
+/**
+ * Fetches the store's document windows; `months` newest first, `early` the opening windows already sent, `after` the
+ * catalogue's last commit (what follows a page's commit waits for it; a failure there fails the documents).
+ */
 export async function fetchDocuments(
   job: JobRecord, months: CheckpointRecord[], ctx: PullContext, signal: AbortSignal, early: Map<string, Promise<RawPage>>,
+  after: Promise<unknown> = Promise.resolve(),
 ): Promise<{ job: JobRecord; stopReason: JobRecord['stopReason'] }> {
-  return new DocumentPull(job, months, ctx, signal, early).run();
+  return new DocumentPull(job, months, ctx, signal, early, after).run();
 }
 
 class DocumentPull {
@@ -65,12 +69,13 @@ class DocumentPull {
   private stopping = false;
   private lastDecided: number;
   private gainedAt: number;
-  private commits: Promise<unknown> = Promise.resolve();
+  private commits: Promise<unknown>;
 
   constructor(
     private job: JobRecord, months: CheckpointRecord[], private readonly ctx: PullContext,
-    private readonly signal: AbortSignal, private readonly early: Map<string, Promise<RawPage>>,
+    private readonly signal: AbortSignal, private readonly early: Map<string, Promise<RawPage>>, after: Promise<unknown>,
   ) {
+    this.commits = after;
     this.storeId = job.storeId;
     this.now = ctx.now ?? Date.now;
     this.months = months;

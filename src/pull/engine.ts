@@ -14,7 +14,7 @@ import { PRODUCTS_PHASE, type CheckpointRecord, type JobRecord, type ProductReco
 import { normaliseProduct } from '../model/normalise.ts';
 import { productKey } from '../stock/order.ts';
 import { PRODUCT_QUARANTINE_PREFIX } from './computation.ts';
-import { advance, newestFirst, throughSlots, updateJob, type PullContext, type PullRequest } from './context.ts';
+import { advance, newestFirst, throughSlots, updateJob, type PageInfo, type PullContext, type PullRequest } from './context.ts';
 import { fetchDocuments, windowKey } from './documents.ts';
 import { freshJob, prepareJob, resumes, type PreparedJob } from './job.ts';
 import { openingWindows, planWindow } from './windows.ts';
@@ -51,7 +51,8 @@ interface Opening {
  * are dropped.
  */
 async function sendEarly(request: PullRequest, ctx: PullContext, signal: AbortSignal): Promise<EarlyStart | null> {
-  if (resumes(await ctx.local.getJob(request.storeId), request, ctx)) return null;
+  // A restart, or a store the caller knows has no job: nothing to read first (a read waits behind other stores' commits).
+  if (!request.restart && !request.knownFresh && resumes(await ctx.local.getJob(request.storeId), request, ctx)) return null;
   const fresh = freshJob(request, ctx, (ctx.now ?? Date.now)());
   return { fresh, opening: sendOpening(request.storeId, fresh.checkpoints, ctx, signal) };
 }
@@ -94,15 +95,16 @@ async function runPull(request: PullRequest, ctx: PullContext, signal: AbortSign
   ctx.hooks?.onStart?.(job, { monthsTotal: months.length, monthsDone: months.filter((m) => m.done).length, onDisk: !prepared.fresh });
 
   const opening = early && prepared === early.fresh ? early.opening : sendOpening(storeId, prepared.checkpoints, ctx, signal);
-  const catalogue = await fetchProducts(job, products, ctx, signal, opening.products, prepared.fresh ? prepared : null);
+  const fresh = prepared.fresh ? { reset: prepared, opening: [...opening.windows.values()] } : null;
+  const catalogue = await fetchProducts(job, products, ctx, signal, opening.products, fresh);
   job = catalogue.job;
 
   // A fresh job's catalogue is all in memory; resuming, every row (and so the decided set) is rebuilt from disk, once.
   if (prepared.fresh) computation.start(catalogue.products, catalogue.quarantine);
   else await computation.load(job, signal);
 
-  // 2. Documents, newest windows first.
-  const documents = await fetchDocuments(job, months, ctx, signal, opening.windows);
+  // 2. Documents, newest windows first (what follows their commits waits for the catalogue's).
+  const documents = await fetchDocuments(job, months, ctx, signal, opening.windows, catalogue.landed);
   job = documents.job;
   const stopReason = documents.stopReason;
 
@@ -119,12 +121,12 @@ async function runPull(request: PullRequest, ctx: PullContext, signal: AbortSign
 
 /**
  * Every product page, normalised one by one (a bad entry is quarantined as `product:<id>`), each committed with its
- * checkpoint; a fresh job (`reset`) is written with the first.
+ * checkpoint; a fresh job is written with the first, and its last commit is not waited for (`landed`).
  */
 async function fetchProducts(
   startJob: JobRecord, start: CheckpointRecord, ctx: PullContext, signal: AbortSignal, first: Promise<RawPage> | null,
-  reset: PreparedJob | null,
-): Promise<{ job: JobRecord; products: ProductRecord[]; quarantine: QuarantineRecord[] }> {
+  fresh: { reset: PreparedJob; opening: Promise<unknown>[] } | null,
+): Promise<{ job: JobRecord; landed: Promise<unknown>; products: ProductRecord[]; quarantine: QuarantineRecord[] }> {
   const { local, client } = ctx;
   const now = ctx.now ?? Date.now;
   const storeId = startJob.storeId;
@@ -154,16 +156,30 @@ async function fetchProducts(
       }
     });
     const next = advance(cp, page.nextCursor, page.items.length, now());
-    job = await local.commitProductPage({
-      storeId, expected: cp, next, products, quarantine, ...(reset && cp === start ? { reset } : {}),
-      updateJob: (j) => ({ ...j, productPages: j.productPages + 1, updatedAt: now() }),
-    });
+    const reset = fresh && cp === start ? fresh.reset : null;
+    // A fresh store's only catalogue page waits for the answers to its opening windows (already asked for), so that
+    // its setup, its catalogue and its first documents can share one transaction.
+    if (reset && next.done) {
+      await Promise.allSettled(fresh!.opening);
+      signal.throwIfAborted();
+    }
+    const counted = (j: JobRecord): JobRecord => ({ ...j, productPages: j.productPages + 1, updatedAt: now() });
+    const committing = local.commitProductPage({ storeId, expected: cp, next, products, quarantine, ...(reset ? { reset } : {}), updateJob: counted });
+    const info: PageInfo = { phase: 'products', month: PRODUCTS_PHASE, items: page.items.length, monthDone: next.done, monthsDone: 0 };
     cp = next;
     committed.products.push(...products);
     committed.quarantine.push(...quarantine);
-    ctx.hooks?.onCommit?.(job, { phase: 'products', month: PRODUCTS_PHASE, items: page.items.length, monthDone: next.done, monthsDone: 0 });
+    if (fresh && next.done) {
+      // A fresh job's last catalogue page: the documents need only the catalogue in memory, so they go on at once;
+      // their commits queue behind this one, and what follows them waits for it (documents.ts).
+      const landed = committing.then((j) => ctx.hooks?.onCommit?.(j, info));
+      landed.catch(() => undefined); // awaited by the documents
+      return { job: counted(job), landed, ...committed };
+    }
+    job = await committing;
+    ctx.hooks?.onCommit?.(job, info);
   }
-  return { job, ...committed };
+  return { job, landed: Promise.resolve(), ...committed };
 }
 
 /**

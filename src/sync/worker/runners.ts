@@ -61,6 +61,8 @@ export class Runners {
   private readonly queue: string[] = [];
   /** Stores started so far: each start's place in the connection budget's queue. */
   private started = 0;
+  /** The jobs on disk were listed (progressOf): a store with no runner then has no job (pullStore's knownFresh). */
+  private jobsListed = false;
 
   constructor(private readonly deps: RunnersDeps) {}
 
@@ -108,6 +110,7 @@ export class Runners {
   /** Forgets every runner (their database was closed). */
   clear(): void {
     this.runners.clear();
+    this.jobsListed = false;
   }
 
   /** Stops a store's pull for good and forgets its runner, before its data is removed. */
@@ -120,6 +123,7 @@ export class Runners {
 
   /** The progress of these jobs (read from disk), with this worker's runners where it has them. */
   async progressOf(jobs: readonly JobRecord[]): Promise<StoreProgress[]> {
+    this.jobsListed = true;
     const result: StoreProgress[] = [];
     for (const job of jobs) result.push(this.progress(this.runners.get(job.storeId) ?? (await this.runnerFromDisk(job))));
     // Pulls whose job is not written yet (a fresh one before its first product page).
@@ -194,7 +198,10 @@ export class Runners {
     this.emit(runner, true);
 
     const pull = pullStore(
-      { storeId: runner.storeId, storeName: runner.storeName, options, ...(restart ? { restart } : {}), ...(olderMonths ? { olderMonths } : {}) },
+      {
+        storeId: runner.storeId, storeName: runner.storeName, options, ...(restart ? { restart } : {}), ...(olderMonths ? { olderMonths } : {}),
+        ...(this.jobsListed && runner.job === null ? { knownFresh: true } : {}),
+      },
       {
         local, client, computation: runner.computation, now, slots: account.slots, order: runner.order,
         hooks: {

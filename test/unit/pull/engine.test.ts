@@ -129,6 +129,31 @@ describe('pullStore', () => {
     local.close();
   });
 
+  it('sends a store known to have no job its opening requests before any read, and resumes a job found under the lock', async () => {
+    const store = littleStore(10, 3);
+    const cloud = fakeCloud(store.products, store.documents, 3);
+    const local = await openLocalStore({ name: 'known-fresh' });
+    const getJob = local.getJob.bind(local);
+    local.getJob = (storeId) => {
+      cloud.log.push('job read');
+      return getJob(storeId);
+    };
+    cloud.failAt = { call: 4, error: new DOMException('closed tab', 'AbortError') };
+    await expect(pull(local, cloud, { knownFresh: true, options: { fullPeriod: true } })).rejects.toMatchObject({ name: 'AbortError' });
+    expect(cloud.log.slice(0, 4)).toEqual(['products first', 'documents 2024-06', 'documents 2024-01..2024-05', 'job read']);
+
+    // A listing gone stale (another tab wrote the job since): the job is resumed; only the opening answers are wasted.
+    cloud.log.length = 0;
+    cloud.failAt = undefined;
+    const { job } = await pull(local, cloud, { knownFresh: true, options: { fullPeriod: true } });
+    expect(job.status).toBe('done');
+    expect(job.createdAt).toBe(NOW);
+    const resumed = cloud.log.slice(cloud.log.indexOf('job read'));
+    expect(resumed).not.toContain('products first');
+    expect(new Set(resumed.filter((l) => l !== 'job read')).size).toBe(resumed.filter((l) => l !== 'job read').length);
+    local.close();
+  });
+
   it('resumes after an abort at any page without fetching a committed page again', async () => {
     const store = littleStore(10, 3);
     const reference = fakeCloud(store.products, store.documents, 3);
@@ -307,6 +332,32 @@ describe('pullStore', () => {
     const { version: _a, ...memory } = inMemory;
     const { version: _b, ...disk } = fromDisk.result();
     expect(memory).toEqual(disk);
+    local.close();
+  });
+
+  it('writes a fresh small store in three transactions: setup, catalogue and opening windows together; the offer; the end', async () => {
+    const store = littleStore(10, 5);
+    const cloud = fakeCloud(store.products, store.documents, 1000);
+    const local = await openLocalStore({ name: 'one-group' });
+    const writes: string[][] = [];
+    const open = local.db.transaction.bind(local.db) as (...args: unknown[]) => unknown;
+    (local.db as { transaction: unknown }).transaction = (...args: unknown[]) => {
+      if (args[1] === 'readwrite') writes.push([]);
+      return open(...args);
+    };
+    for (const name of ['commitProductPage', 'commitDocumentPage', 'updateJob'] as const) {
+      const method = (local[name] as (...args: unknown[]) => unknown).bind(local);
+      (local as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
+        // Queued now, run in the next group transaction (the one opened after the last one seen).
+        const queued = writes.length;
+        return Promise.resolve(method(...args)).finally(() => writes[queued]?.push(name));
+      };
+    }
+    const { job, result } = await pull(local, cloud);
+    expect(job.status).toBe('done');
+    expect(cloud.log.filter((l) => l.startsWith('documents'))).toEqual(['documents 2024-06', 'documents 2024-01..2024-05']);
+    expect(writes).toEqual([['commitProductPage', 'commitDocumentPage', 'commitDocumentPage'], ['updateJob'], ['updateJob']]);
+    expect(result.rows).toHaveLength(10);
     local.close();
   });
 });
