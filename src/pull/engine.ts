@@ -29,6 +29,9 @@ export { DEFAULT_JOB_OPTIONS } from './job.ts';
 export async function pullStore(request: PullRequest, ctx: PullContext, signal: AbortSignal): Promise<JobRecord> {
   const sent = sendEarly(request, ctx, signal);
   sent.catch(() => undefined); // awaited once the lock is held
+  // A store whose opening requests wait for a connection asks for its lock once they leave: until its answers
+  // come, its lock and its job's read would only add to the work of the stores whose answers are coming in.
+  await sent.then((early) => early?.opening.leaving, () => undefined);
   return withStoreLock(request.storeId, signal, async () => runPull(request, ctx, signal, await sent));
 }
 
@@ -42,6 +45,8 @@ interface EarlyStart {
 interface Opening {
   products: Promise<RawPage> | null;
   windows: Map<string, Promise<RawPage>>;
+  /** Settles once the product page's request has left (it had its turn in the connection budget) or failed. */
+  leaving: Promise<unknown>;
 }
 
 /**
@@ -64,14 +69,20 @@ async function sendEarly(request: PullRequest, ctx: PullContext, signal: AbortSi
 function sendOpening(storeId: string, checkpoints: readonly CheckpointRecord[], ctx: PullContext, signal: AbortSignal): Opening {
   const { client } = ctx;
   const products = checkpoints.find((c) => c.month === PRODUCTS_PHASE);
-  const opening: Opening = { products: null, windows: new Map() };
+  const opening: Opening = { products: null, windows: new Map(), leaving: Promise.resolve() };
   const quiet = <T>(page: Promise<T>) => {
     page.catch(() => undefined); // awaited later; a failure before that must not go unhandled
     return page;
   };
   if (products && !products.done) {
     const cursor = products.cursor;
-    opening.products = quiet(throughSlots(ctx, signal, () => client.productPage(storeId, cursor, signal), cursor === null));
+    let left = () => {};
+    opening.leaving = new Promise<void>((resolve) => (left = resolve));
+    opening.products = quiet(throughSlots(ctx, signal, () => {
+      left();
+      return client.productPage(storeId, cursor, signal);
+    }, cursor === null));
+    opening.products.then(left, left);
     if (client.api === 'v2') {
       for (const plan of openingWindows(checkpoints.filter((c) => c.month !== PRODUCTS_PHASE).sort(newestFirst))) {
         const window = planWindow(plan);
