@@ -7,7 +7,8 @@
  * made while one is being committed waits for it and goes with every other waiting write in the next one (see
  * `write`). Many stores' setups and pages thus cost a few commits, not one each, and they land in the order made.
  */
-import { openDB, type IDBPDatabase, type IDBPTransaction } from 'idb';
+import { openDB, type IDBPDatabase } from 'idb';
+import { CheckpointConflictError, GroupTx, STORE_DATA, STORE_DATA_AND_JOB, type WriteTx } from './group.ts';
 import { closeTimeIn } from './page-rows.ts';
 import {
   DB_NAME, MIGRATIONS, mergeUnknownProduct, storeRange,
@@ -15,15 +16,12 @@ import {
   type QuarantineRecord, type StoreRecord, type SyncDB, type SyncStoreName, type UnknownProductRecord,
 } from './schema.ts';
 
+export { CheckpointConflictError } from './group.ts';
+
 export interface OpenOptions {
   name?: string;
   /** For tests of the migration runner; the app always uses MIGRATIONS. */
   migrations?: readonly Migration[];
-}
-
-/** Thrown when another tab or worker advanced a checkpoint under us: the caller re-reads and carries on. */
-export class CheckpointConflictError extends Error {
-  override readonly name = 'CheckpointConflictError';
 }
 
 export async function openLocalStore(options: OpenOptions = {}): Promise<LocalStore> {
@@ -82,19 +80,14 @@ export interface ProductPageWrite {
  */
 const PAGE_TX: IDBTransactionOptions = { durability: 'relaxed' };
 
-const STORE_DATA = ['products', 'pages', 'inventories', 'checkpoints', 'quarantine', 'unknownProducts'] as const satisfies SyncStoreName[];
-const STORE_DATA_AND_JOB = [...STORE_DATA, 'jobs'] as const satisfies SyncStoreName[];
 const STORE_DATA_JOB_AND_DECISIONS: SyncStoreName[] = [...STORE_DATA_AND_JOB, 'decisions'];
-
-/** The transaction a group of writes shares (every store of the pull's data and the jobs). */
-type WriteTx = IDBPTransaction<SyncDB, typeof STORE_DATA_AND_JOB, 'readwrite'>;
 
 /**
  * One write of a group: it reads what it checks first and throws (CheckpointConflictError) before its first put,
  * so a refused write leaves nothing behind and the others of its group still commit.
  */
 interface QueuedWrite {
-  run(tx: WriteTx): Promise<unknown>;
+  run(group: GroupTx): Promise<unknown>;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
@@ -140,23 +133,22 @@ export class LocalStore {
   }
 
   putJob(job: JobRecord): Promise<void> {
-    return this.write(async (tx) => void tx.objectStore('jobs').put(job));
+    return this.write(async (group) => group.putJob(job));
   }
 
   /** Read-modify-write of a job row in one transaction (so a page commit cannot interleave). */
   updateJob(storeId: string, update: (job: JobRecord) => JobRecord): Promise<JobRecord | undefined> {
-    return this.write(async (tx) => {
-      const jobs = tx.objectStore('jobs');
-      const job = await jobs.get(storeId);
+    return this.write(async (group) => {
+      const job = await group.job(storeId);
       const next = job ? update(job) : undefined;
-      if (next) void jobs.put(next);
+      if (next) group.putJob(next);
       return next;
     });
   }
 
   /** A fresh job for a store: drops every row of its previous pull (one transaction). */
   resetStore(job: JobRecord, checkpoints: CheckpointRecord[]): Promise<void> {
-    return this.write(async (tx) => resetIn(tx, job, checkpoints));
+    return this.write(async (group) => group.reset(job, checkpoints));
   }
 
   /** Forgets a store's pull entirely (its job, every row and the user's decisions). */
@@ -215,24 +207,26 @@ export class LocalStore {
 
   /** Products of one page plus the checkpoint past it, in one transaction. */
   commitProductPage(write: ProductPageWrite): Promise<JobRecord> {
-    return this.write(async (tx) => {
-      if (write.reset) resetIn(tx, write.reset.job, write.reset.checkpoints);
-      const job = write.reset ? write.reset.job : await checkedJob(tx, write.storeId, write.expected);
+    return this.write(async (group) => {
+      const { tx } = group;
+      if (write.reset) group.reset(write.reset.job, write.reset.checkpoints);
+      const job = write.reset ? write.reset.job : await group.checkedJob(write.storeId, write.expected);
       const products = tx.objectStore('products');
       for (const product of write.products) void products.put(product);
       const quarantine = tx.objectStore('quarantine');
       for (const record of write.quarantine) void quarantine.put(record);
-      void tx.objectStore('checkpoints').put(write.next);
+      group.putCheckpoint(write.next);
       const next = write.updateJob(job);
-      void tx.objectStore('jobs').put(next);
+      group.putJob(next);
       return next;
     });
   }
 
   /** A document page's rows plus the checkpoint past it, in one transaction. */
   commitDocumentPage(write: DocumentPageWrite): Promise<JobRecord> {
-    return this.write(async (tx) => {
-      const job = await checkedJob(tx, write.storeId, write.expected);
+    return this.write(async (group) => {
+      const { tx } = group;
+      const job = await group.checkedJob(write.storeId, write.expected);
       // A few puts for the whole page. A document met again (a restarted month) lands in other page records: the
       // readers keep one row per (document, product).
       const pages = tx.objectStore('pages');
@@ -245,17 +239,17 @@ export class LocalStore {
       await Promise.all(write.unknownProducts.map(async (record) => {
         await unknown.put(mergeUnknownProduct(await unknown.get([record.storeId, record.productId]), record));
       }));
-      void tx.objectStore('checkpoints').put(write.next);
-      for (const month of write.alsoDone ?? []) void tx.objectStore('checkpoints').put(month);
+      group.putCheckpoint(write.next);
+      for (const month of write.alsoDone ?? []) group.putCheckpoint(month);
       const next = write.updateJob(job);
-      void tx.objectStore('jobs').put(next);
+      group.putJob(next);
       return next;
     });
   }
 
   /** Marks a month done without a page (e.g. a month that needs no fetch). */
   putCheckpoint(checkpoint: CheckpointRecord): Promise<void> {
-    return this.write(async (tx) => void tx.objectStore('checkpoints').put(checkpoint));
+    return this.write(async (group) => group.putCheckpoint(checkpoint));
   }
 
   /**
@@ -266,7 +260,7 @@ export class LocalStore {
    * Page commits do not wait for the disk flush (PAGE_TX). A write that throws (a checkpoint moved on) is left out;
    * a failing transaction fails every write of its group, none of which then landed.
    */
-  private write<T>(run: (tx: WriteTx) => Promise<T>): Promise<T> {
+  private write<T>(run: (group: GroupTx) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.writes.push({ run, resolve: resolve as (value: unknown) => void, reject });
       if (!this.flushing) void this.flush();
@@ -285,9 +279,10 @@ export class LocalStore {
         let tx: WriteTx | null = null;
         try {
           tx = this.db.transaction(this.writeScope, 'readwrite', PAGE_TX);
+          const shared = new GroupTx(tx);
           for (const write of group) {
             try {
-              settled.push({ ok: true, value: await write.run(tx) });
+              settled.push({ ok: true, value: await write.run(shared) });
             } catch (error) {
               if (!(error instanceof CheckpointConflictError)) throw error;
               settled.push({ ok: false, value: error });
@@ -361,31 +356,6 @@ export class LocalStore {
 
 /** Page records per read: a part of a 1,000-document page is about 30 kB. */
 const PAGES_PER_READ = 64;
-
-function resetIn(tx: WriteTx, job: JobRecord, checkpoints: readonly CheckpointRecord[]): void {
-  const range = storeRange(job.storeId);
-  for (const name of STORE_DATA) void tx.objectStore(name).delete(range);
-  void tx.objectStore('jobs').put(job);
-  const store = tx.objectStore('checkpoints');
-  for (const c of checkpoints) void store.put(c);
-}
-
-/** The store's job, once its checkpoint is still the one the page was fetched from (else nothing is written). */
-async function checkedJob(tx: WriteTx, storeId: string, expected: CheckpointRecord): Promise<JobRecord> {
-  const [actual, job] = await Promise.all([tx.objectStore('checkpoints').get([storeId, expected.month]), tx.objectStore('jobs').get(storeId)]);
-  checkExpected(actual, expected);
-  if (!job) throw new CheckpointConflictError(`no job for store ${storeId}: it was cancelled or reset`);
-  return job;
-}
-
-function checkExpected(actual: CheckpointRecord | undefined, expected: CheckpointRecord): void {
-  const same = actual !== undefined && actual.cursor === expected.cursor && actual.done === expected.done && actual.pages === expected.pages;
-  if (!same) {
-    throw new CheckpointConflictError(
-      `checkpoint ${expected.storeId}/${expected.month} moved on (another tab or worker is pulling this store)`,
-    );
-  }
-}
 
 function abortQuietly(tx: { abort(): void; done: Promise<void> }): void {
   tx.done.catch(() => undefined);
