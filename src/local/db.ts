@@ -61,11 +61,12 @@ export interface DocumentPageWrite {
 export interface ProductPageWrite {
   storeId: string;
   /**
-   * A fresh job's setup (its job row and checkpoints; every row of the store's previous pull dropped), written first
-   * in the same transaction: a fresh pull writes nothing before its first product page is in, so a store whose
-   * answers have not come yet adds nothing to the transactions of those whose answers have.
+   * A fresh job, written first in the same transaction (its untouched months need no record: CheckpointRecord),
+   * with every row of the store's previous pull dropped when it `replaces` one. A fresh pull writes nothing before its
+   * first product page is in, so a store whose answers have not come yet adds nothing to the transactions of those
+   * whose answers have.
    */
-  reset?: { job: JobRecord; checkpoints: CheckpointRecord[] };
+  reset?: { job: JobRecord; replaces: boolean };
   expected: CheckpointRecord;
   next: CheckpointRecord;
   products: ProductRecord[];
@@ -209,7 +210,7 @@ export class LocalStore {
   commitProductPage(write: ProductPageWrite): Promise<JobRecord> {
     return this.write(async (group) => {
       const { tx } = group;
-      if (write.reset) group.reset(write.reset.job, write.reset.checkpoints);
+      if (write.reset) group.reset(write.reset.job, [], write.reset.replaces);
       const job = write.reset ? write.reset.job : await group.checkedJob(write.storeId, write.expected);
       const products = tx.objectStore('products');
       for (const product of write.products) void products.put(product);

@@ -48,10 +48,13 @@ export class GroupTx {
     void this.tx.objectStore('checkpoints').put(checkpoint);
   }
 
-  /** A fresh job for a store: every row of its previous pull dropped, the job and its checkpoints written. */
-  reset(job: JobRecord, checkpoints: readonly CheckpointRecord[]): void {
+  /**
+   * A fresh job for a store, and these checkpoints, written; every row of its previous pull dropped first
+   * (`dropPrevious` false: it had none, as a store without a job has no rows).
+   */
+  reset(job: JobRecord, checkpoints: readonly CheckpointRecord[], dropPrevious = true): void {
     const range = storeRange(job.storeId);
-    for (const name of STORE_DATA) void this.tx.objectStore(name).delete(range);
+    if (dropPrevious) for (const name of STORE_DATA) void this.tx.objectStore(name).delete(range);
     const prefix = monthKey(job.storeId, '');
     for (const key of [...this.checkpoints.keys()]) if (key.startsWith(prefix)) this.checkpoints.set(key, undefined);
     this.putJob(job);
@@ -60,8 +63,10 @@ export class GroupTx {
 
   /** The store's job, once its checkpoint is still the one the page was fetched from (else nothing is written). */
   async checkedJob(storeId: string, expected: CheckpointRecord): Promise<JobRecord> {
-    const [actual, job] = await Promise.all([this.checkpoint(storeId, expected.month), this.job(storeId)]);
-    const same = actual !== undefined && actual.cursor === expected.cursor && actual.done === expected.done && actual.pages === expected.pages;
+    const [stored, job] = await Promise.all([this.checkpoint(storeId, expected.month), this.job(storeId)]);
+    // A month no page has moved has no record (src/pull/job.ts jobCheckpoints): it stands where it was laid out.
+    const actual = stored ?? { cursor: null, done: false, pages: 0 };
+    const same = actual.cursor === expected.cursor && actual.done === expected.done && actual.pages === expected.pages;
     if (!same) {
       throw new CheckpointConflictError(`checkpoint ${storeId}/${expected.month} moved on (another tab or worker is pulling this store)`);
     }

@@ -84,7 +84,8 @@ export const PRODUCTS_PHASE = 'products';
 
 /**
  * Where a (store, month) pull stands. `cursor` is the next page to fetch; null with done=false means "not
- * started" (the first request carries the window). Written in the same transaction as the page's rows.
+ * started" (the first request carries the window). Written in the same transaction as the page's rows. A month no
+ * page has moved yet has no record: its job lays it out (src/pull/job.ts jobCheckpoints).
  */
 export interface CheckpointRecord {
   storeId: string;

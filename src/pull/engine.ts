@@ -105,7 +105,7 @@ async function runPull(request: PullRequest, ctx: PullContext, signal: AbortSign
   const months = prepared.checkpoints.filter((c) => c.month !== PRODUCTS_PHASE).sort(newestFirst);
   ctx.hooks?.onStart?.(job, { monthsTotal: months.length, monthsDone: months.filter((m) => m.done).length, onDisk: !prepared.fresh });
 
-  const opening = early && prepared === early.fresh ? early.opening : sendOpening(storeId, prepared.checkpoints, ctx, signal);
+  const opening = early && prepared.job === early.fresh.job ? early.opening : sendOpening(storeId, prepared.checkpoints, ctx, signal);
   const fresh = prepared.fresh ? { reset: prepared, opening: [...opening.windows.values()] } : null;
   const catalogue = await fetchProducts(job, products, ctx, signal, opening.products, fresh);
   job = catalogue.job;
@@ -167,7 +167,7 @@ async function fetchProducts(
       }
     });
     const next = advance(cp, page.nextCursor, page.items.length, now());
-    const reset = fresh && cp === start ? fresh.reset : null;
+    const reset = fresh && cp === start ? { job: fresh.reset.job, replaces: fresh.reset.replaces === true } : null;
     // A fresh store's only catalogue page waits for the answers to its opening windows (already asked for), so that
     // its setup, its catalogue and its first documents can share one transaction.
     if (reset && next.done) {

@@ -22,6 +22,8 @@ export interface PreparedJob {
   checkpoints: CheckpointRecord[];
   /** Laid out now (nothing of the store's previous pull is kept), not resumed. */
   fresh: boolean;
+  /** Fresh, and there was a job on disk (a restart, another API version): its rows go when this one is written. */
+  replaces?: boolean;
 }
 
 /** Whether the stored job (if any) is resumed rather than replaced by a fresh one. */
@@ -54,9 +56,24 @@ export async function prepareJob(request: PullRequest, ctx: PullContext, fresh?:
       stopReason: reopened ? null : existing.stopReason,
     };
     await local.putJob(job);
-    return { job, checkpoints: await local.listCheckpoints(request.storeId), fresh: false };
+    return { job, checkpoints: jobCheckpoints(job, await local.listCheckpoints(request.storeId)), fresh: false };
   }
-  return fresh ?? freshJob(request, ctx, now);
+  return { ...(fresh ?? freshJob(request, ctx, now)), replaces: existing !== undefined };
+}
+
+/**
+ * Every checkpoint of a job: the months from its snapshot back to its horizon and its catalogue, each as stored, or
+ * untouched when no page has moved it (such a month has no record: schema.ts isUntouched).
+ */
+export function jobCheckpoints(job: JobRecord, stored: readonly CheckpointRecord[]): CheckpointRecord[] {
+  const byMonth = new Map(stored.map((c) => [c.month, c]));
+  const untouched = (month: string, since: number, until: number): CheckpointRecord =>
+    byMonth.get(month) ?? { storeId: job.storeId, month, cursor: null, done: false, pages: 0, documents: 0, since, until, updatedAt: job.snapshotAt };
+  return [
+    untouched(PRODUCTS_PHASE, 0, job.snapshotAt),
+    // Every document closed at or before the snapshot instant (the write-back guard takes those after it).
+    ...monthWindows(job.horizonSince, job.snapshotAt + 1).map((w) => untouched(w.month, w.since, w.until)),
+  ];
 }
 
 /** A fresh job from `now` (the snapshot time) back to the horizon, and its checkpoints (nothing written). */
@@ -73,15 +90,7 @@ export function freshJob(request: PullRequest, ctx: PullContext, now: number): P
     productsTracked: 0, productsDecided: 0, resultOfferedAt: null, stopReason: null, error: null,
     createdAt: now, startedAt: now, updatedAt: now, finishedAt: null,
   };
-  const fresh = (month: string, since: number, until: number): CheckpointRecord => ({
-    storeId: request.storeId, month, cursor: null, done: false, pages: 0, documents: 0, since, until, updatedAt: now,
-  });
-  const checkpoints = [
-    fresh(PRODUCTS_PHASE, 0, now),
-    // Every document closed at or before the snapshot instant (the write-back guard takes those after it).
-    ...monthWindows(horizon.since, now + 1).map((w) => fresh(w.month, w.since, w.until)),
-  ];
-  return { job, checkpoints, fresh: true };
+  return { job, checkpoints: jobCheckpoints(job, []), fresh: true };
 }
 
 /**

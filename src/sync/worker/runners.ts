@@ -13,6 +13,7 @@ import type { LocalStore } from '../../local/db.ts';
 import { PRODUCTS_PHASE, type JobRecord, type JobStatus } from '../../local/schema.ts';
 import type { ApiVersion } from '../../model/types.ts';
 import { StoreComputation } from '../../pull/computation.ts';
+import { jobCheckpoints } from '../../pull/job.ts';
 import { pullStore, type PageInfo } from '../../pull/engine.ts';
 import { serializeError } from '../shared/messages.ts';
 import type { SerializedError, StartOptions, StoreProgress, StoreStatus } from '../shared/types.ts';
@@ -281,7 +282,7 @@ export class Runners {
   private async runnerFromDisk(job: JobRecord): Promise<Runner> {
     // Months counted before the runner is known: a listing at the same time (the page asks for the progress and for
     // the pending work at once) would otherwise take it with no months, and say «after N pages» (issue 16 item 7).
-    const months = await this.monthCounts(job.storeId);
+    const months = await this.monthCounts(job);
     const known = this.runners.get(job.storeId);
     if (known) return known; // met meanwhile (another listing, a start): that one is current
     const runner = this.runner(job.storeId, job.storeName);
@@ -298,8 +299,9 @@ export class Runners {
     return job ? this.runnerFromDisk(job) : undefined;
   }
 
-  private async monthCounts(storeId: string): Promise<Pick<Runner, 'monthsTotal' | 'monthsDone'>> {
-    const months = (await this.deps.ready().local.listCheckpoints(storeId)).filter((c) => c.month !== PRODUCTS_PHASE);
+  private async monthCounts(job: JobRecord): Promise<Pick<Runner, 'monthsTotal' | 'monthsDone'>> {
+    const stored = await this.deps.ready().local.listCheckpoints(job.storeId);
+    const months = jobCheckpoints(job, stored).filter((c) => c.month !== PRODUCTS_PHASE);
     return { monthsTotal: months.length, monthsDone: months.filter((m) => m.done).length };
   }
 
