@@ -1,7 +1,7 @@
 /**
- * Reads a store's result from the sync worker the way the page can afford it: the summary (getResult), then the
- * rows in slices (getResultRows), one slice per task with a turn for the browser between them. The next slice is
- * asked for before this one is handed on, so the worker prepares it meanwhile.
+ * Reads a store's result from the sync worker the way the page can afford it: the summary with the first rows
+ * (getResult), then the other rows in slices (getResultRows), one slice per task with a turn for the browser between
+ * them. The next slice is asked for before this one is handed on, so the worker prepares it meanwhile.
  */
 import { approvalOf } from '../sync/shared/rows.ts';
 import type { SyncApi } from '../sync/shared/api.ts';
@@ -48,15 +48,15 @@ async function readOnce(sync: ResultSource, storeId: string, options: ReadOption
     slice.catch(() => undefined); // awaited below; a failure while the page works on the previous slice is not unhandled
     return slice;
   };
-  let next = ask(0);
   let offset = 0;
+  let next: Promise<LightResultRow[]> | null = Promise.resolve(result.firstRows);
   do {
-    const light: LightResultRow[] = next ? await next : [];
-    next = ask(offset + size);
+    const light: LightResultRow[] = await next!;
+    next = ask(offset + light.length);
     const slice = light.map(toRow);
     for (const row of slice) rows.push(row);
     options.onSlice?.({ summary, offset, rows: slice, total: result.rowCount });
-    offset += size;
+    offset += light.length;
     if (next) await yieldToBrowser();
   } while (next);
   return { ...summary, rows };

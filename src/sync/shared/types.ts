@@ -159,6 +159,8 @@ export interface StoreTerminals {
 export interface SyncResult extends Omit<StoreResult, 'rows'> {
   /** Rows of this version: getResultRows(storeId, version, offset, limit) reads them. */
   rowCount: number;
+  /** Its first rows (at most FIRST_RESULT_ROWS), so a small store's review needs no second call. */
+  firstRows: LightResultRow[];
   method: StockMethod;
   horizonMonths: number | null;
   decisions: StoreDecisions;
@@ -183,6 +185,8 @@ export type LightResultRow = Omit<ResultRow, 'ledger'> & RowOrder;
 
 /** The most rows one getResultRows call returns. */
 export const MAX_RESULT_SLICE = 5000;
+/** Rows getResult hands out with the summary: a small store whole, and still a short message. */
+export const FIRST_RESULT_ROWS = 300;
 
 /** The error's name when getResultRows asks for a version the worker no longer holds: read getResult again. */
 export const STALE_RESULT = 'StaleResultError';

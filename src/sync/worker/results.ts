@@ -21,7 +21,7 @@ export interface ResultDeps {
   runners: Runners;
 }
 
-export type FullResult = Omit<SyncResult, 'rowCount'> & { rows: ResultRow[] };
+export type FullResult = Omit<SyncResult, 'rowCount' | 'firstRows'> & { rows: ResultRow[] };
 
 /** The result with every full row (the page gets them in slices; the write-back, here in the worker, whole). */
 export async function fullResult(deps: ResultDeps, storeId: string, signal: AbortSignal): Promise<FullResult> {

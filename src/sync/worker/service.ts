@@ -19,7 +19,7 @@ import type { Lang } from '../../stock/index.ts';
 import { exportReviewCsv } from '../../writeback/index.ts';
 import type { RunReport, RunResult } from '../../writeback/types.ts';
 import type { SyncApi } from '../shared/api.ts';
-import type { LightResultRow, StartOptions, StoreProgress, SyncConfig, SyncResult, WriteProgress } from '../shared/types.ts';
+import { FIRST_RESULT_ROWS, type LightResultRow, type StartOptions, type StoreProgress, type SyncConfig, type SyncResult, type WriteProgress } from '../shared/types.ts';
 import { callSignal } from './abort.ts';
 import { Account, storeKey } from './account.ts';
 import { Names } from './names.ts';
@@ -138,7 +138,8 @@ export class SyncService implements SyncApi {
   async getResult(storeId: string, signal?: AbortSignal): Promise<SyncResult> {
     await this.ready().account.mustSee(storeId);
     const { rows, ...summary } = await fullResult(this.results(), storeId, this.signal(signal));
-    return { ...summary, rowCount: this.snapshots.take(storeId, summary.version, rows) };
+    const rowCount = this.snapshots.take(storeId, summary.version, rows);
+    return { ...summary, rowCount, firstRows: rowCount > 0 ? this.snapshots.slice(storeId, summary.version, 0, FIRST_RESULT_ROWS) : [] };
   }
 
   async getResultRows(storeId: string, version: number, offset: number, limit: number): Promise<LightResultRow[]> {

@@ -7,7 +7,7 @@ import { rankRows } from '../../../src/ui/review-ranking.ts';
 import { REVIEW_SLICE } from '../../../src/ui/review-reader.ts';
 import { createAppState } from '../../../src/ui/state/index.ts';
 import { createWorkerBackend, planStores, terminalLabels, type SyncApiBridge } from '../../../src/ui/worker-backend.ts';
-import type { StoreDecisions, StoreProgress, StoreTerminals, SyncResult, WriteProgress } from '../../../src/sync/shared/types.ts';
+import { FIRST_RESULT_ROWS, type StoreDecisions, type StoreProgress, type StoreTerminals, type SyncResult, type WriteProgress } from '../../../src/sync/shared/types.ts';
 import { ResultSnapshots } from '../../../src/sync/worker/result-snapshots.ts';
 import type { RunResult } from '../../../src/writeback/types.ts';
 import { productStock, resultRow, runReport } from './memory-backend.ts';
@@ -32,7 +32,7 @@ const CLOUD_TERMINALS: StoreTerminals = { byId: { 'DEV-1': { number: 1, name: 'Ð
 
 function result(rows: ResultRow[], over: Partial<SyncResult> = {}): SyncResult {
   return {
-    storeId: STORE, api: 'v2', version: 1, coveredSince: null, complete: true, rowCount: rows.length,
+    storeId: STORE, api: 'v2', version: 1, coveredSince: null, complete: true, rowCount: rows.length, firstRows: [],
     counts: { products: rows.length, tracked: rows.length, resolved: rows.length, unresolved: 0, notTracked: 0, decided: rows.length, differing: 0, quarantinedDocuments: 0 },
     skipped: { freePriceLines: 0, serviceLines: 0, notTrackedLines: 0, unknownProductLines: 0, setHeaderLines: 0, noStockEffectDocuments: 0, unknownTypeDocuments: 0, openTareDocuments: 0 },
     unknownProducts: [], quarantined: [], warnings: [],
@@ -63,7 +63,7 @@ function fakes(rows: ResultRow[], progress: StoreProgress[] = [sp()], extra: Par
     getResult: vi.fn(async () => {
       const r = result(rows, extra);
       snapshots.take(STORE, r.version, rows);
-      return r;
+      return { ...r, firstRows: rows.length > 0 ? snapshots.slice(STORE, r.version, 0, FIRST_RESULT_ROWS) : [] };
     }),
     getResultRows: vi.fn(async (storeId: string, version: number, offset: number, limit: number) => snapshots.slice(storeId, version, offset, limit)),
     productHistory: vi.fn(async () => ({ storeId: STORE, product: null, events: [], unlistedBy: [productStock('x').decidedBy!], quarantined: [], row: null })),
@@ -212,8 +212,10 @@ describe('the adapter over the worker bridge', () => {
     const b = createWorkerBackend({ ...CONN, sync: f.sync });
     const slices: { offset: number; rows: number; total: number }[] = [];
     const review = await b.reviewRows(STORE, (slice) => slices.push({ offset: slice.offset, rows: slice.rows.length, total: slice.total }));
-    expect(slices).toEqual([0, 1, 2].map((k) => ({ offset: k * REVIEW_SLICE, rows: Math.min(REVIEW_SLICE, 4000 - k * REVIEW_SLICE), total: 4000 })));
-    expect(f.sync.getResultRows.mock.calls.map((c) => c.slice(1))).toEqual([[1, 0, REVIEW_SLICE], [1, REVIEW_SLICE, REVIEW_SLICE], [1, 2 * REVIEW_SLICE, REVIEW_SLICE]]);
+    // The first rows come with the summary, the others in slices after them.
+    const offsets = [0, FIRST_RESULT_ROWS, FIRST_RESULT_ROWS + REVIEW_SLICE, FIRST_RESULT_ROWS + 2 * REVIEW_SLICE];
+    expect(slices).toEqual(offsets.map((offset, k) => ({ offset, rows: Math.min(k === 0 ? FIRST_RESULT_ROWS : REVIEW_SLICE, 4000 - offset), total: 4000 })));
+    expect(f.sync.getResultRows.mock.calls.map((c) => c.slice(1))).toEqual(offsets.slice(1).map((offset) => [1, offset, REVIEW_SLICE]));
     expect(review.rows.map((r) => r.stock.productId)).toEqual(rows.map((r) => r.productId));
     // The light rows: counted chain breaks, no ledger detail.
     expect(review.rows[0]!.stock).toMatchObject({ chainBreakCount: 0, lastChainBreak: null });
@@ -240,7 +242,7 @@ describe('the adapter over the worker bridge', () => {
     });
     const offsets: number[] = [];
     const review = await createWorkerBackend({ ...CONN, sync: f.sync }).reviewRows(STORE, (slice) => offsets.push(slice.offset));
-    expect(offsets).toEqual([0, 0, REVIEW_SLICE, 2 * REVIEW_SLICE]);
+    expect(offsets).toEqual([0, FIRST_RESULT_ROWS, 0, FIRST_RESULT_ROWS, FIRST_RESULT_ROWS + REVIEW_SLICE]);
     expect(f.sync.getResult).toHaveBeenCalledTimes(2);
     expect(review.rows).toHaveLength(rows.length);
   });

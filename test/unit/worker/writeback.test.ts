@@ -78,6 +78,9 @@ describe('decisions saved in IndexedDB', () => {
     await service.setApproval(STORE, [p(2)], false);
     const result = await service.getResult(STORE);
     expect(result.decisions).toEqual({ manual: { [p(3)]: '2.5' }, notApproved: [p(2)], ticked: [] });
+    // A small store's rows come whole with the summary, as the slices would give them.
+    expect(result.firstRows).toHaveLength(result.rowCount);
+    expect(result.firstRows).toEqual(await service.getResultRows(STORE, result.version, 0, result.rowCount));
     expect(result.method).toBe('latest-document');
 
     const reloaded = setup(cloud);
