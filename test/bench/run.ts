@@ -35,6 +35,7 @@ const MB = 2 ** 20;
 const HELP = `npm run bench -- [options]
   --sizes small,100k,1m     store sizes to run (default: all three; none: only the store scenarios)
   --latencies 0,100         ms per request for the store scenarios (default 0,100)
+  --runs <n>                runs of each store scenario and latency, the medians reported (default 3)
   --no-scenarios            skip the store scenarios (many sparse stores, never-selling products; vs a naive client)
   --scenarios many,never    which store scenarios (default both)
   --out <file>              JSON output (default bench-results/latest.json)
@@ -72,6 +73,7 @@ async function main(): Promise<void> {
       'no-scenarios': { type: 'boolean', default: false },
       scenarios: { type: 'string', default: 'many,never' },
       latencies: { type: 'string', default: '0,100' },
+      runs: { type: 'string', default: '3' },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -113,7 +115,9 @@ async function main(): Promise<void> {
     if (!values['no-scenarios']) {
       const latencies = String(values.latencies).split(',').map(Number);
       if (!latencies.every((n) => Number.isFinite(n) && n >= 0)) throw new Error('--latencies must look like 0,100');
-      scenarios = await runScenarios(browser, server, { latencies, log, only: String(values.scenarios).split(',') });
+      const runs = Number(values.runs);
+      if (!(Number.isInteger(runs) && runs >= 1)) throw new Error('--runs must be a positive integer');
+      scenarios = await runScenarios(browser, server, { latencies, runs, log, only: String(values.scenarios).split(',') });
     }
     for (const size of sizes) results.push(await benchSize(size, { emu, browser, computeDocs }));
     if (!values['no-writes']) writes = await benchWrites(browser, Number(values['write-products']), writeLimit);
