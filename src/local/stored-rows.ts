@@ -16,14 +16,14 @@ export interface PartRows {
 const ROWS_PER_RECORD = 2 ** 24;
 
 /**
- * Reads one part of a store's page records. Rows become objects only when eventsOf asks for them, so a product's
- * events die young instead of filling the old generation.
+ * Reads one part of a store's page records (`part` undefined: every part, in one scan). Rows become objects only when
+ * eventsOf asks for them, so a product's events die young instead of filling the old generation.
  */
-export async function readPartRows(local: LocalStore, storeId: string, part: number, signal?: AbortSignal): Promise<PartRows> {
+export async function readPartRows(local: LocalStore, storeId: string, part: number | undefined, signal?: AbortSignal): Promise<PartRows> {
   const pages: PageReader[] = [];
   await local.scanPages(storeId, (records) => {
     for (const record of records) pages.push(new PageReader(record));
-  }, { part, signal });
+  }, { ...(part === undefined ? {} : { part }), ...(signal ? { signal } : {}) });
   // Rows are sorted by key within a record, so one lookup per run of a key.
   const where = new Map<string, number[]>();
   pages.forEach((page, record) => {

@@ -4,7 +4,7 @@
  *   up to date from the page's rows in memory: no read from IndexedDB per page;
  * - when the pull ends (and when a finished store is opened again), foldProduct folds every product's whole history
  *   (ledger, chain check), one part of the products at a time (page-rows.ts PARTS): each page record is read once
- *   and only one part's histories are held at once, never the whole store.
+ *   and only one part's histories are held at once, never the whole store (a small store is read in one scan).
  *
  * It keeps one result row per catalogue product and knows which rows are final: a row is final when every
  * document it rests on is inside the coverage (the completely fetched months, newest first), because older
@@ -115,14 +115,14 @@ export class StoreComputation {
    * (Re)reads the catalogue, inventories, quarantine and unknown products; a finished pull is folded in full (ledger,
    * chain check) as finish() left it, an unfinished one rebuilds the guide tracker in one pass over the page records.
    */
-  async load(job: Pick<JobRecord, 'coveredSince' | 'status' | 'pages' | 'skipped'> | null, signal?: AbortSignal): Promise<void> {
+  async load(job: Pick<JobRecord, 'coveredSince' | 'status' | 'pages' | 'skipped' | 'lines'> | null, signal?: AbortSignal): Promise<void> {
     const [products, quarantine, inventories, unknown] = await Promise.all([
       this.local.listProducts(this.storeId), this.local.listQuarantine(this.storeId), this.local.listInventories(this.storeId),
       this.local.listUnknownProducts(this.storeId),
     ]);
     this.reset(products, quarantine, inventories, unknown, job);
     if (this.complete) {
-      await this.foldAll(signal);
+      await this.foldAll(signal, job?.lines ?? Number.POSITIVE_INFINITY);
       return;
     }
     // A job with no document page committed has no page record to read (a fresh pull).
@@ -250,10 +250,13 @@ export class StoreComputation {
     this.version++;
   }
 
-  /** The pull ended: fold every product's whole history once (ledgers and chain checks need all of it). */
-  async finish(signal?: AbortSignal): Promise<void> {
+  /**
+   * The pull ended: fold every product's whole history once (ledgers and chain checks need all of it). `lines`: the
+   * rows stored (the job's count), which decides whether the parts are read one by one or in one scan.
+   */
+  async finish(signal?: AbortSignal, lines = Number.POSITIVE_INFINITY): Promise<void> {
     this.complete = true;
-    await this.foldAll(signal);
+    await this.foldAll(signal, lines);
   }
 
   counts(): ResultCounts {
@@ -317,13 +320,16 @@ export class StoreComputation {
    * time. A part's records stay compact in memory (columns) with, per product, where its rows are; a product's rows
    * become objects only while it is folded, so they die young instead of filling the old generation.
    */
-  private async foldAll(signal?: AbortSignal): Promise<void> {
+  private async foldAll(signal: AbortSignal | undefined, lines: number): Promise<void> {
     const byPart: string[][] = Array.from({ length: PARTS }, () => []);
     for (const pk of this.catalogue.keys()) byPart[partOf(pk)]!.push(pk);
+    // A small store's rows are read in one scan: one read instead of one per part (each waits its turn in a busy
+    // browser's database); a big store's one part at a time, so only one part's histories are held at once.
+    const whole = lines <= ONE_SCAN_LINES ? await readPartRows(this.local, this.storeId, undefined, signal) : null;
     for (let part = 0; part < PARTS; part++) {
       const pks = byPart[part]!;
       if (pks.length === 0) continue;
-      const rows = await readPartRows(this.local, this.storeId, part, signal);
+      const rows = whole ?? (await readPartRows(this.local, this.storeId, part, signal));
       for (const pk of pks) {
         const { kept, conflicts } = oncePerDocument(rows.eventsOf(pk));
         const history = kept.sort(compareEvents);
@@ -402,6 +408,9 @@ function sameEvent(a: ProductEvent, b: ProductEvent): boolean {
   return a.doc.closeTime === b.doc.closeTime && a.doc.rawType === b.doc.rawType && a.rule === b.rule && a.movement === b.movement &&
     a.stockBefore === b.stockBefore && a.setTo === b.setTo && a.handled === b.handled && a.lines === b.lines;
 }
+
+/** Stored rows up to which the final fold reads the store in one scan (a few MB of columns). */
+const ONE_SCAN_LINES = 50_000;
 
 /** Quarantine keys of catalogue entries that failed validation (documents use their id). */
 export const PRODUCT_QUARANTINE_PREFIX = 'product:';

@@ -121,7 +121,7 @@ async function runPull(request: PullRequest, ctx: PullContext, signal: AbortSign
 
   // 3. Done: one pass over everything so ledgers and chain checks see the whole fetched history.
   ctx.hooks?.onFinishing?.();
-  await computation.finish(signal);
+  await computation.finish(signal, job.lines);
   const counts = computation.counts();
   job = await updateJob(local, storeId, (j) => ({
     ...j, status: 'done', stopReason, productsTracked: counts.tracked, productsDecided: counts.decided, resultOfferedAt: j.resultOfferedAt ?? now(), finishedAt: now(), updatedAt: now(), error: null,

@@ -56,7 +56,7 @@ describe('pullStore', () => {
     local.close();
   });
 
-  it('folds one part of the products at a time, reading each page record once', async () => {
+  it('folds a small store from one scan, and a big one a part of the products at a time, each page record read once', async () => {
     const store = littleStore(12, 7, { completeInventory: true });
     const local = await openLocalStore({ name: 'passes' });
     const scans: (number | undefined)[] = [];
@@ -65,14 +65,20 @@ describe('pullStore', () => {
       scans.push(options?.part);
       return scan(storeId, visit, options);
     };
-    const { result } = await pull(local, fakeCloud(store.products, store.documents, 4), { options: { fullPeriod: true } });
+    const { result, computation, job } = await pull(local, fakeCloud(store.products, store.documents, 4), { options: { fullPeriod: true } });
     const expected = computeStock({ api: 'v2', products: store.products, documents: store.documents });
     expect(result.rows.map(core)).toEqual(summarised(expected.products));
-    // The load before the documents reads no page record (a fresh job has none); the final fold, each part once.
-    const parts = scans;
-    expect(parts.length).toBeGreaterThan(0);
-    expect(new Set(parts).size).toBe(parts.length);
-    expect(parts.every((p) => p !== undefined && p >= 0 && p < PARTS)).toBe(true);
+    // The load before the documents reads no page record (a fresh job has none); the final fold of a small store, one scan.
+    expect(job.lines).toBeGreaterThan(0);
+    expect(scans).toEqual([undefined]);
+
+    // As for a store of more rows than one scan holds: each part once, and the same rows.
+    scans.length = 0;
+    await computation.finish(undefined, Number.POSITIVE_INFINITY);
+    expect(scans.length).toBeGreaterThan(1);
+    expect(new Set(scans).size).toBe(scans.length);
+    expect(scans.every((p) => p !== undefined && p >= 0 && p < PARTS)).toBe(true);
+    expect(computation.result().rows.map(core)).toEqual(summarised(expected.products));
     local.close();
   });
 
