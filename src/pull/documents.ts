@@ -11,9 +11,10 @@
  *   window starts and the ones in flight stop after their current page (what they committed stays; fullPeriod
  *   reopens them).
  * A page's commit is handed to the local store as soon as its rows are ready, so pages of several windows (and of
- * other stores) share a transaction (local/db.ts); what follows a commit (the computation, the coverage, the offer)
- * runs one page at a time in the order the pages were handed over, so the job row, the coverage and the computation
- * always agree.
+ * other stores) share a transaction (local/db.ts). What follows the hand-over (the computation, the coverage, the
+ * offer) runs one page at a time in the order the pages were handed over, without waiting for the commits, which
+ * land in that same order: the review shows what was fetched while it is being saved. A lane goes on once its page
+ * has landed; a commit that fails fails the pull, and the worker then reads the store from disk again.
  */
 import { isApiError } from '../api/errors.ts';
 import type { RawPage } from '../api/client.ts';
@@ -69,13 +70,18 @@ class DocumentPull {
   private stopping = false;
   private lastDecided: number;
   private gainedAt: number;
-  private commits: Promise<unknown>;
+  /** What follows a page's hand-over, one page at a time: the computation and the coverage (never waits for a commit). */
+  private commits: Promise<unknown> = Promise.resolve();
+  /** Each page's commit acknowledged, in the order handed over. */
+  private acks: Promise<unknown> = Promise.resolve();
+  /** When this pull offered the result (its write may not have landed yet). */
+  private offeredAt: number | null = null;
 
   constructor(
     private job: JobRecord, months: CheckpointRecord[], private readonly ctx: PullContext,
-    private readonly signal: AbortSignal, private readonly early: Map<string, Promise<RawPage>>, after: Promise<unknown>,
+    private readonly signal: AbortSignal, private readonly early: Map<string, Promise<RawPage>>,
+    private readonly after: Promise<unknown>,
   ) {
-    this.commits = after;
     this.storeId = job.storeId;
     this.now = ctx.now ?? Date.now;
     this.months = months;
@@ -111,6 +117,8 @@ class DocumentPull {
       await Promise.race(lanes);
     }
     await this.commits;
+    await this.acks;
+    await this.after;
     if (failure) throw (failure as { error: unknown }).error;
     // Only an early stop leaves months undone without a failure.
     return { job: this.job, stopReason: this.months.every((m) => m.done) ? 'horizon' : 'all-decided' };
@@ -178,7 +186,8 @@ class DocumentPull {
             this.limit = Math.min(this.limit, Math.floor((cp.until - cp.windowSince!) / 2));
             this.opening = false;
             const limit = this.limit;
-            this.job = await this.serially(() => updateJob(this.ctx.local, this.storeId, (j) => ({ ...j, windowLimitMs: limit, updatedAt: this.now() })));
+            await this.serially(() => updateJob(this.ctx.local, this.storeId, (j) => ({ ...j, windowLimitMs: limit, updatedAt: this.now() })));
+            this.job = { ...this.job, windowLimitMs: limit };
             return;
           }
           throw error;
@@ -227,7 +236,9 @@ class DocumentPull {
 
   /**
    * Hands the page and the checkpoint past it to the local store (`alsoDone`: the older months of a wide window its
-   * last page completes), then, after the pages handed over before it, feeds the computation and the coverage.
+   * last page completes), then, after the pages handed over before it, feeds the computation and the coverage (and
+   * offers the result) without waiting for the commit: the review shows what was fetched, in order, while it lands.
+   * The next step waits for it, so a commit that fails fails the pull (the worker then reads the store from disk).
    */
   private async commitPage(
     expected: CheckpointRecord, next: CheckpointRecord, rows: PageRows, itemCount: number, coveredMonths: CheckpointRecord[], windowMonths: number,
@@ -237,40 +248,52 @@ class DocumentPull {
     const alsoDone = coveredMonths.map((m) => ({ ...this.months[this.indexOf.get(m.month)!]!, done: true, cursor: null, updatedAt: this.now() }));
     for (const m of [next, ...alsoDone]) this.planned[this.indexOf.get(m.month)!] = m;
     const coveredSince = coveredSinceOf(this.planned);
-    // As of the pages already folded in: the rows of this one are folded after the commit.
+    // As of the pages already folded in (this one's rows are folded in the step below).
     const decided = computation.counts();
+    const counted = (j: JobRecord): JobRecord => ({
+      ...j,
+      productsTracked: decided.tracked,
+      productsDecided: decided.decided,
+      pages: j.pages + 1,
+      documents: j.documents + itemCount,
+      lines: j.lines + rows.rows.length,
+      quarantined: j.quarantined + rows.quarantine.length,
+      skipped: sumSkips(j.skipped, rows.skipped),
+      coveredSince,
+      updatedAt: this.now(),
+    });
     const committing = ctx.local.commitDocumentPage({
       storeId, expected, next, alsoDone, inventories: rows.inventories, quarantine: rows.quarantine,
       pages: encodePage({ storeId, month: expected.month, seq: expected.pages }, rows.rows),
-      unknownProducts: rows.unknownProducts,
-      updateJob: (j) => ({
-        ...j,
-        productsTracked: decided.tracked,
-        productsDecided: decided.decided,
-        pages: j.pages + 1,
-        documents: j.documents + itemCount,
-        lines: j.lines + rows.rows.length,
-        quarantined: j.quarantined + rows.quarantine.length,
-        skipped: sumSkips(j.skipped, rows.skipped),
-        coveredSince,
-        updatedAt: this.now(),
-      }),
+      unknownProducts: rows.unknownProducts, updateJob: counted,
     });
-    committing.catch(() => undefined); // awaited below, after the steps before it
-    this.job = await this.serially(async () => {
-      const committed = await committing;
+    committing.catch(() => undefined); // awaited below
+    const offering = await this.serially(async () => {
       for (const m of [next, ...alsoDone]) this.setMonth(m);
       computation.afterPage(rows);
-      if (next.done) computation.setCoverage(committed.coveredSince);
-      this.job = committed;
-      ctx.hooks?.onCommit?.(committed, { phase: 'documents', month: next.month, items: itemCount, monthDone: next.done, monthsDone: next.done ? windowMonths : 0 });
-      if (next.done) await this.afterCoverage();
-      return this.job;
+      if (next.done) computation.setCoverage(coveredSince);
+      // The job as this commit leaves it: what the steps before it left, with this page counted.
+      this.job = counted(this.job);
+      return next.done ? this.offerIfDue() : null;
     });
+    // The lane goes on once its page has landed (and the catalogue's commit before it); progress hears of each
+    // commit in the order they were handed over.
+    const acknowledged = this.acks.then(async () => {
+      const [, committed] = await Promise.all([this.after, committing]);
+      // The offer's own write lands after this commit: until then the committed row does not carry it.
+      const shown = this.offeredAt !== null && committed.resultOfferedAt === null ? { ...committed, resultOfferedAt: this.offeredAt } : committed;
+      ctx.hooks?.onCommit?.(shown, { phase: 'documents', month: next.month, items: itemCount, monthDone: next.done, monthsDone: next.done ? windowMonths : 0 });
+      if (offering) await offering;
+    });
+    this.acks = acknowledged.catch(() => undefined);
+    await acknowledged;
   }
 
-  /** After a commit that completed months: offer the result when its time has come. */
-  private async afterCoverage(): Promise<void> {
+  /**
+   * After a page that completed months: the early stop, and the offer of the result when its time has come (shown at
+   * once; its write is queued behind the page's commit, and returned).
+   */
+  private offerIfDue(): Promise<JobRecord> | null {
     const { computation } = this.ctx;
     const covered = monthsCovered(this.months);
     const decided = computation.counts().decided;
@@ -281,15 +304,15 @@ class DocumentPull {
     if (this.earlyStop()) this.stopping = true;
     const period = this.job.options.offerAfterMonths;
     const offer = computation.allTrackedDecided() || (covered >= period && (covered - this.gainedAt >= QUIET_MONTHS || covered >= 2 * period));
-    if (this.job.resultOfferedAt === null && offer) {
-      const counts = computation.counts();
-      const offered = (j: JobRecord): JobRecord => ({
-        ...j, resultOfferedAt: this.now(), productsTracked: counts.tracked, productsDecided: counts.decided, updatedAt: this.now(),
-      });
-      // The review may open at once: what it shows is committed already, only the offer's time is still to be saved
-      // (the next commits wait for it; a reload before it lands offers the result again at the next month done).
-      this.ctx.hooks?.onJob?.(offered(this.job));
-      this.job = await updateJob(this.ctx.local, this.storeId, offered);
-    }
+    if (this.job.resultOfferedAt !== null || this.offeredAt !== null || !offer) return null;
+    const counts = computation.counts();
+    const at = this.now();
+    this.offeredAt = at;
+    const offered = (j: JobRecord): JobRecord => ({
+      ...j, resultOfferedAt: at, productsTracked: counts.tracked, productsDecided: counts.decided, updatedAt: at,
+    });
+    // The review may open at once (a reload before the write lands offers the result again at the next month done).
+    this.ctx.hooks?.onJob?.(offered(this.job));
+    return updateJob(this.ctx.local, this.storeId, offered);
   }
 }

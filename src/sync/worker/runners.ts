@@ -247,6 +247,9 @@ export class Runners {
         } else {
           runner.status = 'failed';
           runner.error = serializeError(error);
+          // Its pages are folded before their commits land: one that failed may be in memory only, so the result is
+          // read from disk again when asked for.
+          runner.computation = null;
           await this.saveStatus(runner, 'failed', runner.error);
         }
       },

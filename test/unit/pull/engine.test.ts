@@ -1,5 +1,5 @@
 import { IDBFactory } from 'fake-indexeddb';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { openLocalStore, type LocalStore } from '../../../src/local/db.ts';
 import { PARTS } from '../../../src/local/page-rows.ts';
 import { StoreComputation, type ResultRow } from '../../../src/pull/computation.ts';
@@ -341,7 +341,7 @@ describe('pullStore', () => {
     local.close();
   });
 
-  it('writes a fresh small store in three transactions: setup, catalogue and opening windows together; the offer; the end', async () => {
+  it('writes a fresh small store in two transactions: setup, catalogue, opening windows and the offer together; the end', async () => {
     const store = littleStore(10, 5);
     const cloud = fakeCloud(store.products, store.documents, 1000);
     const local = await openLocalStore({ name: 'one-group' });
@@ -362,8 +362,42 @@ describe('pullStore', () => {
     const { job, result } = await pull(local, cloud);
     expect(job.status).toBe('done');
     expect(cloud.log.filter((l) => l.startsWith('documents'))).toEqual(['documents 2024-06', 'documents 2024-01..2024-05']);
-    expect(writes).toEqual([['commitProductPage', 'commitDocumentPage', 'commitDocumentPage'], ['updateJob'], ['updateJob']]);
+    expect(writes).toEqual([['commitProductPage', 'commitDocumentPage', 'commitDocumentPage', 'updateJob'], ['updateJob']]);
     expect(result.rows).toHaveLength(10);
     local.close();
+  });
+
+  it('offers the result once its pages are folded, before their commit lands; a commit that fails fails the pull', async () => {
+    const store = littleStore(10, 5);
+    const local = await openLocalStore({ name: 'fold-first' });
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const commit = local.commitDocumentPage.bind(local);
+    let landed = 0;
+    local.commitDocumentPage = async (write) => {
+      await held;
+      const job = await commit(write);
+      landed++;
+      return job;
+    };
+    let landedAtOffer: number | null = null;
+    const pulling = pull(local, fakeCloud(store.products, store.documents, 1000), {}, undefined, () => undefined, {
+      onJob: (j) => void (j.resultOfferedAt !== null && landedAtOffer === null && (landedAtOffer = landed)),
+    });
+    await vi.waitFor(() => expect(landedAtOffer).toBe(0));
+    release();
+    const { job, result } = await pulling;
+    expect(job.status).toBe('done');
+    expect(landed).toBe(2);
+    expect(result.rows).toHaveLength(10);
+    local.close();
+
+    globalThis.indexedDB = new IDBFactory();
+    const failing = await openLocalStore({ name: 'fold-first-fails' });
+    failing.commitDocumentPage = async () => {
+      throw new DOMException('the disk is full', 'QuotaExceededError');
+    };
+    await expect(pull(failing, fakeCloud(store.products, store.documents, 1000))).rejects.toMatchObject({ name: 'QuotaExceededError' });
+    failing.close();
   });
 });
