@@ -26,6 +26,18 @@ async function pull(
   return { job, result: await computation.result(), computation };
 }
 
+/** Wraps a method of the local store so that each call first writes `line(...args)` (unless null) into `log`. */
+function logCalls<K extends 'commitProductPage' | 'putJob' | 'getJob'>(
+  local: LocalStore, name: K, log: string[], line: (...args: Parameters<LocalStore[K]>) => string | null,
+): void {
+  const method = (local[name] as (...args: unknown[]) => unknown).bind(local);
+  (local as unknown as Record<string, unknown>)[name] = (...args: Parameters<LocalStore[K]>) => {
+    const text = line(...args);
+    if (text !== null) log.push(text);
+    return method(...args);
+  };
+}
+
 function core<T extends Pick<ResultRow, 'pk' | 'provisional' | 'difference'>>(row: T): Omit<T, 'pk' | 'provisional' | 'difference'> {
   const { pk: _pk, provisional: _p, difference: _d, ...stock } = row;
   return stock;
@@ -112,16 +124,8 @@ describe('pullStore', () => {
     const store = littleStore(10, 3);
     const cloud = fakeCloud(store.products, store.documents, 3);
     const local = await openLocalStore({ name: 'early' });
-    const commit = local.commitProductPage.bind(local);
-    local.commitProductPage = (write) => {
-      if (write.reset) cloud.log.push('job written');
-      return commit(write);
-    };
-    const put = local.putJob.bind(local);
-    local.putJob = (job) => {
-      cloud.log.push('job written');
-      return put(job);
-    };
+    logCalls(local, 'commitProductPage', cloud.log, (write) => (write.reset ? 'job written' : null));
+    logCalls(local, 'putJob', cloud.log, () => 'job written');
     cloud.failAt = { call: 4, error: new DOMException('closed tab', 'AbortError') };
     await expect(pull(local, cloud, { options: { fullPeriod: true } })).rejects.toMatchObject({ name: 'AbortError' });
     // The product page and the two opening windows went while the job was still to be written (the first round trip
@@ -139,11 +143,7 @@ describe('pullStore', () => {
     const store = littleStore(10, 3);
     const cloud = fakeCloud(store.products, store.documents, 3);
     const local = await openLocalStore({ name: 'known-fresh' });
-    const getJob = local.getJob.bind(local);
-    local.getJob = (storeId) => {
-      cloud.log.push('job read');
-      return getJob(storeId);
-    };
+    logCalls(local, 'getJob', cloud.log, () => 'job read');
     cloud.failAt = { call: 4, error: new DOMException('closed tab', 'AbortError') };
     await expect(pull(local, cloud, { knownFresh: true, options: { fullPeriod: true } })).rejects.toMatchObject({ name: 'AbortError' });
     expect(cloud.log.slice(0, 4)).toEqual(['products first', 'documents 2024-06', 'documents 2024-01..2024-05', 'job read']);
