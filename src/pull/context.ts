@@ -7,7 +7,7 @@ import type { EvotorClient } from '../api/client.ts';
 import type { LocalStore } from '../local/db.ts';
 import type { CheckpointRecord, JobOptions, JobRecord } from '../local/schema.ts';
 import type { StoreComputation } from './computation.ts';
-import { priorityOf, type RequestSlots } from './slots.ts';
+import { openingPriority, priorityOf, type RequestSlots } from './slots.ts';
 
 export interface PullRequest {
   storeId: string;
@@ -65,15 +65,20 @@ export interface PullContext {
   requests?: number;
   /** The store's place among the stores started (slots.ts priorityOf). */
   order?: number;
+  /** The store leads its start: no other store was pulling or queued (slots.ts openingPriority). */
+  lead?: boolean;
 }
 
 /**
- * Sends a request through the worker's connection budget, when there is one: a store's opening requests first, then
- * the store with the fewest requests sent (slots.ts priorityOf).
+ * Sends a request through the worker's connection budget, when there is one: the stores' opening requests first
+ * (`opening`: the request's place in its store's opening, slots.ts openingPriority), then the store with the fewest
+ * requests sent (slots.ts priorityOf).
  */
-export function throughSlots<T>(ctx: PullContext, signal: AbortSignal, send: () => Promise<T>, opening = false): Promise<T> {
+export function throughSlots<T>(ctx: PullContext, signal: AbortSignal, send: () => Promise<T>, opening?: number): Promise<T> {
   const n = (ctx.requests = (ctx.requests ?? 0) + 1);
-  return ctx.slots ? ctx.slots.run(priorityOf(opening ? 0 : n, ctx.order ?? 0), send, signal) : send();
+  if (!ctx.slots) return send();
+  const order = ctx.order ?? 0;
+  return ctx.slots.run(opening === undefined ? priorityOf(n, order) : openingPriority(order, opening, ctx.lead === true), send, signal);
 }
 
 /** The checkpoint past a page. */

@@ -81,13 +81,13 @@ function sendOpening(storeId: string, checkpoints: readonly CheckpointRecord[], 
     opening.products = quiet(throughSlots(ctx, signal, () => {
       left();
       return client.productPage(storeId, cursor, signal);
-    }, cursor === null));
+    }, cursor === null ? 0 : undefined));
     opening.products.then(left, left);
     if (client.api === 'v2') {
-      for (const plan of openingWindows(checkpoints.filter((c) => c.month !== PRODUCTS_PHASE).sort(newestFirst))) {
+      openingWindows(checkpoints.filter((c) => c.month !== PRODUCTS_PHASE).sort(newestFirst)).forEach((plan, i) => {
         const window = planWindow(plan);
-        opening.windows.set(windowKey(window), quiet(throughSlots(ctx, signal, () => client.documentPage(storeId, { window }, signal), true)));
-      }
+        opening.windows.set(windowKey(window), quiet(throughSlots(ctx, signal, () => client.documentPage(storeId, { window }, signal), 1 + i)));
+      });
     }
   }
   ctx.hooks?.onOpening?.();
@@ -150,7 +150,7 @@ async function fetchProducts(
     signal.throwIfAborted();
     const cursor = cp.cursor;
     const sent = cp === start ? first : null;
-    const page = await (sent ?? throughSlots(ctx, signal, () => client.productPage(storeId, cursor, signal), cursor === null));
+    const page = await (sent ?? throughSlots(ctx, signal, () => client.productPage(storeId, cursor, signal), cursor === null ? 0 : undefined));
     productTrail.next(page.nextCursor);
     const products: ProductRecord[] = [];
     const quarantine: QuarantineRecord[] = [];

@@ -17,6 +17,16 @@ export function priorityOf(level: number, order: number): number {
   return level * 1_000_000 + order;
 }
 
+/**
+ * An opening request's place (level 0): the store that leads a start sends all its opening requests first, so its
+ * review comes after one round trip; every other store's opening goes round by round (`index`: the request's place
+ * in its store's opening), every store's first request before any store's second, so the last of many stores started
+ * together (often the big one) does not wait for every earlier store's whole opening.
+ */
+export function openingPriority(order: number, index: number, lead: boolean): number {
+  return (lead ? 0 : 1 + index) * 100_000 + order;
+}
+
 interface Waiter {
   priority: number;
   seq: number;

@@ -7,7 +7,6 @@ import type { DeviceInfo } from '../../api/client.ts';
 import type { LocalStore } from '../../local/db.ts';
 import type { ApiVersion } from '../../model/types.ts';
 import type { ResultRow } from '../../pull/computation.ts';
-import { priorityOf } from '../../pull/slots.ts';
 import { serializeError } from '../shared/messages.ts';
 import type { SerializedError, StoreTerminals } from '../shared/types.ts';
 import type { Account } from './account.ts';
@@ -23,8 +22,8 @@ export interface NamesDeps {
   account: Account;
   local: LocalStore;
   lifetime: AbortSignal;
-  /** The store's place among the stores started: its device list goes with its opening requests (slots.ts). */
-  orderOf(storeId: string): number;
+  /** Where the store's device list waits for a connection: with its opening requests, the last of them (slots.ts). */
+  openingPriority(storeId: string): number;
   /** How long a result waits for the store's device list before numbering the terminals (default 5 s). */
   devicesWaitMs?: number;
 }
@@ -58,7 +57,7 @@ export class Names {
       const client = account.client(api, { retry: { maxRetries: 1, maxNetworkRetries: 1, maxRateLimitRetries: 2 } });
       // One of the store's opening requests: through the connection budget with them (slots.ts).
       list = client.listDevices
-        ? account.slots.run(priorityOf(0, this.deps.orderOf(storeId)), () => client.listDevices!(storeId, lifetime)).then(
+        ? account.slots.run(this.deps.openingPriority(storeId), () => client.listDevices!(storeId, lifetime)).then(
             (devices): DeviceList => ({ devices }),
             (error: unknown): DeviceList => ({ error: serializeError(error) }),
           )

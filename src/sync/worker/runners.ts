@@ -15,6 +15,7 @@ import type { ApiVersion } from '../../model/types.ts';
 import { StoreComputation } from '../../pull/computation.ts';
 import { jobCheckpoints } from '../../pull/job.ts';
 import { pullStore, type PageInfo } from '../../pull/engine.ts';
+import { openingPriority } from '../../pull/slots.ts';
 import { serializeError } from '../shared/messages.ts';
 import type { SerializedError, StartOptions, StoreProgress, StoreStatus } from '../shared/types.ts';
 import type { Account } from './account.ts';
@@ -41,6 +42,8 @@ interface Runner extends Omit<PullState, 'api' | 'running' | 'counts' | 'resultV
   restartPending: boolean;
   /** Its place among the stores started (slots.ts priorityOf). */
   order: number;
+  /** It led its start: no other store was pulling or queued then (slots.ts openingPriority). */
+  lead: boolean;
   throttle: Throttle;
 }
 
@@ -77,6 +80,7 @@ export class Runners {
     runner.options = options;
     if (name === null) runner.storeName = (await cloudName()) ?? runner.storeName;
     runner.order = this.started++;
+    runner.lead = ![...this.runners.values()].some((r) => r !== runner && (r.running || r.status === 'queued'));
     runner.status = 'queued';
     runner.error = null;
     this.queue.push(storeId);
@@ -140,9 +144,10 @@ export class Runners {
     return this.runners.get(storeId)?.job ?? (await this.deps.ready().local.getJob(storeId));
   }
 
-  /** The store's place among the stores started (0 before any start). */
-  orderOf(storeId: string): number {
-    return this.runners.get(storeId)?.order ?? 0;
+  /** Where a request of the store's opening (its `index`-th) waits for a connection (slots.ts openingPriority). */
+  openingPriority(storeId: string, index: number): number {
+    const runner = this.runners.get(storeId);
+    return openingPriority(runner?.order ?? 0, index, runner?.lead ?? true);
   }
 
   /** The runner's computation, loaded from disk when no pull has built it yet in this session. */
@@ -204,7 +209,7 @@ export class Runners {
         ...(this.jobsListed && runner.job === null ? { knownFresh: true } : {}),
       },
       {
-        local, client, computation: runner.computation, now, slots: account.slots, order: runner.order,
+        local, client, computation: runner.computation, now, slots: account.slots, order: runner.order, lead: runner.lead,
         hooks: {
           onStart: (job, { onDisk, ...months }) => {
             runner.job = job;
@@ -271,7 +276,7 @@ export class Runners {
       const created: Runner = {
         storeId, storeName: storeName ?? storeId, status: 'idle', options: {}, controller: null, intent: null,
         running: null, computation: null, onDisk: true, restartPending: false, job: null, phase: null, currentMonth: null, monthsDone: 0, monthsTotal: 0,
-        waiting: null, error: null, pace: new Pace(0), order: 0,
+        waiting: null, error: null, pace: new Pace(0), order: 0, lead: true,
         throttle: new Throttle(this.deps.progressIntervalMs ?? 100, this.deps.now, () => this.deps.emit(this.progress(created))),
       };
       runner = created;

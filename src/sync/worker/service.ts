@@ -91,7 +91,7 @@ export class SyncService implements SyncApi {
     const account = new Account({ ...config }, { pacer: this.pacer, local, now: this.now, lifetime, ...(createClient ? { createClient } : {}) });
     this.session = {
       account,
-      names: new Names({ account, local, lifetime, orderOf: (id) => this.runners.orderOf(id), ...(devicesWaitMs !== undefined ? { devicesWaitMs } : {}) }),
+      names: new Names({ account, local, lifetime, openingPriority: (id) => this.runners.openingPriority(id, 3), ...(devicesWaitMs !== undefined ? { devicesWaitMs } : {}) }),
       writes: new Writes({ account, lifetime, ...(emitWrite ? { emitWrite } : {}) }),
     };
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RequestSlots } from '../../../src/pull/slots.ts';
+import { openingPriority, priorityOf, RequestSlots } from '../../../src/pull/slots.ts';
 
 const later = () => {
   let resolve!: () => void;
@@ -56,5 +56,14 @@ describe('RequestSlots', () => {
       throw new Error('refused');
     })).rejects.toThrow('refused');
     await expect(slots.run(0, async () => 'free again')).resolves.toBe('free again');
+  });
+
+  it('serves the leading store\'s whole opening first, then the other stores\' openings round by round, then later pages', () => {
+    const requests = [
+      { name: 'page 2 of A', priority: priorityOf(1, 0) },
+      ...['A', 'B', 'C'].flatMap((store, order) => [0, 1, 2, 3].map((index) => ({ name: `${store}${index}`, priority: openingPriority(order, index, order === 0) }))),
+    ];
+    const served = [...requests].sort((a, b) => a.priority - b.priority).map((r) => r.name);
+    expect(served).toEqual(['A0', 'A1', 'A2', 'A3', 'B0', 'C0', 'B1', 'C1', 'B2', 'C2', 'B3', 'C3', 'page 2 of A']);
   });
 });
