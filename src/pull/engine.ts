@@ -114,7 +114,7 @@ async function runPull(request: PullRequest, ctx: PullContext, signal: AbortSign
   if (prepared.fresh) computation.start(catalogue.products, catalogue.quarantine);
   else await computation.load(job, signal);
 
-  // 2. Documents, newest windows first (what follows their commits waits for the catalogue's).
+  // 2. Documents, newest windows first (their commits are acknowledged once the catalogue's has landed).
   const documents = await fetchDocuments(job, months, ctx, signal, opening.windows, catalogue.landed);
   job = documents.job;
   const stopReason = documents.stopReason;
