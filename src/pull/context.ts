@@ -42,7 +42,12 @@ export interface PullHooks {
    * fresh job, written with its first product page (the first onCommit).
    */
   onStart?(job: JobRecord, start: { monthsTotal: number; monthsDone: number; onDisk: boolean }): void;
-  /** The job row changed outside a page (offer, finish). */
+  /**
+   * The result is offered: the review may open now, before the offer's write (and the commits of the pages that
+   * led to it) land, which onCommit and onJob then tell.
+   */
+  onOffer?(): void;
+  /** The job row changed outside a page (the offer saved, the end). */
   onJob?(job: JobRecord): void;
   /** Fetching is over; the final pass over the stored rows runs. */
   onFinishing?(): void;

@@ -77,6 +77,7 @@ class DocumentPull {
   /** When this pull offered the result (its write may not have landed yet). */
   private offeredAt: number | null = null;
 
+
   constructor(
     private job: JobRecord, months: CheckpointRecord[], private readonly ctx: PullContext,
     private readonly signal: AbortSignal, private readonly early: Map<string, Promise<RawPage>>,
@@ -280,10 +281,8 @@ class DocumentPull {
     // commit in the order they were handed over.
     const acknowledged = this.acks.then(async () => {
       const [, committed] = await Promise.all([this.after, committing]);
-      // The offer's own write lands after this commit: until then the committed row does not carry it.
-      const shown = this.offeredAt !== null && committed.resultOfferedAt === null ? { ...committed, resultOfferedAt: this.offeredAt } : committed;
-      ctx.hooks?.onCommit?.(shown, { phase: 'documents', month: next.month, items: itemCount, monthDone: next.done, monthsDone: next.done ? windowMonths : 0 });
-      if (offering) await offering;
+      ctx.hooks?.onCommit?.(committed, { phase: 'documents', month: next.month, items: itemCount, monthDone: next.done, monthsDone: next.done ? windowMonths : 0 });
+      if (offering) ctx.hooks?.onJob?.(await offering);
     });
     this.acks = acknowledged.catch(() => undefined);
     await acknowledged;
@@ -312,7 +311,7 @@ class DocumentPull {
       ...j, resultOfferedAt: at, productsTracked: counts.tracked, productsDecided: counts.decided, updatedAt: at,
     });
     // The review may open at once (a reload before the write lands offers the result again at the next month done).
-    this.ctx.hooks?.onJob?.(offered(this.job));
+    this.ctx.hooks?.onOffer?.();
     return updateJob(this.ctx.local, this.storeId, offered);
   }
 }

@@ -54,6 +54,8 @@ export interface PullState {
   waiting: StoreProgress['waiting'];
   error: SerializedError | null;
   job: JobRecord | null;
+  /** The running pull offered its result (the job on disk says so once the offer's write lands). */
+  offered: boolean;
   /** The computation's counts once it has folded something, else null (the job's saved counts are shown). */
   counts: { decided: number; tracked: number } | null;
   resultVersion: number;
@@ -80,8 +82,8 @@ export function storeProgress(s: PullState, now: number): StoreProgress {
     quarantined: job?.quarantined ?? 0,
     productsDecided: s.counts?.decided ?? job?.productsDecided ?? 0,
     productsTracked: s.counts?.tracked ?? job?.productsTracked ?? 0,
-    resultReady: job?.resultOfferedAt != null || job?.status === 'done',
-    background: job?.resultOfferedAt != null && s.status === 'running',
+    resultReady: s.offered || job?.resultOfferedAt != null || job?.status === 'done',
+    background: (s.offered || job?.resultOfferedAt != null) && s.status === 'running',
     stopReason: job?.stopReason ?? null,
     documentsPerSecond: s.pace.documentsPerSecond(now),
     etaMs: s.status === 'done' ? 0 : eta === null ? null : eta + (waiting ? waiting.until - now : 0),

@@ -190,6 +190,7 @@ export class Runners {
     const controller = new AbortController();
     runner.controller = controller;
     runner.intent = null;
+    runner.offered = false;
     runner.status = 'running';
     runner.pace = new Pace(now());
     const api = account.apiOf(runner.storeId);
@@ -215,6 +216,10 @@ export class Runners {
             runner.job = job;
             runner.onDisk = onDisk;
             Object.assign(runner, months);
+            this.emit(runner, true);
+          },
+          onOffer: () => {
+            runner.offered = true;
             this.emit(runner, true);
           },
           onJob: (job) => {
@@ -275,7 +280,7 @@ export class Runners {
     if (!runner) {
       const created: Runner = {
         storeId, storeName: storeName ?? storeId, status: 'idle', options: {}, controller: null, intent: null,
-        running: null, computation: null, onDisk: true, restartPending: false, job: null, phase: null, currentMonth: null, monthsDone: 0, monthsTotal: 0,
+        running: null, computation: null, offered: false, onDisk: true, restartPending: false, job: null, phase: null, currentMonth: null, monthsDone: 0, monthsTotal: 0,
         waiting: null, error: null, pace: new Pace(0), order: 0, lead: true,
         throttle: new Throttle(this.deps.progressIntervalMs ?? 100, this.deps.now, () => this.deps.emit(this.progress(created))),
       };

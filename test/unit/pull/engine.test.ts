@@ -382,7 +382,7 @@ describe('pullStore', () => {
     };
     let landedAtOffer: number | null = null;
     const pulling = pull(local, fakeCloud(store.products, store.documents, 1000), {}, undefined, () => undefined, {
-      onJob: (j) => void (j.resultOfferedAt !== null && landedAtOffer === null && (landedAtOffer = landed)),
+      onOffer: () => void (landedAtOffer ??= landed),
     });
     await vi.waitFor(() => expect(landedAtOffer).toBe(0));
     release();
