@@ -312,6 +312,8 @@ class DocumentPull {
     });
     // The review may open at once (a reload before the write lands offers the result again at the next month done).
     this.ctx.hooks?.onOffer?.();
-    return updateJob(this.ctx.local, this.storeId, offered);
+    const saving = updateJob(this.ctx.local, this.storeId, offered);
+    saving.catch(() => undefined); // awaited with the page's commit; a pull failing before that must not leave it unhandled
+    return saving;
   }
 }
