@@ -10,6 +10,7 @@
  */
 import { fnv1a } from '../model/hash.ts';
 import type { Milli } from '../model/quantity.ts';
+import { compareKeys } from '../model/text-order.ts';
 import type { DocumentType } from '../model/types.ts';
 import type { DocRef, ProductEvent, RuleId, SettlementNote, Warning } from '../stock/types.ts';
 
@@ -113,7 +114,7 @@ export function encodePage(key: { storeId: string; month: string; seq: number },
 
 function encodePart(key: Pick<PageRecord, 'storeId' | 'part' | 'month' | 'seq'>, input: readonly PageRow[]): PageRecord {
   // Array.prototype.sort is stable: a product's rows keep the page's order.
-  const rows = [...input].sort((a, b) => (a.pk < b.pk ? -1 : a.pk > b.pk ? 1 : 0));
+  const rows = [...input].sort((a, b) => compareKeys(a.pk, b.pk));
   const n = rows.length;
   const docs = new Dictionary<DocRef>((d) => d.id);
   const docIndex = rows.map(({ event }) => docs.add(event.doc));

@@ -7,6 +7,9 @@ const collator = new Intl.Collator('ru', { numeric: true, sensitivity: 'base' })
 
 export const compareText = (a: string, b: string): number => collator.compare(a, b);
 
+/** Code-unit order, the order IndexedDB gives string keys in (ids, product keys): for machines, not people. */
+export const compareKeys = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 /** Each text's position when the list is ordered (equal texts keep their order in the list). */
 export function textRanks(texts: readonly string[]): number[] {
   const order = texts.map((_, i) => i).sort((a, b) => collator.compare(texts[a]!, texts[b]!) || a - b);

@@ -15,6 +15,7 @@ import { PageReader, partOf, PARTS, type PageRecord, type PageRow } from '../loc
 import { readPartRows, readProductRows } from '../local/stored-rows.ts';
 import { mergeUnknownProduct, type InventoryRecord, type JobRecord, type ProductRecord, type QuarantineRecord, type UnknownProductRecord } from '../local/schema.ts';
 import { parseQuantity, subtractQuantity, formatQuantity } from '../model/quantity.ts';
+import { compareKeys } from '../model/text-order.ts';
 import { buildCatalogue, type Catalogue } from '../stock/catalogue.ts';
 import { addSkipCounts, emptySkipCounts } from '../stock/events.ts';
 import { foldProduct, lists, summariseChainBreaks } from '../stock/fold.ts';
@@ -99,7 +100,7 @@ export class StoreComputation {
   private readonly quarantine = new Map<string, QuarantineRecord>();
   private quarantineByPk = new Map<string, QuarantineRecord[]>();
   private quarantinedCount = 0;
-  /** What the job row counts too, kept here as committed so that a result needs no read. */
+  /** What the job row counts too, kept here as folded so that a result needs no read. */
   private skipped: SkipCounts = emptySkipCounts();
   private unknown = new Map<string, UnknownProductRecord>();
   private coveredSince: number | null = null;
@@ -135,8 +136,8 @@ export class StoreComputation {
   }
 
   /**
-   * A fresh pull's start, from the catalogue it has just committed: nothing else of the store is on disk, so nothing
-   * is read (a read would wait behind the other stores' commits).
+   * A fresh pull's start, from the catalogue it has just fetched (its commit may still be landing): nothing else of
+   * the store is on disk, so nothing is read (a read would wait behind the other stores' commits).
    */
   start(products: ProductRecord[], quarantine: QuarantineRecord[]): void {
     this.reset(products, quarantine, [], [], null);
@@ -191,7 +192,7 @@ export class StoreComputation {
 
   /** In key order, as IndexedDB lists them. */
   private quarantinedRecords(): QuarantineRecord[] {
-    return [...this.quarantine.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return [...this.quarantine.values()].sort((a, b) => compareKeys(a.key, b.key));
   }
 
   /** A stored page's rows into the tracker (only the rows of tracked products are decoded). */
@@ -209,7 +210,10 @@ export class StoreComputation {
     for (const record of records) this.tracker.addInventory(record);
   }
 
-  /** After a committed page: its rows update the guide answers of the products they touch, in memory. */
+  /**
+   * After a page handed over (its commit may still be landing: src/pull/documents.ts): its rows update the guide
+   * answers of the products they touch, in memory.
+   */
   afterPage(change: Pick<PageRows, 'rows' | 'inventories' | 'quarantine' | 'unknownProducts' | 'skipped'>): void {
     addSkipCounts(this.skipped, change.skipped);
     for (const record of change.unknownProducts) {
@@ -283,13 +287,13 @@ export class StoreComputation {
     return true;
   }
 
-  /** The result as committed so far (nothing is read: the computation keeps what the job row counts). */
+  /** The result as folded so far (nothing is read: the computation keeps what the job row counts). */
   result(): StoreResult {
-    const rows = [...this.rows.values()].sort((a, b) => (a.pk < b.pk ? -1 : a.pk > b.pk ? 1 : 0));
+    const rows = [...this.rows.values()].sort((a, b) => compareKeys(a.pk, b.pk));
     return {
       storeId: this.storeId, api: this.api, version: this.version, coveredSince: this.coveredSince, complete: this.complete,
       rows, counts: this.counts(), skipped: { ...this.skipped },
-      unknownProducts: [...this.unknown.values()].sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0)),
+      unknownProducts: [...this.unknown.values()].sort((a, b) => compareKeys(a.productId, b.productId)),
       quarantined: this.quarantinedRecords(),
       warnings: this.storeWarnings,
     };

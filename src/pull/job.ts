@@ -63,7 +63,7 @@ export async function prepareJob(request: PullRequest, ctx: PullContext, fresh?:
 
 /**
  * Every checkpoint of a job: the months from its snapshot back to its horizon and its catalogue, each as stored, or
- * untouched when no page has moved it (such a month has no record: schema.ts isUntouched).
+ * untouched when no page has moved it (such a month has no record: schema.ts CheckpointRecord).
  */
 export function jobCheckpoints(job: JobRecord, stored: readonly CheckpointRecord[]): CheckpointRecord[] {
   const byMonth = new Map(stored.map((c) => [c.month, c]));

@@ -16,6 +16,7 @@
 import { needsAttention } from '../stock/warnings.ts';
 import { MAX_API_QUANTITY, parseQuantity, QuantityError, type Milli } from '../model/quantity.ts';
 import type { CatalogueProduct } from '../model/types.ts';
+import { compareKeys } from '../model/text-order.ts';
 import { productKey } from '../stock/index.ts';
 import { mayHaveWritten } from './state.ts';
 import type { ComputedProduct, CreatePlanStore, ItemReason, JournalItem } from './types.ts';
@@ -124,7 +125,7 @@ export function buildPlanItems(store: CreatePlanStore, runId: string, cloud: Clo
       updatedAt: now,
     });
   }
-  items.sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0));
+  items.sort((a, b) => compareKeys(a.productId, b.productId));
   return items;
 }
 
