@@ -75,6 +75,13 @@ export interface PullContext {
 }
 
 /**
+ * Whether a fresh V2 pull opens with two windows (windows.ts openingWindows): only the store that leads its start,
+ * which has the connections to itself. When many stores start together, each speculative request delays every other
+ * store's opening, so they open with one window each. A pull outside a start (no `lead` given) leads.
+ */
+export const opensSplit = (ctx: PullContext): boolean => ctx.lead !== false;
+
+/**
  * Sends a request through the worker's connection budget, when there is one: the stores' opening requests first
  * (`opening`: the request's place in its store's opening, slots.ts openingPriority), then the store with the fewest
  * requests sent (slots.ts priorityOf).

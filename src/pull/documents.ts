@@ -21,9 +21,9 @@ import type { RawPage } from '../api/client.ts';
 import { CursorTrail } from '../api/paging.ts';
 import { encodePage } from '../local/page-rows.ts';
 import type { CheckpointRecord, JobRecord } from '../local/schema.ts';
-import { advance, throughSlots, updateJob, type PullContext } from './context.ts';
+import { advance, opensSplit, throughSlots, updateJob, type PullContext } from './context.ts';
 import { documentRows, sumSkips, type PageRows } from './rows.ts';
-import { coveredSinceOf, grownSpanMs, monthsCovered, nextWindow } from './windows.ts';
+import { coveredSinceOf, grownSpanMs, monthsCovered, nextWindow, openingWindows } from './windows.ts';
 
 /** Answers to a wide window's first request that mean "ask for less" (V2 states no limit; a proxy may have one). */
 const REFUSED_WINDOW = new Set(['bad-request', 'too-large', 'server-error', 'timeout']);
@@ -64,7 +64,7 @@ class DocumentPull {
   /** How long the next window may be (ms); 0: one month. */
   private span = 0;
   private dense = false;
-  /** A fresh pull: the newest month and everything older go together (openingWindows). */
+  /** A fresh pull: its opening windows (openingWindows) are still to come back. */
   private opening: boolean;
   private fullPage = 0;
   private stopping = false;
@@ -101,10 +101,11 @@ class DocumentPull {
     const lanes = new Set<Promise<void>>();
     let failure: { error: unknown } | null = null;
     if (this.earlyStop()) this.stopping = true;
+    // The opening windows, as sendOpening sent them (engine.ts): their answers are waiting in `early`.
+    const opening = this.opening ? openingWindows(this.months, opensSplit(this.ctx)) : [];
     for (;;) {
-      while (!this.stopping && failure === null && lanes.size < (this.dense ? maxLanes : this.opening ? 2 : 1)) {
-        const wide = this.opening && lanes.size === 1 ? Number.POSITIVE_INFINITY : this.growing ? this.span : 0;
-        const plan = nextWindow(this.months, this.busy, Math.min(this.limit, wide));
+      while (!this.stopping && failure === null && (opening.length > 0 || lanes.size < (this.dense ? maxLanes : 1))) {
+        const plan = opening.shift() ?? nextWindow(this.months, this.busy, Math.min(this.limit, this.growing ? this.span : 0));
         if (!plan) break;
         const lane: Promise<void> = this.fetchWindow(plan.head, plan.covered)
           .catch((error: unknown) => {

@@ -14,7 +14,7 @@ import { PRODUCTS_PHASE, type CheckpointRecord, type JobRecord, type ProductReco
 import { normaliseProduct } from '../model/normalise.ts';
 import { productKey } from '../stock/order.ts';
 import { PRODUCT_QUARANTINE_PREFIX } from './computation.ts';
-import { advance, newestFirst, throughSlots, updateJob, type PageInfo, type PullContext, type PullRequest } from './context.ts';
+import { advance, newestFirst, opensSplit, throughSlots, updateJob, type PageInfo, type PullContext, type PullRequest } from './context.ts';
 import { fetchDocuments, windowKey } from './documents.ts';
 import { freshJob, prepareJob, resumes, type PreparedJob } from './job.ts';
 import { openingWindows, planWindow } from './windows.ts';
@@ -41,7 +41,7 @@ interface EarlyStart {
   opening: Opening;
 }
 
-/** A store's opening requests: its first product page and (V2) its first two document windows. */
+/** A store's opening requests: its first product page and (V2) its opening document windows. */
 interface Opening {
   products: Promise<RawPage> | null;
   windows: Map<string, Promise<RawPage>>;
@@ -63,8 +63,8 @@ async function sendEarly(request: PullRequest, ctx: PullContext, signal: AbortSi
 }
 
 /**
- * 1. Products: the catalogue decides which lines count, so it comes first. A fresh V2 pull sends its first two
- * document windows with it (windows.ts openingWindows); their pages are read once the catalogue is in.
+ * 1. Products: the catalogue decides which lines count, so it comes first. A fresh V2 pull sends its opening
+ * document windows with it (windows.ts openingWindows, context.ts opensSplit); their pages are read once the catalogue is in.
  */
 function sendOpening(storeId: string, checkpoints: readonly CheckpointRecord[], ctx: PullContext, signal: AbortSignal): Opening {
   const { client } = ctx;
@@ -84,7 +84,7 @@ function sendOpening(storeId: string, checkpoints: readonly CheckpointRecord[], 
     }, cursor === null ? 0 : undefined));
     opening.products.then(left, left);
     if (client.api === 'v2') {
-      openingWindows(checkpoints.filter((c) => c.month !== PRODUCTS_PHASE).sort(newestFirst)).forEach((plan, i) => {
+      openingWindows(checkpoints.filter((c) => c.month !== PRODUCTS_PHASE).sort(newestFirst), opensSplit(ctx)).forEach((plan, i) => {
         const window = planWindow(plan);
         opening.windows.set(windowKey(window), quiet(throughSlots(ctx, signal, () => client.documentPage(storeId, { window }, signal), 1 + i)));
       });

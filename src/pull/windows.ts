@@ -139,14 +139,15 @@ export function nextWindow<M extends MonthState>(newestFirst: readonly M[], busy
 }
 
 /**
- * The first two windows of a fresh V2 pull, sent together (with the products): the newest month, and everything
- * older to the horizon. A store with little history is then read in one round trip; when the older part is dense
- * its first page is full and it is cut back to months (one request lost).
+ * The opening windows of a fresh V2 pull, sent with the products. `split`: the newest month, and everything older to
+ * the horizon (two requests; a dense store's newest month can decide it a round trip sooner). Otherwise one window,
+ * the newest month to the horizon: a store with little history is read in one request, and a dense one's first page
+ * is full, so it is cut back to months (that request lost, and the newest month a round trip later).
  */
-export function openingWindows<M extends MonthState>(newestFirst: readonly M[]): { head: M; covered: M[] }[] {
+export function openingWindows<M extends MonthState>(newestFirst: readonly M[], split: boolean): { head: M; covered: M[] }[] {
   const busy = new Set<string>();
   const plans: { head: M; covered: M[] }[] = [];
-  for (const spanMs of [0, Number.POSITIVE_INFINITY]) {
+  for (const spanMs of split ? [0, Number.POSITIVE_INFINITY] : [Number.POSITIVE_INFINITY]) {
     const plan = nextWindow(newestFirst, busy, spanMs);
     if (!plan) break;
     for (const m of [plan.head, ...plan.covered]) busy.add(m.month);

@@ -140,10 +140,13 @@ describe('wider windows', () => {
   });
 
   it('opens a fresh pull with the newest month and everything older; coverage is the newest run of done months', () => {
-    const [first, rest] = openingWindows(months);
+    const [first, rest] = openingWindows(months, true);
     expect(first).toEqual({ head: months[0], covered: [] });
     expect(rest!.head).toBe(months[1]);
     expect(rest!.covered).toEqual(months.slice(2));
+    // Not split (a store started among others): one window, the newest month to the horizon.
+    expect(openingWindows(months, false)).toEqual([{ head: months[0], covered: months.slice(1) }]);
+    expect(planWindow(openingWindows(months, false)[0]!)).toEqual({ since: months.at(-1)!.since, until: months[0]!.until });
     expect(coveredSinceOf(months)).toBeNull();
     const done = months.map((m, i) => (i === 0 || i === 1 || i === 3 ? { ...m, done: true } : m));
     expect(coveredSinceOf(done)).toBe(months[1]!.since);
