@@ -7,6 +7,10 @@
  * A page's rows are split by product into PARTS parts (a hash of the product key), one record each: folding every
  * product reads each part once with only that part's histories in memory, and one product's history reads one
  * part. Within a record rows are sorted by product key, so a product's rows are found by binary search.
+ *
+ * A store's first WHOLE_PAGE_LINES rows are written whole instead, one record per page (part WHOLE_PAGE): a store
+ * that small is folded in one scan anyway, and one put costs far less than sixteen (the browser charges each put,
+ * whatever its size). A bigger store's fold reads those records once, beside each part's.
  */
 import { fnv1a } from '../model/hash.ts';
 import type { Milli } from '../model/quantity.ts';
@@ -16,6 +20,15 @@ import type { DocRef, ProductEvent, RuleId, SettlementNote, Warning } from '../s
 
 /** Parts a page's rows are split into (by product key). Changing it needs a migration that clears `pages`. */
 export const PARTS = 16;
+
+/** The `part` of a record holding a whole page's rows (every part's); it sorts before the parts. */
+export const WHOLE_PAGE = -1;
+
+/**
+ * Stored rows up to which a store's pages are written whole (WHOLE_PAGE) and its final fold reads the store in one
+ * scan (a few MB of columns): past it, pages are split by part, so a fold holds one part's histories at a time.
+ */
+export const WHOLE_PAGE_LINES = 50_000;
 
 /** The part of a product's rows: FNV-1a of its key. */
 export function partOf(pk: string): number {
@@ -100,8 +113,9 @@ interface Extra {
 
 // ----- writing ----------------------------------------------------------------------------------------------------
 
-/** A page's rows as one record per part that has rows. */
-export function encodePage(key: { storeId: string; month: string; seq: number }, rows: readonly PageRow[]): PageRecord[] {
+/** A page's rows as one record per part that has rows, or (`whole`) as one record (WHOLE_PAGE). */
+export function encodePage(key: { storeId: string; month: string; seq: number }, rows: readonly PageRow[], whole = false): PageRecord[] {
+  if (whole) return rows.length > 0 ? [encodePart({ ...key, part: WHOLE_PAGE }, rows)] : [];
   const parts = new Map<number, PageRow[]>();
   for (const row of rows) {
     const part = partOf(row.pk);

@@ -4,7 +4,7 @@
  */
 import type { ProductEvent } from '../stock/types.ts';
 import type { LocalStore } from './db.ts';
-import { PageReader, partOf } from './page-rows.ts';
+import { PageReader, partOf, WHOLE_PAGE } from './page-rows.ts';
 
 /** One part's page records held compactly (columns), with where each product's rows are. */
 export interface PartRows {
@@ -16,7 +16,8 @@ export interface PartRows {
 const ROWS_PER_RECORD = 2 ** 24;
 
 /**
- * Reads one part of a store's page records (`part` undefined: every part, in one scan). Rows become objects only when
+ * Reads one part of a store's page records (`part` undefined: every record, in one scan; WHOLE_PAGE: the records of
+ * whole pages, which `alsoIn` of each part's then adds). Rows become objects only when
  * eventsOf asks for them, so a product's events die young instead of filling the old generation.
  */
 export async function readPartRows(local: LocalStore, storeId: string, part: number | undefined, signal?: AbortSignal): Promise<PartRows> {
@@ -39,14 +40,21 @@ export async function readPartRows(local: LocalStore, storeId: string, part: num
   };
 }
 
-/** One product's stored rows, record by record in key order: its part's records, a binary search in each. */
+/** A part's rows with the whole pages' (read once for every part of a big store's fold). */
+export function alsoIn(part: PartRows, wholePages: PartRows): PartRows {
+  return { eventsOf: (pk) => [...wholePages.eventsOf(pk), ...part.eventsOf(pk)] };
+}
+
+/** One product's stored rows, record by record in key order: whole pages', then its part's, a binary search in each. */
 export async function readProductRows(local: LocalStore, storeId: string, pk: string, signal?: AbortSignal): Promise<ProductEvent[]> {
   const events: ProductEvent[] = [];
-  await local.scanPages(storeId, (records) => {
-    for (const record of records) {
-      const page = new PageReader(record);
-      page.rowsOf(pk, pk, (_pk, i) => events.push(page.event(i)));
-    }
-  }, { part: partOf(pk), signal });
+  for (const part of [WHOLE_PAGE, partOf(pk)]) {
+    await local.scanPages(storeId, (records) => {
+      for (const record of records) {
+        const page = new PageReader(record);
+        page.rowsOf(pk, pk, (_pk, i) => events.push(page.event(i)));
+      }
+    }, { part, ...(signal ? { signal } : {}) });
+  }
   return events;
 }

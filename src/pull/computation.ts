@@ -11,8 +11,8 @@
  * documents can no longer change the newest deciding one. The pull stops early when every tracked row is final.
  */
 import type { LocalStore } from '../local/db.ts';
-import { PageReader, partOf, PARTS, type PageRecord, type PageRow } from '../local/page-rows.ts';
-import { readPartRows, readProductRows } from '../local/stored-rows.ts';
+import { PageReader, partOf, PARTS, WHOLE_PAGE, WHOLE_PAGE_LINES, type PageRecord, type PageRow } from '../local/page-rows.ts';
+import { alsoIn, readPartRows, readProductRows } from '../local/stored-rows.ts';
 import { mergeUnknownProduct, type InventoryRecord, type JobRecord, type ProductRecord, type QuarantineRecord, type UnknownProductRecord } from '../local/schema.ts';
 import { parseQuantity, subtractQuantity, formatQuantity } from '../model/quantity.ts';
 import { compareKeys } from '../model/text-order.ts';
@@ -328,12 +328,14 @@ export class StoreComputation {
     const byPart: string[][] = Array.from({ length: PARTS }, () => []);
     for (const pk of this.catalogue.keys()) byPart[partOf(pk)]!.push(pk);
     // A small store's rows are read in one scan: one read instead of one per part (each waits its turn in a busy
-    // browser's database); a big store's one part at a time, so only one part's histories are held at once.
-    const whole = lines <= ONE_SCAN_LINES ? await readPartRows(this.local, this.storeId, undefined, signal) : null;
+    // browser's database); a big store's one part at a time, so only one part's histories are held at once, beside
+    // its first rows, written as whole pages and read once (page-rows.ts WHOLE_PAGE_LINES).
+    const small = lines <= WHOLE_PAGE_LINES;
+    const whole = await readPartRows(this.local, this.storeId, small ? undefined : WHOLE_PAGE, signal);
     for (let part = 0; part < PARTS; part++) {
       const pks = byPart[part]!;
       if (pks.length === 0) continue;
-      const rows = whole ?? (await readPartRows(this.local, this.storeId, part, signal));
+      const rows = small ? whole : alsoIn(await readPartRows(this.local, this.storeId, part, signal), whole);
       for (const pk of pks) {
         const { kept, conflicts } = oncePerDocument(rows.eventsOf(pk));
         const history = kept.sort(compareEvents);
@@ -412,9 +414,6 @@ function sameEvent(a: ProductEvent, b: ProductEvent): boolean {
   return a.doc.closeTime === b.doc.closeTime && a.doc.rawType === b.doc.rawType && a.rule === b.rule && a.movement === b.movement &&
     a.stockBefore === b.stockBefore && a.setTo === b.setTo && a.handled === b.handled && a.lines === b.lines;
 }
-
-/** Stored rows up to which the final fold reads the store in one scan (a few MB of columns). */
-const ONE_SCAN_LINES = 50_000;
 
 /** Quarantine keys of catalogue entries that failed validation (documents use their id). */
 export const PRODUCT_QUARANTINE_PREFIX = 'product:';

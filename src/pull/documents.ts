@@ -19,7 +19,7 @@
 import { isApiError } from '../api/errors.ts';
 import type { RawPage } from '../api/client.ts';
 import { CursorTrail } from '../api/paging.ts';
-import { encodePage } from '../local/page-rows.ts';
+import { encodePage, WHOLE_PAGE_LINES } from '../local/page-rows.ts';
 import type { CheckpointRecord, JobRecord } from '../local/schema.ts';
 import { advance, opensSplit, throughSlots, updateJob, type PullContext } from './context.ts';
 import { documentRows, sumSkips, type PageRows } from './rows.ts';
@@ -76,6 +76,8 @@ class DocumentPull {
   private acks: Promise<unknown> = Promise.resolve();
   /** When this pull offered the result (its write may not have landed yet). */
   private offeredAt: number | null = null;
+  /** The store's stored rows once every page handed over has landed (whole pages until WHOLE_PAGE_LINES). */
+  private linesHandedOver: number;
 
 
   constructor(
@@ -91,6 +93,7 @@ class DocumentPull {
     this.growing = ctx.client.api === 'v2';
     this.limit = job.windowLimitMs ?? Number.POSITIVE_INFINITY;
     this.opening = this.growing && months.every((m) => !m.done && m.cursor === null);
+    this.linesHandedOver = job.lines;
     this.lastDecided = ctx.computation.counts().decided;
     this.gainedAt = monthsCovered(months);
   }
@@ -247,6 +250,7 @@ class DocumentPull {
   ): Promise<void> {
     const { ctx, storeId } = this;
     const { computation } = ctx;
+    this.linesHandedOver += rows.rows.length;
     const alsoDone = coveredMonths.map((m) => ({ ...this.months[this.indexOf.get(m.month)!]!, done: true, cursor: null, updatedAt: this.now() }));
     for (const m of [next, ...alsoDone]) this.planned[this.indexOf.get(m.month)!] = m;
     const coveredSince = coveredSinceOf(this.planned);
@@ -266,7 +270,7 @@ class DocumentPull {
     });
     const committing = ctx.local.commitDocumentPage({
       storeId, expected, next, alsoDone, inventories: rows.inventories, quarantine: rows.quarantine,
-      pages: encodePage({ storeId, month: expected.month, seq: expected.pages }, rows.rows),
+      pages: encodePage({ storeId, month: expected.month, seq: expected.pages }, rows.rows, this.linesHandedOver <= WHOLE_PAGE_LINES),
       unknownProducts: rows.unknownProducts, updateJob: counted,
     });
     committing.catch(() => undefined); // awaited below

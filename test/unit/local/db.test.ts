@@ -1,7 +1,8 @@
 import { IDBFactory } from 'fake-indexeddb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CheckpointConflictError, openLocalStore, type LocalStore } from '../../../src/local/db.ts';
-import { closeTimeIn, encodePage, PageReader, partOf, PARTS, type PageRecord } from '../../../src/local/page-rows.ts';
+import { closeTimeIn, encodePage, PageReader, partOf, PARTS, WHOLE_PAGE, type PageRecord } from '../../../src/local/page-rows.ts';
+import { alsoIn, readPartRows, readProductRows } from '../../../src/local/stored-rows.ts';
 import {
   DB_VERSION, MIGRATIONS, RESERVED_STORE_NAMES,
   type CheckpointRecord, type EventRecord, type JobRecord, type Migration,
@@ -381,6 +382,36 @@ describe('page records', () => {
     expect(records).toHaveLength(PARTS);
     expect(records.reduce((n, r) => n + r.rows, 0)).toBe(400);
     for (const r of records) expect(new PageReader(r).pk.every((pk) => partOf(pk) === r.part)).toBe(true);
+  });
+});
+
+describe('whole pages beside split ones (a store past WHOLE_PAGE_LINES)', () => {
+  it('reads a product, a part and the whole store the same from both kinds of record', async () => {
+    const local = await openLocalStore({ name: 'whole-and-split' });
+    await local.resetStore(job(), [checkpoint('2025-02'), checkpoint('2025-03')]);
+    const pks = Array.from({ length: 40 }, (_, n) => `p${n}`);
+    const rowsOf = (doc: string, closeTime: number) => pks.map((pk) => asRow(event(doc, pk, closeTime)));
+    // The newest month's page was written whole (the store was small then), the older one split by part.
+    const whole = encodePage({ storeId: S, month: '2025-03', seq: 0 }, rowsOf('new', 20), true);
+    expect(whole.map((r) => r.part)).toEqual([WHOLE_PAGE]);
+    const split = encodePage({ storeId: S, month: '2025-02', seq: 0 }, rowsOf('old', 10));
+    expect(split.length).toBeGreaterThan(1);
+    for (const [month, pages] of [['2025-03', whole], ['2025-02', split]] as const) {
+      await local.commitDocumentPage({
+        storeId: S, expected: checkpoint(month), next: checkpoint(month, null, 1, true), inventories: [], quarantine: [], unknownProducts: [],
+        pages, updateJob: (j) => ({ ...j, pages: j.pages + 1, lines: j.lines + pks.length }),
+      });
+    }
+    const ids = (events: { doc: { id: string } }[]) => events.map((e) => e.doc.id).sort();
+    for (const pk of ['p0', 'p17', 'p39']) {
+      expect(ids(await readProductRows(local, S, pk))).toEqual(['new', 'old']);
+      const part = alsoIn(await readPartRows(local, S, partOf(pk)), await readPartRows(local, S, WHOLE_PAGE));
+      expect(ids(part.eventsOf(pk))).toEqual(['new', 'old']);
+      expect(ids((await readPartRows(local, S, undefined)).eventsOf(pk))).toEqual(['new', 'old']);
+      // A part alone holds only the split page's rows: the whole page is read beside it, never lost.
+      expect(ids((await readPartRows(local, S, partOf(pk))).eventsOf(pk))).toEqual(['old']);
+    }
+    local.close();
   });
 });
 

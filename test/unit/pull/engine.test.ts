@@ -1,7 +1,7 @@
 import { IDBFactory } from 'fake-indexeddb';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { openLocalStore, type LocalStore } from '../../../src/local/db.ts';
-import { PARTS } from '../../../src/local/page-rows.ts';
+import { PARTS, WHOLE_PAGE, WHOLE_PAGE_LINES } from '../../../src/local/page-rows.ts';
 import { StoreComputation, type ResultRow } from '../../../src/pull/computation.ts';
 import { pullStore, type PullHooks, type PullRequest } from '../../../src/pull/engine.ts';
 import { computeStock, createStockAccumulator, summariseChainBreaks } from '../../../src/stock/index.ts';
@@ -84,13 +84,44 @@ describe('pullStore', () => {
     expect(job.lines).toBeGreaterThan(0);
     expect(scans).toEqual([undefined]);
 
-    // As for a store of more rows than one scan holds: each part once, and the same rows.
+    // A store this small wrote every page whole: one put per page (page-rows.ts WHOLE_PAGE).
+    const parts = new Set<number>();
+    await scan(STORE, (records) => records.forEach((r) => parts.add(r.part)));
+    expect([...parts]).toEqual([WHOLE_PAGE]);
+
+    // As for a store of more rows than one scan holds: the whole pages once, then each part once, and the same rows.
     scans.length = 0;
     await computation.finish(undefined, Number.POSITIVE_INFINITY);
-    expect(scans.length).toBeGreaterThan(1);
+    expect(scans.length).toBeGreaterThan(2);
     expect(new Set(scans).size).toBe(scans.length);
-    expect(scans.every((p) => p !== undefined && p >= 0 && p < PARTS)).toBe(true);
+    expect(scans[0]).toBe(WHOLE_PAGE);
+    expect(scans.slice(1).every((p) => p !== undefined && p >= 0 && p < PARTS)).toBe(true);
     expect(computation.result().rows.map(core)).toEqual(summarised(expected.products));
+    local.close();
+  });
+
+  it('splits the pages of a store past WHOLE_PAGE_LINES by part, and folds both kinds of record the same', async () => {
+    const store = littleStore(10, 3);
+    const local = await openLocalStore({ name: 'past-whole' });
+    const { result: full } = await pull(await openLocalStore({ name: 'past-whole-ref' }), fakeCloud(store.products, store.documents, 3), { options: { fullPeriod: true } });
+    const cloud = fakeCloud(store.products, store.documents, 3);
+    cloud.failAt = { call: 4, error: new DOMException('closed tab', 'AbortError') };
+    await expect(pull(local, cloud, { options: { fullPeriod: true } })).rejects.toMatchObject({ name: 'AbortError' });
+    const partsOnDisk = async () => {
+      const parts = new Set<number>();
+      await local.scanPages(STORE, (records) => records.forEach((r) => parts.add(r.part)));
+      return parts;
+    };
+    expect([...(await partsOnDisk())]).toEqual([WHOLE_PAGE]);
+    // As if the rows stored so far had reached the limit: the pages the resume writes are split.
+    await local.updateJob(STORE, (j) => ({ ...j, lines: WHOLE_PAGE_LINES }));
+    cloud.failAt = undefined;
+    const { result, job } = await pull(local, cloud, { options: { fullPeriod: true } });
+    const parts = await partsOnDisk();
+    expect(parts.has(WHOLE_PAGE)).toBe(true);
+    expect([...parts].filter((p) => p >= 0 && p < PARTS).length).toBeGreaterThan(1);
+    expect(job.lines).toBeGreaterThan(WHOLE_PAGE_LINES);
+    expect(result.rows.map(core)).toEqual(full.rows.map(core));
     local.close();
   });
 
