@@ -47,8 +47,6 @@ export interface DocumentPageWrite {
   expected: CheckpointRecord;
   /** The checkpoint after the page. */
   next: CheckpointRecord;
-  /** Older months a wide window covered, done with its last page (written in the same transaction). */
-  alsoDone?: CheckpointRecord[];
   /** The page's rows: one record per part of the products that has rows (page-rows.ts encodePage). */
   pages: PageRecord[];
   inventories: InventoryRecord[];
@@ -241,7 +239,6 @@ export class LocalStore {
         await unknown.put(mergeUnknownProduct(await unknown.get([record.storeId, record.productId]), record));
       }));
       group.putCheckpoint(write.next);
-      for (const month of write.alsoDone ?? []) group.putCheckpoint(month);
       const next = write.updateJob(job);
       group.putJob(next);
       return next;

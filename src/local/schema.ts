@@ -109,6 +109,12 @@ export interface CheckpointRecord {
    * is [windowSince, until) and covers the older months in that span, which are marked done with it (src/pull).
    */
   windowSince?: number;
+  /**
+   * This month was completed by a window that reached back to `doneSince`: every older month from there on is done
+   * too and has no record of its own (one put instead of one per month: a sparse store's 35 months in one record).
+   * A covered month that gets a record later (older months laid out again) is as its record says.
+   */
+  doneSince?: number;
   updatedAt: number;
 }
 

@@ -219,6 +219,8 @@ class DocumentPull {
         const itemCount = page.items.length;
         const next = advance(cp, page.nextCursor, itemCount, this.now());
         if (next.done) delete next.windowSince;
+        // The months it covered are done with it, and need no record of their own (schema.ts doneSince).
+        if (next.done && covered.length > 0) next.doneSince = covered.at(-1)!.since;
         await this.commitPage(cp, next, rows, itemCount, next.done ? covered : [], window.length);
         cp = next;
         pagesHere++;
@@ -240,8 +242,8 @@ class DocumentPull {
   }
 
   /**
-   * Hands the page and the checkpoint past it to the local store (`alsoDone`: the older months of a wide window its
-   * last page completes), then, after the pages handed over before it, feeds the computation and the coverage (and
+   * Hands the page and the checkpoint past it to the local store (`coveredMonths`: the older months of a wide window
+   * its last page completes, which `next.doneSince` marks done on disk), then, after the pages handed over before it, feeds the computation and the coverage (and
    * offers the result) without waiting for the commit: the review shows what was fetched, in order, while it lands.
    * The next step waits for it, so a commit that fails fails the pull (the worker then reads the store from disk).
    */
@@ -269,7 +271,7 @@ class DocumentPull {
       updatedAt: this.now(),
     });
     const committing = ctx.local.commitDocumentPage({
-      storeId, expected, next, alsoDone, inventories: rows.inventories, quarantine: rows.quarantine,
+      storeId, expected, next, inventories: rows.inventories, quarantine: rows.quarantine,
       pages: encodePage({ storeId, month: expected.month, seq: expected.pages }, rows.rows, this.linesHandedOver <= WHOLE_PAGE_LINES),
       unknownProducts: rows.unknownProducts, updateJob: counted,
     });

@@ -63,12 +63,20 @@ export async function prepareJob(request: PullRequest, ctx: PullContext, fresh?:
 
 /**
  * Every checkpoint of a job: the months from its snapshot back to its horizon and its catalogue, each as stored, or
- * untouched when no page has moved it (such a month has no record: schema.ts CheckpointRecord).
+ * without a record of its own: done when a wide window completed it (schema.ts CheckpointRecord doneSince), else
+ * untouched (no page has moved it).
  */
 export function jobCheckpoints(job: JobRecord, stored: readonly CheckpointRecord[]): CheckpointRecord[] {
   const byMonth = new Map(stored.map((c) => [c.month, c]));
-  const untouched = (month: string, since: number, until: number): CheckpointRecord =>
-    byMonth.get(month) ?? { storeId: job.storeId, month, cursor: null, done: false, pages: 0, documents: 0, since, until, updatedAt: job.snapshotAt };
+  // Months a wide window completed along with the month it was opened on (CheckpointRecord.doneSince).
+  const covers = stored.filter((c) => c.done && c.doneSince !== undefined);
+  const coveredBy = (since: number, until: number) => covers.find((c) => since >= c.doneSince! && until <= c.since);
+  const untouched = (month: string, since: number, until: number): CheckpointRecord => {
+    const own = byMonth.get(month);
+    if (own) return own;
+    const cover = coveredBy(since, until);
+    return { storeId: job.storeId, month, cursor: null, done: cover !== undefined, pages: 0, documents: 0, since, until, updatedAt: cover?.updatedAt ?? job.snapshotAt };
+  };
   return [
     untouched(PRODUCTS_PHASE, 0, job.snapshotAt),
     // Every document closed at or before the snapshot instant (the write-back guard takes those after it).

@@ -4,6 +4,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { openLocalStore, type LocalStore } from '../../../src/local/db.ts';
 import { StoreComputation } from '../../../src/pull/computation.ts';
 import { pullStore, type PullRequest } from '../../../src/pull/engine.ts';
+import { jobCheckpoints } from '../../../src/pull/job.ts';
 import { RequestSlots } from '../../../src/pull/slots.ts';
 import { computeStock, summariseChainBreaks } from '../../../src/stock/index.ts';
 import { fakeCloud, littleStore, type FakeCloud } from '../../lib/fake-cloud.ts';
@@ -50,8 +51,11 @@ describe('long, sparse histories', () => {
     expect(cloud.log.filter((l) => l.startsWith('documents'))).toEqual(['documents 2024-06', 'documents 2021-08-15..2024-05']);
     expect(job).toMatchObject({ status: 'done', stopReason: 'horizon', coveredSince: Date.UTC(2021, 7, 15), documents: 4 });
     expect(stock(result)).toEqual(stock({ rows: rows(products, documents) }));
-    // Every month is checkpointed done (months stay the unit); the wide window left no open window behind.
-    const checkpoints = (await local.listCheckpoints(OLD)).filter((c) => c.month !== 'products');
+    // Every month is checkpointed done (months stay the unit); the wide window left no open window behind, and
+    // its 34 months are one record: the month it was opened on, done since the horizon (doneSince).
+    const stored = (await local.listCheckpoints(OLD)).filter((c) => c.month !== 'products');
+    expect(stored.map((c) => [c.month, c.doneSince ?? null])).toEqual([['2024-05', Date.UTC(2021, 7, 15)], ['2024-06', null]]);
+    const checkpoints = jobCheckpoints(job, stored).filter((c) => c.month !== 'products');
     expect(checkpoints).toHaveLength(35);
     expect(checkpoints.every((c) => c.done && c.windowSince === undefined)).toBe(true);
     local.close();
