@@ -72,6 +72,11 @@ export interface PullContext {
   order?: number;
   /** The store leads its start: no other store was pulling or queued (slots.ts openingPriority). */
   lead?: boolean;
+  /**
+   * A store started along with a leading one sends its opening requests, then waits for this before it takes its
+   * lock and handles their answers, so the leader's first review has the worker and the database to itself.
+   */
+  yieldTo?: Promise<unknown>;
 }
 
 /**

@@ -44,8 +44,17 @@ interface Runner extends Omit<PullState, 'api' | 'running' | 'counts' | 'resultV
   order: number;
   /** It led its start: no other store was pulling or queued then (slots.ts openingPriority). */
   lead: boolean;
+  /** A leader's: tells the stores started after it that its first answers are handled (`headStart`). */
+  opened: (() => void) | null;
   throttle: Throttle;
 }
+
+/**
+ * How long at most the stores started along with a leading one wait for its first answers to be handled before they
+ * handle theirs (pull/context.ts yieldTo): they have sent their requests, so only the leader's first review is
+ * hurried, and a leader that is slow to answer holds nobody up for long.
+ */
+export const HEAD_START_MAX_MS = 1_000;
 
 export interface RunnersDeps {
   now(): number;
@@ -65,6 +74,8 @@ export class Runners {
   private readonly queue: string[] = [];
   /** Stores started so far: each start's place in the connection budget's queue. */
   private started = 0;
+  /** Settles once the latest leader's first answers are handled (or HEAD_START_MAX_MS passed): see `yieldTo`. */
+  private headStart: Promise<void> | null = null;
   /** The jobs on disk were listed (progressOf): a store with no runner then has no job (pullStore's knownFresh). */
   private jobsListed = false;
 
@@ -81,6 +92,7 @@ export class Runners {
     if (name === null) runner.storeName = (await cloudName()) ?? runner.storeName;
     runner.order = this.started++;
     runner.lead = ![...this.runners.values()].some((r) => r !== runner && (r.running || r.status === 'queued'));
+    if (runner.lead) this.headStart = this.leaderOpening(runner);
     runner.status = 'queued';
     runner.error = null;
     this.queue.push(storeId);
@@ -211,6 +223,7 @@ export class Runners {
       },
       {
         local, client, computation: runner.computation, now, slots: account.slots, order: runner.order, lead: runner.lead,
+        ...(!runner.lead && this.headStart ? { yieldTo: this.headStart } : {}),
         hooks: {
           onStart: (job, { onDisk, ...months }) => {
             runner.job = job;
@@ -219,6 +232,7 @@ export class Runners {
             this.emit(runner, true);
           },
           onOffer: () => {
+            runner.opened?.();
             runner.offered = true;
             this.emit(runner, true);
           },
@@ -227,6 +241,7 @@ export class Runners {
             this.emit(runner, true);
           },
           onCommit: (job, page) => {
+            if (page.phase === 'documents') runner.opened?.();
             runner.onDisk = true;
             runner.restartPending = false;
             this.onCommit(runner, job, page);
@@ -264,12 +279,28 @@ export class Runners {
         }
       },
     ).finally(() => {
+      runner.opened?.();
       runner.running = null;
       runner.controller = null;
       runner.waiting = null;
       runner.currentMonth = null;
       this.emit(runner, true);
       this.schedule();
+    });
+  }
+
+  /**
+   * Settles once the leader's first answers are handled: its result offered, its first document page committed, or
+   * its pull over; at the latest after HEAD_START_MAX_MS.
+   */
+  private leaderOpening(runner: Runner): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => runner.opened?.(), HEAD_START_MAX_MS);
+      runner.opened = () => {
+        clearTimeout(timer);
+        runner.opened = null;
+        resolve();
+      };
     });
   }
 
@@ -281,7 +312,7 @@ export class Runners {
       const created: Runner = {
         storeId, storeName: storeName ?? storeId, status: 'idle', options: {}, controller: null, intent: null,
         running: null, computation: null, offered: false, onDisk: true, restartPending: false, job: null, phase: null, currentMonth: null, monthsDone: 0, monthsTotal: 0,
-        waiting: null, error: null, pace: new Pace(0), order: 0, lead: true,
+        waiting: null, error: null, pace: new Pace(0), order: 0, lead: true, opened: null,
         throttle: new Throttle(this.deps.progressIntervalMs ?? 100, this.deps.now, () => this.deps.emit(this.progress(created))),
       };
       runner = created;

@@ -5,6 +5,7 @@ import { ApiError } from '../../../src/api/errors.ts';
 import { openLocalStore } from '../../../src/local/db.ts';
 import { PRODUCTS_PHASE } from '../../../src/local/schema.ts';
 import type { StoreProgress } from '../../../src/sync/shared/types.ts';
+import { HEAD_START_MAX_MS } from '../../../src/sync/worker/runners.ts';
 import { SyncService } from '../../../src/sync/worker/service.ts';
 import { fakeCloud, littleStore } from '../../lib/fake-cloud.ts';
 
@@ -86,6 +87,37 @@ describe('SyncService', () => {
       expect(JSON.stringify(await local.db.getAll(name))).not.toContain(TOKEN);
     }
     local.close();
+  });
+
+  it('lets the store that leads a start handle its first answers first: the others send their requests, then wait at most HEAD_START_MAX_MS', async () => {
+    const { service, cloud, until, events } = setup();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const documentPage = cloud.documentPage.bind(cloud);
+    cloud.documentPage = async (storeId, request, signal) => {
+      if (storeId === A) await held; // the leader's cloud is slow to answer
+      return documentPage(storeId, request, signal);
+    };
+    const asked: string[] = [];
+    const productPage = cloud.productPage.bind(cloud);
+    cloud.productPage = async (storeId, cursor, signal) => {
+      asked.push(storeId);
+      return productPage(storeId, cursor, signal);
+    };
+    await service.configure({ api: 'v2', token: TOKEN, dbName: 'head-start' });
+    const began = performance.now();
+    await service.startPull(A, { storeName: 'А' });
+    await service.startPull(B, { storeName: 'Б' });
+    // B's opening requests leave at once; it handles their answers only once the leader's are, or the head start ran out.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(asked.slice(0, 2)).toEqual([A, B]);
+    expect(events.some((e) => e.storeId === B && e.resultReady)).toBe(false);
+    await until(B, (p) => p.resultReady);
+    expect(performance.now() - began).toBeGreaterThanOrEqual(HEAD_START_MAX_MS - 50);
+    expect(events.some((e) => e.storeId === A && e.resultReady)).toBe(false);
+    release();
+    await until(A, (p) => p.status === 'done');
+    await until(B, (p) => p.status === 'done');
   });
 
   it('pauses, resumes at the checkpoint, and reports progress with months, pages and a rate', async () => {
