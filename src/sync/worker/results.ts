@@ -9,6 +9,7 @@ import { DEFAULT_JOB_OPTIONS } from '../../pull/engine.ts';
 import type { CreatePlanStore } from '../../writeback/types.ts';
 import type { SyncResult } from '../shared/types.ts';
 import type { Account } from './account.ts';
+import type { DecisionsCache } from './decisions.ts';
 import type { Names } from './names.ts';
 import { planStore, toDecisions } from './plan-input.ts';
 import type { Runners } from './runners.ts';
@@ -16,6 +17,8 @@ import { storeIdList } from './validate.ts';
 
 export interface ResultDeps {
   local: LocalStore;
+  /** The decisions for a review (kept); the write-back reads them from disk. */
+  decisions: DecisionsCache;
   account: Account;
   names: Names;
   runners: Runners;
@@ -24,11 +27,11 @@ export interface ResultDeps {
 export type FullResult = Omit<SyncResult, 'rowCount' | 'firstRows'> & { rows: ResultRow[] };
 
 /** The result with every full row (the page gets them in slices; the write-back, here in the worker, whole). */
-export async function fullResult(deps: ResultDeps, storeId: string, signal: AbortSignal): Promise<FullResult> {
+export async function fullResult(deps: ResultDeps, storeId: string, signal: AbortSignal, forWrite = false): Promise<FullResult> {
   const { local, names } = deps;
   const result = (await deps.runners.computation(storeId, signal)).result();
   const [job, decisions, terminals] = await Promise.all([
-    deps.runners.job(storeId), local.listDecisions(storeId), names.terminals(storeId, result.api, result.rows),
+    deps.runners.job(storeId), forWrite ? local.listDecisions(storeId) : deps.decisions.list(storeId), names.terminals(storeId, result.api, result.rows),
   ]);
   return {
     ...result,
@@ -47,7 +50,7 @@ export async function planStores(deps: ResultDeps, storeIds: readonly string[], 
     await account.mustSee(storeId);
     const job = await local.getJob(storeId);
     if (!job) throw new Error(`store ${storeId} has no pulled result to write`);
-    const result = await fullResult(deps, storeId, signal);
+    const result = await fullResult(deps, storeId, signal, true);
     stores.push(planStore({
       storeId,
       storeName: (await local.getStore(storeId))?.name ?? job.storeName,

@@ -14,6 +14,7 @@
 import type { ClientOptions, EvotorClient, StoreInfo } from '../../api/client.ts';
 import { RateLimitPacer } from '../../api/pacing.ts';
 import { openLocalStore, type LocalStore } from '../../local/db.ts';
+import { DB_NAME } from '../../local/schema.ts';
 import type { ProductHistory } from '../../pull/computation.ts';
 import type { Lang } from '../../stock/index.ts';
 import { exportReviewCsv } from '../../writeback/index.ts';
@@ -23,6 +24,7 @@ import { FIRST_RESULT_ROWS, type LightResultRow, type StartOptions, type StorePr
 import { callSignal } from './abort.ts';
 import { Account, storeKey } from './account.ts';
 import { Names } from './names.ts';
+import { DecisionsCache } from './decisions.ts';
 import { fullResult, planStores, type ResultDeps } from './results.ts';
 import { ResultSnapshots } from './result-snapshots.ts';
 import { Runners } from './runners.ts';
@@ -47,6 +49,7 @@ interface Session {
   account: Account;
   names: Names;
   writes: Writes;
+  decisions: DecisionsCache;
 }
 
 export class SyncService implements SyncApi {
@@ -82,6 +85,7 @@ export class SyncService implements SyncApi {
     }
     // The write-back's clients hold the token and base URL of the configuration they were made with.
     await this.session?.writes.close();
+    this.session?.decisions.close();
     this.session = null;
     this.snapshots.clear();
     this.dbName = config.dbName;
@@ -93,6 +97,7 @@ export class SyncService implements SyncApi {
       account,
       names: new Names({ account, local, lifetime, openingPriority: (id) => this.runners.openingPriority(id, 3), ...(devicesWaitMs !== undefined ? { devicesWaitMs } : {}) }),
       writes: new Writes({ account, lifetime, ...(emitWrite ? { emitWrite } : {}) }),
+      decisions: new DecisionsCache(local, config.dbName ?? DB_NAME),
     };
   }
 
@@ -109,10 +114,11 @@ export class SyncService implements SyncApi {
   }
 
   async startPull(storeId: string, options: StartOptions = {}, signal?: AbortSignal): Promise<void> {
-    const { account, names } = this.ready();
+    const { account, names, decisions } = this.ready();
     if (typeof storeId !== 'string' || storeId === '') throw new Error('startPull: a store id is required');
     await account.mustSee(storeId);
     signal?.throwIfAborted();
+    decisions.prefetch(storeId); // while the database is idle: the review asks for them
     await this.runners.start(storeId, startOptions(options), plainName(options.storeName), () => names.cloudName(storeId));
   }
 
@@ -129,9 +135,10 @@ export class SyncService implements SyncApi {
   }
 
   async forgetStore(storeId: string): Promise<void> {
-    const { local, account } = this.ready();
+    const { local, account, decisions } = this.ready();
     await account.mustSee(storeId);
     await this.runners.forget(storeId, () => local.deleteStoreData(storeId));
+    decisions.changed(storeId);
     this.snapshots.drop(storeId);
   }
 
@@ -162,16 +169,18 @@ export class SyncService implements SyncApi {
   }
 
   async setManualQuantity(storeId: string, productId: string, quantity: string | null): Promise<void> {
-    const { local, account } = this.ready();
+    const { local, account, decisions } = this.ready();
     await account.mustSee(storeId);
     requireId(productId, 'productId');
     await local.setManual(storeId, productId, manualQuantity(quantity), this.now());
+    decisions.changed(storeId);
   }
 
   async setApproval(storeId: string, productIds: readonly string[], approved: boolean): Promise<void> {
-    const { local, account } = this.ready();
+    const { local, account, decisions } = this.ready();
     await account.mustSee(storeId);
     await local.setApproval(storeId, productIdList(productIds), approved === true, this.now());
+    decisions.changed(storeId);
   }
 
   async planWrite(storeIds: readonly string[], signal?: AbortSignal): Promise<RunResult> {
