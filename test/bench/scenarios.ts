@@ -12,7 +12,9 @@
  *
  * Each scenario runs `--runs` times (3) at each latency, each side once per run; every figure is the median of the runs.
  *
- * Requests are counted from the emulator's log (documents, all, OPTIONS preflights, GET /stores). The floor of a pull
+ * Requests are counted from the emulator's log (documents, all, OPTIONS preflights, GET /stores). CPU time is read
+ * from /proc for Chromium's processes and this one (the emulator): with no network wait, both share 2 cores, so a
+ * side's time is bounded by the CPU it takes as much as by its round trips. The floor of a pull
  * is the fewest document pages that decide every product a document can decide (from the generator's documents),
  * times the latency, divided by the concurrency the limits allow (the browser's 6 connections per origin; the
  * default rate limit, 1000 per URI and minute, is not reached by these pulls).
@@ -24,6 +26,7 @@ import { forEachLine } from '../../src/emulator/generator/day.ts';
 import { addMonthsUTC } from '../../src/pull/windows.ts';
 import { PASS_THROUGH, type HarnessBrowser, type StaticServer } from './lib/infra.ts';
 import type { ScenarioRun } from './harness/scenarios.ts';
+import { cpuSince, sampleCpu, type CpuSample } from './lib/cpu.ts';
 
 const TOKEN = 'bench-scenario-token';
 const PAGE_SIZE = 100;
@@ -44,6 +47,9 @@ export interface ScenarioSide {
   preflights: number;
   storeListRequests: number;
   deviceListRequests: number;
+  /** CPU time of Chromium's processes (page, worker, browser, network) and of the emulator (this process), ms. */
+  browserCpuMs: number;
+  emulatorCpuMs: number;
   /** Products whose decided quantity differs from the other side's (app side only). */
   mismatches: number;
   undecided: number;
@@ -141,7 +147,7 @@ type Side = 'naive' | 'app' | 'same-origin';
 
 async function runScenario(browser: HarnessBrowser, server: StaticServer, scenario: Scenario, latencyMs: number, log: (line: string) => void): Promise<ScenarioResult> {
   const specs = scenario.specs(Date.now());
-  const sides: Partial<Record<Side, { run: ScenarioRun; counts: ReturnType<typeof countRequests> }>> = {};
+  const sides: Partial<Record<Side, { run: ScenarioRun; counts: ReturnType<typeof countRequests>; cpu: CpuSample }>> = {};
   let floorPages = 0;
   let documents = 0;
   let bigId = '';
@@ -157,6 +163,7 @@ async function runScenario(browser: HarnessBrowser, server: StaticServer, scenar
       }
       bigId = stores.reduce((a, b) => (b.documentCount > a.documentCount ? b : a)).id;
       const seq = emu.state.logSeq;
+      const cpuBefore = sampleCpu();
       const stamp = `${Date.now()}`;
       const run = side !== 'naive'
         ? await browser.page.evaluate((o) => window.harness.appPull(o), {
@@ -164,8 +171,10 @@ async function runScenario(browser: HarnessBrowser, server: StaticServer, scenar
           dbName: `scenario-${stamp}`, journalName: `scenario-journal-${stamp}`, timeoutMs: 600_000,
         })
         : await browser.page.evaluate((o) => window.harness.naivePull(o), { apiBase: emu.url, token: TOKEN });
-      sides[side] = { run, counts: countRequests(emu, seq) };
-      log(`[${scenario.name} @ ${latencyMs} ms] ${side}: all reviews in ${Math.round(run.totalMs)} ms, ${sides[side]!.counts.documents} document requests`);
+      const cpu = cpuSince(cpuBefore);
+      sides[side] = { run, counts: countRequests(emu, seq), cpu };
+      const kinds = Object.entries(cpu).filter(([, ms]) => ms > 0).map(([kind, ms]) => `${kind} ${ms}`).join(', ');
+      log(`[${scenario.name} @ ${latencyMs} ms] ${side}: all reviews in ${Math.round(run.totalMs)} ms, ${sides[side]!.counts.documents} document requests; CPU ms: ${kinds}`);
     } finally {
       await emu.close();
     }
@@ -191,6 +200,8 @@ async function runScenario(browser: HarnessBrowser, server: StaticServer, scenar
     preflights: x.counts.preflights,
     storeListRequests: x.counts.storeList,
     deviceListRequests: x.counts.devices,
+    browserCpuMs: Object.entries(x.cpu).reduce((sum, [kind, ms]) => (kind === 'emulator' ? sum : sum + ms), 0),
+    emulatorCpuMs: x.cpu.emulator ?? 0,
     mismatches: withMismatches ? mismatches : 0,
     undecided: x.run.stores.reduce((sum, s) => sum + s.undecided, 0),
   });
@@ -248,7 +259,7 @@ function fewestPages(store: RuntimeStore): number {
 
 export function scenarioTable(results: readonly ScenarioResult[]): string[] {
   const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-  const head = ['scenario', 'latency', 'runs', 'first review (app / naive)', 'token to store list (app / naive)', 'big store review', 'all reviews', 'document requests', 'all requests', 'preflights (app / same-origin app / naive)', 'all reviews, same-origin app', 'GET /stores', 'floor ratio', 'mismatches'];
+  const head = ['scenario', 'latency', 'runs', 'first review (app / naive)', 'token to store list (app / naive)', 'big store review', 'all reviews', 'document requests', 'all requests', 'preflights (app / same-origin app / naive)', 'all reviews, same-origin app', 'GET /stores', 'CPU: browser / emulator (app; naive)', 'floor ratio', 'mismatches'];
   const rows = results.map((r) => [
     `${r.scenario} (${r.stores} stores, ${r.documents} docs)`, `${r.latencyMs} ms`, `${r.runs}`,
     `${s(r.app.firstReviewMs)} / ${s(r.naive.firstReviewMs)}`,
@@ -260,6 +271,7 @@ export function scenarioTable(results: readonly ScenarioResult[]): string[] {
     `${r.app.preflights} / ${r.sameOrigin.preflights} / ${r.naive.preflights}`,
     s(r.sameOrigin.allReviewsMs),
     `${r.app.storeListRequests} / ${r.naive.storeListRequests}`,
+    `${s(r.app.browserCpuMs)} / ${s(r.app.emulatorCpuMs)}; ${s(r.naive.browserCpuMs)} / ${s(r.naive.emulatorCpuMs)}`,
     r.floorRatio === null ? '—' : `${r.floorRatio} (floor ${r.floorPages} pages, ${s(r.floorMs!)})`,
     `${r.app.mismatches}`,
   ]);
