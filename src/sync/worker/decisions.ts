@@ -34,7 +34,7 @@ export class DecisionsCache {
     return list;
   }
 
-  /** Read ahead while the database is idle (a pull starts: its review will ask for them). */
+  /** Read ahead while the database is idle (the leading pull starts: its review is the first to ask for them). */
   prefetch(storeId: string): void {
     this.list(storeId).catch(() => undefined);
   }

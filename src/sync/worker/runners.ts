@@ -100,6 +100,18 @@ export class Runners {
     this.schedule();
   }
 
+  /** The page read a store's result: once a leader's is offered, its head start is over (leaderOpening). */
+  served(storeId: string): void {
+    const runner = this.runners.get(storeId);
+    if (runner?.offered) runner.opened?.();
+  }
+
+  /** The store's pull leads its start (its opening goes first, the others give it a head start). */
+  leads(storeId: string): boolean {
+    const runner = this.runners.get(storeId);
+    return runner !== undefined && runner.lead && (runner.running !== null || runner.status === 'queued');
+  }
+
   /** Pauses or cancels a store's pull; only a pull that could still go on changes (a finished one stays as it is). */
   async stop(storeId: string, intent: 'pause' | 'cancel'): Promise<void> {
     const status: JobStatus = intent === 'cancel' ? 'cancelled' : 'paused';
@@ -232,7 +244,6 @@ export class Runners {
             this.emit(runner, true);
           },
           onOffer: () => {
-            runner.opened?.();
             runner.offered = true;
             this.emit(runner, true);
           },
@@ -290,8 +301,9 @@ export class Runners {
   }
 
   /**
-   * Settles once the leader's first answers are handled: its result offered, its first document page committed, or
-   * its pull over; at the latest after HEAD_START_MAX_MS.
+   * Settles once the leader's first answers are handled: its result offered and read by the page (`served`), its
+   * first document page committed (when the page does not ask for it), or its pull over; at the latest after
+   * HEAD_START_MAX_MS.
    */
   private leaderOpening(runner: Runner): Promise<void> {
     return new Promise<void>((resolve) => {

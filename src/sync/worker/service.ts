@@ -118,8 +118,9 @@ export class SyncService implements SyncApi {
     if (typeof storeId !== 'string' || storeId === '') throw new Error('startPull: a store id is required');
     await account.mustSee(storeId);
     signal?.throwIfAborted();
-    decisions.prefetch(storeId); // while the database is idle: the review asks for them
     await this.runners.start(storeId, startOptions(options), plainName(options.storeName), () => names.cloudName(storeId));
+    // The leader's review is the first one shown: its decisions are read now, while the database is idle.
+    if (this.runners.leads(storeId)) decisions.prefetch(storeId);
   }
 
   async resumePull(storeId: string, signal?: AbortSignal): Promise<void> {
@@ -145,6 +146,7 @@ export class SyncService implements SyncApi {
   async getResult(storeId: string, signal?: AbortSignal): Promise<SyncResult> {
     await this.ready().account.mustSee(storeId);
     const { rows, ...summary } = await fullResult(this.results(), storeId, this.signal(signal));
+    this.runners.served(storeId);
     const rowCount = this.snapshots.take(storeId, summary.version, rows);
     return { ...summary, rowCount, firstRows: rowCount > 0 ? this.snapshots.slice(storeId, summary.version, 0, FIRST_RESULT_ROWS) : [] };
   }
