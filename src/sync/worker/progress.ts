@@ -105,9 +105,14 @@ export function storeProgress(s: PullState, now: number): StoreProgress {
 export class Throttle {
   private last = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
+  private flushing = false;
 
   constructor(private readonly intervalMs: number, private readonly now: () => number, private readonly send: () => void) {}
 
+  /**
+   * An urgent change is sent at the end of the current task, once however many were made in it (a start queues and
+   * launches a store in one task: one message, not two, for each of 23 stores); others at most once per interval.
+   */
   push(urgent: boolean): void {
     const due = this.last + this.intervalMs - this.now();
     if (!urgent && due > 0) {
@@ -117,11 +122,16 @@ export class Throttle {
       }, due);
       return;
     }
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
-    this.last = this.now();
-    this.send();
+    if (this.flushing) return;
+    this.flushing = true;
+    queueMicrotask(() => {
+      this.flushing = false;
+      if (this.timer) {
+        clearTimeout(this.timer);
+        this.timer = null;
+      }
+      this.last = this.now();
+      this.send();
+    });
   }
 }
