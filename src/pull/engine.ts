@@ -8,6 +8,7 @@
  * The result is offered earlier still, after `offerAfterMonths` months; the pull then goes on in the background
  * for the products still undecided, as the guide says.
  */
+import { raceAbort } from '../api/body.ts';
 import type { RawPage } from '../api/client.ts';
 import { CursorTrail } from '../api/paging.ts';
 import { PRODUCTS_PHASE, type CheckpointRecord, type JobRecord, type ProductRecord, type QuarantineRecord } from '../local/schema.ts';
@@ -32,7 +33,7 @@ export async function pullStore(request: PullRequest, ctx: PullContext, signal: 
   // A store whose opening requests wait for a connection asks for its lock once they leave: until its answers
   // come, its lock and its job's read would only add to the work of the stores whose answers are coming in.
   await sent.then((early) => early?.opening.leaving, () => undefined);
-  if (ctx.yieldTo) await abortable(ctx.yieldTo, signal);
+  if (ctx.yieldTo) await raceAbort(ctx.yieldTo, signal);
   return withStoreLock(request.storeId, signal, async () => runPull(request, ctx, signal, await sent));
 }
 
@@ -192,19 +193,6 @@ async function fetchProducts(
     ctx.hooks?.onCommit?.(job, info);
   }
   return { job, landed: Promise.resolve(), ...committed };
-}
-
-/** Waits for `promise` (its failure too), or rejects with the signal's reason when it aborts first. */
-function abortable(promise: Promise<unknown>, signal: AbortSignal): Promise<unknown> {
-  signal.throwIfAborted();
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    void promise.catch(() => undefined).then((value) => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(value);
-    });
-  });
 }
 
 /**
