@@ -243,8 +243,9 @@ class DocumentPull {
 
   /**
    * Hands the page and the checkpoint past it to the local store (`coveredMonths`: the older months of a wide window
-   * its last page completes, which `next.doneSince` marks done on disk), then, after the pages handed over before it, feeds the computation and the coverage (and
-   * offers the result) without waiting for the commit: the review shows what was fetched, in order, while it lands.
+   * its last page completes, which `next.doneSince` marks done on disk), then, after the pages handed over before
+   * it, feeds the computation and the coverage (and offers the result) without waiting for the commit: the review
+   * shows what was fetched, in order, while it lands.
    * The next step waits for it, so a commit that fails fails the pull (the worker then reads the store from disk).
    */
   private async commitPage(
