@@ -17,8 +17,8 @@ const ROWS_PER_RECORD = 2 ** 24;
 
 /**
  * Reads one part of a store's page records (`part` undefined: every record, in one scan; WHOLE_PAGE: the records of
- * whole pages, which `alsoIn` of each part's then adds). Rows become objects only when
- * eventsOf asks for them, so a product's events die young instead of filling the old generation.
+ * whole pages, which `alsoIn` adds to each part's). Rows become objects only when eventsOf asks for them, so a
+ * product's events die young instead of filling the old generation.
  */
 export async function readPartRows(local: LocalStore, storeId: string, part: number | undefined, signal?: AbortSignal): Promise<PartRows> {
   const pages: PageReader[] = [];

@@ -80,11 +80,12 @@ export interface PullContext {
 }
 
 /**
- * Whether a fresh V2 pull opens with two windows (windows.ts openingWindows): only the store that leads its start,
- * which has the connections to itself. When many stores start together, each speculative request delays every other
- * store's opening, so they open with one window each. A pull outside a start (no `lead` given) leads.
+ * Whether the store leads its start (a pull outside a start, no `lead` given, leads). The leader sends its whole
+ * opening first (slots.ts openingPriority) and opens with two windows (windows.ts openingWindows `split`): it has the
+ * connections to itself. When many stores start together, each speculative request delays every other store's
+ * opening, so they open with one window each.
  */
-export const opensSplit = (ctx: PullContext): boolean => ctx.lead !== false;
+export const leadsStart = (ctx: PullContext): boolean => ctx.lead !== false;
 
 /**
  * Sends a request through the worker's connection budget, when there is one: the stores' opening requests first
@@ -95,7 +96,7 @@ export function throughSlots<T>(ctx: PullContext, signal: AbortSignal, send: () 
   const n = (ctx.requests = (ctx.requests ?? 0) + 1);
   if (!ctx.slots) return send();
   const order = ctx.order ?? 0;
-  return ctx.slots.run(opening === undefined ? priorityOf(n, order) : openingPriority(order, opening, ctx.lead === true), send, signal);
+  return ctx.slots.run(opening === undefined ? priorityOf(n, order) : openingPriority(order, opening, leadsStart(ctx)), send, signal);
 }
 
 /** The checkpoint past a page. */

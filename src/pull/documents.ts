@@ -21,7 +21,7 @@ import type { RawPage } from '../api/client.ts';
 import { CursorTrail } from '../api/paging.ts';
 import { encodePage, WHOLE_PAGE_LINES } from '../local/page-rows.ts';
 import type { CheckpointRecord, JobRecord } from '../local/schema.ts';
-import { advance, opensSplit, throughSlots, updateJob, type PullContext } from './context.ts';
+import { advance, leadsStart, throughSlots, updateJob, type PullContext } from './context.ts';
 import { documentRows, sumSkips, type PageRows } from './rows.ts';
 import { coveredSinceOf, grownSpanMs, monthsCovered, nextWindow, openingWindows } from './windows.ts';
 
@@ -74,11 +74,10 @@ class DocumentPull {
   private commits: Promise<unknown> = Promise.resolve();
   /** Each page's commit acknowledged, in the order handed over. */
   private acks: Promise<unknown> = Promise.resolve();
-  /** When this pull offered the result (its write may not have landed yet). */
-  private offeredAt: number | null = null;
+  /** This pull offered the result (its write may not have landed yet). */
+  private offered = false;
   /** The store's stored rows once every page handed over has landed (whole pages until WHOLE_PAGE_LINES). */
   private linesHandedOver: number;
-
 
   constructor(
     private job: JobRecord, months: CheckpointRecord[], private readonly ctx: PullContext,
@@ -105,7 +104,7 @@ class DocumentPull {
     let failure: { error: unknown } | null = null;
     if (this.earlyStop()) this.stopping = true;
     // The opening windows, as sendOpening sent them (engine.ts): their answers are waiting in `early`.
-    const opening = this.opening ? openingWindows(this.months, opensSplit(this.ctx)) : [];
+    const opening = this.opening ? openingWindows(this.months, leadsStart(this.ctx)) : [];
     for (;;) {
       while (!this.stopping && failure === null && (opening.length > 0 || lanes.size < (this.dense ? maxLanes : 1))) {
         const plan = opening.shift() ?? nextWindow(this.months, this.busy, Math.min(this.limit, this.growing ? this.span : 0));
@@ -311,10 +310,10 @@ class DocumentPull {
     if (this.earlyStop()) this.stopping = true;
     const period = this.job.options.offerAfterMonths;
     const offer = computation.allTrackedDecided() || (covered >= period && (covered - this.gainedAt >= QUIET_MONTHS || covered >= 2 * period));
-    if (this.job.resultOfferedAt !== null || this.offeredAt !== null || !offer) return null;
+    if (this.job.resultOfferedAt !== null || this.offered || !offer) return null;
     const counts = computation.counts();
     const at = this.now();
-    this.offeredAt = at;
+    this.offered = true;
     const offered = (j: JobRecord): JobRecord => ({
       ...j, resultOfferedAt: at, productsTracked: counts.tracked, productsDecided: counts.decided, updatedAt: at,
     });

@@ -15,7 +15,7 @@ import { PRODUCTS_PHASE, type CheckpointRecord, type JobRecord, type ProductReco
 import { normaliseProduct } from '../model/normalise.ts';
 import { productKey } from '../stock/order.ts';
 import { PRODUCT_QUARANTINE_PREFIX } from './computation.ts';
-import { advance, newestFirst, opensSplit, throughSlots, updateJob, type PageInfo, type PullContext, type PullRequest } from './context.ts';
+import { advance, leadsStart, newestFirst, throughSlots, updateJob, type PageInfo, type PullContext, type PullRequest } from './context.ts';
 import { fetchDocuments, windowKey } from './documents.ts';
 import { freshJob, prepareJob, resumes, type PreparedJob } from './job.ts';
 import { openingWindows, planWindow } from './windows.ts';
@@ -66,7 +66,7 @@ async function sendEarly(request: PullRequest, ctx: PullContext, signal: AbortSi
 
 /**
  * 1. Products: the catalogue decides which lines count, so it comes first. A fresh V2 pull sends its opening
- * document windows with it (windows.ts openingWindows, context.ts opensSplit); their pages are read once the catalogue is in.
+ * document windows with it (windows.ts openingWindows, context.ts leadsStart); their pages are read once the catalogue is in.
  */
 function sendOpening(storeId: string, checkpoints: readonly CheckpointRecord[], ctx: PullContext, signal: AbortSignal): Opening {
   const { client } = ctx;
@@ -86,7 +86,7 @@ function sendOpening(storeId: string, checkpoints: readonly CheckpointRecord[], 
     }, cursor === null ? 0 : undefined));
     opening.products.then(left, left);
     if (client.api === 'v2') {
-      openingWindows(checkpoints.filter((c) => c.month !== PRODUCTS_PHASE).sort(newestFirst), opensSplit(ctx)).forEach((plan, i) => {
+      openingWindows(checkpoints.filter((c) => c.month !== PRODUCTS_PHASE).sort(newestFirst), leadsStart(ctx)).forEach((plan, i) => {
         const window = planWindow(plan);
         opening.windows.set(windowKey(window), quiet(throughSlots(ctx, signal, () => client.documentPage(storeId, { window }, signal), 1 + i)));
       });

@@ -71,16 +71,16 @@ export function jobCheckpoints(job: JobRecord, stored: readonly CheckpointRecord
   // Months a wide window completed along with the month it was opened on (CheckpointRecord.doneSince).
   const covers = stored.filter((c) => c.done && c.doneSince !== undefined);
   const coveredBy = (since: number, until: number) => covers.find((c) => since >= c.doneSince! && until <= c.since);
-  const untouched = (month: string, since: number, until: number): CheckpointRecord => {
+  const laidOut = (month: string, since: number, until: number): CheckpointRecord => {
     const own = byMonth.get(month);
     if (own) return own;
     const cover = coveredBy(since, until);
     return { storeId: job.storeId, month, cursor: null, done: cover !== undefined, pages: 0, documents: 0, since, until, updatedAt: cover?.updatedAt ?? job.snapshotAt };
   };
   return [
-    untouched(PRODUCTS_PHASE, 0, job.snapshotAt),
+    laidOut(PRODUCTS_PHASE, 0, job.snapshotAt),
     // Every document closed at or before the snapshot instant (the write-back guard takes those after it).
-    ...monthWindows(job.horizonSince, job.snapshotAt + 1).map((w) => untouched(w.month, w.since, w.until)),
+    ...monthWindows(job.horizonSince, job.snapshotAt + 1).map((w) => laidOut(w.month, w.since, w.until)),
   ];
 }
 
