@@ -44,7 +44,9 @@ const HELP = `npm run bench -- [options]
   --write-limit <n>/<s>     emulator limit, shared by every request of the token (default 1000/60, the emulator's own)
   --no-writes               skip the write benchmark
   --no-bundle               skip the gzip sizes
-  --verbose                 progress lines while pulling`;
+  --verbose                 progress lines while pulling
+  --trace <dir>             store scenarios: write each side's request log (emulator times) and, of the page and its
+                            workers, a CPU profile (.cpuprofile) per run into <dir>; the harness is built unminified`;
 
 const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
 const round = (n: number, digits = 0) => Math.round(n * 10 ** digits) / 10 ** digits;
@@ -75,6 +77,7 @@ async function main(): Promise<void> {
       latencies: { type: 'string', default: '0,100' },
       runs: { type: 'string', default: '3' },
       verbose: { type: 'boolean', default: false },
+      trace: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -91,7 +94,8 @@ async function main(): Promise<void> {
   const began = performance.now();
   const loadAtStart = machineLoad();
   log(`machine: ${loadAtStart.cores} cores, load ${loadAtStart.load1} (1 min) ${loadAtStart.load5} (5 min)`);
-  const built = await buildHarness();
+  // Traced, the functions of a CPU profile keep their names.
+  const built = await buildHarness(values.trace ? { minify: false } : {});
   log(`harness built in ${round(built.ms / 1000, 1)} s`);
   const server = await serveStatic(built.dir);
   const emu = await startEmulator({ token: TOKEN, stores: 0, rateLimit: null, logLimit: 5_000_000 });
@@ -117,7 +121,9 @@ async function main(): Promise<void> {
       if (!latencies.every((n) => Number.isFinite(n) && n >= 0)) throw new Error('--latencies must look like 0,100');
       const runs = Number(values.runs);
       if (!(Number.isInteger(runs) && runs >= 1)) throw new Error('--runs must be a positive integer');
-      scenarios = await runScenarios(browser, server, { latencies, runs, log, only: String(values.scenarios).split(',') });
+      scenarios = await runScenarios(browser, server, {
+        latencies, runs, log, only: String(values.scenarios).split(','), ...(values.trace ? { traceDir: path.resolve(values.trace) } : {}),
+      });
     }
     for (const size of sizes) results.push(await benchSize(size, { emu, browser, computeDocs }));
     if (!values['no-writes']) writes = await benchWrites(browser, Number(values['write-products']), writeLimit);

@@ -19,6 +19,8 @@
  * times the latency, divided by the concurrency the limits allow (the browser's 6 connections per origin; the
  * default rate limit, 1000 per URI and minute, is not reached by these pulls).
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/server.ts';
 import type { RuntimeStore } from '../../src/emulator/store.ts';
 import type { StoreSpec } from '../../src/emulator/server.ts';
@@ -103,13 +105,16 @@ export const SCENARIOS: readonly Scenario[] = [
 
 export async function runScenarios(
   browser: HarnessBrowser, server: StaticServer,
-  options: { latencies: number[]; runs?: number; log: (line: string) => void; only?: readonly string[] },
+  options: { latencies: number[]; runs?: number; log: (line: string) => void; only?: readonly string[]; traceDir?: string },
 ): Promise<ScenarioResult[]> {
   const results: ScenarioResult[] = [];
   for (const scenario of SCENARIOS.filter((s) => !options.only || options.only.includes(s.id))) {
     for (const latencyMs of options.latencies) {
       const runs: ScenarioResult[] = [];
-      for (let run = 0; run < (options.runs ?? 1); run++) runs.push(await runScenario(browser, server, scenario, latencyMs, options.log));
+      for (let run = 0; run < (options.runs ?? 1); run++) {
+        const trace = options.traceDir ? { dir: options.traceDir, name: `${scenario.id}-${latencyMs}ms-run${run + 1}` } : null;
+        runs.push(await runScenario(browser, server, scenario, latencyMs, options.log, trace));
+      }
       results.push(medianRun(runs));
     }
   }
@@ -145,7 +150,15 @@ function medianRun(runs: readonly ScenarioResult[]): ScenarioResult {
 
 type Side = 'naive' | 'app' | 'same-origin';
 
-async function runScenario(browser: HarnessBrowser, server: StaticServer, scenario: Scenario, latencyMs: number, log: (line: string) => void): Promise<ScenarioResult> {
+/**
+ * `trace`: write, per side, `<name>-<side>.json` (the big store's id, the run's times, every request the emulator
+ * logged, ms resolution) and, app and naive, `<name>-<side>-page.cpuprofile` and `-worker<i>.cpuprofile` (open them in
+ * Chrome's DevTools, Performance panel).
+ */
+async function runScenario(
+  browser: HarnessBrowser, server: StaticServer, scenario: Scenario, latencyMs: number, log: (line: string) => void,
+  trace: { dir: string; name: string } | null,
+): Promise<ScenarioResult> {
   const specs = scenario.specs(Date.now());
   const sides: Partial<Record<Side, { run: ScenarioRun; counts: ReturnType<typeof countRequests>; cpu: CpuSample }>> = {};
   let floorPages = 0;
@@ -163,16 +176,19 @@ async function runScenario(browser: HarnessBrowser, server: StaticServer, scenar
       }
       bigId = stores.reduce((a, b) => (b.documentCount > a.documentCount ? b : a)).id;
       const seq = emu.state.logSeq;
+      const profiling = trace !== null && side !== 'same-origin';
+      if (profiling) await browser.cpuProfile.start();
       const cpuBefore = sampleCpu();
       const stamp = `${Date.now()}`;
       const run = side !== 'naive'
         ? await browser.page.evaluate((o) => window.harness.appPull(o), {
           apiBase: side === 'app' ? emu.url : `${server.url}${PASS_THROUGH}`, token: TOKEN,
-          dbName: `scenario-${stamp}`, journalName: `scenario-journal-${stamp}`, timeoutMs: 600_000,
+          dbName: `scenario-${stamp}`, journalName: `scenario-journal-${stamp}`, timeoutMs: 600_000, keep: profiling,
         })
         : await browser.page.evaluate((o) => window.harness.naivePull(o), { apiBase: emu.url, token: TOKEN });
       const cpu = cpuSince(cpuBefore);
       sides[side] = { run, counts: countRequests(emu, seq), cpu };
+      if (trace) await writeTrace(browser, trace, side, profiling, { bigId, run, requests: emu.state.log.filter((e) => e.seq > seq) });
       const kinds = Object.entries(cpu).filter(([, ms]) => ms > 0).map(([kind, ms]) => `${kind} ${ms}`).join(', ');
       log(`[${scenario.name} @ ${latencyMs} ms] ${side}: all reviews in ${Math.round(run.totalMs)} ms, ${sides[side]!.counts.documents} document requests; CPU ms: ${kinds}`);
     } finally {
@@ -217,6 +233,17 @@ async function runScenario(browser: HarnessBrowser, server: StaticServer, scenar
     app: appSide, naive: naiveSide, sameOrigin: side(sameOrigin, false),
     floorRatio: floorMs ? Math.round((appSide.allReviewsMs / floorMs) * 10) / 10 : null,
   };
+}
+
+async function writeTrace(browser: HarnessBrowser, trace: { dir: string; name: string }, side: Side, profiled: boolean, data: object): Promise<void> {
+  mkdirSync(trace.dir, { recursive: true });
+  const file = (suffix: string) => path.join(trace.dir, `${trace.name}-${side}${suffix}`);
+  writeFileSync(file('.json'), JSON.stringify(data));
+  if (!profiled) return;
+  const profiles = await browser.cpuProfile.stop();
+  await browser.page.evaluate(() => window.harness.releaseKept());
+  writeFileSync(file('-page.cpuprofile'), JSON.stringify(profiles.page));
+  profiles.workers.forEach((w, i) => writeFileSync(file(`-worker${i}.cpuprofile`), JSON.stringify(w.profile)));
 }
 
 function countRequests(emu: RunningEmulator, since: number) {

@@ -16,7 +16,7 @@ import { createSyncBridge, type SyncBridge } from '../../../src/sync/page/bridge
 import type { StoreProgress, SyncConfig, SyncResult, WriteProgress } from '../../../src/sync/shared/types.ts';
 import type { RunReport } from '../../../src/writeback/types.ts';
 import type { RawFigures, RawRequest } from './raw-worker.ts';
-import { appPull, naivePull } from './scenarios.ts';
+import { appPull, naivePull, releaseKept } from './scenarios.ts';
 
 declare global {
   interface Window {
@@ -370,6 +370,7 @@ const harness = {
   // ----- the store scenarios (issue 15): the app as the UI drives it, and a naive client -----------------------
   appPull,
   naivePull,
+  releaseKept,
 };
 
 window.harness = harness;

@@ -41,7 +41,14 @@ export interface ScenarioRun {
 
 const V2_ACCEPT = 'application/vnd.evotor.v2+json';
 
-export async function appPull(options: { apiBase: string; token: string; dbName: string; journalName: string; timeoutMs: number }): Promise<ScenarioRun> {
+/** Backends kept alive after their run (`keep`: a CPU profile of the worker is still to be read), until released. */
+const kept: (() => void)[] = [];
+
+export function releaseKept(): void {
+  for (const dispose of kept.splice(0)) dispose();
+}
+
+export async function appPull(options: { apiBase: string; token: string; dbName: string; journalName: string; timeoutMs: number; keep?: boolean }): Promise<ScenarioRun> {
   const tToken = performance.now();
   const sync = createSyncBridge();
   const backend = createWorkerBackend({ sync, token: options.token, apiBase: options.apiBase, dbName: options.dbName, journalName: options.journalName });
@@ -104,7 +111,8 @@ export async function appPull(options: { apiBase: string; token: string; dbName:
     };
   } finally {
     state.dispose();
-    backend.dispose();
+    if (options.keep) kept.push(() => backend.dispose());
+    else backend.dispose();
   }
 }
 

@@ -110,6 +110,11 @@ export interface HarnessBrowser {
    * not yet collected included. With `collectGarbage`, a full GC runs first (HeapProfiler.collectGarbage): what is retained.
    */
   heap(options?: { collectGarbage?: boolean }): Promise<{ page: number; workers: { url: string; used: number }[] }>;
+  /**
+   * CPU profiles (CDP Profiler, sampled every 0.2 ms) of the page and of every dedicated worker, those started while
+   * profiling included; `stop` returns them as .cpuprofile objects (a worker already gone is missing).
+   */
+  cpuProfile: { start(): Promise<void>; stop(): Promise<{ page: unknown; workers: { url: string; profile: unknown }[] }> };
   /** Chromium's renderer and browser process ids are not needed: everything is read through CDP. */
   close(): Promise<void>;
 }
@@ -131,16 +136,19 @@ export async function launchHarnessBrowser(appUrl: string, options: { onEvent?: 
   await page.exposeBinding('harnessEvent', (_source, event: unknown) => options.onEvent?.(event));
   const cdp = await context.newCDPSession(page);
   const workers = new Map<string, string>();
-  const pending = new Map<number, (message: { result?: { usedSize: number } }) => void>();
+  const pending = new Map<number, (message: { result?: { usedSize?: number; profile?: unknown } }) => void>();
   let nextId = 1;
+  let profiling = false;
   cdp.on('Target.attachedToTarget', (event) => {
-    if (event.targetInfo.type === 'worker') workers.set(event.sessionId, event.targetInfo.url);
+    if (event.targetInfo.type !== 'worker') return;
+    workers.set(event.sessionId, event.targetInfo.url);
+    if (profiling) void startProfiler(event.sessionId);
   });
   cdp.on('Target.detachedFromTarget', (event) => {
     workers.delete(event.sessionId);
   });
   cdp.on('Target.receivedMessageFromTarget', (event) => {
-    const message = JSON.parse(event.message) as { id?: number; result?: { usedSize: number } };
+    const message = JSON.parse(event.message) as { id?: number; result?: { usedSize?: number; profile?: unknown } };
     if (message.id !== undefined) {
       pending.get(message.id)?.(message);
       pending.delete(message.id);
@@ -151,7 +159,7 @@ export async function launchHarnessBrowser(appUrl: string, options: { onEvent?: 
   await page.waitForFunction(() => (window as unknown as { harness?: unknown }).harness !== undefined);
 
   /** One CDP command to a worker; null when it does not answer within `timeoutMs`. */
-  const toWorker = (sessionId: string, method: string, timeoutMs = 2000): Promise<{ result?: { usedSize: number } } | null> =>
+  const toWorker = (sessionId: string, method: string, timeoutMs = 2000, params?: object): Promise<{ result?: { usedSize?: number; profile?: unknown } } | null> =>
     new Promise((resolve) => {
       const id = nextId++;
       const timer = setTimeout(() => {
@@ -162,7 +170,7 @@ export async function launchHarnessBrowser(appUrl: string, options: { onEvent?: 
         clearTimeout(timer);
         resolve(message);
       });
-      cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method }) }).catch(() => {
+      cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) }).catch(() => {
         clearTimeout(timer);
         pending.delete(id);
         resolve(null);
@@ -172,6 +180,12 @@ export async function launchHarnessBrowser(appUrl: string, options: { onEvent?: 
     if (collectGarbage) await toWorker(sessionId, 'HeapProfiler.collectGarbage', 30_000);
     return (await toWorker(sessionId, 'Runtime.getHeapUsage'))?.result?.usedSize ?? 0;
   };
+  const SAMPLE_US = 200;
+  async function startProfiler(sessionId: string): Promise<void> {
+    await toWorker(sessionId, 'Profiler.enable');
+    await toWorker(sessionId, 'Profiler.setSamplingInterval', 2000, { interval: SAMPLE_US });
+    await toWorker(sessionId, 'Profiler.start');
+  }
 
   return {
     context, page, cdp, profile,
@@ -181,6 +195,21 @@ export async function launchHarnessBrowser(appUrl: string, options: { onEvent?: 
       const own = (await cdp.send('Runtime.getHeapUsage').catch(() => ({ usedSize: 0 }))) as { usedSize: number };
       const list = await Promise.all([...workers].map(async ([sessionId, url]) => ({ url, used: await workerHeap(sessionId, collectGarbage) })));
       return { page: own.usedSize, workers: list };
+    },
+    cpuProfile: {
+      async start() {
+        profiling = true;
+        await cdp.send('Profiler.enable');
+        await cdp.send('Profiler.setSamplingInterval', { interval: SAMPLE_US });
+        await cdp.send('Profiler.start');
+        await Promise.all([...workers.keys()].map(startProfiler));
+      },
+      async stop() {
+        profiling = false;
+        const page = (await cdp.send('Profiler.stop')).profile;
+        const list = await Promise.all([...workers].map(async ([sessionId, url]) => ({ url, profile: (await toWorker(sessionId, 'Profiler.stop', 30_000))?.result?.profile })));
+        return { page, workers: list.filter((w) => w.profile !== undefined) };
+      },
     },
     async close() {
       await context.close().catch(() => undefined);
