@@ -65,66 +65,33 @@ async function sendEarly(request: PullRequest, ctx: PullContext, signal: AbortSi
 }
 
 /**
- * 1. Products: the catalogue decides which lines count. A fresh V2 pull sends its opening document windows with it
- * (windows.ts openingWindows, context.ts leadsStart); their pages are read once the catalogue is in.
- * - The leader sends its whole opening at once.
- * - A store started along with it sends its window first (slots.ts openingPriority: every store's newest window
- *   before any store's catalogue) and asks for its catalogue once the window has answered: a store whose window is
- *   dense (a full first page) is the one whose documents take longest, so its catalogue, which they wait for, goes
- *   before the other stores' catalogues.
- * - A window of several months whose first page is full is dropped for its months, newest first, as many at a time
- *   as there are connections (documents.ts fetchWindow): those are asked for at once, in the window's place in the
- *   opening, rather than once the store's lock and catalogue are in.
+ * 1. Products: the catalogue decides which lines count, so it comes first. A fresh V2 pull sends its opening
+ * document windows with it (windows.ts openingWindows, context.ts leadsStart); their pages are read once the catalogue is in.
  */
 function sendOpening(storeId: string, checkpoints: readonly CheckpointRecord[], ctx: PullContext, signal: AbortSignal): Opening {
   const { client } = ctx;
   const products = checkpoints.find((c) => c.month === PRODUCTS_PHASE);
   const opening: Opening = { products: null, windows: new Map(), leaving: Promise.resolve() };
-  // Once one of them fails the pull will fail too: nothing more is asked for ahead of it.
-  let failed = false;
   const quiet = <T>(page: Promise<T>) => {
-    // Awaited later; a failure before that must not go unhandled.
-    page.catch(() => {
-      failed = true;
-    });
+    page.catch(() => undefined); // awaited later; a failure before that must not go unhandled
     return page;
   };
-  if (!products || products.done) {
-    ctx.hooks?.onOpening?.();
-    return opening;
-  }
-  const cursor = products.cursor;
-  const lead = leadsStart(ctx);
-  let left = () => {};
-  opening.leaving = new Promise<void>((resolve) => (left = resolve));
-  // A catalogue begun before (a resume) goes on as a later page, not as an opening request.
-  const askProducts = (index: number) => {
-    const page = quiet(throughSlots(ctx, signal, () => {
+  if (products && !products.done) {
+    const cursor = products.cursor;
+    let left = () => {};
+    opening.leaving = new Promise<void>((resolve) => (left = resolve));
+    opening.products = quiet(throughSlots(ctx, signal, () => {
       left();
       return client.productPage(storeId, cursor, signal);
-    }, cursor === null ? index : undefined));
-    page.then(left, left);
-    return page;
-  };
-  const sendWindow = (window: { since: number; until: number }, index: number) => {
-    const page = quiet(throughSlots(ctx, signal, () => client.documentPage(storeId, { window }, signal), index));
-    opening.windows.set(windowKey(window), page);
-    return page;
-  };
-  const dense = (first: RawPage) => first.nextCursor !== null;
-  const plans = client.api === 'v2' ? openingWindows(checkpoints.filter((c) => c.month !== PRODUCTS_PHASE).sort(newestFirst), lead) : [];
-  if (lead || plans.length === 0) opening.products = askProducts(0);
-  plans.forEach((plan, i) => {
-    const index = lead ? 1 + i : i;
-    const page = sendWindow(planWindow(plan), index);
-    if (!opening.products) opening.products = quiet(page.then((first) => askProducts(dense(first) ? index : index + 1), () => askProducts(index + 1)));
-    if (plan.covered.length > 0) {
-      page.then((first) => {
-        if (!dense(first) || failed || signal.aborted) return;
-        for (const m of [plan.head, ...plan.covered].slice(0, ctx.slots?.size ?? 1)) sendWindow({ since: m.since, until: m.until }, index);
-      }, () => undefined);
+    }, cursor === null ? 0 : undefined));
+    opening.products.then(left, left);
+    if (client.api === 'v2') {
+      openingWindows(checkpoints.filter((c) => c.month !== PRODUCTS_PHASE).sort(newestFirst), leadsStart(ctx)).forEach((plan, i) => {
+        const window = planWindow(plan);
+        opening.windows.set(windowKey(window), quiet(throughSlots(ctx, signal, () => client.documentPage(storeId, { window }, signal), 1 + i)));
+      });
     }
-  });
+  }
   ctx.hooks?.onOpening?.();
   return opening;
 }

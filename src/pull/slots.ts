@@ -1,10 +1,10 @@
 /**
  * The requests of every store's pull share one budget of connections (the browser keeps about 6 per origin over
  * HTTP/1.1; more would only queue inside the browser, where we cannot choose the order). A request waits for a slot
- * in order of priority, then arrival (see priorityOf): every store's opening requests (its newest window, its first
- * product page, its device list; engine.ts sendOpening) go before any store's later pages, store after store in the
- * order they were started, so a big store never waits behind the later pages of small ones, and the first store is
- * ready after a round trip or two. The cloud's rate limit is kept by the pacer (src/api/pacing.ts), per URI,
+ * in order of priority, then arrival (see priorityOf): every store's opening requests (its device list, its first
+ * product page, its newest month and the rest of its history) go before any store's later pages, store after store in
+ * the order they were started, so a big store never waits behind the later pages of small ones, and the first store
+ * is ready after a round trip or two. The cloud's rate limit is kept by the pacer (src/api/pacing.ts), per URI,
  * before each request is sent.
  */
 export const DEFAULT_CONNECTIONS = 6;
