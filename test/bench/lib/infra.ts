@@ -180,12 +180,13 @@ export async function launchHarnessBrowser(appUrl: string, options: { onEvent?: 
     if (collectGarbage) await toWorker(sessionId, 'HeapProfiler.collectGarbage', 30_000);
     return (await toWorker(sessionId, 'Runtime.getHeapUsage'))?.result?.usedSize ?? 0;
   };
-  const SAMPLE_US = 200;
-  async function startProfiler(sessionId: string): Promise<void> {
-    await toWorker(sessionId, 'Profiler.enable');
-    await toWorker(sessionId, 'Profiler.setSamplingInterval', 2000, { interval: SAMPLE_US });
-    await toWorker(sessionId, 'Profiler.start');
+  /** Starts the Profiler through `send` (the page's session, or a worker's through toWorker), sampling every 0.2 ms. */
+  async function startProfiling(send: (method: string, params?: object) => Promise<unknown>): Promise<void> {
+    await send('Profiler.enable');
+    await send('Profiler.setSamplingInterval', { interval: 200 });
+    await send('Profiler.start');
   }
+  const startProfiler = (sessionId: string) => startProfiling((method, params) => toWorker(sessionId, method, 2000, params));
 
   return {
     context, page, cdp, profile,
@@ -199,9 +200,8 @@ export async function launchHarnessBrowser(appUrl: string, options: { onEvent?: 
     cpuProfile: {
       async start() {
         profiling = true;
-        await cdp.send('Profiler.enable');
-        await cdp.send('Profiler.setSamplingInterval', { interval: SAMPLE_US });
-        await cdp.send('Profiler.start');
+        // CDPSession.send is typed per method; these three are generic.
+        await startProfiling((method, params) => (cdp.send as (m: string, p?: object) => Promise<unknown>).call(cdp, method, params));
         await Promise.all([...workers.keys()].map(startProfiler));
       },
       async stop() {
